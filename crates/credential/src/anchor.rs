@@ -1,0 +1,188 @@
+//! The batch anchoring proof: the credential's place in its issuer's Merkle batch, and the
+//! registry contract whose anchored root it leads to.
+//!
+//! It travels as a second proof in the credential's proof set:
+//! `{"type":"CountersignAnchor2026","registry":"eip155:<chainId>:0x<address>","proofValue":"u…"}`
+//! where `proofValue` is base64url multibase of [`InclusionProof::to_bytes`]. The leaf is
+//! `SHA-256(0x00 || JCS(credential with proof = its eddsa-jcs-2022 proof alone))`, so it binds the
+//! signed content and the signature, and does not depend on the anchor proof itself.
+
+use crate::eddsa_jcs::{find_proof, SignatureError};
+use crate::multibase::{decode_base64url, encode_base64url, MultibaseError};
+use countersign_jcs::canonicalize;
+use countersign_merkle::{leaf_hash, InclusionProof, NodeHash, ProofError};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::str::FromStr;
+
+/// The proof type of the anchoring proof.
+pub const ANCHOR_PROOF_TYPE: &str = "CountersignAnchor2026";
+
+/// A registry contract on an EVM chain, written as a CAIP-10 account id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RegistryRef {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// Contract address.
+    pub address: [u8; 20],
+}
+
+impl fmt::Display for RegistryRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "eip155:{}:0x", self.chain_id)?;
+        self.address.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl FromStr for RegistryRef {
+    type Err = AnchorError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || AnchorError::BadRegistry {
+            found: s.chars().take(80).collect(),
+        };
+        let rest = s.strip_prefix("eip155:").ok_or_else(bad)?;
+        let (chain, address) = rest.split_once(':').ok_or_else(bad)?;
+        if chain.is_empty() || (chain.starts_with('0') && chain != "0") {
+            return Err(bad());
+        }
+        let chain_id = chain.parse().map_err(|_| bad())?;
+        let hex = address.strip_prefix("0x").ok_or_else(bad)?;
+        let mut out = [0u8; 20];
+        if hex.len() != 40 || !hex.is_ascii() {
+            return Err(bad());
+        }
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+        }
+        Ok(Self {
+            chain_id,
+            address: out,
+        })
+    }
+}
+
+/// The anchoring proof of one credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchorProof {
+    /// The registry holding the batch root.
+    pub registry: RegistryRef,
+    /// The credential's inclusion path in its batch.
+    pub inclusion: InclusionProof,
+}
+
+/// Why the anchoring proof is malformed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AnchorError {
+    /// The credential carries no anchoring proof.
+    #[error("the credential carries no anchoring proof")]
+    Missing,
+    /// More than one anchoring proof.
+    #[error("the credential carries more than one anchoring proof")]
+    Duplicate,
+    /// `registry` is not `eip155:<chain>:0x<40 hex>`.
+    #[error("the anchor's registry {found:?} is not eip155:<chain id>:0x<address>")]
+    BadRegistry {
+        /// The value found.
+        found: String,
+    },
+    /// A required member is missing.
+    #[error("the anchoring proof's {0} is missing or not a string")]
+    MissingField(&'static str),
+    /// `proofValue` is not base64url multibase.
+    #[error("the anchoring proof value is malformed: {0}")]
+    Multibase(#[from] MultibaseError),
+    /// The inclusion path is malformed.
+    #[error("the inclusion path is malformed: {0}")]
+    Path(#[from] ProofError),
+    /// The leaf cannot be computed (no signature proof to bind).
+    #[error("the credential leaf cannot be computed: {0}")]
+    Leaf(#[from] SignatureError),
+}
+
+impl AnchorProof {
+    /// The proof object to put in the credential's proof set.
+    pub fn to_json(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("type".into(), ANCHOR_PROOF_TYPE.into());
+        m.insert("registry".into(), self.registry.to_string().into());
+        m.insert(
+            "proofValue".into(),
+            encode_base64url(&self.inclusion.to_bytes()).into(),
+        );
+        m
+    }
+
+    /// Reads the anchoring proof from a proof object.
+    pub fn from_json(proof: &Map<String, Value>) -> Result<Self, AnchorError> {
+        let registry = proof
+            .get("registry")
+            .and_then(Value::as_str)
+            .ok_or(AnchorError::MissingField("registry"))?
+            .parse()?;
+        let value = proof
+            .get("proofValue")
+            .and_then(Value::as_str)
+            .ok_or(AnchorError::MissingField("proofValue"))?;
+        let inclusion = InclusionProof::from_bytes(&decode_base64url(value)?)?;
+        Ok(Self {
+            registry,
+            inclusion,
+        })
+    }
+
+    /// Finds and reads the anchoring proof in a credential's proof set.
+    pub fn from_document(document: &Map<String, Value>) -> Result<Self, AnchorError> {
+        let mut found = None;
+        let proofs: Vec<&Value> = match document.get("proof") {
+            Some(Value::Array(items)) => items.iter().collect(),
+            Some(single) => vec![single],
+            None => Vec::new(),
+        };
+        for p in proofs.into_iter().filter_map(Value::as_object) {
+            if p.get("type").and_then(Value::as_str) == Some(ANCHOR_PROOF_TYPE) {
+                if found.is_some() {
+                    return Err(AnchorError::Duplicate);
+                }
+                found = Some(Self::from_json(p)?);
+            }
+        }
+        found.ok_or(AnchorError::Missing)
+    }
+}
+
+/// The credential's leaf hash: what its batch's tree is built over and what revoking it names.
+pub fn credential_leaf(document: &Map<String, Value>) -> Result<NodeHash, AnchorError> {
+    let signature = find_proof(document)?.clone();
+    let mut signed = document.clone();
+    signed.insert("proof".into(), Value::Object(signature));
+    let canonical = canonicalize(&Value::Object(signed)).map_err(SignatureError::from)?;
+    Ok(leaf_hash(&canonical))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_ref_round_trip_and_errors() {
+        let r: RegistryRef = "eip155:31337:0x5fbdb2315678afecb367f032d93f642f64180aa3"
+            .parse()
+            .expect("valid");
+        assert_eq!(r.chain_id, 31337);
+        assert_eq!(
+            r.to_string(),
+            "eip155:31337:0x5fbdb2315678afecb367f032d93f642f64180aa3"
+        );
+        for bad in [
+            "eip155:31337:0x5fbd",
+            "eip155::0x5fbdb2315678afecb367f032d93f642f64180aa3",
+            "eip155:031337:0x5fbdb2315678afecb367f032d93f642f64180aa3",
+            "cosmos:1:0x5fbdb2315678afecb367f032d93f642f64180aa3",
+            "eip155:1:5fbdb2315678afecb367f032d93f642f64180aa3",
+            "eip155:1:0x5fbdb2315678afecb367f032d93f642f64180aaZ",
+        ] {
+            assert!(bad.parse::<RegistryRef>().is_err(), "{bad} accepted");
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! The Data Integrity cryptosuite `eddsa-jcs-2022` (W3C Data Integrity EdDSA Cryptosuites v1.0,
+//! section 3.3): JCS-canonicalise the document and the proof configuration, hash each with
+//! SHA-256, sign `proofHash || documentHash` with Ed25519.
+//!
+//! This module is the cryptography alone. Whether the signing key belongs to the credential's
+//! issuer, and whether that issuer is trusted, is decided elsewhere.
+
+use crate::did_key::{DidKey, DidKeyError};
+use crate::multibase::{decode_base58btc, encode_base58btc, MultibaseError};
+use countersign_jcs::{canonicalize, JcsError};
+use ed25519_dalek::{Signature, Signer, SigningKey};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// The cryptosuite name.
+pub const CRYPTOSUITE: &str = "eddsa-jcs-2022";
+/// The proof type shared by all Data Integrity cryptosuites.
+pub const PROOF_TYPE: &str = "DataIntegrityProof";
+/// The only proof purpose a credential proof may have.
+pub const ASSERTION_METHOD: &str = "assertionMethod";
+
+/// Why an eddsa-jcs-2022 proof does not verify, or could not be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SignatureError {
+    /// The document has no `proof` member.
+    #[error("the credential has no proof")]
+    NoProof,
+    /// The document is not a JSON object.
+    #[error("the credential is not a JSON object")]
+    NotAnObject,
+    /// `proof` holds no `DataIntegrityProof` at all.
+    #[error("the credential has no Data Integrity proof")]
+    NoDataIntegrityProof,
+    /// A `DataIntegrityProof` with a cryptosuite we do not implement.
+    #[error("unsupported cryptosuite {found:?}; only eddsa-jcs-2022 is accepted")]
+    UnsupportedCryptosuite {
+        /// The cryptosuite named.
+        found: String,
+    },
+    /// A proof purpose other than `assertionMethod`.
+    #[error("proof purpose {found:?} is not assertionMethod")]
+    WrongProofPurpose {
+        /// The purpose named.
+        found: String,
+    },
+    /// A required proof member is missing or not a string.
+    #[error("the proof's {0} is missing or not a string")]
+    MissingField(&'static str),
+    /// `created` is not an XML Schema dateTimeStamp.
+    #[error("the proof's created time {found:?} is not a date-time with a time zone")]
+    BadCreated {
+        /// The value found.
+        found: String,
+    },
+    /// `proofValue` is not base58btc multibase.
+    #[error("the proof value is malformed: {0}")]
+    BadProofValue(#[from] MultibaseError),
+    /// The signature is not 64 bytes.
+    #[error("an Ed25519 signature is 64 bytes, the proof value holds {len}")]
+    WrongSignatureLength {
+        /// Length found.
+        len: usize,
+    },
+    /// The proof's `@context` is not a prefix of the document's.
+    #[error("the proof's @context does not match the credential's")]
+    ContextMismatch,
+    /// The verification method is not an Ed25519 did:key.
+    #[error("the verification method is not usable: {0}")]
+    VerificationMethod(#[from] DidKeyError),
+    /// The document cannot be canonicalised.
+    #[error("the credential cannot be canonicalised: {0}")]
+    Canonicalization(#[from] JcsError),
+    /// The cryptography says no: the content or the proof changed, or another key signed.
+    #[error("the signature does not match the credential's content")]
+    Mismatch,
+}
+
+/// The canonical forms and hashes that the signature covers; exposed so tests can compare
+/// every intermediate value with the specification's vectors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningInput {
+    /// JCS of the document without `proof`.
+    pub canonical_document: Vec<u8>,
+    /// JCS of the proof configuration (proof options without `proofValue`, with `@context`).
+    pub canonical_proof_config: Vec<u8>,
+    /// SHA-256 of the canonical document.
+    pub document_hash: [u8; 32],
+    /// SHA-256 of the canonical proof configuration.
+    pub proof_config_hash: [u8; 32],
+}
+
+impl SigningInput {
+    /// What is signed: the proof configuration hash, then the document hash.
+    pub fn hash_data(&self) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        out[..32].copy_from_slice(&self.proof_config_hash);
+        out[32..].copy_from_slice(&self.document_hash);
+        out
+    }
+}
+
+/// Proof configuration and transformation (spec 3.3.4 and 3.3.5), then the hashing of 3.3.6.
+///
+/// `unsecured` is the document without `proof`; `options` is the proof without `proofValue`.
+pub fn signing_input(
+    unsecured: &Map<String, Value>,
+    options: &Map<String, Value>,
+) -> Result<SigningInput, SignatureError> {
+    check_options(options)?;
+    let mut config = options.clone();
+    if let Some(context) = unsecured.get("@context") {
+        config.insert("@context".into(), context.clone());
+    }
+    let canonical_document = canonicalize(&Value::Object(unsecured.clone()))?;
+    let canonical_proof_config = canonicalize(&Value::Object(config))?;
+    Ok(SigningInput {
+        document_hash: Sha256::digest(&canonical_document).into(),
+        proof_config_hash: Sha256::digest(&canonical_proof_config).into(),
+        canonical_document,
+        canonical_proof_config,
+    })
+}
+
+fn string_field<'a>(
+    map: &'a Map<String, Value>,
+    name: &'static str,
+) -> Result<&'a str, SignatureError> {
+    map.get(name)
+        .and_then(Value::as_str)
+        .ok_or(SignatureError::MissingField(name))
+}
+
+fn check_options(options: &Map<String, Value>) -> Result<(), SignatureError> {
+    if string_field(options, "type")? != PROOF_TYPE {
+        return Err(SignatureError::NoDataIntegrityProof);
+    }
+    let suite = string_field(options, "cryptosuite")?;
+    if suite != CRYPTOSUITE {
+        return Err(SignatureError::UnsupportedCryptosuite {
+            found: suite.to_owned(),
+        });
+    }
+    if let Some(created) = options.get("created") {
+        let text = created.as_str().unwrap_or_default();
+        if chrono::DateTime::parse_from_rfc3339(text).is_err() {
+            return Err(SignatureError::BadCreated {
+                found: created.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Signs an unsecured document; returns the proof object to attach (with `proofValue`).
+///
+/// `created` is an RFC 3339 time with a zone (passed in: this crate never reads the clock).
+pub fn create_proof(
+    unsecured: &Map<String, Value>,
+    key: &SigningKey,
+    created: &str,
+) -> Result<Map<String, Value>, SignatureError> {
+    let did = DidKey::from_verifying_key(key.verifying_key());
+    let mut options = Map::new();
+    options.insert("type".into(), PROOF_TYPE.into());
+    options.insert("cryptosuite".into(), CRYPTOSUITE.into());
+    options.insert("created".into(), created.into());
+    options.insert("verificationMethod".into(), did.verification_method().into());
+    options.insert("proofPurpose".into(), ASSERTION_METHOD.into());
+    let input = signing_input(unsecured, &options)?;
+    let signature = key.sign(&input.hash_data());
+    options.insert(
+        "proofValue".into(),
+        encode_base58btc(&signature.to_bytes()).into(),
+    );
+    Ok(options)
+}
+
+/// The eddsa-jcs-2022 proof of a secured document, found in a single proof or a proof set.
+pub fn find_proof(document: &Map<String, Value>) -> Result<&Map<String, Value>, SignatureError> {
+    let proofs: Vec<&Map<String, Value>> = match document.get("proof") {
+        None => return Err(SignatureError::NoProof),
+        Some(Value::Object(p)) => vec![p],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_object).collect(),
+        Some(_) => return Err(SignatureError::MissingField("proof")),
+    };
+    let mut other_suite = None;
+    for p in proofs {
+        if p.get("type").and_then(Value::as_str) != Some(PROOF_TYPE) {
+            continue;
+        }
+        match p.get("cryptosuite").and_then(Value::as_str) {
+            Some(CRYPTOSUITE) => return Ok(p),
+            found => other_suite = Some(found.unwrap_or_default().to_owned()),
+        }
+    }
+    Err(match other_suite {
+        Some(found) => SignatureError::UnsupportedCryptosuite { found },
+        None => SignatureError::NoDataIntegrityProof,
+    })
+}
+
+/// Verifies the document's eddsa-jcs-2022 proof (spec 3.3.2) and returns the signing key.
+///
+/// In a proof set every proof signs the document without `proof`, so our anchor proof beside
+/// the Ed25519 proof changes nothing here, and standard verifiers verify our credentials.
+pub fn verify_proof(document: &Value) -> Result<DidKey, SignatureError> {
+    let document = document.as_object().ok_or(SignatureError::NotAnObject)?;
+    let proof = find_proof(document)?;
+    let purpose = string_field(proof, "proofPurpose")?;
+    if purpose != ASSERTION_METHOD {
+        return Err(SignatureError::WrongProofPurpose {
+            found: purpose.to_owned(),
+        });
+    }
+    let signer = DidKey::parse(string_field(proof, "verificationMethod")?)?;
+    let bytes = decode_base58btc(string_field(proof, "proofValue")?)?;
+    let signature = <[u8; 64]>::try_from(bytes.as_slice())
+        .map(|b| Signature::from_bytes(&b))
+        .map_err(|_| SignatureError::WrongSignatureLength { len: bytes.len() })?;
+
+    let mut unsecured = document.clone();
+    unsecured.remove("proof");
+    let mut options = proof.clone();
+    options.remove("proofValue");
+    if let Some(proof_context) = options.get("@context") {
+        if !context_starts_with(document.get("@context"), proof_context) {
+            return Err(SignatureError::ContextMismatch);
+        }
+        unsecured.insert("@context".into(), proof_context.clone());
+    }
+    let input = signing_input(&unsecured, &options)?;
+    signer
+        .verifying_key()
+        .verify_strict(&input.hash_data(), &signature)
+        .map_err(|_| SignatureError::Mismatch)?;
+    Ok(signer)
+}
+
+fn as_list(v: &Value) -> Vec<&Value> {
+    match v {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    }
+}
+
+fn context_starts_with(document: Option<&Value>, prefix: &Value) -> bool {
+    let Some(document) = document else {
+        return false;
+    };
+    let (doc, pre) = (as_list(document), as_list(prefix));
+    doc.len() >= pre.len() && doc.iter().zip(&pre).all(|(a, b)| a == b)
+}

@@ -1,0 +1,141 @@
+//! RFC 8785 serialisation.
+//!
+//! Written with an explicit stack rather than recursion so that a deeply nested value built by
+//! a caller (not only one from `parse_strict`, which is depth-limited) cannot overflow the stack.
+
+use std::fmt::Write as _;
+
+use serde_json::{Number, Value};
+
+use crate::JcsError;
+
+/// Serialises `value` in RFC 8785 canonical form, as UTF-8 bytes.
+///
+/// Object members are sorted by the UTF-16 code units of their names, there is no whitespace,
+/// strings are escaped as ECMAScript's `JSON.stringify` does, and numbers are printed as
+/// ECMAScript's `Number.prototype.toString` prints the double they denote (so the integer
+/// `1000000000000000000000` prints as `1e+21`, and `-0` as `0`).
+pub fn canonicalize(value: &Value) -> Result<Vec<u8>, JcsError> {
+    canonicalize_to_string(value).map(String::into_bytes)
+}
+
+/// Like [`canonicalize`], returning a `String`.
+pub fn canonicalize_to_string(value: &Value) -> Result<String, JcsError> {
+    enum Frame<'a> {
+        Array {
+            items: std::slice::Iter<'a, Value>,
+            first: bool,
+        },
+        Object {
+            members: std::vec::IntoIter<(&'a String, &'a Value)>,
+            first: bool,
+        },
+    }
+
+    let mut out = String::new();
+    let mut stack: Vec<Frame<'_>> = Vec::new();
+    let mut next = Some(value);
+    loop {
+        if let Some(value) = next.take() {
+            match value {
+                Value::Null => out.push_str("null"),
+                Value::Bool(true) => out.push_str("true"),
+                Value::Bool(false) => out.push_str("false"),
+                Value::Number(n) => write_number(&mut out, n)?,
+                Value::String(s) => write_string(&mut out, s),
+                Value::Array(items) => {
+                    out.push('[');
+                    stack.push(Frame::Array {
+                        items: items.iter(),
+                        first: true,
+                    });
+                }
+                Value::Object(map) => {
+                    out.push('{');
+                    let mut members: Vec<_> = map.iter().collect();
+                    // RFC 8785 §3.2.3: compare names as arrays of UTF-16 code units, which
+                    // differs from byte (code point) order once astral characters appear.
+                    members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+                    stack.push(Frame::Object {
+                        members: members.into_iter(),
+                        first: true,
+                    });
+                }
+            }
+        }
+        match stack.last_mut() {
+            None => break,
+            Some(Frame::Array { items, first }) => match items.next() {
+                Some(item) => {
+                    if !std::mem::take(first) {
+                        out.push(',');
+                    }
+                    next = Some(item);
+                }
+                None => {
+                    out.push(']');
+                    stack.pop();
+                }
+            },
+            Some(Frame::Object { members, first }) => match members.next() {
+                Some((name, item)) => {
+                    if !std::mem::take(first) {
+                        out.push(',');
+                    }
+                    write_string(&mut out, name);
+                    out.push(':');
+                    next = Some(item);
+                }
+                None => {
+                    out.push('}');
+                    stack.pop();
+                }
+            },
+        }
+    }
+    Ok(out)
+}
+
+/// RFC 8785 §3.2.2.3: print the double the number denotes, as ECMAScript would.
+fn write_number(out: &mut String, n: &Number) -> Result<(), JcsError> {
+    // Integers go through f64 too: JSON numbers *are* doubles in JCS, and `as` rounds to
+    // nearest, exactly as ECMAScript reads an integer literal.
+    let double = if let Some(u) = n.as_u64() {
+        u as f64
+    } else if let Some(i) = n.as_i64() {
+        i as f64
+    } else {
+        n.as_f64().unwrap_or(f64::NAN)
+    };
+    if !double.is_finite() {
+        return Err(JcsError::NonFiniteNumber {
+            number: n.to_string(),
+        });
+    }
+    // ryu-js implements Number.prototype.toString, including "0" for -0 and the switch to
+    // exponent form ("1e+21", "1e-7") at the same thresholds.
+    out.push_str(ryu_js::Buffer::new().format_finite(double));
+    Ok(())
+}
+
+/// RFC 8785 §3.2.2.2: escape as `JSON.stringify` does and nothing more.
+fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c if c < '\u{20}' => {
+                // Writing to a String cannot fail.
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}

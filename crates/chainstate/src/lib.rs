@@ -1,0 +1,327 @@
+//! The chain-state seam: everything verification asks of the on-chain registry, as one trait.
+//!
+//! Verification never speaks JSON-RPC and never opens a database. It asks a [`ChainState`] about
+//! issuers, anchored roots and revocations, and about the state it is answering from (which
+//! registry, as of which block and time). The online chain client and the hall's SQLite mirror
+//! both implement it, so a verdict is computed identically online and offline;
+//! [`MemoryChainState`] implements it for tests and demos.
+//!
+//! An `Err` from the trait means *could not check* (node unreachable, mirror unreadable), never
+//! *checked and bad*; `Ok(None)` means the registry has no such record.
+
+use chrono::{DateTime, Utc};
+use countersign_credential::{DidKey, RegistryRef};
+use countersign_merkle::NodeHash;
+use std::collections::HashMap;
+
+/// An issuer's standing in the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuerStatus {
+    /// May anchor and revoke; its credentials verify.
+    Active,
+    /// Temporarily barred (e.g. a suspected key compromise): credentials anchored from this
+    /// moment on are refused, earlier ones verify with a warning.
+    Suspended,
+    /// No longer issues; credentials anchored before retirement stay valid.
+    Retired,
+}
+
+/// One timestamped status change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    /// The status from this moment on.
+    pub status: IssuerStatus,
+    /// Block time of the change.
+    pub at: DateTime<Utc>,
+    /// Block number of the change.
+    pub block: u64,
+}
+
+/// A registered issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuerRecord {
+    /// The issuer's did:key.
+    pub did: DidKey,
+    /// Registered display name.
+    pub name: String,
+    /// The EVM account it anchors from.
+    pub account: [u8; 20],
+    /// Credential types it may issue.
+    pub credential_types: Vec<String>,
+    /// Status changes in chain order; the first is the registration.
+    pub history: Vec<StatusChange>,
+}
+
+impl IssuerRecord {
+    /// The status in force at `time` (`None` before registration).
+    pub fn status_at(&self, time: DateTime<Utc>) -> Option<IssuerStatus> {
+        self.history
+            .iter()
+            .take_while(|c| c.at <= time)
+            .last()
+            .map(|c| c.status)
+    }
+
+    /// The latest status change.
+    pub fn current(&self) -> Option<&StatusChange> {
+        self.history.last()
+    }
+
+    /// Whether it may issue credentials of this type.
+    pub fn may_issue(&self, type_name: &str) -> bool {
+        self.credential_types.iter().any(|t| t == type_name)
+    }
+}
+
+/// An anchored batch root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchorRecord {
+    /// The batch root.
+    pub root: NodeHash,
+    /// The issuer the anchoring account belongs to.
+    pub issuer: DidKey,
+    /// The account that sent the anchoring transaction.
+    pub account: [u8; 20],
+    /// Block of the anchoring.
+    pub block: u64,
+    /// Block time of the anchoring.
+    pub at: DateTime<Utc>,
+}
+
+/// Why a credential or batch was revoked (the registry's reason codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationReason {
+    /// No reason given (0).
+    Unspecified,
+    /// Issued in error (1).
+    IssuedInError,
+    /// Replaced by a newer credential (2).
+    Superseded,
+    /// The issuer's key was compromised (3).
+    KeyCompromise,
+    /// Revoked by a decision of the issuing authority, e.g. a licence withdrawn (4).
+    Withdrawn,
+    /// The holder's status changed, e.g. moved away or deregistered (5).
+    HolderChanged,
+    /// A code this version does not know.
+    Other(u8),
+}
+
+impl RevocationReason {
+    /// From the registry's numeric code.
+    pub fn from_code(code: u8) -> Self {
+        match code {
+            0 => Self::Unspecified,
+            1 => Self::IssuedInError,
+            2 => Self::Superseded,
+            3 => Self::KeyCompromise,
+            4 => Self::Withdrawn,
+            5 => Self::HolderChanged,
+            other => Self::Other(other),
+        }
+    }
+
+    /// The registry's numeric code.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Unspecified => 0,
+            Self::IssuedInError => 1,
+            Self::Superseded => 2,
+            Self::KeyCompromise => 3,
+            Self::Withdrawn => 4,
+            Self::HolderChanged => 5,
+            Self::Other(c) => c,
+        }
+    }
+
+    /// Short English name, for logs and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Unspecified => "unspecified",
+            Self::IssuedInError => "issued in error",
+            Self::Superseded => "superseded",
+            Self::KeyCompromise => "key compromise",
+            Self::Withdrawn => "withdrawn",
+            Self::HolderChanged => "holder status changed",
+            Self::Other(_) => "other",
+        }
+    }
+}
+
+/// A revoked leaf, sub-batch node or batch root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationRecord {
+    /// The revoked hash.
+    pub hash: NodeHash,
+    /// The issuer that revoked it.
+    pub issuer: DidKey,
+    /// Why.
+    pub reason: RevocationReason,
+    /// Block of the revocation.
+    pub block: u64,
+    /// Block time of the revocation.
+    pub at: DateTime<Utc>,
+}
+
+/// Where the answers come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A live node.
+    Online {
+        /// The endpoint that answered.
+        endpoint: String,
+    },
+    /// The hall's local mirror.
+    Mirror,
+    /// Fixed data (tests, demos).
+    Memory,
+}
+
+/// The registry state an answer reflects: every verdict states it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainView {
+    /// The registry followed.
+    pub registry: RegistryRef,
+    /// The latest block reflected.
+    pub block: u64,
+    /// That block's time.
+    pub block_time: DateTime<Utc>,
+    /// Online node or mirror.
+    pub source: Source,
+}
+
+/// Could not check: the chain state is not available.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainError {
+    /// No node answered, or the mirror could not be read.
+    #[error("chain state unavailable: {0}")]
+    Unavailable(String),
+    /// The source answered with something inconsistent.
+    #[error("chain state inconsistent: {0}")]
+    Inconsistent(String),
+}
+
+/// What verification asks of the registry.
+pub trait ChainState {
+    /// The registry and the block the answers reflect.
+    fn view(&self) -> Result<ChainView, ChainError>;
+    /// The registered issuer with this key, if any.
+    fn issuer(&self, did: &DidKey) -> Result<Option<IssuerRecord>, ChainError>;
+    /// The anchoring of this root, if anchored.
+    fn anchor(&self, root: &NodeHash) -> Result<Option<AnchorRecord>, ChainError>;
+    /// The revocation of this leaf, node or root, if revoked.
+    fn revocation(&self, hash: &NodeHash) -> Result<Option<RevocationRecord>, ChainError>;
+}
+
+/// Registry state held in memory, for tests and demos.
+#[derive(Debug, Clone)]
+pub struct MemoryChainState {
+    view: ChainView,
+    issuers: HashMap<DidKey, IssuerRecord>,
+    anchors: HashMap<NodeHash, AnchorRecord>,
+    revocations: HashMap<NodeHash, RevocationRecord>,
+}
+
+impl MemoryChainState {
+    /// An empty registry as of a block.
+    pub fn new(view: ChainView) -> Self {
+        Self {
+            view,
+            issuers: HashMap::new(),
+            anchors: HashMap::new(),
+            revocations: HashMap::new(),
+        }
+    }
+
+    /// Registers or replaces an issuer.
+    pub fn put_issuer(&mut self, record: IssuerRecord) -> &mut Self {
+        self.issuers.insert(record.did, record);
+        self
+    }
+
+    /// Records an anchored root.
+    pub fn put_anchor(&mut self, record: AnchorRecord) -> &mut Self {
+        self.anchors.insert(record.root, record);
+        self
+    }
+
+    /// Records a revocation.
+    pub fn put_revocation(&mut self, record: RevocationRecord) -> &mut Self {
+        self.revocations.insert(record.hash, record);
+        self
+    }
+
+    /// Appends a status change to a registered issuer; false if it is not registered.
+    pub fn change_status(&mut self, did: &DidKey, change: StatusChange) -> bool {
+        match self.issuers.get_mut(did) {
+            Some(record) => {
+                record.history.push(change);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Moves the view to a later block.
+    pub fn set_view(&mut self, view: ChainView) -> &mut Self {
+        self.view = view;
+        self
+    }
+}
+
+impl ChainState for MemoryChainState {
+    fn view(&self) -> Result<ChainView, ChainError> {
+        Ok(self.view.clone())
+    }
+
+    fn issuer(&self, did: &DidKey) -> Result<Option<IssuerRecord>, ChainError> {
+        Ok(self.issuers.get(did).cloned())
+    }
+
+    fn anchor(&self, root: &NodeHash) -> Result<Option<AnchorRecord>, ChainError> {
+        Ok(self.anchors.get(root).cloned())
+    }
+
+    fn revocation(&self, hash: &NodeHash) -> Result<Option<RevocationRecord>, ChainError> {
+        Ok(self.revocations.get(hash).cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn status_follows_history() {
+        let key = ed25519_dalek_key();
+        let t = |h| Utc.with_ymd_and_hms(2026, 1, 1, h, 0, 0).single().expect("valid time");
+        let record = IssuerRecord {
+            did: key,
+            name: "测试".into(),
+            account: [1; 20],
+            credential_types: vec!["DiplomaCredential".into()],
+            history: vec![
+                StatusChange { status: IssuerStatus::Active, at: t(1), block: 1 },
+                StatusChange { status: IssuerStatus::Suspended, at: t(5), block: 9 },
+            ],
+        };
+        assert_eq!(record.status_at(t(0)), None);
+        assert_eq!(record.status_at(t(1)), Some(IssuerStatus::Active));
+        assert_eq!(record.status_at(t(4)), Some(IssuerStatus::Active));
+        assert_eq!(record.status_at(t(6)), Some(IssuerStatus::Suspended));
+        assert!(record.may_issue("DiplomaCredential"));
+        assert!(!record.may_issue("BusinessLicenceCredential"));
+    }
+
+    #[test]
+    fn reason_codes_round_trip() {
+        for code in 0..=255u8 {
+            assert_eq!(RevocationReason::from_code(code).code(), code);
+        }
+    }
+
+    fn ed25519_dalek_key() -> DidKey {
+        DidKey::parse("did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2").expect("vector key")
+    }
+}

@@ -1,0 +1,77 @@
+//! The one verification pipeline of Countersign. A payload goes in (the `CS1:` text a scanner
+//! types, a credential's JSON, or a picture with a QR code in it); a [`Report`] comes out: an
+//! overall [`Verdict`] and the checks `format`, `signature`, `issuer`, `validity`, `anchor` and
+//! `revocation`, each passed, failed, warned or skipped with a reason.
+//!
+//! The CLI uses it now and the desktop app later, through the same functions.
+//! Time and chain state are parameters: the pipeline never reads the system clock, the
+//! network or a database itself ([`Clock`], [`countersign_chainstate::ChainState`]).
+//! Without a chain, chain checks are `skipped`, never `pass`, and the verdict is at best
+//! UNVERIFIABLE; an unreachable chain can make a credential amber, never red.
+
+mod input;
+pub mod json;
+mod pipeline;
+pub mod report;
+
+pub use input::{verify_bytes, verify_image, verify_json, verify_text};
+pub use pipeline::verify_document;
+pub use report::{Check, CheckId, Field, Outcome, Report, SkipReason, Summary, Verdict, Warning};
+
+use chrono::{DateTime, Duration, Utc};
+use countersign_chainstate::ChainState;
+
+/// The time verification runs at.
+pub trait Clock {
+    /// Now.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The operating system's clock; binaries pass it in, tests pass a [`FixedClock`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that always says the same time.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// The hall's verification policy.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Chain state older than this earns a warning.
+    pub max_chain_age: Duration,
+    /// Turn a VALID verdict on too-old chain state into UNVERIFIABLE instead of warning.
+    pub fail_closed_when_stale: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            max_chain_age: Duration::hours(24),
+            fail_closed_when_stale: false,
+        }
+    }
+}
+
+/// Everything verification depends on besides the input.
+#[derive(Clone, Copy)]
+pub struct Params<'a> {
+    /// The time to check validity against.
+    pub clock: &'a dyn Clock,
+    /// The registry state, or `None` when no chain is configured.
+    pub chain: Option<&'a dyn ChainState>,
+    /// The hall's policy.
+    pub policy: Policy,
+}

@@ -14,6 +14,8 @@ use countersign_credential::{DidKey, RegistryRef};
 use countersign_merkle::NodeHash;
 use std::collections::HashMap;
 
+pub mod snapshot;
+
 /// An issuer's standing in the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IssuerStatus {
@@ -266,6 +268,19 @@ impl MemoryChainState {
     pub fn set_view(&mut self, view: ChainView) -> &mut Self {
         self.view = view;
         self
+    }
+}
+
+impl MemoryChainState {
+    /// Every issuer, anchor and revocation held, for writing a snapshot.
+    pub fn records(&self) -> (Vec<&IssuerRecord>, Vec<&AnchorRecord>, Vec<&RevocationRecord>) {
+        let mut issuers: Vec<_> = self.issuers.values().collect();
+        issuers.sort_by_key(|r| r.did.to_string());
+        let mut anchors: Vec<_> = self.anchors.values().collect();
+        anchors.sort_by_key(|r| (r.block, r.root));
+        let mut revocations: Vec<_> = self.revocations.values().collect();
+        revocations.sort_by_key(|r| (r.block, r.hash));
+        (issuers, anchors, revocations)
     }
 }
 

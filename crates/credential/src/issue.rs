@@ -61,17 +61,17 @@ pub struct IssuedBatch {
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {
     /// A draft does not make a valid credential of its type.
-    #[error("credential {index} is not valid: {source}")]
+    #[error("credential {} is not valid: {source}", .index + 1)]
     Invalid {
-        /// Position in the batch.
+        /// Position in the batch, from 0.
         index: usize,
         /// What is wrong.
         source: FormatError,
     },
     /// Signing failed (only possible for data JCS cannot represent).
-    #[error("credential {index} cannot be signed: {source}")]
+    #[error("credential {} cannot be signed: {source}", .index + 1)]
     Sign {
-        /// Position in the batch.
+        /// Position in the batch, from 0.
         index: usize,
         /// What failed.
         source: SignatureError,
@@ -80,9 +80,9 @@ pub enum IssueError {
     #[error("the batch is empty: {0}")]
     Tree(#[from] TreeError),
     /// The leaf could not be computed.
-    #[error("credential {index}: {source}")]
+    #[error("credential {}: {source}", .index + 1)]
     Leaf {
-        /// Position in the batch.
+        /// Position in the batch, from 0.
         index: usize,
         /// What failed.
         source: AnchorError,

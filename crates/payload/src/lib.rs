@@ -1,5 +1,6 @@
 //! The QR transport of a Countersign credential: `CS1:` followed by the RFC 9285 base45 of
-//! the raw DEFLATE (RFC 1951) compression of the credential's bytes.
+//! the raw DEFLATE (RFC 1951) compression of the credential's bytes, primed with the CS1
+//! preset dictionary ([`deflate::CS1_DICTIONARY`]).
 //!
 //! Every character of a payload is in the QR alphanumeric set, so the code stays dense and a
 //! USB keyboard-wedge scanner can type it into any text field. [`decode`] is written for text

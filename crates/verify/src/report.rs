@@ -225,3 +225,48 @@ pub fn verdict_of(checks: &[Check]) -> Verdict {
         Verdict::Valid
     }
 }
+
+/// Masks a personal value for display: long numbers keep their first 6 and last 4 characters
+/// (`110105********1000`), short values such as names keep their first character (`张*`).
+pub fn mask(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    let n = chars.len();
+    let (head, tail) = match n {
+        0 => return String::new(),
+        1 => return "*".to_owned(),
+        2..=4 => (1, 0),
+        5..=9 => (2, 2),
+        _ => (6, 4),
+    };
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if i < head || i >= n - tail { *c } else { '*' })
+        .collect()
+}
+
+impl Field {
+    /// The value as it may be shown: masked when sensitive and not revealed.
+    pub fn display_value(&self, reveal: bool) -> String {
+        if self.sensitive && !reveal {
+            mask(&self.value)
+        } else {
+            self.value.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask;
+
+    #[test]
+    fn masks_keep_what_a_clerk_compares() {
+        assert_eq!(mask("11010519491231002X"), "110105********002X");
+        assert_eq!(mask("张三"), "张*");
+        assert_eq!(mask("欧阳娜娜"), "欧***");
+        assert_eq!(mask("上海市浦东新区"), "上海***新区");
+        assert_eq!(mask(""), "");
+        assert_eq!(mask("x"), "*");
+    }
+}

@@ -1,0 +1,69 @@
+//! Issuer key files: JSON with the did:key, the name and the Multikey secret, mode 0600.
+
+use crate::{read_file, CliError};
+use countersign_credential::did_key::{secret_key_from_multibase, secret_key_multibase};
+use countersign_credential::{generate_signing_key, Issuer};
+use ed25519_dalek::SigningKey;
+use serde_json::json;
+use std::io::Write;
+use std::path::Path;
+
+const KEY_FILE_TYPE: &str = "countersign-issuer-key";
+
+/// Writes a key file that only its owner can read; never overwrites.
+pub fn write_key_file(path: &Path, key: &SigningKey, name: &str) -> Result<String, CliError> {
+    let did = countersign_credential::DidKey::from_verifying_key(key.verifying_key()).to_string();
+    let body = json!({
+        "type": KEY_FILE_TYPE,
+        "did": did,
+        "name": name,
+        "privateKeyMultibase": secret_key_multibase(key),
+    });
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| CliError::Failed(format!("cannot create key file {}: {e}", path.display())))?;
+    let text = serde_json::to_string_pretty(&body).map_err(|e| CliError::Failed(e.to_string()))?;
+    file.write_all(format!("{text}\n").as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| CliError::Failed(format!("cannot write key file {}: {e}", path.display())))?;
+    Ok(did)
+}
+
+/// `countersign keygen`.
+pub fn keygen(path: &Path, name: &str) -> Result<(), CliError> {
+    if name.trim().is_empty() {
+        return Err(CliError::Usage("the issuer name must not be empty".into()));
+    }
+    let key = generate_signing_key().map_err(|e| CliError::Failed(format!("no system randomness: {e}")))?;
+    let did = write_key_file(path, &key, name.trim())?;
+    println!("{did}");
+    eprintln!("key written to {} (mode 0600); register the did:key above with the governance authority", path.display());
+    Ok(())
+}
+
+/// Reads a key file into an issuer.
+pub fn read_issuer(path: &Path) -> Result<Issuer, CliError> {
+    let bad = |why: &str| CliError::Usage(format!("{} is not a Countersign issuer key file: {why}", path.display()));
+    let value = countersign_jcs::parse_strict(&read_file(path)?).map_err(|e| bad(&e.to_string()))?;
+    if value.get("type").and_then(|v| v.as_str()) != Some(KEY_FILE_TYPE) {
+        return Err(bad("its type is not countersign-issuer-key"));
+    }
+    let secret = value
+        .get("privateKeyMultibase")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| bad("privateKeyMultibase is missing"))?;
+    let key = secret_key_from_multibase(secret).map_err(|e| bad(&e.to_string()))?;
+    let name = value.get("name").and_then(|v| v.as_str()).ok_or_else(|| bad("name is missing"))?;
+    let issuer = Issuer::new(key, name);
+    if value.get("did").and_then(|v| v.as_str()) != Some(issuer.did().to_string().as_str()) {
+        return Err(bad("its did does not match its key"));
+    }
+    Ok(issuer)
+}

@@ -1,0 +1,113 @@
+//! `countersign`: the command line over Countersign's libraries, for issuers (keygen, issue),
+//! for IT staff and for scripted checks (verify). It holds no logic of its own beyond reading
+//! arguments and files and printing results; everything else is the same library code the
+//! desktop app calls.
+
+mod demo;
+mod issue;
+mod keyfile;
+mod verify;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code for usage errors and unreadable input (0, 1, 2 are verdicts).
+pub const EXIT_USAGE: u8 = 3;
+
+#[derive(Parser)]
+#[command(name = "countersign", version, about = "Verify and issue Countersign credentials")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create an issuer key: prints its did:key, writes the key file with mode 0600
+    Keygen {
+        /// Where to write the key file (refuses to overwrite)
+        #[arg(long, short)]
+        out: PathBuf,
+        /// The issuer's display name, e.g. 北京市教育委员会
+        #[arg(long)]
+        name: String,
+    },
+    /// Sign a batch of credentials from JSON or CSV, build its Merkle batch, write credentials,
+    /// CS1 payloads, QR images and the batch root
+    Issue(issue::IssueArgs),
+    /// Verify a credential: a file (JSON, CS1 text, PNG/JPEG picture), a CS1 payload, or - for stdin.
+    /// Exit code 0 VALID, 1 INVALID, 2 UNVERIFIABLE, 3 usage error
+    Verify(verify::VerifyArgs),
+    /// Write the demo issuers, registry snapshot, credentials and QR images (deterministic)
+    Demo {
+        /// Output folder
+        #[arg(long, short, default_value = "assets/demo")]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Keygen { out, name } => keyfile::keygen(&out, &name).map(|()| 0),
+        Command::Issue(args) => issue::run(&args).map(|()| 0),
+        Command::Verify(args) => verify::run(&args),
+        Command::Demo { out } => demo::run(&out).map(|()| 0),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("countersign: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// A failure of a command, with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad arguments or unreadable input files.
+    #[error("{0}")]
+    Usage(String),
+    /// The command could not do its job (signing, writing output).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Self::Usage(_) => EXIT_USAGE,
+            Self::Failed(_) => 1,
+        }
+    }
+}
+
+/// Reads a file, naming it in the error.
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))
+}
+
+/// Writes a file, naming it in the error.
+pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
+    std::fs::write(path, bytes).map_err(|e| CliError::Failed(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Parses an RFC 3339 time argument.
+pub fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .or_else(|_| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+        })
+        .map_err(|_| format!("{text:?} is not a date (2026-11-25) or an RFC 3339 time (2026-11-25T09:00:00+08:00)"))
+}

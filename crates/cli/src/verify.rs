@@ -1,0 +1,139 @@
+//! `countersign verify`: one input in, the report printed, the verdict as the exit code.
+
+use crate::{parse_time, read_file, CliError};
+use chrono::{DateTime, Duration, Utc};
+use countersign_chainstate::{snapshot, MemoryChainState, Source};
+use countersign_verify::{json::report_to_json, Clock, FixedClock, Params, Policy, Report, SystemClock, Verdict};
+use std::io::Read;
+use std::path::PathBuf;
+
+/// Arguments of `countersign verify`.
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    /// A file (credential JSON, CS1 text, PNG or JPEG picture), a CS1 payload, or - for stdin
+    pub input: String,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// A registry snapshot JSON file to check issuer, anchor and revocation against
+    #[arg(long)]
+    pub snapshot: Option<PathBuf>,
+    /// Verify as of this time instead of now
+    #[arg(long, value_parser = parse_time)]
+    pub at: Option<DateTime<Utc>>,
+    /// Chain state older than this many hours earns a warning
+    #[arg(long, default_value_t = 24)]
+    pub max_chain_age_hours: i64,
+    /// Chain state too old: UNVERIFIABLE instead of a warning
+    #[arg(long)]
+    pub fail_closed: bool,
+    /// Show personal numbers unmasked
+    #[arg(long)]
+    pub reveal: bool,
+}
+
+fn load_snapshot(args: &VerifyArgs) -> Result<Option<MemoryChainState>, CliError> {
+    let Some(path) = &args.snapshot else { return Ok(None) };
+    let value = countersign_jcs::parse_strict_with(
+        &read_file(path)?,
+        &countersign_jcs::Limits { max_depth: 32, max_bytes: 256 * 1024 * 1024 },
+    )
+    .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+    snapshot::from_json(&value)
+        .map(Some)
+        .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
+}
+
+/// `countersign verify`; returns the exit code of the verdict.
+pub fn run(args: &VerifyArgs) -> Result<u8, CliError> {
+    let chain = load_snapshot(args)?;
+    let fixed;
+    let clock: &dyn Clock = match args.at {
+        Some(t) => {
+            fixed = FixedClock(t);
+            &fixed
+        }
+        None => &SystemClock,
+    };
+    let params = Params {
+        clock,
+        chain: chain.as_ref().map(|c| c as &dyn countersign_chainstate::ChainState),
+        policy: Policy {
+            max_chain_age: Duration::hours(args.max_chain_age_hours),
+            fail_closed_when_stale: args.fail_closed,
+        },
+    };
+    let report = if args.input == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .take(64 * 1024 * 1024)
+            .read_to_end(&mut bytes)
+            .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
+        countersign_verify::verify_bytes(&bytes, &params)
+    } else if std::path::Path::new(&args.input).is_file() {
+        countersign_verify::verify_bytes(&read_file(std::path::Path::new(&args.input))?, &params)
+    } else if args.input.trim_start().starts_with("CS") || args.input.trim_start().starts_with('{') {
+        countersign_verify::verify_text(&args.input, &params)
+    } else {
+        return Err(CliError::Usage(format!(
+            "{:?} is neither a file nor a CS1 payload",
+            args.input.chars().take(60).collect::<String>()
+        )));
+    };
+    if args.json {
+        let text = serde_json::to_string_pretty(&report_to_json(&report)).map_err(|e| CliError::Failed(e.to_string()))?;
+        println!("{text}");
+    } else {
+        print!("{}", render(&report, args.reveal));
+    }
+    Ok(match report.verdict {
+        Verdict::Valid => 0,
+        Verdict::Invalid => 1,
+        Verdict::Unverifiable => 2,
+    })
+}
+
+/// The report as a person reads it in a terminal.
+pub fn render(report: &Report, reveal: bool) -> String {
+    let mut out = String::new();
+    let verdict = match report.verdict {
+        Verdict::Valid => "VALID 有效",
+        Verdict::Invalid => "INVALID 无效",
+        Verdict::Unverifiable => "UNVERIFIABLE 无法确认",
+    };
+    out.push_str(&format!("{verdict}\n"));
+    for c in &report.checks {
+        out.push_str(&format!("  {:<10}  {:<7}  {}\n", c.id.as_str(), c.outcome.as_str(), c.detail));
+    }
+    if let Some(s) = &report.summary {
+        let label = match (&s.type_label_zh, &s.type_label_en) {
+            (Some(zh), Some(en)) => format!("{zh} {en}"),
+            _ => s.type_name.clone(),
+        };
+        out.push_str(&format!("credential  {label}  {}\n", s.id.as_deref().unwrap_or("(no id)")));
+        let name = s.issuer_name.as_deref().unwrap_or("(no name)");
+        let registered = if s.issuer_name_registered { "registered" } else { "as claimed, not registered" };
+        out.push_str(&format!("issuer      {name} ({registered})  {}\n", s.issuer_id));
+        let day = |t: Option<DateTime<Utc>>| t.map(|t| t.format("%Y-%m-%d").to_string());
+        out.push_str(&format!(
+            "valid       {} – {}\n",
+            day(s.valid_from).unwrap_or_else(|| "…".into()),
+            day(s.valid_until).unwrap_or_else(|| "no expiry".into())
+        ));
+        for f in &s.fields {
+            out.push_str(&format!("  {} {}: {}\n", f.label_zh, f.label_en, f.display_value(reveal)));
+        }
+    }
+    if let Some(c) = &report.chain {
+        let source = match &c.source {
+            Source::Online { endpoint } => format!("online, {endpoint}"),
+            Source::Mirror => "offline mirror".into(),
+            Source::Memory => "registry snapshot".into(),
+        };
+        out.push_str(&format!("chain state block {} at {} ({source})\n", c.block, c.block_time.to_rfc3339()));
+    }
+    for w in &report.warnings {
+        out.push_str(&format!("warning     {}\n", w.detail));
+    }
+    out
+}

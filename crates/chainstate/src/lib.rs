@@ -273,7 +273,13 @@ impl MemoryChainState {
 
 impl MemoryChainState {
     /// Every issuer, anchor and revocation held, for writing a snapshot.
-    pub fn records(&self) -> (Vec<&IssuerRecord>, Vec<&AnchorRecord>, Vec<&RevocationRecord>) {
+    pub fn records(
+        &self,
+    ) -> (
+        Vec<&IssuerRecord>,
+        Vec<&AnchorRecord>,
+        Vec<&RevocationRecord>,
+    ) {
         let mut issuers: Vec<_> = self.issuers.values().collect();
         issuers.sort_by_key(|r| r.did.to_string());
         let mut anchors: Vec<_> = self.anchors.values().collect();
@@ -310,15 +316,27 @@ mod tests {
     #[test]
     fn status_follows_history() {
         let key = ed25519_dalek_key();
-        let t = |h| Utc.with_ymd_and_hms(2026, 1, 1, h, 0, 0).single().expect("valid time");
+        let t = |h| {
+            Utc.with_ymd_and_hms(2026, 1, 1, h, 0, 0)
+                .single()
+                .expect("valid time")
+        };
         let record = IssuerRecord {
             did: key,
             name: "测试".into(),
             account: [1; 20],
             credential_types: vec!["DiplomaCredential".into()],
             history: vec![
-                StatusChange { status: IssuerStatus::Active, at: t(1), block: 1 },
-                StatusChange { status: IssuerStatus::Suspended, at: t(5), block: 9 },
+                StatusChange {
+                    status: IssuerStatus::Active,
+                    at: t(1),
+                    block: 1,
+                },
+                StatusChange {
+                    status: IssuerStatus::Suspended,
+                    at: t(5),
+                    block: 9,
+                },
             ],
         };
         assert_eq!(record.status_at(t(0)), None);
@@ -337,6 +355,7 @@ mod tests {
     }
 
     fn ed25519_dalek_key() -> DidKey {
-        DidKey::parse("did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2").expect("vector key")
+        DidKey::parse("did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2")
+            .expect("vector key")
     }
 }

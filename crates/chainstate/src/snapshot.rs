@@ -71,7 +71,8 @@ pub fn to_json(state: &MemoryChainState) -> Value {
 }
 
 fn field<'a>(m: &'a Map<String, Value>, name: &str, at: &str) -> Result<&'a Value, SnapshotError> {
-    m.get(name).ok_or_else(|| err(at, format!("missing {name}")))
+    m.get(name)
+        .ok_or_else(|| err(at, format!("missing {name}")))
 }
 
 fn string<'a>(m: &'a Map<String, Value>, name: &str, at: &str) -> Result<&'a str, SnapshotError> {
@@ -86,7 +87,11 @@ fn number(m: &Map<String, Value>, name: &str, at: &str) -> Result<u64, SnapshotE
         .ok_or_else(|| err(at, format!("{name} is not a whole number")))
 }
 
-fn parse_time(m: &Map<String, Value>, name: &str, at: &str) -> Result<DateTime<Utc>, SnapshotError> {
+fn parse_time(
+    m: &Map<String, Value>,
+    name: &str,
+    at: &str,
+) -> Result<DateTime<Utc>, SnapshotError> {
     let text = string(m, name, at)?;
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
@@ -109,13 +114,19 @@ fn account(m: &Map<String, Value>, at: &str) -> Result<[u8; 20], SnapshotError> 
     Ok(out)
 }
 
-fn objects<'a>(m: &'a Map<String, Value>, name: &str) -> Result<Vec<&'a Map<String, Value>>, SnapshotError> {
+fn objects<'a>(
+    m: &'a Map<String, Value>,
+    name: &str,
+) -> Result<Vec<&'a Map<String, Value>>, SnapshotError> {
     match m.get(name) {
         None => Ok(Vec::new()),
         Some(Value::Array(items)) => items
             .iter()
             .enumerate()
-            .map(|(i, v)| v.as_object().ok_or_else(|| err(&format!("{name}[{i}]"), "not an object")))
+            .map(|(i, v)| {
+                v.as_object()
+                    .ok_or_else(|| err(&format!("{name}[{i}]"), "not an object"))
+            })
             .collect(),
         Some(_) => Err(err(name, "not a list")),
     }
@@ -123,7 +134,9 @@ fn objects<'a>(m: &'a Map<String, Value>, name: &str) -> Result<Vec<&'a Map<Stri
 
 /// Reads snapshot JSON into an in-memory registry state.
 pub fn from_json(value: &Value) -> Result<MemoryChainState, SnapshotError> {
-    let top = value.as_object().ok_or_else(|| err("/", "not a JSON object"))?;
+    let top = value
+        .as_object()
+        .ok_or_else(|| err("/", "not a JSON object"))?;
     let registry = string(top, "registry", "/")?
         .parse()
         .map_err(|e: countersign_credential::AnchorError| err("registry", e.to_string()))?;
@@ -153,7 +166,11 @@ pub fn from_json(value: &Value) -> Result<MemoryChainState, SnapshotError> {
         let credential_types = match field(m, "credentialTypes", &at)? {
             Value::Array(items) => items
                 .iter()
-                .map(|t| t.as_str().map(str::to_owned).ok_or_else(|| err(&at, "credentialTypes holds a non-string")))
+                .map(|t| {
+                    t.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| err(&at, "credentialTypes holds a non-string"))
+                })
                 .collect::<Result<_, _>>()?,
             _ => return Err(err(&at, "credentialTypes is not a list")),
         };
@@ -177,7 +194,8 @@ pub fn from_json(value: &Value) -> Result<MemoryChainState, SnapshotError> {
     }
     for (i, m) in objects(top, "revocations")?.into_iter().enumerate() {
         let at = format!("revocations[{i}]");
-        let reason = u8::try_from(number(m, "reason", &at)?).map_err(|_| err(&at, "reason code above 255"))?;
+        let reason = u8::try_from(number(m, "reason", &at)?)
+            .map_err(|_| err(&at, "reason code above 255"))?;
         state.put_revocation(RevocationRecord {
             hash: hash(m, "hash", &at)?,
             issuer: did(m, "issuer", &at)?,
@@ -196,10 +214,16 @@ mod tests {
 
     #[test]
     fn snapshot_round_trips_and_errors_name_the_place() {
-        let t = Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).single().expect("valid");
-        let did = DidKey::parse("did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2").expect("vector key");
+        let t = Utc
+            .with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
+            .single()
+            .expect("valid");
+        let did = DidKey::parse("did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2")
+            .expect("vector key");
         let mut state = MemoryChainState::new(ChainView {
-            registry: "eip155:31337:0x5fbdb2315678afecb367f032d93f642f64180aa3".parse().expect("valid"),
+            registry: "eip155:31337:0x5fbdb2315678afecb367f032d93f642f64180aa3"
+                .parse()
+                .expect("valid"),
             block: 42,
             block_time: t,
             source: Source::Memory,
@@ -210,9 +234,19 @@ mod tests {
                 name: "北京市教育委员会".into(),
                 account: [0xab; 20],
                 credential_types: vec!["DiplomaCredential".into()],
-                history: vec![StatusChange { status: IssuerStatus::Active, at: t, block: 3 }],
+                history: vec![StatusChange {
+                    status: IssuerStatus::Active,
+                    at: t,
+                    block: 3,
+                }],
             })
-            .put_anchor(AnchorRecord { root: NodeHash([1; 32]), issuer: did, account: [0xab; 20], block: 5, at: t })
+            .put_anchor(AnchorRecord {
+                root: NodeHash([1; 32]),
+                issuer: did,
+                account: [0xab; 20],
+                block: 5,
+                at: t,
+            })
             .put_revocation(RevocationRecord {
                 hash: NodeHash([2; 32]),
                 issuer: did,

@@ -20,7 +20,9 @@ use std::path::Path;
 pub const DEMO_REGISTRY: &str = "eip155:31337:0x5fbdb2315678afecb367f032d93f642f64180aa3";
 
 fn at(day: u32, hour: u32, min: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, day, hour, min, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 11, day, hour, min, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 fn seeded(label: &str) -> [u8; 32] {
@@ -34,7 +36,10 @@ fn demo_uuid(label: &str, i: usize) -> uuid::Uuid {
 }
 
 fn id_number(first17: &str) -> String {
-    format!("{first17}{}", resident_id_check_char(first17).unwrap_or('0'))
+    format!(
+        "{first17}{}",
+        resident_id_check_char(first17).unwrap_or('0')
+    )
 }
 
 fn uscc(first17: &str) -> String {
@@ -42,7 +47,10 @@ fn uscc(first17: &str) -> String {
 }
 
 fn subject(pairs: &[(&str, String)]) -> Map<String, Value> {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), Value::String(v.clone()))).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), Value::String(v.clone())))
+        .collect()
 }
 
 struct DemoIssuer {
@@ -56,13 +64,30 @@ fn demo_issuer(file: &'static str, name: &str, types: &'static [&'static str]) -
     let key = SigningKey::from_bytes(&seeded(file));
     let mut account = [0u8; 20];
     account.copy_from_slice(&seeded(&format!("{file} account"))[..20]);
-    DemoIssuer { file, issuer: Issuer::new(key, name), account, types }
+    DemoIssuer {
+        file,
+        issuer: Issuer::new(key, name),
+        account,
+        types,
+    }
 }
 
-fn drafts(label: &str, type_name: &str, rows: Vec<Map<String, Value>>, from: DateTime<Utc>, until: Option<DateTime<Utc>>) -> Vec<Draft> {
+fn drafts(
+    label: &str,
+    type_name: &str,
+    rows: Vec<Map<String, Value>>,
+    from: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
+) -> Vec<Draft> {
     rows.into_iter()
         .enumerate()
-        .map(|(i, subject)| Draft { type_name: type_name.into(), id: demo_uuid(label, i), subject, valid_from: from, valid_until: until })
+        .map(|(i, subject)| Draft {
+            type_name: type_name.into(),
+            id: demo_uuid(label, i),
+            subject,
+            valid_from: from,
+            valid_until: until,
+        })
         .collect()
 }
 
@@ -75,8 +100,14 @@ fn business_licences() -> Vec<Map<String, Value>> {
             ("legalRepresentative", "王建国".into()),
             ("registeredCapital", "500万元".into()),
             ("establishedOn", "2019-04-12".into()),
-            ("address", "北京市朝阳区望京街道阜通东大街6号院3号楼12层1201".into()),
-            ("businessScope", "技术开发、技术咨询、技术服务；软件开发；计算机系统服务；数据处理".into()),
+            (
+                "address",
+                "北京市朝阳区望京街道阜通东大街6号院3号楼12层1201".into(),
+            ),
+            (
+                "businessScope",
+                "技术开发、技术咨询、技术服务；软件开发；计算机系统服务；数据处理".into(),
+            ),
             ("registrationAuthority", "北京市朝阳区市场监督管理局".into()),
         ]),
         subject(&[
@@ -102,7 +133,15 @@ fn residence_permits(names: &[(&str, &str, &str)]) -> Vec<Map<String, Value>> {
                 ("name", (*name).into()),
                 ("gender", (*gender).into()),
                 ("idNumber", id_number(id17)),
-                ("address", format!("上海市浦东新区张江镇祖冲之路{}弄{}号{}室", 800 + i * 37, 3 + i, 201 + i)),
+                (
+                    "address",
+                    format!(
+                        "上海市浦东新区张江镇祖冲之路{}弄{}号{}室",
+                        800 + i * 37,
+                        3 + i,
+                        201 + i
+                    ),
+                ),
                 ("policeStation", "上海市公安局浦东分局张江派出所".into()),
                 ("permitNumber", format!("3101150{:08}", 2026_0001 + i)),
             ])
@@ -112,9 +151,30 @@ fn residence_permits(names: &[(&str, &str, &str)]) -> Vec<Map<String, Value>> {
 
 fn diplomas() -> Vec<Map<String, Value>> {
     let rows = [
-        ("刘洋", "11010819980312001", "计算机科学与技术", "本科", "2020-06-30", "100031202005000123"),
-        ("陈静", "32058319970721002", "临床医学", "硕士研究生", "2022-06-30", "100031202202000456"),
-        ("赵磊", "44030519990115003", "土木工程", "本科", "2021-06-30", "100031202105000789"),
+        (
+            "刘洋",
+            "11010819980312001",
+            "计算机科学与技术",
+            "本科",
+            "2020-06-30",
+            "100031202005000123",
+        ),
+        (
+            "陈静",
+            "32058319970721002",
+            "临床医学",
+            "硕士研究生",
+            "2022-06-30",
+            "100031202202000456",
+        ),
+        (
+            "赵磊",
+            "44030519990115003",
+            "土木工程",
+            "本科",
+            "2021-06-30",
+            "100031202105000789",
+        ),
     ];
     rows.iter()
         .map(|(name, id17, major, level, date, number)| {
@@ -132,55 +192,142 @@ fn diplomas() -> Vec<Map<String, Value>> {
         .collect()
 }
 
-fn issue(who: &DemoIssuer, drafts: &[Draft], created: DateTime<Utc>, registry: RegistryRef) -> Result<IssuedBatch, CliError> {
-    issue_batch(&who.issuer, drafts, created, Some(registry)).map_err(|e| CliError::Failed(format!("demo batch: {e}")))
+fn issue(
+    who: &DemoIssuer,
+    drafts: &[Draft],
+    created: DateTime<Utc>,
+    registry: RegistryRef,
+) -> Result<IssuedBatch, CliError> {
+    issue_batch(&who.issuer, drafts, created, Some(registry))
+        .map_err(|e| CliError::Failed(format!("demo batch: {e}")))
 }
 
 fn copy_sample(from: &Path, stem: &str, to: &Path, name: &str) -> Result<(), CliError> {
     for ext in ["json", "cs1.txt", "png"] {
         let src = from.join(format!("{stem}.{ext}"));
         let dst = to.join(format!("{name}.{ext}"));
-        std::fs::copy(&src, &dst).map_err(|e| CliError::Failed(format!("cannot copy {}: {e}", src.display())))?;
+        std::fs::copy(&src, &dst)
+            .map_err(|e| CliError::Failed(format!("cannot copy {}: {e}", src.display())))?;
     }
     Ok(())
 }
 
 /// Generates the demo assets into `out` (which must not exist yet or be empty).
 pub fn run(out: &Path) -> Result<(), CliError> {
-    if out.exists() && std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        return Err(CliError::Usage(format!("{} exists and is not empty; remove it first", out.display())));
+    if out.exists()
+        && std::fs::read_dir(out)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(CliError::Usage(format!(
+            "{} exists and is not empty; remove it first",
+            out.display()
+        )));
     }
-    let registry: RegistryRef = DEMO_REGISTRY.parse().map_err(|e| CliError::Failed(format!("{e}")))?;
-    let smr = demo_issuer("chaoyang-amr", "北京市朝阳区市场监督管理局", &["BusinessLicenceCredential"]);
-    let police = demo_issuer("pudong-psb", "上海市公安局浦东分局", &["ResidencePermitCredential"]);
+    let registry: RegistryRef = DEMO_REGISTRY
+        .parse()
+        .map_err(|e| CliError::Failed(format!("{e}")))?;
+    let smr = demo_issuer(
+        "chaoyang-amr",
+        "北京市朝阳区市场监督管理局",
+        &["BusinessLicenceCredential"],
+    );
+    let police = demo_issuer(
+        "pudong-psb",
+        "上海市公安局浦东分局",
+        &["ResidencePermitCredential"],
+    );
     let school = demo_issuer("jinghua-university", "京华大学", &["DiplomaCredential"]);
     let rogue = demo_issuer("unregistered", "某某证照服务中心", &[]);
 
     let keys = out.join("issuers");
-    std::fs::create_dir_all(&keys).map_err(|e| CliError::Failed(format!("cannot create {}: {e}", keys.display())))?;
+    std::fs::create_dir_all(&keys)
+        .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", keys.display())))?;
     for who in [&smr, &police, &school, &rogue] {
         let key = SigningKey::from_bytes(&seeded(who.file));
-        write_key_file(&keys.join(format!("{}.key.json", who.file)), &key, &who.issuer.name)?;
+        write_key_file(
+            &keys.join(format!("{}.key.json", who.file)),
+            &key,
+            &who.issuer.name,
+        )?;
     }
 
     let batches = out.join("batches");
     let created = at(1, 9, 0);
-    let licences = issue(&smr, &drafts("licence", "BusinessLicenceCredential", business_licences(), at(1, 0, 0), None), created, registry)?;
+    let licences = issue(
+        &smr,
+        &drafts(
+            "licence",
+            "BusinessLicenceCredential",
+            business_licences(),
+            at(1, 0, 0),
+            None,
+        ),
+        created,
+        registry,
+    )?;
     let permits = issue(
         &police,
-        &drafts("permit", "ResidencePermitCredential",
-            residence_permits(&[("张伟", "男", "31011519900307001"), ("王芳", "女", "34010419920815002"), ("李娜", "女", "51010719950126003")]),
-            at(1, 0, 0), Some(Utc.with_ymd_and_hms(2027, 10, 31, 23, 59, 59).single().unwrap_or_default())),
-        created, registry)?;
+        &drafts(
+            "permit",
+            "ResidencePermitCredential",
+            residence_permits(&[
+                ("张伟", "男", "31011519900307001"),
+                ("王芳", "女", "34010419920815002"),
+                ("李娜", "女", "51010719950126003"),
+            ]),
+            at(1, 0, 0),
+            Some(
+                Utc.with_ymd_and_hms(2027, 10, 31, 23, 59, 59)
+                    .single()
+                    .unwrap_or_default(),
+            ),
+        ),
+        created,
+        registry,
+    )?;
     let expired = issue(
         &police,
-        &drafts("expired-permit", "ResidencePermitCredential",
+        &drafts(
+            "expired-permit",
+            "ResidencePermitCredential",
             residence_permits(&[("孙强", "男", "31011519850603004")]),
-            Utc.with_ymd_and_hms(2024, 11, 1, 0, 0, 0).single().unwrap_or_default(),
-            Some(Utc.with_ymd_and_hms(2025, 10, 31, 23, 59, 59).single().unwrap_or_default())),
-        at(1, 9, 5), registry)?;
-    let degrees = issue(&school, &drafts("diploma", "DiplomaCredential", diplomas(), at(1, 0, 0), None), created, registry)?;
-    let rogue_batch = issue(&rogue, &drafts("rogue", "DiplomaCredential", diplomas()[..1].to_vec(), at(1, 0, 0), None), created, registry)?;
+            Utc.with_ymd_and_hms(2024, 11, 1, 0, 0, 0)
+                .single()
+                .unwrap_or_default(),
+            Some(
+                Utc.with_ymd_and_hms(2025, 10, 31, 23, 59, 59)
+                    .single()
+                    .unwrap_or_default(),
+            ),
+        ),
+        at(1, 9, 5),
+        registry,
+    )?;
+    let degrees = issue(
+        &school,
+        &drafts(
+            "diploma",
+            "DiplomaCredential",
+            diplomas(),
+            at(1, 0, 0),
+            None,
+        ),
+        created,
+        registry,
+    )?;
+    let rogue_batch = issue(
+        &rogue,
+        &drafts(
+            "rogue",
+            "DiplomaCredential",
+            diplomas()[..1].to_vec(),
+            at(1, 0, 0),
+            None,
+        ),
+        created,
+        registry,
+    )?;
 
     for (name, who, batch) in [
         ("business-licences", &smr, &licences),
@@ -189,19 +336,35 @@ pub fn run(out: &Path) -> Result<(), CliError> {
         ("diplomas", &school, &degrees),
         ("unregistered-issuer", &rogue, &rogue_batch),
     ] {
-        write_batch(&batches.join(name), &who.issuer, batch, Some(registry), created, true)?;
+        write_batch(
+            &batches.join(name),
+            &who.issuer,
+            batch,
+            Some(registry),
+            created,
+            true,
+        )?;
     }
 
     // The registry as a hall would mirror it: three issuers registered by governance, their
     // batches anchored, one diploma revoked.
-    let mut state = MemoryChainState::new(ChainView { registry, block: 120, block_time: at(1, 10, 0), source: Source::Memory });
+    let mut state = MemoryChainState::new(ChainView {
+        registry,
+        block: 120,
+        block_time: at(1, 10, 0),
+        source: Source::Memory,
+    });
     for (who, block) in [(&smr, 2), (&police, 3), (&school, 4)] {
         state.put_issuer(IssuerRecord {
             did: who.issuer.did(),
             name: who.issuer.name.clone(),
             account: who.account,
             credential_types: who.types.iter().map(|t| (*t).to_owned()).collect(),
-            history: vec![StatusChange { status: IssuerStatus::Active, at: at(1, 8, 0), block }],
+            history: vec![StatusChange {
+                status: IssuerStatus::Active,
+                at: at(1, 8, 0),
+                block,
+            }],
         });
     }
     for (who, batch, block, time) in [
@@ -210,7 +373,13 @@ pub fn run(out: &Path) -> Result<(), CliError> {
         (&police, &expired, 103, at(1, 9, 12)),
         (&school, &degrees, 104, at(1, 9, 13)),
     ] {
-        state.put_anchor(AnchorRecord { root: batch.root, issuer: who.issuer.did(), account: who.account, block, at: time });
+        state.put_anchor(AnchorRecord {
+            root: batch.root,
+            issuer: who.issuer.did(),
+            account: who.account,
+            block,
+            at: time,
+        });
     }
     state.put_revocation(RevocationRecord {
         hash: degrees.leaves[2],
@@ -219,20 +388,61 @@ pub fn run(out: &Path) -> Result<(), CliError> {
         block: 110,
         at: at(1, 9, 40),
     });
-    let text = serde_json::to_string_pretty(&snapshot::to_json(&state)).map_err(|e| CliError::Failed(e.to_string()))?;
-    write_file(&out.join("registry-snapshot.json"), format!("{text}\n").as_bytes())?;
+    let text = serde_json::to_string_pretty(&snapshot::to_json(&state))
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    write_file(
+        &out.join("registry-snapshot.json"),
+        format!("{text}\n").as_bytes(),
+    )?;
 
     // Named samples, one per verdict a clerk will meet.
     let samples = out.join("samples");
-    std::fs::create_dir_all(&samples).map_err(|e| CliError::Failed(format!("cannot create {}: {e}", samples.display())))?;
+    std::fs::create_dir_all(&samples)
+        .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", samples.display())))?;
     let mut index = Vec::new();
     for (dir, stem, name, expect, why) in [
-        ("business-licences", "0001", "valid-business-licence", "VALID", "营业执照, anchored, issuer registered"),
-        ("residence-permits", "0001", "valid-residence-permit", "VALID", "居住证, anchored, issuer registered"),
-        ("diplomas", "0001", "valid-diploma", "VALID", "学历证书, anchored, issuer registered"),
-        ("diplomas", "0003", "revoked-diploma", "INVALID", "revoked by the school (revocation)"),
-        ("expired-permit", "0001", "expired-residence-permit", "INVALID", "validUntil 2025-10-31 (validity)"),
-        ("unregistered-issuer", "0001", "unregistered-issuer-diploma", "INVALID", "signed correctly by an issuer nobody registered (issuer, anchor)"),
+        (
+            "business-licences",
+            "0001",
+            "valid-business-licence",
+            "VALID",
+            "营业执照, anchored, issuer registered",
+        ),
+        (
+            "residence-permits",
+            "0001",
+            "valid-residence-permit",
+            "VALID",
+            "居住证, anchored, issuer registered",
+        ),
+        (
+            "diplomas",
+            "0001",
+            "valid-diploma",
+            "VALID",
+            "学历证书, anchored, issuer registered",
+        ),
+        (
+            "diplomas",
+            "0003",
+            "revoked-diploma",
+            "INVALID",
+            "revoked by the school (revocation)",
+        ),
+        (
+            "expired-permit",
+            "0001",
+            "expired-residence-permit",
+            "INVALID",
+            "validUntil 2025-10-31 (validity)",
+        ),
+        (
+            "unregistered-issuer",
+            "0001",
+            "unregistered-issuer-diploma",
+            "INVALID",
+            "signed correctly by an issuer nobody registered (issuer, anchor)",
+        ),
     ] {
         copy_sample(&batches.join(dir), stem, &samples, name)?;
         index.push((name.to_owned(), expect, why));
@@ -240,14 +450,27 @@ pub fn run(out: &Path) -> Result<(), CliError> {
     // A forgery: the company name changed after signing.
     let mut forged = licences.credentials[0].clone();
     forged["credentialSubject"]["companyName"] = json!("北京青禾科技集团有限公司");
-    let forged_compact = countersign_jcs::canonicalize(&forged).map_err(|e| CliError::Failed(e.to_string()))?;
+    let forged_compact =
+        countersign_jcs::canonicalize(&forged).map_err(|e| CliError::Failed(e.to_string()))?;
     let payload = countersign_payload::encode(&forged_compact);
-    let pretty = serde_json::to_string_pretty(&forged).map_err(|e| CliError::Failed(e.to_string()))?;
-    write_file(&samples.join("tampered-business-licence.json"), format!("{pretty}\n").as_bytes())?;
-    write_file(&samples.join("tampered-business-licence.cs1.txt"), format!("{payload}\n").as_bytes())?;
-    let png = countersign_qr::render_png(&payload, countersign_qr::EcLevel::M, 4, true).map_err(|e| CliError::Failed(e.to_string()))?;
+    let pretty =
+        serde_json::to_string_pretty(&forged).map_err(|e| CliError::Failed(e.to_string()))?;
+    write_file(
+        &samples.join("tampered-business-licence.json"),
+        format!("{pretty}\n").as_bytes(),
+    )?;
+    write_file(
+        &samples.join("tampered-business-licence.cs1.txt"),
+        format!("{payload}\n").as_bytes(),
+    )?;
+    let png = countersign_qr::render_png(&payload, countersign_qr::EcLevel::M, 4, true)
+        .map_err(|e| CliError::Failed(e.to_string()))?;
     write_file(&samples.join("tampered-business-licence.png"), &png)?;
-    index.push(("tampered-business-licence".into(), "INVALID", "company name changed after signing (signature)"));
+    index.push((
+        "tampered-business-licence".into(),
+        "INVALID",
+        "company name changed after signing (signature)",
+    ));
 
     let mut readme = String::from(
         "# Demo credentials (generated by `countersign demo`; do not edit)\n\n\

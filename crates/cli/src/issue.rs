@@ -51,7 +51,11 @@ struct Row {
     valid_until: Option<DateTime<Utc>>,
 }
 
-fn row_time(value: Option<&str>, row: usize, column: &str) -> Result<Option<DateTime<Utc>>, CliError> {
+fn row_time(
+    value: Option<&str>,
+    row: usize,
+    column: &str,
+) -> Result<Option<DateTime<Utc>>, CliError> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => parse_time(v)
@@ -63,11 +67,16 @@ fn row_time(value: Option<&str>, row: usize, column: &str) -> Result<Option<Date
 fn read_json_rows(bytes: &[u8]) -> Result<Vec<Row>, CliError> {
     let value = countersign_jcs::parse_strict_with(
         bytes,
-        &countersign_jcs::Limits { max_depth: 32, max_bytes: 512 * 1024 * 1024 },
+        &countersign_jcs::Limits {
+            max_depth: 32,
+            max_bytes: 512 * 1024 * 1024,
+        },
     )
     .map_err(|e| CliError::Usage(format!("the batch JSON is not valid: {e}")))?;
     let Value::Array(items) = value else {
-        return Err(CliError::Usage("the batch JSON must be a list of objects".into()));
+        return Err(CliError::Usage(
+            "the batch JSON must be a list of objects".into(),
+        ));
     };
     items
         .into_iter()
@@ -80,12 +89,27 @@ fn read_json_rows(bytes: &[u8]) -> Result<Vec<Row>, CliError> {
             match obj.remove("credentialSubject") {
                 Some(Value::Object(subject)) => Ok(Row {
                     type_name: obj.get("type").and_then(Value::as_str).map(str::to_owned),
-                    valid_from: row_time(obj.get("validFrom").and_then(Value::as_str), row, "validFrom")?,
-                    valid_until: row_time(obj.get("validUntil").and_then(Value::as_str), row, "validUntil")?,
+                    valid_from: row_time(
+                        obj.get("validFrom").and_then(Value::as_str),
+                        row,
+                        "validFrom",
+                    )?,
+                    valid_until: row_time(
+                        obj.get("validUntil").and_then(Value::as_str),
+                        row,
+                        "validUntil",
+                    )?,
                     subject,
                 }),
-                Some(_) => Err(CliError::Usage(format!("row {row}: credentialSubject is not an object"))),
-                None => Ok(Row { type_name: None, subject: obj, valid_from: None, valid_until: None }),
+                Some(_) => Err(CliError::Usage(format!(
+                    "row {row}: credentialSubject is not an object"
+                ))),
+                None => Ok(Row {
+                    type_name: None,
+                    subject: obj,
+                    valid_from: None,
+                    valid_until: None,
+                }),
             }
         })
         .collect()
@@ -103,7 +127,12 @@ fn read_csv_rows(bytes: &[u8]) -> Result<Vec<Row>, CliError> {
     for (i, record) in reader.records().enumerate() {
         let row = i + 1;
         let record = record.map_err(|e| CliError::Usage(format!("row {row} of the CSV: {e}")))?;
-        let mut out = Row { type_name: None, subject: Map::new(), valid_from: None, valid_until: None };
+        let mut out = Row {
+            type_name: None,
+            subject: Map::new(),
+            valid_from: None,
+            valid_until: None,
+        };
         for (name, cell) in headers.iter().zip(record.iter()) {
             let cell = cell.trim();
             match name.trim() {
@@ -124,22 +153,45 @@ fn read_csv_rows(bytes: &[u8]) -> Result<Vec<Row>, CliError> {
 /// Reads the batch file into drafts, applying the command-line defaults.
 pub fn read_drafts(args: &IssueArgs, now: DateTime<Utc>) -> Result<Vec<Draft>, CliError> {
     let bytes = read_file(&args.input)?;
-    let is_csv = args.input.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let rows = if is_csv { read_csv_rows(&bytes)? } else { read_json_rows(&bytes)? };
+    let is_csv = args
+        .input
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let rows = if is_csv {
+        read_csv_rows(&bytes)?
+    } else {
+        read_json_rows(&bytes)?
+    };
     if rows.is_empty() {
-        return Err(CliError::Usage(format!("{} holds no credentials", args.input.display())));
+        return Err(CliError::Usage(format!(
+            "{} holds no credentials",
+            args.input.display()
+        )));
     }
     rows.into_iter()
         .enumerate()
         .map(|(i, row)| {
-            let type_name = row.type_name.or_else(|| args.type_name.clone()).ok_or_else(|| {
-                CliError::Usage(format!("row {}: no credential type (give --type or a type column)", i + 1))
-            })?;
+            let type_name = row
+                .type_name
+                .or_else(|| args.type_name.clone())
+                .ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "row {}: no credential type (give --type or a type column)",
+                        i + 1
+                    ))
+                })?;
             let valid_from = row.valid_from.or(args.valid_from).unwrap_or(now);
             let valid_until = row.valid_until.or(args.valid_until).or_else(|| {
-                args.valid_years.and_then(|y| valid_from.checked_add_months(Months::new(12 * y)))
+                args.valid_years
+                    .and_then(|y| valid_from.checked_add_months(Months::new(12 * y)))
             });
-            Ok(Draft { type_name, id: uuid::Uuid::new_v4(), subject: row.subject, valid_from, valid_until })
+            Ok(Draft {
+                type_name,
+                id: uuid::Uuid::new_v4(),
+                subject: row.subject,
+                valid_from,
+                valid_until,
+            })
         })
         .collect()
 }
@@ -153,16 +205,25 @@ pub fn write_batch(
     created: DateTime<Utc>,
     qr: bool,
 ) -> Result<(), CliError> {
-    std::fs::create_dir_all(out).map_err(|e| CliError::Failed(format!("cannot create {}: {e}", out.display())))?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", out.display())))?;
     let width = batch.credentials.len().to_string().len().max(4);
     let mut files = Vec::new();
     for (i, credential) in batch.credentials.iter().enumerate() {
         let stem = format!("{:0width$}", i + 1);
-        let pretty = serde_json::to_string_pretty(credential).map_err(|e| CliError::Failed(e.to_string()))?;
-        write_file(&out.join(format!("{stem}.json")), format!("{pretty}\n").as_bytes())?;
-        let compact = countersign_jcs::canonicalize(credential).map_err(|e| CliError::Failed(e.to_string()))?;
+        let pretty = serde_json::to_string_pretty(credential)
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        write_file(
+            &out.join(format!("{stem}.json")),
+            format!("{pretty}\n").as_bytes(),
+        )?;
+        let compact = countersign_jcs::canonicalize(credential)
+            .map_err(|e| CliError::Failed(e.to_string()))?;
         let payload = countersign_payload::encode(&compact);
-        write_file(&out.join(format!("{stem}.cs1.txt")), format!("{payload}\n").as_bytes())?;
+        write_file(
+            &out.join(format!("{stem}.cs1.txt")),
+            format!("{payload}\n").as_bytes(),
+        )?;
         if qr {
             let png = countersign_qr::render_png(&payload, countersign_qr::EcLevel::M, 4, true)
                 .map_err(|e| CliError::Failed(format!("credential {}: {e}", i + 1)))?;
@@ -180,7 +241,8 @@ pub fn write_batch(
         "leaves": batch.leaves.iter().map(|l| l.to_hex()).collect::<Vec<_>>(),
         "files": files,
     });
-    let text = serde_json::to_string_pretty(&summary).map_err(|e| CliError::Failed(e.to_string()))?;
+    let text =
+        serde_json::to_string_pretty(&summary).map_err(|e| CliError::Failed(e.to_string()))?;
     write_file(&out.join("batch.json"), format!("{text}\n").as_bytes())
 }
 
@@ -192,13 +254,24 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
     let created = args.created.unwrap_or(now);
     let batch = issue_batch(&issuer, &drafts, created, args.registry)
         .map_err(|e| CliError::Usage(format!("the batch cannot be issued: {e}")))?;
-    write_batch(&args.out, &issuer, &batch, args.registry, created, !args.no_qr)?;
+    write_batch(
+        &args.out,
+        &issuer,
+        &batch,
+        args.registry,
+        created,
+        !args.no_qr,
+    )?;
     println!("{}", batch.root.to_hex());
     eprintln!(
         "issued {} credential(s) into {}; batch root above{}",
         batch.credentials.len(),
         args.out.display(),
-        if args.registry.is_some() { " (anchor it on the registry)" } else { " (no --registry: credentials carry no anchoring proof)" }
+        if args.registry.is_some() {
+            " (anchor it on the registry)"
+        } else {
+            " (no --registry: credentials carry no anchoring proof)"
+        }
     );
     Ok(())
 }

@@ -41,17 +41,27 @@ pub fn keygen(path: &Path, name: &str) -> Result<(), CliError> {
     if name.trim().is_empty() {
         return Err(CliError::Usage("the issuer name must not be empty".into()));
     }
-    let key = generate_signing_key().map_err(|e| CliError::Failed(format!("no system randomness: {e}")))?;
+    let key = generate_signing_key()
+        .map_err(|e| CliError::Failed(format!("no system randomness: {e}")))?;
     let did = write_key_file(path, &key, name.trim())?;
     println!("{did}");
-    eprintln!("key written to {} (mode 0600); register the did:key above with the governance authority", path.display());
+    eprintln!(
+        "key written to {} (mode 0600); register the did:key above with the governance authority",
+        path.display()
+    );
     Ok(())
 }
 
 /// Reads a key file into an issuer.
 pub fn read_issuer(path: &Path) -> Result<Issuer, CliError> {
-    let bad = |why: &str| CliError::Usage(format!("{} is not a Countersign issuer key file: {why}", path.display()));
-    let value = countersign_jcs::parse_strict(&read_file(path)?).map_err(|e| bad(&e.to_string()))?;
+    let bad = |why: &str| {
+        CliError::Usage(format!(
+            "{} is not a Countersign issuer key file: {why}",
+            path.display()
+        ))
+    };
+    let value =
+        countersign_jcs::parse_strict(&read_file(path)?).map_err(|e| bad(&e.to_string()))?;
     if value.get("type").and_then(|v| v.as_str()) != Some(KEY_FILE_TYPE) {
         return Err(bad("its type is not countersign-issuer-key"));
     }
@@ -60,7 +70,10 @@ pub fn read_issuer(path: &Path) -> Result<Issuer, CliError> {
         .and_then(|v| v.as_str())
         .ok_or_else(|| bad("privateKeyMultibase is missing"))?;
     let key = secret_key_from_multibase(secret).map_err(|e| bad(&e.to_string()))?;
-    let name = value.get("name").and_then(|v| v.as_str()).ok_or_else(|| bad("name is missing"))?;
+    let name = value
+        .get("name")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| bad("name is missing"))?;
     let issuer = Issuer::new(key, name);
     if value.get("did").and_then(|v| v.as_str()) != Some(issuer.did().to_string().as_str()) {
         return Err(bad("its did does not match its key"));

@@ -16,7 +16,11 @@ use std::process::ExitCode;
 pub const EXIT_USAGE: u8 = 3;
 
 #[derive(Parser)]
-#[command(name = "countersign", version, about = "Verify and issue Countersign credentials")]
+#[command(
+    name = "countersign",
+    version,
+    about = "Verify and issue Countersign credentials"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -98,7 +102,8 @@ pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
 
 /// Writes a file, naming it in the error.
 pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
-    std::fs::write(path, bytes).map_err(|e| CliError::Failed(format!("cannot write {}: {e}", path.display())))
+    std::fs::write(path, bytes)
+        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", path.display())))
 }
 
 /// Parses an RFC 3339 time argument.

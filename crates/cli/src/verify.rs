@@ -3,7 +3,9 @@
 use crate::{parse_time, read_file, CliError};
 use chrono::{DateTime, Duration, Utc};
 use countersign_chainstate::{snapshot, MemoryChainState, Source};
-use countersign_verify::{json::report_to_json, Clock, FixedClock, Params, Policy, Report, SystemClock, Verdict};
+use countersign_verify::{
+    json::report_to_json, Clock, FixedClock, Params, Policy, Report, SystemClock, Verdict,
+};
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -33,10 +35,15 @@ pub struct VerifyArgs {
 }
 
 fn load_snapshot(args: &VerifyArgs) -> Result<Option<MemoryChainState>, CliError> {
-    let Some(path) = &args.snapshot else { return Ok(None) };
+    let Some(path) = &args.snapshot else {
+        return Ok(None);
+    };
     let value = countersign_jcs::parse_strict_with(
         &read_file(path)?,
-        &countersign_jcs::Limits { max_depth: 32, max_bytes: 256 * 1024 * 1024 },
+        &countersign_jcs::Limits {
+            max_depth: 32,
+            max_bytes: 256 * 1024 * 1024,
+        },
     )
     .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
     snapshot::from_json(&value)
@@ -57,7 +64,9 @@ pub fn run(args: &VerifyArgs) -> Result<u8, CliError> {
     };
     let params = Params {
         clock,
-        chain: chain.as_ref().map(|c| c as &dyn countersign_chainstate::ChainState),
+        chain: chain
+            .as_ref()
+            .map(|c| c as &dyn countersign_chainstate::ChainState),
         policy: Policy {
             max_chain_age: Duration::hours(args.max_chain_age_hours),
             fail_closed_when_stale: args.fail_closed,
@@ -72,7 +81,8 @@ pub fn run(args: &VerifyArgs) -> Result<u8, CliError> {
         countersign_verify::verify_bytes(&bytes, &params)
     } else if std::path::Path::new(&args.input).is_file() {
         countersign_verify::verify_bytes(&read_file(std::path::Path::new(&args.input))?, &params)
-    } else if args.input.trim_start().starts_with("CS") || args.input.trim_start().starts_with('{') {
+    } else if args.input.trim_start().starts_with("CS") || args.input.trim_start().starts_with('{')
+    {
         countersign_verify::verify_text(&args.input, &params)
     } else {
         return Err(CliError::Usage(format!(
@@ -81,7 +91,8 @@ pub fn run(args: &VerifyArgs) -> Result<u8, CliError> {
         )));
     };
     if args.json {
-        let text = serde_json::to_string_pretty(&report_to_json(&report)).map_err(|e| CliError::Failed(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&report_to_json(&report))
+            .map_err(|e| CliError::Failed(e.to_string()))?;
         println!("{text}");
     } else {
         print!("{}", render(&report, args.reveal));
@@ -103,17 +114,32 @@ pub fn render(report: &Report, reveal: bool) -> String {
     };
     out.push_str(&format!("{verdict}\n"));
     for c in &report.checks {
-        out.push_str(&format!("  {:<10}  {:<7}  {}\n", c.id.as_str(), c.outcome.as_str(), c.detail));
+        out.push_str(&format!(
+            "  {:<10}  {:<7}  {}\n",
+            c.id.as_str(),
+            c.outcome.as_str(),
+            c.detail
+        ));
     }
     if let Some(s) = &report.summary {
         let label = match (&s.type_label_zh, &s.type_label_en) {
             (Some(zh), Some(en)) => format!("{zh} {en}"),
             _ => s.type_name.clone(),
         };
-        out.push_str(&format!("credential  {label}  {}\n", s.id.as_deref().unwrap_or("(no id)")));
+        out.push_str(&format!(
+            "credential  {label}  {}\n",
+            s.id.as_deref().unwrap_or("(no id)")
+        ));
         let name = s.issuer_name.as_deref().unwrap_or("(no name)");
-        let registered = if s.issuer_name_registered { "registered" } else { "as claimed, not registered" };
-        out.push_str(&format!("issuer      {name} ({registered})  {}\n", s.issuer_id));
+        let registered = if s.issuer_name_registered {
+            "registered"
+        } else {
+            "as claimed, not registered"
+        };
+        out.push_str(&format!(
+            "issuer      {name} ({registered})  {}\n",
+            s.issuer_id
+        ));
         let day = |t: Option<DateTime<Utc>>| t.map(|t| t.format("%Y-%m-%d").to_string());
         out.push_str(&format!(
             "valid       {} – {}\n",
@@ -121,7 +147,12 @@ pub fn render(report: &Report, reveal: bool) -> String {
             day(s.valid_until).unwrap_or_else(|| "no expiry".into())
         ));
         for f in &s.fields {
-            out.push_str(&format!("  {} {}: {}\n", f.label_zh, f.label_en, f.display_value(reveal)));
+            out.push_str(&format!(
+                "  {} {}: {}\n",
+                f.label_zh,
+                f.label_en,
+                f.display_value(reveal)
+            ));
         }
     }
     if let Some(c) = &report.chain {
@@ -130,7 +161,11 @@ pub fn render(report: &Report, reveal: bool) -> String {
             Source::Mirror => "offline mirror".into(),
             Source::Memory => "registry snapshot".into(),
         };
-        out.push_str(&format!("chain state block {} at {} ({source})\n", c.block, c.block_time.to_rfc3339()));
+        out.push_str(&format!(
+            "chain state block {} at {} ({source})\n",
+            c.block,
+            c.block_time.to_rfc3339()
+        ));
     }
     for w in &report.warnings {
         out.push_str(&format!("warning     {}\n", w.detail));

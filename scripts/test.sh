@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every test Countersign has, on a fresh machine of this kind, from a fresh clone.
+# Installs what it needs (idempotently), prints each phase's time, fails on the first failure.
+#
+#   scripts/test.sh                   everything (what CI runs)
+#   FUZZ_SECONDS=0 scripts/test.sh    skip the fuzzing phase
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+started=$(date +%s)
+phase_started=$started
+phase() {
+    local now
+    now=$(date +%s)
+    if [ -n "${current:-}" ]; then
+        printf '== %-28s %4ds\n' "$current" $((now - phase_started))
+    fi
+    current="$1"
+    phase_started=$now
+    [ -n "$1" ] && echo "== $1 ..."
+    return 0
+}
+
+phase "toolchain"
+for tool in cargo rustfmt; do
+    command -v "$tool" >/dev/null || { echo "missing $tool: install the Rust toolchain (rustup)"; exit 1; }
+done
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+cargo --version
+
+phase "format"
+cargo fmt --all --check
+
+phase "clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+phase "tests (debug)"
+cargo test --workspace --all-targets --locked
+
+phase "doc tests"
+cargo test --workspace --doc --locked
+
+if [ "${FUZZ_SECONDS:-30}" != "0" ]; then
+    phase "fuzz payload decoder"
+    FUZZ_SECONDS="${FUZZ_SECONDS:-30}" scripts/fuzz.sh
+fi
+
+phase ""
+echo "== all phases passed in $(( $(date +%s) - started ))s"

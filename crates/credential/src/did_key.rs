@@ -100,9 +100,11 @@ impl DidKey {
 
     /// Parses `did:key:z6Mk…` (a DID URL fragment, if any, must name the same key).
     pub fn parse(text: &str) -> Result<Self, DidKeyError> {
-        let rest = text.strip_prefix(PREFIX).ok_or_else(|| DidKeyError::NotDidKey {
-            found: preview(text),
-        })?;
+        let rest = text
+            .strip_prefix(PREFIX)
+            .ok_or_else(|| DidKeyError::NotDidKey {
+                found: preview(text),
+            })?;
         let (id, fragment) = match rest.split_once('#') {
             Some((id, fragment)) => (id, Some(fragment)),
             None => (rest, None),

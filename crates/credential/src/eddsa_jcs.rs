@@ -164,7 +164,10 @@ pub fn create_proof(
     options.insert("type".into(), PROOF_TYPE.into());
     options.insert("cryptosuite".into(), CRYPTOSUITE.into());
     options.insert("created".into(), created.into());
-    options.insert("verificationMethod".into(), did.verification_method().into());
+    options.insert(
+        "verificationMethod".into(),
+        did.verification_method().into(),
+    );
     options.insert("proofPurpose".into(), ASSERTION_METHOD.into());
     let input = signing_input(unsecured, &options)?;
     let signature = key.sign(&input.hash_data());

@@ -103,14 +103,20 @@ pub fn unsigned_document(issuer: &Issuer, draft: &Draft) -> Map<String, Value> {
     doc.insert("id".into(), format!("urn:uuid:{}", draft.id).into());
     doc.insert(
         "type".into(),
-        Value::Array(vec!["VerifiableCredential".into(), draft.type_name.clone().into()]),
+        Value::Array(vec![
+            "VerifiableCredential".into(),
+            draft.type_name.clone().into(),
+        ]),
     );
     doc.insert("issuer".into(), Value::Object(issuer_obj));
     doc.insert("validFrom".into(), timestamp(draft.valid_from).into());
     if let Some(until) = draft.valid_until {
         doc.insert("validUntil".into(), timestamp(until).into());
     }
-    doc.insert("credentialSubject".into(), Value::Object(draft.subject.clone()));
+    doc.insert(
+        "credentialSubject".into(),
+        Value::Object(draft.subject.clone()),
+    );
     doc
 }
 

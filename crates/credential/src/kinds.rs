@@ -53,14 +53,29 @@ pub static KINDS: [KindInfo; 3] = [
         label_en: "Business licence",
         fields: &[
             f("companyName", "名称", "Company name", false),
-            f("unifiedSocialCreditCode", "统一社会信用代码", "Unified social credit code", false),
+            f(
+                "unifiedSocialCreditCode",
+                "统一社会信用代码",
+                "Unified social credit code",
+                false,
+            ),
             f("companyType", "类型", "Company type", false),
-            f("legalRepresentative", "法定代表人", "Legal representative", false),
+            f(
+                "legalRepresentative",
+                "法定代表人",
+                "Legal representative",
+                false,
+            ),
             f("registeredCapital", "注册资本", "Registered capital", false),
             f("establishedOn", "成立日期", "Established on", false),
             f("address", "住所", "Address", false),
             f("businessScope", "经营范围", "Business scope", false),
-            f("registrationAuthority", "登记机关", "Registration authority", false),
+            f(
+                "registrationAuthority",
+                "登记机关",
+                "Registration authority",
+                false,
+            ),
         ],
         schema: include_str!("../schemas/BusinessLicenceCredential.schema.json"),
     },
@@ -140,7 +155,9 @@ fn compiled() -> &'static Result<Compiled, String> {
 /// Validates a credential against its type's schema; returns each violation as
 /// `"/json/pointer: message"`.
 pub fn validate(kind: &KindInfo, credential: &Value) -> Result<(), Vec<String>> {
-    let compiled = compiled().as_ref().map_err(|e| vec![format!("schema: {e}")])?;
+    let compiled = compiled()
+        .as_ref()
+        .map_err(|e| vec![format!("schema: {e}")])?;
     let Some(position) = KINDS.iter().position(|k| k.type_name == kind.type_name) else {
         return Ok(());
     };
@@ -169,9 +186,10 @@ fn collect_leaves(err: &boon::ValidationError<'_, '_>, out: &mut Vec<String>) {
 
 fn format_uscc(v: &Value) -> Result<(), Box<dyn Error>> {
     match v.as_str() {
-        Some(s) if !is_valid_uscc(s) => {
-            Err("not a unified social credit code (GB 32100: 18 characters with a check character)".into())
-        }
+        Some(s) if !is_valid_uscc(s) => Err(
+            "not a unified social credit code (GB 32100: 18 characters with a check character)"
+                .into(),
+        ),
         _ => Ok(()),
     }
 }
@@ -186,7 +204,9 @@ fn format_resident_id(v: &Value) -> Result<(), Box<dyn Error>> {
 }
 
 const USCC_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// The check character of the first 17 characters of a unified social credit code.
 pub fn uscc_check_char(first17: &str) -> Option<char> {

@@ -71,7 +71,10 @@ pub enum FormatError {
     },
 }
 
-fn date(map: &Map<String, Value>, field: &'static str) -> Result<Option<DateTime<Utc>>, FormatError> {
+fn date(
+    map: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<DateTime<Utc>>, FormatError> {
     match map.get(field) {
         None => Ok(None),
         Some(v) => v
@@ -90,7 +93,9 @@ impl Credential {
     pub fn from_document(document: Value) -> Result<Self, FormatError> {
         let map = document.as_object().ok_or(FormatError::NotAnObject)?;
         let context_ok = match map.get("@context") {
-            Some(Value::Array(items)) => items.first().and_then(Value::as_str) == Some(VC_V2_CONTEXT),
+            Some(Value::Array(items)) => {
+                items.first().and_then(Value::as_str) == Some(VC_V2_CONTEXT)
+            }
             Some(Value::String(s)) => s == VC_V2_CONTEXT,
             _ => false,
         };
@@ -98,7 +103,11 @@ impl Credential {
             return Err(FormatError::WrongContext);
         }
         let types: Vec<String> = match map.get("type") {
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
             Some(Value::String(s)) => vec![s.clone()],
             _ => Vec::new(),
         };
@@ -108,7 +117,10 @@ impl Credential {
         let (issuer_id, issuer_name) = match map.get("issuer") {
             Some(Value::String(id)) => (id.clone(), None),
             Some(Value::Object(o)) => (
-                o.get("id").and_then(Value::as_str).ok_or(FormatError::BadIssuer)?.to_owned(),
+                o.get("id")
+                    .and_then(Value::as_str)
+                    .ok_or(FormatError::BadIssuer)?
+                    .to_owned(),
                 o.get("name").and_then(Value::as_str).map(str::to_owned),
             ),
             _ => return Err(FormatError::BadIssuer),
@@ -118,7 +130,8 @@ impl Credential {
         }
         match map.get("credentialSubject") {
             Some(Value::Object(_)) => {}
-            Some(Value::Array(items)) if !items.is_empty() && items.iter().all(Value::is_object) => {}
+            Some(Value::Array(items))
+                if !items.is_empty() && items.iter().all(Value::is_object) => {}
             _ => return Err(FormatError::NoSubject),
         }
         let id = match map.get("id") {
@@ -138,9 +151,11 @@ impl Credential {
             // The schema covers the credential, not its proofs.
             let mut unsecured = map.clone();
             unsecured.remove("proof");
-            kinds::validate(kind, &Value::Object(unsecured)).map_err(|violations| FormatError::Schema {
-                type_name: kind.type_name,
-                violations,
+            kinds::validate(kind, &Value::Object(unsecured)).map_err(|violations| {
+                FormatError::Schema {
+                    type_name: kind.type_name,
+                    violations,
+                }
             })?;
         }
         Ok(Self {
@@ -168,7 +183,11 @@ impl Credential {
     pub fn type_name(&self) -> &str {
         match self.kind {
             Some(k) => k.type_name,
-            None => self.types.last().map(String::as_str).unwrap_or("VerifiableCredential"),
+            None => self
+                .types
+                .last()
+                .map(String::as_str)
+                .unwrap_or("VerifiableCredential"),
         }
     }
 }

@@ -87,7 +87,13 @@ mod tests {
             decode_base58btc("z0OIl"),
             Err(MultibaseError::BadEncoding { .. })
         ));
-        assert_eq!(decode_base64url(&encode_base64url(b"\x00\xff")), Ok(vec![0, 255]));
-        assert_eq!(decode_base58btc(&encode_base58btc(b"\x00\x01")), Ok(vec![0, 1]));
+        assert_eq!(
+            decode_base64url(&encode_base64url(b"\x00\xff")),
+            Ok(vec![0, 255])
+        );
+        assert_eq!(
+            decode_base58btc(&encode_base58btc(b"\x00\x01")),
+            Ok(vec![0, 1])
+        );
     }
 }

@@ -42,20 +42,43 @@ fn every_intermediate_value_matches() {
         text_vector("proofCanonJCS.txt"),
         "canonical proof configuration"
     );
-    assert_eq!(hex::encode(input.document_hash), text_vector("docHashJCS.txt"), "document hash");
-    assert_eq!(hex::encode(input.proof_config_hash), text_vector("proofHashJCS.txt"), "proof hash");
-    assert_eq!(hex::encode(input.hash_data()), text_vector("combinedHashJCS.txt"), "combined hash");
+    assert_eq!(
+        hex::encode(input.document_hash),
+        text_vector("docHashJCS.txt"),
+        "document hash"
+    );
+    assert_eq!(
+        hex::encode(input.proof_config_hash),
+        text_vector("proofHashJCS.txt"),
+        "proof hash"
+    );
+    assert_eq!(
+        hex::encode(input.hash_data()),
+        text_vector("combinedHashJCS.txt"),
+        "combined hash"
+    );
 
     let keys = object("keyPair.json");
     let secret = secret_key_from_multibase(keys["privateKeyMultibase"].as_str().expect("string"))
         .expect("vector secret key");
     let did = DidKey::from_verifying_key(secret.verifying_key());
-    assert_eq!(did.multibase(), keys["publicKeyMultibase"].as_str().expect("string"));
+    assert_eq!(
+        did.multibase(),
+        keys["publicKeyMultibase"].as_str().expect("string")
+    );
 
     let signature = secret.sign(&input.hash_data()).to_bytes();
-    assert_eq!(hex::encode(signature), text_vector("sigHexJCS.txt"), "signature (hex)");
+    assert_eq!(
+        hex::encode(signature),
+        text_vector("sigHexJCS.txt"),
+        "signature (hex)"
+    );
     let proof_value = encode_base58btc(&signature);
-    assert_eq!(proof_value, text_vector("sigBTC58JCS.txt"), "signature (multibase)");
+    assert_eq!(
+        proof_value,
+        text_vector("sigBTC58JCS.txt"),
+        "signature (multibase)"
+    );
 
     let mut proof = options.clone();
     proof.insert("proofValue".into(), proof_value.into());
@@ -74,7 +97,10 @@ fn the_vector_credential_verifies_and_names_its_key() {
     let signed = Value::Object(object("signedJCS.json"));
     let keys = object("keyPair.json");
     let did = verify_proof(&signed).expect("the W3C vector verifies");
-    assert_eq!(did.multibase(), keys["publicKeyMultibase"].as_str().expect("string"));
+    assert_eq!(
+        did.multibase(),
+        keys["publicKeyMultibase"].as_str().expect("string")
+    );
 }
 
 #[test]

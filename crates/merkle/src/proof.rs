@@ -248,7 +248,10 @@ mod tests {
                 found: 0
             })
         );
-        assert_eq!(InclusionProof::from_bytes(&[0, 0]), Err(ProofError::EmptyTree));
+        assert_eq!(
+            InclusionProof::from_bytes(&[0, 0]),
+            Err(ProofError::EmptyTree)
+        );
         assert_eq!(
             InclusionProof::from_bytes(&[5, 5]),
             Err(ProofError::IndexOutOfRange { index: 5, size: 5 })

@@ -102,7 +102,9 @@ mod tests {
     use crate::leaf_hash;
 
     fn leaves(n: usize) -> Vec<NodeHash> {
-        (0..n).map(|i| leaf_hash(&(i as u64).to_be_bytes())).collect()
+        (0..n)
+            .map(|i| leaf_hash(&(i as u64).to_be_bytes()))
+            .collect()
     }
 
     #[test]
@@ -136,8 +138,8 @@ mod tests {
                 0x6e, 0x6f,
             ],
         ];
-        let tree = MerkleTree::new(entries.iter().map(|e| leaf_hash(e)).collect())
-            .expect("non-empty");
+        let tree =
+            MerkleTree::new(entries.iter().map(|e| leaf_hash(e)).collect()).expect("non-empty");
         assert_eq!(
             tree.root().to_hex(),
             "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"

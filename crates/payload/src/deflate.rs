@@ -63,7 +63,11 @@ pub fn compress(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 8 + 64);
     loop {
         let consumed = usize::try_from(deflater.total_in()).unwrap_or(bytes.len());
-        match deflater.compress_vec(&bytes[consumed.min(bytes.len())..], &mut out, FlushCompress::Finish) {
+        match deflater.compress_vec(
+            &bytes[consumed.min(bytes.len())..],
+            &mut out,
+            FlushCompress::Finish,
+        ) {
             Ok(Status::StreamEnd) => return out,
             // Out of room: grow and go on.
             Ok(_) => out.reserve(out.capacity().max(64)),

@@ -14,7 +14,11 @@ pub fn verify_text(text: &str, params: &Params<'_>) -> Report {
     }
     match countersign_payload::decode(trimmed) {
         Ok(json) => verify_json(&json, params),
-        Err(e) => unreadable(payload_code(&e), format!("the QR payload cannot be read: {e}"), params),
+        Err(e) => unreadable(
+            payload_code(&e),
+            format!("the QR payload cannot be read: {e}"),
+            params,
+        ),
     }
 }
 
@@ -23,7 +27,9 @@ fn payload_code(e: &PayloadError) -> &'static str {
         PayloadError::MissingPrefix { .. } => "format.not_countersign",
         PayloadError::UnsupportedVersion { .. } => "format.unsupported_version",
         PayloadError::LowercaseInput => "format.lowercase",
-        PayloadError::Deflate(countersign_payload::DeflateError::TooLarge { .. }) => "format.too_large",
+        PayloadError::Deflate(countersign_payload::DeflateError::TooLarge { .. }) => {
+            "format.too_large"
+        }
         _ => "format.damaged",
     }
 }
@@ -57,7 +63,11 @@ pub fn verify_image(bytes: &[u8], params: &Params<'_>) -> Report {
                 .or_else(|| texts.first());
             match chosen {
                 Some(text) => verify_text(text, params),
-                None => unreadable("format.no_qr", "no QR code was found in the picture".into(), params),
+                None => unreadable(
+                    "format.no_qr",
+                    "no QR code was found in the picture".into(),
+                    params,
+                ),
             }
         }
         Err(e) => {
@@ -78,7 +88,10 @@ pub fn verify_bytes(bytes: &[u8], params: &Params<'_>) -> Report {
     if is_png || is_jpeg {
         return verify_image(bytes, params);
     }
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
     if bytes.get(start) == Some(&b'{') {
         return verify_json(bytes, params);
     }

@@ -16,7 +16,9 @@ pub mod report;
 
 pub use input::{verify_bytes, verify_image, verify_json, verify_text};
 pub use pipeline::verify_document;
-pub use report::{mask, Check, CheckId, Field, Outcome, Report, SkipReason, Summary, Verdict, Warning};
+pub use report::{
+    mask, Check, CheckId, Field, Outcome, Report, SkipReason, Summary, Verdict, Warning,
+};
 
 use chrono::{DateTime, Duration, Utc};
 use countersign_chainstate::ChainState;

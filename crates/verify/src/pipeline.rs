@@ -1,6 +1,8 @@
 //! The checks themselves, over a parsed JSON document.
 
-use crate::report::{verdict_of, Check, CheckId, Field, Outcome, Report, SkipReason, Summary, Verdict, Warning};
+use crate::report::{
+    verdict_of, Check, CheckId, Field, Outcome, Report, SkipReason, Summary, Verdict, Warning,
+};
 use crate::Params;
 use chrono::{DateTime, Utc};
 use countersign_chainstate::{AnchorRecord, ChainState, ChainView, IssuerRecord, IssuerStatus};
@@ -47,7 +49,12 @@ fn early_report(format: Check, params: &Params<'_>) -> Report {
 /// Input that cannot be read at all (damaged scan, not our code): could not check.
 pub(crate) fn unreadable(code: &'static str, detail: String, params: &Params<'_>) -> Report {
     early_report(
-        check(CheckId::Format, Outcome::Skipped(SkipReason::CouldNotCheck), code, detail),
+        check(
+            CheckId::Format,
+            Outcome::Skipped(SkipReason::CouldNotCheck),
+            code,
+            detail,
+        ),
         params,
     )
 }
@@ -84,13 +91,28 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
     let now = params.clock.now();
     let signature = verify_proof(&document);
     let signature_check = match &signature {
-        Ok(did) => check(CheckId::Signature, Outcome::Pass, "signature.ok", format!("eddsa-jcs-2022 proof by {did}")),
-        Err(e) => check(CheckId::Signature, Outcome::Fail, signature_code(e), e.to_string()),
+        Ok(did) => check(
+            CheckId::Signature,
+            Outcome::Pass,
+            "signature.ok",
+            format!("eddsa-jcs-2022 proof by {did}"),
+        ),
+        Err(e) => check(
+            CheckId::Signature,
+            Outcome::Fail,
+            signature_code(e),
+            e.to_string(),
+        ),
     };
     let credential = match Credential::from_document(document) {
         Ok(c) => c,
         Err(e) => {
-            let format = check(CheckId::Format, Outcome::Fail, format_code(&e), e.to_string());
+            let format = check(
+                CheckId::Format,
+                Outcome::Fail,
+                format_code(&e),
+                e.to_string(),
+            );
             let mut report = early_report(format, params);
             report.checks[1] = signature_check;
             report.verdict = verdict_of(&report.checks);
@@ -98,18 +120,31 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
         }
     };
     let format_check = match credential.kind {
-        Some(k) => check(CheckId::Format, Outcome::Pass, "format.ok", format!("{} matches its schema", k.type_name)),
+        Some(k) => check(
+            CheckId::Format,
+            Outcome::Pass,
+            "format.ok",
+            format!("{} matches its schema", k.type_name),
+        ),
         None => check(
             CheckId::Format,
             Outcome::Pass,
             "format.unknown_type",
-            format!("credential type {} is not one Countersign knows: shown generically", credential.type_name()),
+            format!(
+                "credential type {} is not one Countersign knows: shown generically",
+                credential.type_name()
+            ),
         ),
     };
 
     let validity_check = validity(&credential, now);
     let signer = signature.ok();
-    let leaf = signer.and_then(|_| credential.document.as_object().and_then(|d| credential_leaf(d).ok()));
+    let leaf = signer.and_then(|_| {
+        credential
+            .document
+            .as_object()
+            .and_then(|d| credential_leaf(d).ok())
+    });
     let issuer_did = DidKey::parse(&credential.issuer_id).ok();
 
     let chain = params.chain;
@@ -121,8 +156,23 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
     };
 
     let anchor = anchor_check(&credential, signer, leaf, params, chain_view.as_ref());
-    let issuer_check = issuer_check(&credential, signer, issuer_did, registered.as_ref(), &anchor, params, chain_view.as_ref());
-    let revocation_check = revocation_check(signer, leaf, &anchor, issuer_did, params, chain_view.as_ref());
+    let issuer_check = issuer_check(
+        &credential,
+        signer,
+        issuer_did,
+        registered.as_ref(),
+        &anchor,
+        params,
+        chain_view.as_ref(),
+    );
+    let revocation_check = revocation_check(
+        signer,
+        leaf,
+        &anchor,
+        issuer_did,
+        params,
+        chain_view.as_ref(),
+    );
 
     let mut checks = vec![
         format_check,
@@ -181,12 +231,22 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
 fn validity(credential: &Credential, now: DateTime<Utc>) -> Check {
     if let Some(from) = credential.valid_from {
         if now < from {
-            return check(CheckId::Validity, Outcome::Fail, "validity.not_yet_valid", format!("valid only from {}", from.to_rfc3339()));
+            return check(
+                CheckId::Validity,
+                Outcome::Fail,
+                "validity.not_yet_valid",
+                format!("valid only from {}", from.to_rfc3339()),
+            );
         }
     }
     if let Some(until) = credential.valid_until {
         if now > until {
-            return check(CheckId::Validity, Outcome::Fail, "validity.expired", format!("expired at {}", until.to_rfc3339()));
+            return check(
+                CheckId::Validity,
+                Outcome::Fail,
+                "validity.expired",
+                format!("expired at {}", until.to_rfc3339()),
+            );
         }
     }
     let detail = match credential.valid_until {
@@ -206,7 +266,12 @@ fn not_configured(id: CheckId) -> Check {
 }
 
 fn could_not_check(id: CheckId, code: &'static str, detail: impl Into<String>) -> Check {
-    check(id, Outcome::Skipped(SkipReason::CouldNotCheck), code, detail)
+    check(
+        id,
+        Outcome::Skipped(SkipReason::CouldNotCheck),
+        code,
+        detail,
+    )
 }
 
 /// Whether the chain state consulted is usable for this credential; otherwise the check to report.
@@ -220,10 +285,14 @@ fn chain_ready<'c>(
     };
     match view {
         Some(_) => Ok(chain),
-        None => Err(could_not_check(id, "chain.unavailable", match chain.view() {
-            Err(e) => e.to_string(),
-            Ok(_) => "chain state unavailable".to_owned(),
-        })),
+        None => Err(could_not_check(
+            id,
+            "chain.unavailable",
+            match chain.view() {
+                Err(e) => e.to_string(),
+                Ok(_) => "chain state unavailable".to_owned(),
+            },
+        )),
     }
 }
 
@@ -240,7 +309,11 @@ fn anchor_check(
     params: &Params<'_>,
     view: Option<&ChainView>,
 ) -> AnchorOutcome {
-    let done = |check: Check, proof: Option<AnchorProof>| AnchorOutcome { check, proof, record: None };
+    let done = |check: Check, proof: Option<AnchorProof>| AnchorOutcome {
+        check,
+        proof,
+        record: None,
+    };
     let (Some(_), Some(leaf)) = (signer, leaf) else {
         return done(after_failure(CheckId::Anchor), None);
     };
@@ -249,10 +322,26 @@ fn anchor_check(
     };
     let proof = match AnchorProof::from_document(doc) {
         Ok(p) => p,
-        Err(AnchorError::Missing) => {
-            return done(check(CheckId::Anchor, Outcome::Fail, "anchor.missing", "the credential carries no anchoring proof: it was never anchored on the registry"), None)
+        Err(AnchorError::Missing) => return done(
+            check(
+                CheckId::Anchor,
+                Outcome::Fail,
+                "anchor.missing",
+                "the credential carries no anchoring proof: it was never anchored on the registry",
+            ),
+            None,
+        ),
+        Err(e) => {
+            return done(
+                check(
+                    CheckId::Anchor,
+                    Outcome::Fail,
+                    "anchor.malformed",
+                    e.to_string(),
+                ),
+                None,
+            )
         }
-        Err(e) => return done(check(CheckId::Anchor, Outcome::Fail, "anchor.malformed", e.to_string()), None),
     };
     let chain = match chain_ready(CheckId::Anchor, params, view) {
         Ok(c) => c,
@@ -263,19 +352,36 @@ fn anchor_check(
     };
     if view.registry != proof.registry {
         return done(
-            could_not_check(CheckId::Anchor, "anchor.unknown_registry", format!(
-                "anchored on {}, but this hall follows {}",
-                proof.registry, view.registry
-            )),
+            could_not_check(
+                CheckId::Anchor,
+                "anchor.unknown_registry",
+                format!(
+                    "anchored on {}, but this hall follows {}",
+                    proof.registry, view.registry
+                ),
+            ),
             Some(proof),
         );
     }
     let root = match proof.inclusion.root(&leaf) {
         Ok(r) => r,
-        Err(e) => return done(check(CheckId::Anchor, Outcome::Fail, "anchor.malformed", e.to_string()), Some(proof)),
+        Err(e) => {
+            return done(
+                check(
+                    CheckId::Anchor,
+                    Outcome::Fail,
+                    "anchor.malformed",
+                    e.to_string(),
+                ),
+                Some(proof),
+            )
+        }
     };
     match chain.anchor(&root) {
-        Err(e) => done(could_not_check(CheckId::Anchor, "chain.unavailable", e.to_string()), Some(proof)),
+        Err(e) => done(
+            could_not_check(CheckId::Anchor, "chain.unavailable", e.to_string()),
+            Some(proof),
+        ),
         Ok(None) => {
             // A credential signed after the chain state we hold may be anchored in blocks we have
             // not seen yet: that is "could not check", not "forged".
@@ -286,27 +392,53 @@ fn anchor_check(
                     view.block
                 )), Some(proof))
             } else {
-                done(check(CheckId::Anchor, Outcome::Fail, "anchor.not_found", format!(
-                    "batch root {root} is not anchored on the registry (as of block {})",
-                    view.block
-                )), Some(proof))
+                done(
+                    check(
+                        CheckId::Anchor,
+                        Outcome::Fail,
+                        "anchor.not_found",
+                        format!(
+                            "batch root {root} is not anchored on the registry (as of block {})",
+                            view.block
+                        ),
+                    ),
+                    Some(proof),
+                )
             }
         }
         Ok(Some(record)) => {
             let issuer = DidKey::parse(&credential.issuer_id).ok();
             if issuer != Some(record.issuer) {
-                let c = check(CheckId::Anchor, Outcome::Fail, "anchor.other_issuer", format!(
-                    "batch root {root} was anchored by another issuer ({})",
-                    record.issuer
-                ));
-                return AnchorOutcome { check: c, proof: Some(proof), record: Some(record) };
+                let c = check(
+                    CheckId::Anchor,
+                    Outcome::Fail,
+                    "anchor.other_issuer",
+                    format!(
+                        "batch root {root} was anchored by another issuer ({})",
+                        record.issuer
+                    ),
+                );
+                return AnchorOutcome {
+                    check: c,
+                    proof: Some(proof),
+                    record: Some(record),
+                };
             }
-            let c = check(CheckId::Anchor, Outcome::Pass, "anchor.ok", format!(
-                "batch root {root} anchored in block {} at {}",
-                record.block,
-                record.at.to_rfc3339()
-            ));
-            AnchorOutcome { check: c, proof: Some(proof), record: Some(record) }
+            let c = check(
+                CheckId::Anchor,
+                Outcome::Pass,
+                "anchor.ok",
+                format!(
+                    "batch root {root} anchored in block {} at {}",
+                    record.block,
+                    record.at.to_rfc3339()
+                ),
+            );
+            AnchorOutcome {
+                check: c,
+                proof: Some(proof),
+                record: Some(record),
+            }
         }
     }
 }
@@ -316,7 +448,9 @@ fn signed_at(credential: &Credential) -> Option<DateTime<Utc>> {
     let doc = credential.document.as_object()?;
     let proof = countersign_credential::eddsa_jcs::find_proof(doc).ok()?;
     let created = proof.get("created")?.as_str()?;
-    DateTime::parse_from_rfc3339(created).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(created)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -333,15 +467,23 @@ fn issuer_check(
         return after_failure(CheckId::Issuer);
     };
     let Some(issuer) = issuer_did else {
-        return check(CheckId::Issuer, Outcome::Fail, "issuer.not_did_key", format!(
-            "the issuer {} is not a did:key, so its key cannot be checked",
-            credential.issuer_id
-        ));
+        return check(
+            CheckId::Issuer,
+            Outcome::Fail,
+            "issuer.not_did_key",
+            format!(
+                "the issuer {} is not a did:key, so its key cannot be checked",
+                credential.issuer_id
+            ),
+        );
     };
     if issuer != signer {
-        return check(CheckId::Issuer, Outcome::Fail, "issuer.key_mismatch", format!(
-            "signed by {signer}, which is not the issuer {issuer}"
-        ));
+        return check(
+            CheckId::Issuer,
+            Outcome::Fail,
+            "issuer.key_mismatch",
+            format!("signed by {signer}, which is not the issuer {issuer}"),
+        );
     }
     if let Err(c) = chain_ready(CheckId::Issuer, params, view) {
         return Check {
@@ -352,19 +494,32 @@ fn issuer_check(
     let record = match registered {
         Some(Ok(Some(r))) => r,
         Some(Ok(None)) => {
-            return check(CheckId::Issuer, Outcome::Fail, "issuer.unregistered", format!(
-                "{issuer} is not a registered issuer"
-            ))
+            return check(
+                CheckId::Issuer,
+                Outcome::Fail,
+                "issuer.unregistered",
+                format!("{issuer} is not a registered issuer"),
+            )
         }
-        Some(Err(e)) => return could_not_check(CheckId::Issuer, "chain.unavailable", e.to_string()),
-        None => return could_not_check(CheckId::Issuer, "chain.unavailable", "chain state unavailable"),
+        Some(Err(e)) => {
+            return could_not_check(CheckId::Issuer, "chain.unavailable", e.to_string())
+        }
+        None => {
+            return could_not_check(
+                CheckId::Issuer,
+                "chain.unavailable",
+                "chain state unavailable",
+            )
+        }
     };
     let type_name = credential.type_name();
     if !record.may_issue(type_name) {
-        return check(CheckId::Issuer, Outcome::Fail, "issuer.type_not_allowed", format!(
-            "{} is not registered to issue {type_name}",
-            record.name
-        ));
+        return check(
+            CheckId::Issuer,
+            Outcome::Fail,
+            "issuer.type_not_allowed",
+            format!("{} is not registered to issue {type_name}", record.name),
+        );
     }
     // The status that matters is the one in force when the batch was anchored; a suspension
     // after that is worth a warning, not a red verdict.
@@ -421,7 +576,9 @@ fn revocation_check(
     let last = nodes.len() - 1;
     for (depth, node) in nodes.iter().enumerate() {
         match chain.revocation(node) {
-            Err(e) => return could_not_check(CheckId::Revocation, "chain.unavailable", e.to_string()),
+            Err(e) => {
+                return could_not_check(CheckId::Revocation, "chain.unavailable", e.to_string())
+            }
             // Only the issuer may revoke its own credentials; the registry enforces it, and a
             // record by anyone else is not taken as a revocation of this credential.
             Ok(Some(r)) if Some(r.issuer) == issuer => {
@@ -432,17 +589,27 @@ fn revocation_check(
                 } else {
                     "a sub-batch containing it"
                 };
-                return check(CheckId::Revocation, Outcome::Fail, "revocation.revoked", format!(
-                    "{what} was revoked in block {} at {} (reason: {})",
-                    r.block,
-                    r.at.to_rfc3339(),
-                    r.reason.name()
-                ));
+                return check(
+                    CheckId::Revocation,
+                    Outcome::Fail,
+                    "revocation.revoked",
+                    format!(
+                        "{what} was revoked in block {} at {} (reason: {})",
+                        r.block,
+                        r.at.to_rfc3339(),
+                        r.reason.name()
+                    ),
+                );
             }
             Ok(_) => {}
         }
     }
-    check(CheckId::Revocation, Outcome::Pass, "revocation.ok", format!("not revoked ({} hashes checked)", nodes.len()))
+    check(
+        CheckId::Revocation,
+        Outcome::Pass,
+        "revocation.ok",
+        format!("not revoked ({} hashes checked)", nodes.len()),
+    )
 }
 
 fn value_text(v: &Value) -> String {
@@ -491,7 +658,9 @@ fn summary(credential: &Credential, registered: Option<&IssuerRecord>) -> Summar
         type_label_zh: credential.kind.map(|k| k.label_zh.to_owned()),
         type_label_en: credential.kind.map(|k| k.label_en.to_owned()),
         issuer_id: credential.issuer_id.clone(),
-        issuer_name: registered.map(|r| r.name.clone()).or_else(|| credential.issuer_name.clone()),
+        issuer_name: registered
+            .map(|r| r.name.clone())
+            .or_else(|| credential.issuer_name.clone()),
         issuer_name_registered: registered.is_some(),
         valid_from: credential.valid_from,
         valid_until: credential.valid_until,

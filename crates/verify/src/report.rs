@@ -1,8 +1,8 @@
 //! The verification report: a verdict, and the checks that led to it.
 
+use chrono::{DateTime, Utc};
 use countersign_chainstate::ChainView;
 use countersign_merkle::NodeHash;
-use chrono::{DateTime, Utc};
 use std::fmt;
 
 /// The checks, in the order they are reported.

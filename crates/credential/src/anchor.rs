@@ -89,6 +89,10 @@ pub enum AnchorError {
     /// A required member is missing.
     #[error("the anchoring proof's {0} is missing or not a string")]
     MissingField(&'static str),
+    /// A member the format does not define: nothing in this proof is signed, so nothing
+    /// unexpected is let through.
+    #[error("the anchoring proof has an unexpected member {0:?}")]
+    UnexpectedMember(String),
     /// `proofValue` is not base64url multibase.
     #[error("the anchoring proof value is malformed: {0}")]
     Multibase(#[from] MultibaseError),
@@ -115,6 +119,14 @@ impl AnchorProof {
 
     /// Reads the anchoring proof from a proof object.
     pub fn from_json(proof: &Map<String, Value>) -> Result<Self, AnchorError> {
+        if let Some(extra) = proof
+            .keys()
+            .find(|k| !matches!(k.as_str(), "type" | "registry" | "proofValue"))
+        {
+            return Err(AnchorError::UnexpectedMember(
+                extra.chars().take(40).collect(),
+            ));
+        }
         let registry = proof
             .get("registry")
             .and_then(Value::as_str)

@@ -73,7 +73,7 @@ pub fn verify_image(bytes: &[u8], params: &Params<'_>) -> Report {
         Err(e) => {
             let code = match e {
                 DecodeError::NoCodeFound => "format.no_qr",
-                DecodeError::Unreadable { .. } => "format.qr_damaged",
+                DecodeError::Damaged => "format.qr_damaged",
                 _ => "format.bad_image",
             };
             unreadable(code, format!("the picture cannot be read: {e}"), params)

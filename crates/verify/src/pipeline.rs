@@ -13,6 +13,10 @@ use countersign_credential::{
 use countersign_merkle::NodeHash;
 use serde_json::Value;
 
+/// How far a proof's creation time may lie ahead of the verifier's clock (unsynchronised
+/// counter PCs) and still count as "newer than our chain state" rather than "in the future".
+const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(10);
+
 fn check(id: CheckId, outcome: Outcome, code: &'static str, detail: impl Into<String>) -> Check {
     Check {
         id,
@@ -197,6 +201,13 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
                 ),
             });
         }
+    }
+    let unchecked = unchecked_proofs(&credential);
+    if unchecked > 0 {
+        warnings.push(Warning {
+            code: "proof.unchecked",
+            detail: format!("the proof set holds {unchecked} proof(s) of a kind Countersign does not check; they were ignored"),
+        });
     }
     for c in &checks {
         if c.outcome == Outcome::Warn {
@@ -384,9 +395,12 @@ fn anchor_check(
         ),
         Ok(None) => {
             // A credential signed after the chain state we hold may be anchored in blocks we have
-            // not seen yet: that is "could not check", not "forged".
+            // not seen yet: that is "could not check", not "forged". A creation time in the
+            // future (beyond clock skew) earns no such benefit of the doubt: it would keep a
+            // forgery with a stolen key amber forever.
             let created = signed_at(credential);
-            if created.is_some_and(|t| t >= view.block_time) {
+            let now = params.clock.now();
+            if created.is_some_and(|t| t >= view.block_time && t <= now + CLOCK_SKEW) {
                 done(could_not_check(CheckId::Anchor, "anchor.not_yet_known", format!(
                     "batch root {root} is not in the chain state as of block {}; the credential is newer than that state",
                     view.block
@@ -441,6 +455,29 @@ fn anchor_check(
             }
         }
     }
+}
+
+/// Proofs in the set that are neither the eddsa-jcs-2022 proof nor the anchoring proof.
+fn unchecked_proofs(credential: &Credential) -> usize {
+    let Some(Value::Array(proofs)) = credential.document.get("proof") else {
+        return 0;
+    };
+    proofs
+        .iter()
+        .filter(|p| {
+            let kind = (
+                p.get("type").and_then(Value::as_str),
+                p.get("cryptosuite").and_then(Value::as_str),
+            );
+            !matches!(
+                kind,
+                (
+                    Some(countersign_credential::eddsa_jcs::PROOF_TYPE),
+                    Some(countersign_credential::eddsa_jcs::CRYPTOSUITE)
+                ) | (Some(countersign_credential::ANCHOR_PROOF_TYPE), None)
+            )
+        })
+        .count()
 }
 
 /// The eddsa proof's `created` time.

@@ -7,9 +7,9 @@
 //! `SHA-256(0x00 || JCS(credential with proof = its eddsa-jcs-2022 proof alone))`, so it binds the
 //! signed content and the signature, and does not depend on the anchor proof itself.
 
-use crate::eddsa_jcs::{find_proof, SignatureError};
+use crate::eddsa_jcs::{find_proof_value, SignatureError};
 use crate::multibase::{decode_base64url, encode_base64url, MultibaseError};
-use countersign_jcs::canonicalize;
+use countersign_jcs::canonicalize_members;
 use countersign_merkle::{leaf_hash, InclusionProof, NodeHash, ProofError};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -165,10 +165,15 @@ impl AnchorProof {
 
 /// The credential's leaf hash: what its batch's tree is built over and what revoking it names.
 pub fn credential_leaf(document: &Map<String, Value>) -> Result<NodeHash, AnchorError> {
-    let signature = find_proof(document)?.clone();
-    let mut signed = document.clone();
-    signed.insert("proof".into(), Value::Object(signature));
-    let canonical = canonicalize(&Value::Object(signed)).map_err(SignatureError::from)?;
+    let signature = find_proof_value(document)?;
+    let canonical = canonicalize_members(
+        document
+            .iter()
+            .filter(|(k, _)| k.as_str() != "proof")
+            .map(|(k, v)| (k.as_str(), v))
+            .chain(std::iter::once(("proof", signature))),
+    )
+    .map_err(SignatureError::from)?;
     Ok(leaf_hash(&canonical))
 }
 

@@ -148,14 +148,10 @@ impl Credential {
         }
         let kind = types.iter().find_map(|t| kinds::kind(t));
         if let Some(kind) = kind {
-            // The schema covers the credential, not its proofs.
-            let mut unsecured = map.clone();
-            unsecured.remove("proof");
-            kinds::validate(kind, &Value::Object(unsecured)).map_err(|violations| {
-                FormatError::Schema {
-                    type_name: kind.type_name,
-                    violations,
-                }
+            // The schemas leave `proof` unconstrained: they cover the credential, not its proofs.
+            kinds::validate(kind, &document).map_err(|violations| FormatError::Schema {
+                type_name: kind.type_name,
+                violations,
             })?;
         }
         Ok(Self {

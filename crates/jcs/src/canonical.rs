@@ -96,6 +96,44 @@ pub fn canonicalize_to_string(value: &Value) -> Result<String, JcsError> {
     Ok(out)
 }
 
+#[cfg(test)]
+mod member_tests {
+    use super::*;
+
+    #[test]
+    fn members_serialise_like_the_object() {
+        let value: Value = serde_json::json!({"b": [1, {"z": null, "a": "é"}], "a": 2.5, "\u{e000}": 1, "\u{1f600}": 2});
+        let map = value.as_object().expect("object");
+        assert_eq!(
+            canonicalize_members(map.iter().map(|(k, v)| (k.as_str(), v))).expect("canonical"),
+            canonicalize(&value).expect("canonical")
+        );
+    }
+}
+
+/// Serialises an object given as its members, in RFC 8785 canonical form.
+///
+/// For callers that need the canonical form of an object with a member removed or replaced
+/// (a credential without its `proof`, or with one proof of a proof set), without cloning the
+/// whole document first. Names must be unique; the caller assembles them.
+pub fn canonicalize_members<'a>(
+    members: impl IntoIterator<Item = (&'a str, &'a Value)>,
+) -> Result<Vec<u8>, JcsError> {
+    let mut members: Vec<(&str, &Value)> = members.into_iter().collect();
+    members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+    let mut out = String::from("{");
+    for (i, (name, value)) in members.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(&mut out, name);
+        out.push(':');
+        out.push_str(&canonicalize_to_string(value)?);
+    }
+    out.push('}');
+    Ok(out.into_bytes())
+}
+
 /// RFC 8785 §3.2.2.3: print the double the number denotes, as ECMAScript would.
 fn write_number(out: &mut String, n: &Number) -> Result<(), JcsError> {
     // Integers go through f64 too: JSON numbers *are* doubles in JCS, and `as` rounds to

@@ -22,6 +22,6 @@ mod canonical;
 mod error;
 mod parse;
 
-pub use canonical::{canonicalize, canonicalize_to_string};
+pub use canonical::{canonicalize, canonicalize_members, canonicalize_to_string};
 pub use error::{JcsError, ParseError};
 pub use parse::{parse_strict, parse_strict_with, Limits};

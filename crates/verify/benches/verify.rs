@@ -117,6 +117,35 @@ fn benches(c: &mut Criterion) {
     c.bench_function("payload: decode (base45 + inflate)", |b| {
         b.iter(|| countersign_payload::decode(black_box(&payload)))
     });
+    c.bench_function("jcs: parse_strict the credential", |b| {
+        b.iter(|| countersign_jcs::parse_strict(black_box(&json)))
+    });
+    c.bench_function("credential: structure and schema", |b| {
+        b.iter(|| countersign_credential::Credential::from_document(black_box(document.clone())))
+    });
+    c.bench_function("credential: eddsa-jcs-2022 verify_proof", |b| {
+        b.iter(|| countersign_credential::verify_proof(black_box(&document)))
+    });
+    c.bench_function("credential: leaf hash", |b| {
+        b.iter(|| credential_leaf(black_box(document.as_object().expect("object"))))
+    });
+    let vm = document["proof"][0]["verificationMethod"]
+        .as_str()
+        .expect("vm")
+        .to_owned();
+    let proof_value = document["proof"][0]["proofValue"]
+        .as_str()
+        .expect("pv")
+        .to_owned();
+    c.bench_function("did:key: parse a verification method", |b| {
+        b.iter(|| countersign_credential::DidKey::parse(black_box(&vm)))
+    });
+    c.bench_function("multibase: decode the signature", |b| {
+        b.iter(|| countersign_credential::multibase::decode_base58btc(black_box(&proof_value)))
+    });
+    c.bench_function("serde_json: clone the credential", |b| {
+        b.iter(|| black_box(&document).clone())
+    });
     c.bench_function("jcs: canonicalize the credential", |b| {
         b.iter(|| countersign_jcs::canonicalize(black_box(&document)))
     });

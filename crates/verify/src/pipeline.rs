@@ -149,7 +149,7 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
             .as_object()
             .and_then(|d| credential_leaf(d).ok())
     });
-    let issuer_did = DidKey::parse(&credential.issuer_id).ok();
+    let issuer_did = DidKey::parse_cached(&credential.issuer_id).ok();
 
     let chain = params.chain;
     let view = chain.map(|c| c.view());
@@ -159,7 +159,14 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
         _ => None,
     };
 
-    let anchor = anchor_check(&credential, signer, leaf, params, chain_view.as_ref());
+    let anchor = anchor_check(
+        &credential,
+        signer,
+        issuer_did,
+        leaf,
+        params,
+        chain_view.as_ref(),
+    );
     let issuer_check = issuer_check(
         &credential,
         signer,
@@ -311,11 +318,14 @@ struct AnchorOutcome {
     check: Check,
     proof: Option<AnchorProof>,
     record: Option<AnchorRecord>,
+    /// Leaf to root, when the path was walked (the revocation check reuses it).
+    nodes: Option<Vec<NodeHash>>,
 }
 
 fn anchor_check(
     credential: &Credential,
     signer: Option<DidKey>,
+    issuer_did: Option<DidKey>,
     leaf: Option<NodeHash>,
     params: &Params<'_>,
     view: Option<&ChainView>,
@@ -324,6 +334,7 @@ fn anchor_check(
         check,
         proof,
         record: None,
+        nodes: None,
     };
     let (Some(_), Some(leaf)) = (signer, leaf) else {
         return done(after_failure(CheckId::Anchor), None);
@@ -374,8 +385,8 @@ fn anchor_check(
             Some(proof),
         );
     }
-    let root = match proof.inclusion.root(&leaf) {
-        Ok(r) => r,
+    let nodes = match proof.inclusion.nodes(&leaf) {
+        Ok(n) => n,
         Err(e) => {
             return done(
                 check(
@@ -388,6 +399,7 @@ fn anchor_check(
             )
         }
     };
+    let root = nodes[nodes.len() - 1];
     match chain.anchor(&root) {
         Err(e) => done(
             could_not_check(CheckId::Anchor, "chain.unavailable", e.to_string()),
@@ -421,8 +433,7 @@ fn anchor_check(
             }
         }
         Ok(Some(record)) => {
-            let issuer = DidKey::parse(&credential.issuer_id).ok();
-            if issuer != Some(record.issuer) {
+            if issuer_did != Some(record.issuer) {
                 let c = check(
                     CheckId::Anchor,
                     Outcome::Fail,
@@ -436,6 +447,7 @@ fn anchor_check(
                     check: c,
                     proof: Some(proof),
                     record: Some(record),
+                    nodes: Some(nodes),
                 };
             }
             let c = check(
@@ -452,6 +464,7 @@ fn anchor_check(
                 check: c,
                 proof: Some(proof),
                 record: Some(record),
+                nodes: Some(nodes),
             }
         }
     }
@@ -605,11 +618,14 @@ fn revocation_check(
     };
     // The leaf, every sub-batch node above it and the root: revoking any of them revokes this
     // credential. Without a usable path only the leaf itself can be asked about.
-    let nodes = anchor
-        .proof
-        .as_ref()
-        .and_then(|p| p.inclusion.nodes(&leaf).ok())
-        .unwrap_or_else(|| vec![leaf]);
+    let nodes = match &anchor.nodes {
+        Some(nodes) => nodes.clone(),
+        None => anchor
+            .proof
+            .as_ref()
+            .and_then(|p| p.inclusion.nodes(&leaf).ok())
+            .unwrap_or_else(|| vec![leaf]),
+    };
     let last = nodes.len() - 1;
     for (depth, node) in nodes.iter().enumerate() {
         match chain.revocation(node) {

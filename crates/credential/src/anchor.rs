@@ -163,6 +163,14 @@ impl AnchorProof {
     }
 }
 
+/// Verifies the credential's eddsa-jcs-2022 proof and computes its leaf hash in one pass
+/// (the verification pipeline's hot path; same results as [`crate::verify_proof`] and
+/// [`credential_leaf`]).
+pub fn verify_with_leaf(document: &Value) -> Result<(crate::DidKey, NodeHash), SignatureError> {
+    let (signer, entry) = crate::eddsa_jcs::verify_proof_with_entry(document)?;
+    Ok((signer, leaf_hash(&entry)))
+}
+
 /// The credential's leaf hash: what its batch's tree is built over and what revoking it names.
 pub fn credential_leaf(document: &Map<String, Value>) -> Result<NodeHash, AnchorError> {
     let signature = find_proof_value(document)?;

@@ -7,7 +7,9 @@
 
 use crate::did_key::{DidKey, DidKeyError};
 use crate::multibase::{decode_base58btc, encode_base58btc, MultibaseError};
-use countersign_jcs::{canonicalize, canonicalize_members, JcsError};
+use countersign_jcs::{
+    canonicalize, canonicalize_members, canonicalize_to_string, join_canonical_members, JcsError,
+};
 use ed25519_dalek::{Signature, Signer, SigningKey};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -215,6 +217,23 @@ pub fn find_proof_value(document: &Map<String, Value>) -> Result<&Value, Signatu
 /// In a proof set every proof signs the document without `proof`, so our anchor proof beside
 /// the Ed25519 proof changes nothing here, and standard verifiers verify our credentials.
 pub fn verify_proof(document: &Value) -> Result<DidKey, SignatureError> {
+    verify(document, false).map(|(signer, _)| signer)
+}
+
+/// [`verify_proof`], also returning the canonical form of the document with `proof` set to
+/// the eddsa-jcs-2022 proof alone (the credential's leaf entry), built from the same
+/// canonicalised members so the document is serialised once.
+pub(crate) fn verify_proof_with_entry(
+    document: &Value,
+) -> Result<(DidKey, Vec<u8>), SignatureError> {
+    let (signer, entry) = verify(document, true)?;
+    match entry {
+        Some(entry) => Ok((signer, entry)),
+        None => Err(SignatureError::NotAnObject),
+    }
+}
+
+fn verify(document: &Value, with_entry: bool) -> Result<(DidKey, Option<Vec<u8>>), SignatureError> {
     let document = document.as_object().ok_or(SignatureError::NotAnObject)?;
     let proof = find_proof(document)?;
     let purpose = string_field(proof, "proofPurpose")?;
@@ -242,13 +261,24 @@ pub fn verify_proof(document: &Value) -> Result<DidKey, SignatureError> {
         }
         None => document.get("@context"),
     };
-    let canonical_document = canonicalize_members(
-        document
-            .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "proof" | "@context"))
-            .map(|(k, v)| (k.as_str(), v))
-            .chain(context.map(|c| ("@context", c))),
-    )?;
+    // Every member but `proof` and `@context`, canonicalised once for both uses.
+    let members = document
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "proof" | "@context"))
+        .map(|(k, v)| Ok((k.as_str(), canonicalize_to_string(v)?)))
+        .collect::<Result<Vec<_>, JcsError>>()?;
+    let canonical = |context: Option<&Value>, proof: Option<&Value>| -> Result<Vec<u8>, JcsError> {
+        let context = context.map(canonicalize_to_string).transpose()?;
+        let proof = proof.map(canonicalize_to_string).transpose()?;
+        Ok(join_canonical_members(
+            members
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .chain(context.as_deref().map(|c| ("@context", c)))
+                .chain(proof.as_deref().map(|p| ("proof", p))),
+        ))
+    };
+    let canonical_document = canonical(context, None)?;
     let canonical_proof_config = canonicalize_members(
         proof
             .iter()
@@ -266,7 +296,13 @@ pub fn verify_proof(document: &Value) -> Result<DidKey, SignatureError> {
         .verifying_key()
         .verify_strict(&input.hash_data(), &signature)
         .map_err(|_| SignatureError::Mismatch)?;
-    Ok(signer)
+    let entry = if with_entry {
+        let proof_value = find_proof_value(document)?;
+        Some(canonical(document.get("@context"), Some(proof_value))?)
+    } else {
+        None
+    };
+    Ok((signer, entry))
 }
 
 fn as_list(v: &Value) -> Vec<&Value> {

@@ -17,7 +17,9 @@ pub mod kinds;
 pub mod model;
 pub mod multibase;
 
-pub use anchor::{credential_leaf, AnchorError, AnchorProof, RegistryRef, ANCHOR_PROOF_TYPE};
+pub use anchor::{
+    credential_leaf, verify_with_leaf, AnchorError, AnchorProof, RegistryRef, ANCHOR_PROOF_TYPE,
+};
 pub use did_key::{DidKey, DidKeyError};
 pub use eddsa_jcs::{verify_proof, SignatureError};
 pub use issue::{issue_batch, Draft, IssueError, IssuedBatch, Issuer};

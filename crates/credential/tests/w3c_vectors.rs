@@ -117,3 +117,27 @@ fn a_proof_context_that_is_not_a_prefix_is_refused() {
         Err(countersign_credential::SignatureError::ContextMismatch)
     );
 }
+
+#[test]
+fn the_one_pass_verifier_agrees_with_the_two_separate_steps() {
+    let demo = format!("{}/../../assets/demo/samples", env!("CARGO_MANIFEST_DIR"));
+    for name in ["valid-business-licence", "valid-residence-permit", "revoked-diploma"] {
+        let text = std::fs::read_to_string(format!("{demo}/{name}.json")).expect("demo sample");
+        let doc = countersign_jcs::parse_strict(text.as_bytes()).expect("strict JSON");
+        let (signer, leaf) = countersign_credential::verify_with_leaf(&doc).expect("verifies");
+        assert_eq!(Ok(signer), verify_proof(&doc), "{name}: signer");
+        assert_eq!(
+            Ok(leaf),
+            countersign_credential::credential_leaf(doc.as_object().expect("object")),
+            "{name}: leaf"
+        );
+    }
+    // With a proof @context the signed document uses the proof's context, the leaf the
+    // document's own.
+    let signed = Value::Object(object("signedJCS.json"));
+    let (_, leaf) = countersign_credential::verify_with_leaf(&signed).expect("vector verifies");
+    assert_eq!(
+        Ok(leaf),
+        countersign_credential::credential_leaf(signed.as_object().expect("object"))
+    );
+}

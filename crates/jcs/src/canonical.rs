@@ -119,7 +119,24 @@ mod member_tests {
 pub fn canonicalize_members<'a>(
     members: impl IntoIterator<Item = (&'a str, &'a Value)>,
 ) -> Result<Vec<u8>, JcsError> {
-    let mut members: Vec<(&str, &Value)> = members.into_iter().collect();
+    let canonical = members
+        .into_iter()
+        .map(|(name, value)| Ok((name, canonicalize_to_string(value)?)))
+        .collect::<Result<Vec<_>, JcsError>>()?;
+    Ok(join_canonical_members(
+        canonical.iter().map(|(n, v)| (*n, v.as_str())),
+    ))
+}
+
+/// Joins members whose values are already in canonical form into a canonical object.
+///
+/// Lets a caller canonicalise each member once and assemble several objects from them (a
+/// credential without `proof` for its signature, and with one proof for its leaf hash).
+/// Values are trusted to be canonical JSON; names must be unique.
+pub fn join_canonical_members<'a>(
+    members: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<u8> {
+    let mut members: Vec<(&str, &str)> = members.into_iter().collect();
     members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
     let mut out = String::from("{");
     for (i, (name, value)) in members.into_iter().enumerate() {
@@ -128,10 +145,10 @@ pub fn canonicalize_members<'a>(
         }
         write_string(&mut out, name);
         out.push(':');
-        out.push_str(&canonicalize_to_string(value)?);
+        out.push_str(value);
     }
     out.push('}');
-    Ok(out.into_bytes())
+    out.into_bytes()
 }
 
 /// RFC 8785 §3.2.2.3: print the double the number denotes, as ECMAScript would.

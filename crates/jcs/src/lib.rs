@@ -22,6 +22,8 @@ mod canonical;
 mod error;
 mod parse;
 
-pub use canonical::{canonicalize, canonicalize_members, canonicalize_to_string};
+pub use canonical::{
+    canonicalize, canonicalize_members, canonicalize_to_string, join_canonical_members,
+};
 pub use error::{JcsError, ParseError};
 pub use parse::{parse_strict, parse_strict_with, Limits};

@@ -7,8 +7,7 @@ use crate::Params;
 use chrono::{DateTime, Utc};
 use countersign_chainstate::{AnchorRecord, ChainState, ChainView, IssuerRecord, IssuerStatus};
 use countersign_credential::{
-    credential_leaf, verify_proof, AnchorError, AnchorProof, Credential, DidKey, FormatError,
-    SignatureError,
+    verify_with_leaf, AnchorError, AnchorProof, Credential, DidKey, FormatError, SignatureError,
 };
 use countersign_merkle::NodeHash;
 use serde_json::Value;
@@ -93,9 +92,9 @@ fn signature_code(e: &SignatureError) -> &'static str {
 /// Runs every check on a parsed document.
 pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
     let now = params.clock.now();
-    let signature = verify_proof(&document);
+    let signature = verify_with_leaf(&document);
     let signature_check = match &signature {
-        Ok(did) => check(
+        Ok((did, _)) => check(
             CheckId::Signature,
             Outcome::Pass,
             "signature.ok",
@@ -142,13 +141,10 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
     };
 
     let validity_check = validity(&credential, now);
-    let signer = signature.ok();
-    let leaf = signer.and_then(|_| {
-        credential
-            .document
-            .as_object()
-            .and_then(|d| credential_leaf(d).ok())
-    });
+    let (signer, leaf) = match signature {
+        Ok((signer, leaf)) => (Some(signer), Some(leaf)),
+        Err(_) => (None, None),
+    };
     let issuer_did = DidKey::parse_cached(&credential.issuer_id).ok();
 
     let chain = params.chain;

@@ -121,7 +121,11 @@ fn a_proof_context_that_is_not_a_prefix_is_refused() {
 #[test]
 fn the_one_pass_verifier_agrees_with_the_two_separate_steps() {
     let demo = format!("{}/../../assets/demo/samples", env!("CARGO_MANIFEST_DIR"));
-    for name in ["valid-business-licence", "valid-residence-permit", "revoked-diploma"] {
+    for name in [
+        "valid-business-licence",
+        "valid-residence-permit",
+        "revoked-diploma",
+    ] {
         let text = std::fs::read_to_string(format!("{demo}/{name}.json")).expect("demo sample");
         let doc = countersign_jcs::parse_strict(text.as_bytes()).expect("strict JSON");
         let (signer, leaf) = countersign_credential::verify_with_leaf(&doc).expect("verifies");

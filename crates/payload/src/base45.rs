@@ -101,10 +101,25 @@ pub fn decode(text: &str) -> Result<Vec<u8>, Base45Error> {
     Ok(out)
 }
 
+/// Each ASCII byte's base45 value, or `NONE`: a table, because decoding looks up every
+/// character of a 1,500-character payload on each scan.
+const NONE: u8 = u8::MAX;
+const VALUES: [u8; 128] = {
+    let mut table = [NONE; 128];
+    let mut i = 0;
+    while i < ALPHABET.len() {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 fn value_of(character: char) -> Option<u8> {
     let byte = u8::try_from(character).ok()?;
-    let index = ALPHABET.iter().position(|&a| a == byte)?;
-    u8::try_from(index).ok()
+    match VALUES.get(usize::from(byte)) {
+        Some(&v) if v != NONE => Some(v),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -96,21 +96,6 @@ pub fn canonicalize_to_string(value: &Value) -> Result<String, JcsError> {
     Ok(out)
 }
 
-#[cfg(test)]
-mod member_tests {
-    use super::*;
-
-    #[test]
-    fn members_serialise_like_the_object() {
-        let value: Value = serde_json::json!({"b": [1, {"z": null, "a": "é"}], "a": 2.5, "\u{e000}": 1, "\u{1f600}": 2});
-        let map = value.as_object().expect("object");
-        assert_eq!(
-            canonicalize_members(map.iter().map(|(k, v)| (k.as_str(), v))).expect("canonical"),
-            canonicalize(&value).expect("canonical")
-        );
-    }
-}
-
 /// Serialises an object given as its members, in RFC 8785 canonical form.
 ///
 /// For callers that need the canonical form of an object with a member removed or replaced
@@ -193,4 +178,19 @@ fn write_string(out: &mut String, s: &str) {
         }
     }
     out.push('"');
+}
+
+#[cfg(test)]
+mod member_tests {
+    use super::*;
+
+    #[test]
+    fn members_serialise_like_the_object() {
+        let value: Value = serde_json::json!({"b": [1, {"z": null, "a": "é"}], "a": 2.5, "\u{e000}": 1, "\u{1f600}": 2});
+        let map = value.as_object().expect("object");
+        assert_eq!(
+            canonicalize_members(map.iter().map(|(k, v)| (k.as_str(), v))).expect("canonical"),
+            canonicalize(&value).expect("canonical")
+        );
+    }
 }

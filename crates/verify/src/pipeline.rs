@@ -323,6 +323,10 @@ struct AnchorOutcome {
     nodes: Option<Vec<NodeHash>>,
 }
 
+fn malformed(detail: String) -> Check {
+    check(CheckId::Anchor, Outcome::Fail, "anchor.malformed", detail)
+}
+
 fn anchor_check(
     credential: &Credential,
     signer: Option<DidKey>,
@@ -354,17 +358,7 @@ fn anchor_check(
             ),
             None,
         ),
-        Err(e) => {
-            return done(
-                check(
-                    CheckId::Anchor,
-                    Outcome::Fail,
-                    "anchor.malformed",
-                    e.to_string(),
-                ),
-                None,
-            )
-        }
+        Err(e) => return done(malformed(e.to_string()), None),
     };
     let chain = match chain_ready(CheckId::Anchor, params, view) {
         Ok(c) => c,
@@ -388,17 +382,7 @@ fn anchor_check(
     }
     let nodes = match proof.inclusion.nodes(&leaf) {
         Ok(n) => n,
-        Err(e) => {
-            return done(
-                check(
-                    CheckId::Anchor,
-                    Outcome::Fail,
-                    "anchor.malformed",
-                    e.to_string(),
-                ),
-                Some(proof),
-            )
-        }
+        Err(e) => return done(malformed(e.to_string()), Some(proof)),
     };
     let root = nodes[nodes.len() - 1];
     match chain.anchor(&root) {

@@ -41,7 +41,7 @@ phase "doc tests"
 cargo test --workspace --doc --locked
 
 if [ "${FUZZ_SECONDS:-30}" != "0" ]; then
-    phase "fuzz payload decoder"
+    phase "fuzz (payload, credential JSON)"
     FUZZ_SECONDS="${FUZZ_SECONDS:-30}" scripts/fuzz.sh
 fi
 

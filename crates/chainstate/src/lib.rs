@@ -14,6 +14,7 @@ use countersign_credential::{DidKey, RegistryRef};
 use countersign_merkle::NodeHash;
 use std::collections::HashMap;
 
+pub mod events;
 pub mod snapshot;
 
 /// An issuer's standing in the registry.
@@ -198,6 +199,9 @@ pub enum ChainError {
     /// No node answered, or the mirror could not be read.
     #[error("chain state unavailable: {0}")]
     Unavailable(String),
+    /// The source is not the registry this hall follows (another chain, another contract).
+    #[error("wrong chain or registry: {0}")]
+    WrongRegistry(String),
     /// The source answered with something inconsistent.
     #[error("chain state inconsistent: {0}")]
     Inconsistent(String),
@@ -211,8 +215,29 @@ pub trait ChainState {
     fn issuer(&self, did: &DidKey) -> Result<Option<IssuerRecord>, ChainError>;
     /// The anchoring of this root, if anchored.
     fn anchor(&self, root: &NodeHash) -> Result<Option<AnchorRecord>, ChainError>;
-    /// The revocation of this leaf, node or root, if revoked.
-    fn revocation(&self, hash: &NodeHash) -> Result<Option<RevocationRecord>, ChainError>;
+    /// This issuer's revocation of this leaf, node or root, if it revoked it. Revocations are
+    /// kept per issuer: one issuer's record never speaks for another's credentials.
+    fn revocation(
+        &self,
+        issuer: &DidKey,
+        hash: &NodeHash,
+    ) -> Result<Option<RevocationRecord>, ChainError>;
+
+    /// The first of `hashes` (a credential's leaf, the sub-batch nodes above it, its root) this
+    /// issuer revoked, with its position. Sources with a round trip per question override it to
+    /// ask once.
+    fn first_revocation(
+        &self,
+        issuer: &DidKey,
+        hashes: &[NodeHash],
+    ) -> Result<Option<(usize, RevocationRecord)>, ChainError> {
+        for (i, hash) in hashes.iter().enumerate() {
+            if let Some(r) = self.revocation(issuer, hash)? {
+                return Ok(Some((i, r)));
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// Registry state held in memory, for tests and demos.
@@ -221,7 +246,7 @@ pub struct MemoryChainState {
     view: ChainView,
     issuers: HashMap<DidKey, IssuerRecord>,
     anchors: HashMap<NodeHash, AnchorRecord>,
-    revocations: HashMap<NodeHash, RevocationRecord>,
+    revocations: HashMap<(DidKey, NodeHash), RevocationRecord>,
 }
 
 impl MemoryChainState {
@@ -249,7 +274,7 @@ impl MemoryChainState {
 
     /// Records a revocation.
     pub fn put_revocation(&mut self, record: RevocationRecord) -> &mut Self {
-        self.revocations.insert(record.hash, record);
+        self.revocations.insert((record.issuer, record.hash), record);
         self
     }
 
@@ -303,8 +328,12 @@ impl ChainState for MemoryChainState {
         Ok(self.anchors.get(root).cloned())
     }
 
-    fn revocation(&self, hash: &NodeHash) -> Result<Option<RevocationRecord>, ChainError> {
-        Ok(self.revocations.get(hash).cloned())
+    fn revocation(
+        &self,
+        issuer: &DidKey,
+        hash: &NodeHash,
+    ) -> Result<Option<RevocationRecord>, ChainError> {
+        Ok(self.revocations.get(&(*issuer, *hash)).cloned())
     }
 }
 

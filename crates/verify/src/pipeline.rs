@@ -618,36 +618,37 @@ fn revocation_check(
             .and_then(|p| p.inclusion.nodes(&leaf).ok())
             .unwrap_or_else(|| vec![leaf]),
     };
+    let Some(issuer) = issuer else {
+        return after_failure(CheckId::Revocation);
+    };
     let last = nodes.len() - 1;
-    for (depth, node) in nodes.iter().enumerate() {
-        match chain.revocation(node) {
-            Err(e) => {
-                return could_not_check(CheckId::Revocation, "chain.unavailable", e.to_string())
-            }
-            // Only the issuer may revoke its own credentials; the registry enforces it, and a
-            // record by anyone else is not taken as a revocation of this credential.
-            Ok(Some(r)) if Some(r.issuer) == issuer => {
-                let what = if depth == 0 {
-                    "the credential"
-                } else if depth == last {
-                    "its whole batch"
-                } else {
-                    "a sub-batch containing it"
-                };
-                return check(
-                    CheckId::Revocation,
-                    Outcome::Fail,
-                    "revocation.revoked",
-                    format!(
-                        "{what} was revoked in block {} at {} (reason: {})",
-                        r.block,
-                        r.at.to_rfc3339(),
-                        r.reason.name()
-                    ),
-                );
-            }
-            Ok(_) => {}
+    // Only the issuer may revoke its own credentials: the registry keeps revocations per issuer,
+    // and only this issuer's are asked for.
+    match chain.first_revocation(&issuer, &nodes) {
+        Err(e) => {
+            return could_not_check(CheckId::Revocation, "chain.unavailable", e.to_string())
         }
+        Ok(Some((depth, r))) => {
+            let what = if depth == 0 {
+                "the credential"
+            } else if depth == last {
+                "its whole batch"
+            } else {
+                "a sub-batch containing it"
+            };
+            return check(
+                CheckId::Revocation,
+                Outcome::Fail,
+                "revocation.revoked",
+                format!(
+                    "{what} was revoked in block {} at {} (reason: {})",
+                    r.block,
+                    r.at.to_rfc3339(),
+                    r.reason.name()
+                ),
+            );
+        }
+        Ok(None) => {}
     }
     check(
         CheckId::Revocation,

@@ -940,9 +940,13 @@ impl ChainState for FlakyChain {
         self.gate("anchor")?;
         self.inner.anchor(root)
     }
-    fn revocation(&self, hash: &NodeHash) -> Result<Option<RevocationRecord>, ChainError> {
+    fn revocation(
+        &self,
+        issuer: &DidKey,
+        hash: &NodeHash,
+    ) -> Result<Option<RevocationRecord>, ChainError> {
         self.gate("revocation")?;
-        self.inner.revocation(hash)
+        self.inner.revocation(issuer, hash)
     }
 }
 

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+/// @title Countersign registry: who may issue, which batch roots they anchored, what they revoked.
+/// @notice Holds hashes and public keys only, never personal data. Every change emits an event,
+///         so a hall's mirror can be rebuilt from the event log alone (docs/PROTOCOL.md).
+/// @dev Issuers are identified by their Ed25519 public key (the 32 bytes inside their did:key).
+///      Anchors are modelled on OpenAttestation's DocumentStore (issue / bulkIssue / isIssued /
+///      revoke / isRevoked), with the issuer recorded per root and revocations kept per issuer.
+contract CountersignRegistry {
+    /// Returned by `registryId()`: lets a client tell our registry from any other contract.
+    bytes32 public constant REGISTRY_ID = keccak256("Countersign.Registry.v1");
+
+    uint8 public constant STATUS_ACTIVE = 1;
+    uint8 public constant STATUS_SUSPENDED = 2;
+    uint8 public constant STATUS_RETIRED = 3;
+
+    struct StatusChange {
+        uint8 status;
+        uint64 time;
+        uint64 blockNumber;
+    }
+
+    struct Issuer {
+        address account;
+        string name;
+        string[] credentialTypes;
+        StatusChange[] history;
+    }
+
+    /// One storage slot per anchored root: the issuer's index, the time and the block.
+    struct Anchor {
+        uint32 issuer;
+        uint64 time;
+        uint64 blockNumber;
+    }
+
+    struct Revocation {
+        uint8 reason;
+        uint64 time;
+        uint64 blockNumber;
+    }
+
+    mapping(address => bool) public isAdmin;
+    uint256 public adminCount;
+
+    /// Issuer keys by index; index 0 is unused so that 0 means "none".
+    bytes32[] private issuerKeys;
+    mapping(bytes32 => uint32) private issuerIndex;
+    mapping(bytes32 => Issuer) private issuers;
+    mapping(address => bytes32) public issuerKeyOf;
+
+    mapping(bytes32 => Anchor) private anchors;
+    /// Keyed by issuer index then hash: one issuer's revocation never shadows another's.
+    mapping(uint32 => mapping(bytes32 => Revocation)) private revocations;
+
+    event AdminChanged(address indexed account, bool admin);
+    event IssuerRegistered(bytes32 indexed issuer, address indexed account, string name, string[] credentialTypes);
+    event IssuerStatusChanged(bytes32 indexed issuer, uint8 status, uint64 time);
+    event RootAnchored(bytes32 indexed root, bytes32 indexed issuer, uint64 time);
+    event Revoked(bytes32 indexed hash, bytes32 indexed issuer, uint8 reason, uint64 time);
+
+    error NotAdmin(address caller);
+    error LastAdmin();
+    error ZeroKey();
+    error ZeroAccount();
+    error IssuerExists(bytes32 issuer);
+    error AccountInUse(address account);
+    error UnknownIssuer(bytes32 issuer);
+    error BadStatus(uint8 status);
+    error IssuerRetired(bytes32 issuer);
+    error NotAnIssuer(address caller);
+    error IssuerNotActive(bytes32 issuer, uint8 status);
+    error AlreadyAnchored(bytes32 root);
+    error AlreadyRevoked(bytes32 hash);
+    error ZeroHash();
+    error EmptyBatch();
+
+    modifier onlyAdmin() {
+        if (!isAdmin[msg.sender]) revert NotAdmin(msg.sender);
+        _;
+    }
+
+    constructor() {
+        isAdmin[msg.sender] = true;
+        adminCount = 1;
+        issuerKeys.push(bytes32(0));
+        emit AdminChanged(msg.sender, true);
+    }
+
+    function registryId() external pure returns (bytes32) {
+        return REGISTRY_ID;
+    }
+
+    // ---- governance -------------------------------------------------------------------------
+
+    function setAdmin(address account, bool admin) external onlyAdmin {
+        if (account == address(0)) revert ZeroAccount();
+        if (isAdmin[account] == admin) return;
+        if (!admin && adminCount == 1) revert LastAdmin();
+        isAdmin[account] = admin;
+        adminCount = admin ? adminCount + 1 : adminCount - 1;
+        emit AdminChanged(account, admin);
+    }
+
+    function registerIssuer(bytes32 key, address account, string calldata name, string[] calldata credentialTypes)
+        external
+        onlyAdmin
+    {
+        if (key == bytes32(0)) revert ZeroKey();
+        if (account == address(0)) revert ZeroAccount();
+        if (issuerIndex[key] != 0) revert IssuerExists(key);
+        if (issuerKeyOf[account] != bytes32(0)) revert AccountInUse(account);
+        issuerIndex[key] = uint32(issuerKeys.length);
+        issuerKeys.push(key);
+        issuerKeyOf[account] = key;
+        Issuer storage record = issuers[key];
+        record.account = account;
+        record.name = name;
+        for (uint256 i = 0; i < credentialTypes.length; i++) {
+            record.credentialTypes.push(credentialTypes[i]);
+        }
+        emit IssuerRegistered(key, account, name, credentialTypes);
+        _setStatus(key, STATUS_ACTIVE);
+    }
+
+    /// Suspend, reactivate or retire an issuer. Retirement is final.
+    function setIssuerStatus(bytes32 key, uint8 status) external onlyAdmin {
+        if (issuerIndex[key] == 0) revert UnknownIssuer(key);
+        if (status < STATUS_ACTIVE || status > STATUS_RETIRED) revert BadStatus(status);
+        if (_status(key) == STATUS_RETIRED) revert IssuerRetired(key);
+        _setStatus(key, status);
+    }
+
+    function _setStatus(bytes32 key, uint8 status) private {
+        uint64 time = uint64(block.timestamp);
+        issuers[key].history.push(StatusChange(status, time, uint64(block.number)));
+        emit IssuerStatusChanged(key, status, time);
+    }
+
+    function _status(bytes32 key) private view returns (uint8) {
+        StatusChange[] storage h = issuers[key].history;
+        return h.length == 0 ? 0 : h[h.length - 1].status;
+    }
+
+    // ---- issuers ----------------------------------------------------------------------------
+
+    /// Anchor one or more batch roots; only an active issuer, from its registered account.
+    function anchor(bytes32[] calldata roots) external {
+        if (roots.length == 0) revert EmptyBatch();
+        bytes32 key = _callerIssuer();
+        uint8 status = _status(key);
+        if (status != STATUS_ACTIVE) revert IssuerNotActive(key, status);
+        uint32 index = issuerIndex[key];
+        uint64 time = uint64(block.timestamp);
+        uint64 number = uint64(block.number);
+        for (uint256 i = 0; i < roots.length; i++) {
+            bytes32 root = roots[i];
+            if (root == bytes32(0)) revert ZeroHash();
+            if (anchors[root].issuer != 0) revert AlreadyAnchored(root);
+            anchors[root] = Anchor(index, time, number);
+            emit RootAnchored(root, key, time);
+        }
+    }
+
+    /// Revoke credentials (leaf hashes), sub-batches (inner nodes) or whole batches (roots).
+    /// A suspended issuer may still revoke (that is what suspension is for); a retired one may not.
+    function revoke(bytes32[] calldata hashes, uint8 reason) external {
+        if (hashes.length == 0) revert EmptyBatch();
+        bytes32 key = _callerIssuer();
+        if (_status(key) == STATUS_RETIRED) revert IssuerRetired(key);
+        uint32 index = issuerIndex[key];
+        uint64 time = uint64(block.timestamp);
+        uint64 number = uint64(block.number);
+        for (uint256 i = 0; i < hashes.length; i++) {
+            bytes32 hash = hashes[i];
+            if (hash == bytes32(0)) revert ZeroHash();
+            if (revocations[index][hash].blockNumber != 0) revert AlreadyRevoked(hash);
+            revocations[index][hash] = Revocation(reason, time, number);
+            emit Revoked(hash, key, reason, time);
+        }
+    }
+
+    function _callerIssuer() private view returns (bytes32 key) {
+        key = issuerKeyOf[msg.sender];
+        if (key == bytes32(0)) revert NotAnIssuer(msg.sender);
+    }
+
+    // ---- reads ------------------------------------------------------------------------------
+
+    function issuerCount() external view returns (uint256) {
+        return issuerKeys.length - 1;
+    }
+
+    function issuer(bytes32 key)
+        external
+        view
+        returns (bool registered, address account, string memory name, string[] memory credentialTypes, StatusChange[] memory history)
+    {
+        if (issuerIndex[key] == 0) {
+            return (false, address(0), "", new string[](0), new StatusChange[](0));
+        }
+        Issuer storage i = issuers[key];
+        return (true, i.account, i.name, i.credentialTypes, i.history);
+    }
+
+    /// The anchoring of a root; `issuer` is zero when the root is not anchored.
+    function anchorOf(bytes32 root) external view returns (bytes32 issuer_, uint64 time, uint64 blockNumber) {
+        Anchor memory a = anchors[root];
+        if (a.issuer == 0) return (bytes32(0), 0, 0);
+        return (issuerKeys[a.issuer], a.time, a.blockNumber);
+    }
+
+    function isAnchored(bytes32 root) external view returns (bool) {
+        return anchors[root].issuer != 0;
+    }
+
+    /// The first of `hashes` revoked by `issuer_`, in order: a credential's leaf, then each
+    /// sub-batch node above it, then the root, checked in one call. `found` is false when none is.
+    function firstRevoked(bytes32 issuer_, bytes32[] calldata hashes)
+        external
+        view
+        returns (bool found, uint256 position, uint8 reason, uint64 time, uint64 blockNumber)
+    {
+        uint32 index = issuerIndex[issuer_];
+        if (index == 0) return (false, 0, 0, 0, 0);
+        for (uint256 i = 0; i < hashes.length; i++) {
+            Revocation memory r = revocations[index][hashes[i]];
+            if (r.blockNumber != 0) return (true, i, r.reason, r.time, r.blockNumber);
+        }
+        return (false, 0, 0, 0, 0);
+    }
+
+    function isRevoked(bytes32 issuer_, bytes32 hash) external view returns (bool) {
+        uint32 index = issuerIndex[issuer_];
+        return index != 0 && revocations[index][hash].blockNumber != 0;
+    }
+}

@@ -1,0 +1,24 @@
+//! The only code in Countersign that speaks Ethereum JSON-RPC.
+//!
+//! It reads the registry contract (issuers, anchored roots, revocations) from any
+//! EVM-compatible node (Hyperledger Besu, FISCO BCOS's web3 RPC, Geth, anvil), with timeouts,
+//! bounded retries and a response size cap; it pins the chain id and the registry address and
+//! refuses a node on another chain or an address without our contract; it decodes the
+//! registry's events for the hall's mirror; and it signs and sends the issuer and governance
+//! transactions locally. Verification sees it only through
+//! [`countersign_chainstate::ChainState`] ([`OnlineChainState`]) and the mirror only through
+//! [`countersign_chainstate::events::EventSource`].
+//!
+//! ABI encoding comes from `alloy-sol-types`, generated from the committed ABI; the transport is
+//! a small blocking client over `ureq`.
+
+pub mod abi;
+pub mod online;
+pub mod registry;
+pub mod rpc;
+pub mod wallet;
+
+pub use online::{connect_first, ConnectError, OnlineChainState};
+pub use registry::{Mined, Registry, RegistryError, BYTECODE_HEX};
+pub use rpc::{RpcClient, RpcError, RpcOptions};
+pub use wallet::{KeyError, Wallet};

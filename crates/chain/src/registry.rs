@@ -1,0 +1,746 @@
+//! The registry contract as seen through one node: pinned chain id and address, typed reads,
+//! decoded events, and the issuer and governance transactions.
+
+use crate::abi::CountersignRegistry as C;
+use crate::rpc::{self, RpcClient, RpcError, RpcOptions};
+use crate::wallet::{LegacyTx, Wallet};
+use alloy_primitives::{Address, FixedBytes, B256};
+use alloy_sol_types::{SolCall, SolEvent, SolInterface};
+use chrono::{DateTime, Utc};
+use countersign_chainstate::events::{BlockRef, LoggedEvent, RegistryEvent};
+use countersign_chainstate::{
+    AnchorRecord, ChainError, IssuerRecord, IssuerStatus, RevocationReason, RevocationRecord,
+    StatusChange,
+};
+use countersign_credential::{DidKey, RegistryRef};
+use countersign_merkle::NodeHash;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// What can go wrong talking to the registry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    /// The node could not be used, or refused a request.
+    #[error(transparent)]
+    Rpc(#[from] RpcError),
+    /// The node is on another chain than the one pinned.
+    #[error("{endpoint} is on chain {actual}, but the registry is on chain {expected}: check the node address in the hall settings")]
+    WrongChain {
+        /// The node.
+        endpoint: String,
+        /// The pinned chain id.
+        expected: u64,
+        /// What the node reported.
+        actual: u64,
+    },
+    /// No contract at the pinned address.
+    #[error("there is no contract at {address} on chain {chain_id} (as seen by {endpoint}): check the registry address, or the node is not synced")]
+    NoContract {
+        /// The node.
+        endpoint: String,
+        /// The chain.
+        chain_id: u64,
+        /// The pinned address.
+        address: String,
+    },
+    /// A contract, but not a Countersign registry.
+    #[error("the contract at {address} is not a Countersign registry: check the registry address")]
+    NotRegistry {
+        /// The address.
+        address: String,
+    },
+    /// The node answered something that is not what the registry returns.
+    #[error("{endpoint} answered {what} with data that does not decode: {detail}")]
+    Decode {
+        /// The node.
+        endpoint: String,
+        /// What was asked.
+        what: String,
+        /// Why it does not decode.
+        detail: String,
+    },
+    /// The registry refused a transaction (access control, double anchoring …).
+    #[error("the registry refused: {reason}")]
+    Refused {
+        /// The contract's reason, in words.
+        reason: String,
+    },
+    /// A transaction was sent but not mined in time.
+    #[error("transaction {tx} was sent but not mined within {seconds} s; check it later with the node")]
+    NotMined {
+        /// Transaction hash.
+        tx: String,
+        /// How long it waited.
+        seconds: u64,
+    },
+    /// A transaction was mined but failed.
+    #[error("transaction {tx} failed on chain (block {block})")]
+    Failed {
+        /// Transaction hash.
+        tx: String,
+        /// Its block.
+        block: u64,
+    },
+    /// An argument out of the registry's range.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<RegistryError> for ChainError {
+    fn from(e: RegistryError) -> Self {
+        match &e {
+            RegistryError::Rpc(r) if r.is_transport() => ChainError::Unavailable(e.to_string()),
+            RegistryError::Rpc(RpcError::TooLarge { .. }) => ChainError::Unavailable(e.to_string()),
+            RegistryError::WrongChain { .. }
+            | RegistryError::NoContract { .. }
+            | RegistryError::NotRegistry { .. } => ChainError::WrongRegistry(e.to_string()),
+            _ => ChainError::Inconsistent(e.to_string()),
+        }
+    }
+}
+
+/// A mined transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mined {
+    /// Transaction hash.
+    pub tx: [u8; 32],
+    /// Block number.
+    pub block: u64,
+    /// Gas used.
+    pub gas_used: u64,
+    /// The contract created, for a deployment.
+    pub contract: Option<[u8; 20]>,
+}
+
+/// The registry contract behind one node, with chain id and address pinned and checked.
+#[derive(Debug)]
+pub struct Registry {
+    rpc: RpcClient,
+    registry: RegistryRef,
+    /// How long to wait for a transaction to be mined.
+    pub mine_timeout: Duration,
+}
+
+/// The registry's compiled code (constructor included), committed under `contracts/build`.
+pub const BYTECODE_HEX: &str = include_str!("../../../contracts/build/CountersignRegistry.bin");
+
+impl Registry {
+    /// Connects to `endpoint` and checks that it serves `registry`'s chain and that the address
+    /// holds our registry. Nothing is trusted before both checks pass.
+    pub fn connect(
+        endpoint: &str,
+        registry: &RegistryRef,
+        options: RpcOptions,
+    ) -> Result<Self, RegistryError> {
+        let me = Self::unchecked(endpoint, registry, options);
+        me.check_chain()?;
+        me.check_contract()?;
+        Ok(me)
+    }
+
+    /// A handle that has not checked the node yet (for deploying, or for the checks themselves).
+    pub fn unchecked(endpoint: &str, registry: &RegistryRef, options: RpcOptions) -> Self {
+        Self {
+            rpc: RpcClient::new(endpoint, options),
+            registry: registry.clone(),
+            mine_timeout: Duration::from_secs(60),
+        }
+    }
+
+    /// The pinned registry.
+    pub fn registry(&self) -> &RegistryRef {
+        &self.registry
+    }
+
+    /// The node's URL (credentials removed).
+    pub fn endpoint(&self) -> String {
+        self.rpc.endpoint()
+    }
+
+    /// The raw JSON-RPC client (for node administration in tests and tools).
+    pub fn rpc(&self) -> &RpcClient {
+        &self.rpc
+    }
+
+    /// The node's chain id.
+    pub fn chain_id(&self) -> Result<u64, RegistryError> {
+        let v = self.rpc.call("eth_chainId", json!([]))?;
+        rpc::quantity(&v, "chain id").map_err(|d| self.malformed("eth_chainId", d))
+    }
+
+    fn check_chain(&self) -> Result<(), RegistryError> {
+        let actual = self.chain_id()?;
+        if actual != self.registry.chain_id {
+            return Err(RegistryError::WrongChain {
+                endpoint: self.endpoint(),
+                expected: self.registry.chain_id,
+                actual,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_contract(&self) -> Result<(), RegistryError> {
+        let code = self.rpc.call("eth_getCode", json!([self.address_hex(), "latest"]))?;
+        let code = rpc::data(&code, "code").map_err(|d| self.malformed("eth_getCode", d))?;
+        if code.is_empty() {
+            return Err(RegistryError::NoContract {
+                endpoint: self.endpoint(),
+                chain_id: self.registry.chain_id,
+                address: self.address_hex(),
+            });
+        }
+        let not_ours = || RegistryError::NotRegistry {
+            address: self.address_hex(),
+        };
+        let answer = match self.call_raw(C::registryIdCall {}.abi_encode(), None) {
+            Ok(a) => a,
+            // A contract without the function reverts or returns nothing.
+            Err(RegistryError::Rpc(RpcError::Node { .. })) => return Err(not_ours()),
+            Err(e) => return Err(e),
+        };
+        match C::registryIdCall::abi_decode_returns(&answer) {
+            Ok(id) if id == crate::abi::registry_id() => Ok(()),
+            _ => Err(not_ours()),
+        }
+    }
+
+    fn address_hex(&self) -> String {
+        format!("0x{}", hex::encode(self.registry.address))
+    }
+
+    fn malformed(&self, what: &str, detail: String) -> RegistryError {
+        RegistryError::Decode {
+            endpoint: self.endpoint(),
+            what: what.to_string(),
+            detail,
+        }
+    }
+
+    // ---- blocks and events ------------------------------------------------------------------
+
+    /// The latest block.
+    pub fn head(&self) -> Result<BlockRef, RegistryError> {
+        self.block_by("latest")?
+            .ok_or_else(|| self.malformed("eth_getBlockByNumber", "no latest block".into()))
+    }
+
+    /// The block at `number`, if the chain has one.
+    pub fn block(&self, number: u64) -> Result<Option<BlockRef>, RegistryError> {
+        self.block_by(&format!("0x{number:x}"))
+    }
+
+    fn block_by(&self, tag: &str) -> Result<Option<BlockRef>, RegistryError> {
+        let v = self
+            .rpc
+            .call("eth_getBlockByNumber", json!([tag, false]))?;
+        if v.is_null() {
+            return Ok(None);
+        }
+        let bad = |d: String| self.malformed("eth_getBlockByNumber", d);
+        let number = rpc::quantity(&v["number"], "block number").map_err(bad)?;
+        let hash = rpc::word(&v["hash"], "block hash").map_err(bad)?;
+        let time = rpc::quantity(&v["timestamp"], "block time").map_err(bad)?;
+        Ok(Some(BlockRef {
+            number,
+            hash,
+            time: unix_time(time).map_err(bad)?,
+        }))
+    }
+
+    /// The registry's events in blocks `from..=to`, decoded, in chain order.
+    pub fn events(&self, from: u64, to: u64) -> Result<Vec<LoggedEvent>, RegistryError> {
+        let topics: Vec<String> = [
+            C::AdminChanged::SIGNATURE_HASH,
+            C::IssuerRegistered::SIGNATURE_HASH,
+            C::IssuerStatusChanged::SIGNATURE_HASH,
+            C::RootAnchored::SIGNATURE_HASH,
+            C::Revoked::SIGNATURE_HASH,
+        ]
+        .iter()
+        .map(|t| format!("{t}"))
+        .collect();
+        let filter = json!([{
+            "address": self.address_hex(),
+            "fromBlock": format!("0x{from:x}"),
+            "toBlock": format!("0x{to:x}"),
+            "topics": [topics],
+        }]);
+        let logs = self.rpc.call("eth_getLogs", filter)?;
+        let Value::Array(logs) = logs else {
+            return Err(self.malformed("eth_getLogs", "result is not an array".into()));
+        };
+        let mut out = Vec::with_capacity(logs.len());
+        for (i, log) in logs.iter().enumerate() {
+            let event = self
+                .decode_log(log)
+                .map_err(|d| self.malformed("eth_getLogs", format!("log {i}: {d}")))?;
+            if event.block < from || event.block > to {
+                return Err(self.malformed(
+                    "eth_getLogs",
+                    format!("log {i} is from block {}, outside {from}..={to}", event.block),
+                ));
+            }
+            out.push(event);
+        }
+        out.sort_by_key(|e| (e.block, e.log_index));
+        Ok(out)
+    }
+
+    fn decode_log(&self, log: &Value) -> Result<LoggedEvent, String> {
+        let address = rpc::data(&log["address"], "address")?;
+        if address != self.registry.address {
+            return Err("log from another contract".into());
+        }
+        if log.get("removed").and_then(Value::as_bool) == Some(true) {
+            return Err("log marked removed (reorganisation in progress)".into());
+        }
+        let Value::Array(topics) = &log["topics"] else {
+            return Err("topics is not an array".into());
+        };
+        let topics: Vec<B256> = topics
+            .iter()
+            .map(|t| rpc::word(t, "topic").map(B256::from))
+            .collect::<Result<_, _>>()?;
+        let data = rpc::data(&log["data"], "data")?;
+        let first = *topics.first().ok_or("log without topics")?;
+        let decode_error = |e: alloy_sol_types::Error| format!("undecodable event: {e}");
+        let event = if first == C::AdminChanged::SIGNATURE_HASH {
+            let e = C::AdminChanged::decode_raw_log(topics, &data).map_err(decode_error)?;
+            RegistryEvent::AdminChanged {
+                account: e.account.into_array(),
+                admin: e.admin,
+            }
+        } else if first == C::IssuerRegistered::SIGNATURE_HASH {
+            let e = C::IssuerRegistered::decode_raw_log(topics, &data).map_err(decode_error)?;
+            RegistryEvent::IssuerRegistered {
+                issuer: did_of(&e.issuer)?,
+                account: e.account.into_array(),
+                name: e.name,
+                credential_types: e.credentialTypes,
+            }
+        } else if first == C::IssuerStatusChanged::SIGNATURE_HASH {
+            let e =
+                C::IssuerStatusChanged::decode_raw_log(topics, &data).map_err(decode_error)?;
+            RegistryEvent::IssuerStatusChanged {
+                issuer: did_of(&e.issuer)?,
+                status: status_of(e.status)?,
+                at: unix_time(e.time)?,
+            }
+        } else if first == C::RootAnchored::SIGNATURE_HASH {
+            let e = C::RootAnchored::decode_raw_log(topics, &data).map_err(decode_error)?;
+            RegistryEvent::RootAnchored {
+                root: NodeHash(e.root.0),
+                issuer: did_of(&e.issuer)?,
+                at: unix_time(e.time)?,
+            }
+        } else if first == C::Revoked::SIGNATURE_HASH {
+            let e = C::Revoked::decode_raw_log(topics, &data).map_err(decode_error)?;
+            RegistryEvent::Revoked {
+                hash: NodeHash(e.hash.0),
+                issuer: did_of(&e.issuer)?,
+                reason: RevocationReason::from_code(e.reason),
+                at: unix_time(e.time)?,
+            }
+        } else {
+            return Err(format!("unknown event {first}"));
+        };
+        Ok(LoggedEvent {
+            block: rpc::quantity(&log["blockNumber"], "blockNumber")?,
+            block_hash: rpc::word(&log["blockHash"], "blockHash")?,
+            log_index: rpc::quantity(&log["logIndex"], "logIndex")?,
+            tx_hash: rpc::word(&log["transactionHash"], "transactionHash")?,
+            event,
+        })
+    }
+
+    // ---- reads ------------------------------------------------------------------------------
+
+    fn call_raw(&self, data: Vec<u8>, block: Option<u64>) -> Result<Vec<u8>, RegistryError> {
+        let tag = block.map_or_else(|| "latest".to_string(), |b| format!("0x{b:x}"));
+        let v = self.rpc.call(
+            "eth_call",
+            json!([{"to": self.address_hex(), "data": format!("0x{}", hex::encode(data))}, tag]),
+        )?;
+        rpc::data(&v, "call result").map_err(|d| self.malformed("eth_call", d))
+    }
+
+    fn read<T: SolCall>(&self, call: T, block: Option<u64>) -> Result<T::Return, RegistryError> {
+        let answer = self.call_raw(call.abi_encode(), block)?;
+        T::abi_decode_returns(&answer).map_err(|e| self.malformed(T::SIGNATURE, e.to_string()))
+    }
+
+    /// The issuer registered with this key, as of `block` (latest when `None`).
+    pub fn issuer(
+        &self,
+        did: &DidKey,
+        block: Option<u64>,
+    ) -> Result<Option<IssuerRecord>, RegistryError> {
+        let r = self.read(
+            C::issuerCall {
+                key: FixedBytes(did.public_key_bytes()),
+            },
+            block,
+        )?;
+        if !r.registered {
+            return Ok(None);
+        }
+        let bad = |d: String| self.malformed("issuer", d);
+        let mut history = Vec::with_capacity(r.history.len());
+        for change in &r.history {
+            history.push(StatusChange {
+                status: status_of(change.status).map_err(bad)?,
+                at: unix_time(change.time).map_err(bad)?,
+                block: change.blockNumber,
+            });
+        }
+        Ok(Some(IssuerRecord {
+            did: *did,
+            name: r.name,
+            account: r.account.into_array(),
+            credential_types: r.credentialTypes,
+            history,
+        }))
+    }
+
+    /// The anchoring of `root`, as of `block`.
+    pub fn anchor(
+        &self,
+        root: &NodeHash,
+        block: Option<u64>,
+    ) -> Result<Option<AnchorRecord>, RegistryError> {
+        let r = self.read(C::anchorOfCall { root: FixedBytes(root.0) }, block)?;
+        if r.issuer_ == B256::ZERO {
+            return Ok(None);
+        }
+        let bad = |d: String| self.malformed("anchorOf", d);
+        let issuer = did_of(&r.issuer_).map_err(bad)?;
+        // The anchoring account is the issuer's registered one: the contract accepts no other.
+        let account = self
+            .issuer(&issuer, block)?
+            .map(|i| i.account)
+            .ok_or_else(|| bad("anchored by an unregistered issuer".into()))?;
+        Ok(Some(AnchorRecord {
+            root: *root,
+            issuer,
+            account,
+            block: r.blockNumber,
+            at: unix_time(r.time).map_err(bad)?,
+        }))
+    }
+
+    /// The first of `hashes` that `issuer` revoked, as of `block`.
+    pub fn first_revoked(
+        &self,
+        issuer: &DidKey,
+        hashes: &[NodeHash],
+        block: Option<u64>,
+    ) -> Result<Option<(usize, RevocationRecord)>, RegistryError> {
+        let r = self.read(
+            C::firstRevokedCall {
+                issuer_: FixedBytes(issuer.public_key_bytes()),
+                hashes: hashes.iter().map(|h| FixedBytes(h.0)).collect(),
+            },
+            block,
+        )?;
+        if !r.found {
+            return Ok(None);
+        }
+        let bad = |d: String| self.malformed("firstRevoked", d);
+        let position = usize::try_from(r.position)
+            .ok()
+            .filter(|p| *p < hashes.len())
+            .ok_or_else(|| bad("position out of range".into()))?;
+        Ok(Some((
+            position,
+            RevocationRecord {
+                hash: hashes[position],
+                issuer: *issuer,
+                reason: RevocationReason::from_code(r.reason),
+                block: r.blockNumber,
+                at: unix_time(r.time).map_err(bad)?,
+            },
+        )))
+    }
+
+    /// Whether `account` holds the governance role.
+    pub fn is_admin(&self, account: Address) -> Result<bool, RegistryError> {
+        self.read(C::isAdminCall::new((account,)), None)
+    }
+
+    /// How many issuers are registered.
+    pub fn issuer_count(&self) -> Result<u64, RegistryError> {
+        let n = self.read(C::issuerCountCall {}, None)?;
+        u64::try_from(n).map_err(|_| self.malformed("issuerCount", "out of range".into()))
+    }
+
+    // ---- transactions -----------------------------------------------------------------------
+
+    /// Deploys a new registry from `wallet` (which becomes its first admin); returns the
+    /// deployment and the registry reference to pin from now on.
+    pub fn deploy(
+        endpoint: &str,
+        chain_id: u64,
+        wallet: &Wallet,
+        options: RpcOptions,
+    ) -> Result<(Registry, Mined), RegistryError> {
+        let placeholder = RegistryRef {
+            chain_id,
+            address: [0; 20],
+        };
+        let mut me = Self::unchecked(endpoint, &placeholder, options);
+        me.check_chain()?;
+        let code = hex::decode(BYTECODE_HEX.trim())
+            .map_err(|_| RegistryError::Invalid("committed bytecode is not hex".into()))?;
+        let mined = me.transact(wallet, None, code)?;
+        let address = mined.contract.ok_or_else(|| {
+            me.malformed("eth_getTransactionReceipt", "no contract address".into())
+        })?;
+        me.registry.address = address;
+        me.check_contract()?;
+        Ok((me, mined))
+    }
+
+    /// Registers an issuer (governance only).
+    pub fn register_issuer(
+        &self,
+        admin: &Wallet,
+        did: &DidKey,
+        account: Address,
+        name: &str,
+        credential_types: &[String],
+    ) -> Result<Mined, RegistryError> {
+        let call = C::registerIssuerCall {
+            key: FixedBytes(did.public_key_bytes()),
+            account,
+            name: name.to_string(),
+            credentialTypes: credential_types.to_vec(),
+        };
+        self.transact(admin, Some(self.address()), call.abi_encode())
+    }
+
+    /// Suspends, reactivates or retires an issuer (governance only).
+    pub fn set_issuer_status(
+        &self,
+        admin: &Wallet,
+        did: &DidKey,
+        status: IssuerStatus,
+    ) -> Result<Mined, RegistryError> {
+        let call = C::setIssuerStatusCall {
+            key: FixedBytes(did.public_key_bytes()),
+            status: status_code(status),
+        };
+        self.transact(admin, Some(self.address()), call.abi_encode())
+    }
+
+    /// Grants or withdraws the governance role (governance only).
+    pub fn set_admin(
+        &self,
+        admin: &Wallet,
+        account: Address,
+        grant: bool,
+    ) -> Result<Mined, RegistryError> {
+        let call = C::setAdminCall {
+            account,
+            admin: grant,
+        };
+        self.transact(admin, Some(self.address()), call.abi_encode())
+    }
+
+    /// Anchors batch roots from the issuer's account.
+    pub fn anchor_roots(&self, issuer: &Wallet, roots: &[NodeHash]) -> Result<Mined, RegistryError> {
+        let call = C::anchorCall {
+            roots: roots.iter().map(|r| FixedBytes(r.0)).collect(),
+        };
+        self.transact(issuer, Some(self.address()), call.abi_encode())
+    }
+
+    /// Revokes leaves, sub-batch nodes or roots from the issuer's account.
+    pub fn revoke(
+        &self,
+        issuer: &Wallet,
+        hashes: &[NodeHash],
+        reason: RevocationReason,
+    ) -> Result<Mined, RegistryError> {
+        let call = C::revokeCall {
+            hashes: hashes.iter().map(|h| FixedBytes(h.0)).collect(),
+            reason: reason.code(),
+        };
+        self.transact(issuer, Some(self.address()), call.abi_encode())
+    }
+
+    fn address(&self) -> Address {
+        Address::from(self.registry.address)
+    }
+
+    /// Signs and sends a transaction, then waits for it to be mined. The call is simulated
+    /// first (`eth_estimateGas`), so a transaction the contract would refuse is never sent and
+    /// its reason comes back in words.
+    fn transact(
+        &self,
+        wallet: &Wallet,
+        to: Option<Address>,
+        input: Vec<u8>,
+    ) -> Result<Mined, RegistryError> {
+        let from = format!("{:?}", wallet.address());
+        let data = format!("0x{}", hex::encode(&input));
+        let mut request = json!({"from": from, "data": data});
+        if let Some(to) = to {
+            request["to"] = json!(format!("{to:?}"));
+        }
+        let estimate = match self.rpc.call("eth_estimateGas", json!([request])) {
+            Ok(v) => rpc::quantity(&v, "gas estimate")
+                .map_err(|d| self.malformed("eth_estimateGas", d))?,
+            Err(RpcError::Node { message, data, .. }) => {
+                return Err(RegistryError::Refused {
+                    reason: revert_reason(data.as_deref(), &message),
+                })
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let gas_price = self.rpc.call("eth_gasPrice", json!([]))?;
+        let gas_price = rpc::quantity(&gas_price, "gas price")
+            .map_err(|d| self.malformed("eth_gasPrice", d))?;
+        let nonce = self
+            .rpc
+            .call("eth_getTransactionCount", json!([from, "pending"]))?;
+        let nonce =
+            rpc::quantity(&nonce, "nonce").map_err(|d| self.malformed("eth_getTransactionCount", d))?;
+        let tx = LegacyTx {
+            nonce,
+            gas_price: u128::from(gas_price),
+            // Headroom over the estimate: storage refunds and warm/cold slots vary by a little.
+            gas: estimate.saturating_mul(6) / 5 + 10_000,
+            to,
+            value: 0,
+            input,
+            chain_id: self.registry.chain_id,
+        };
+        let raw = wallet
+            .sign_legacy(&tx)
+            .map_err(|e| RegistryError::Invalid(format!("cannot sign: {e}")))?;
+        let hash = self.rpc.call(
+            "eth_sendRawTransaction",
+            json!([format!("0x{}", hex::encode(raw))]),
+        )?;
+        let hash = rpc::word(&hash, "transaction hash")
+            .map_err(|d| self.malformed("eth_sendRawTransaction", d))?;
+        self.wait_mined(hash)
+    }
+
+    fn wait_mined(&self, tx: [u8; 32]) -> Result<Mined, RegistryError> {
+        let started = Instant::now();
+        let tx_hex = format!("0x{}", hex::encode(tx));
+        let mut wait = Duration::from_millis(20);
+        loop {
+            let receipt = self
+                .rpc
+                .call("eth_getTransactionReceipt", json!([tx_hex]))?;
+            if !receipt.is_null() {
+                let bad = |d: String| self.malformed("eth_getTransactionReceipt", d);
+                let block = rpc::quantity(&receipt["blockNumber"], "blockNumber").map_err(bad)?;
+                let status = rpc::quantity(&receipt["status"], "status").map_err(bad)?;
+                let gas_used = rpc::quantity(&receipt["gasUsed"], "gasUsed").map_err(bad)?;
+                if status != 1 {
+                    return Err(RegistryError::Failed { tx: tx_hex, block });
+                }
+                let contract = match &receipt["contractAddress"] {
+                    Value::Null => None,
+                    v => Some(
+                        rpc::data(v, "contractAddress")
+                            .map_err(bad)?
+                            .try_into()
+                            .map_err(|_| bad("contractAddress is not 20 bytes".into()))?,
+                    ),
+                };
+                return Ok(Mined {
+                    tx,
+                    block,
+                    gas_used,
+                    contract,
+                });
+            }
+            if started.elapsed() > self.mine_timeout {
+                return Err(RegistryError::NotMined {
+                    tx: tx_hex,
+                    seconds: self.mine_timeout.as_secs(),
+                });
+            }
+            std::thread::sleep(wait);
+            wait = (wait * 2).min(Duration::from_millis(500));
+        }
+    }
+}
+
+/// Turns revert data into words, using the registry's custom errors.
+fn revert_reason(data: Option<&str>, message: &str) -> String {
+    let bytes = data
+        .and_then(|d| d.strip_prefix("0x"))
+        .and_then(|d| hex::decode(d).ok());
+    let Some(bytes) = bytes else {
+        return message.to_string();
+    };
+    use C::CountersignRegistryErrors as E;
+    match E::abi_decode(&bytes) {
+        Ok(E::NotAdmin(e)) => format!("{:?} is not a governance account of this registry", e.caller),
+        Ok(E::LastAdmin(_)) => "the last governance account cannot be removed".into(),
+        Ok(E::ZeroKey(_)) => "the issuer key is empty".into(),
+        Ok(E::ZeroAccount(_)) => "the account is the zero address".into(),
+        Ok(E::IssuerExists(e)) => format!("issuer {} is already registered", did_text(&e.issuer)),
+        Ok(E::AccountInUse(e)) => format!("account {:?} already belongs to an issuer", e.account),
+        Ok(E::UnknownIssuer(e)) => format!("issuer {} is not registered", did_text(&e.issuer)),
+        Ok(E::BadStatus(e)) => format!("status {} is not one of active, suspended, retired", e.status),
+        Ok(E::IssuerRetired(e)) => format!("issuer {} is retired", did_text(&e.issuer)),
+        Ok(E::NotAnIssuer(e)) => format!("{:?} is not the account of a registered issuer", e.caller),
+        Ok(E::IssuerNotActive(e)) => format!(
+            "issuer {} is {} and may not anchor",
+            did_text(&e.issuer),
+            status_of(e.status).map_or("not active", status_name)
+        ),
+        Ok(E::AlreadyAnchored(e)) => format!("root {} is already anchored", NodeHash(e.root.0)),
+        Ok(E::AlreadyRevoked(e)) => format!("{} is already revoked", NodeHash(e.hash.0)),
+        Ok(E::ZeroHash(_)) => "a hash is zero".into(),
+        Ok(E::EmptyBatch(_)) => "nothing to anchor or revoke".into(),
+        Err(_) => format!("{message} (revert data {})", hex::encode(&bytes)),
+    }
+}
+
+fn did_text(key: &B256) -> String {
+    did_of(key).map_or_else(|_| format!("{key}"), |d| d.to_string())
+}
+
+fn did_of(key: &B256) -> Result<DidKey, String> {
+    DidKey::from_public_key_bytes(&key.0).map_err(|e| format!("issuer key is not Ed25519: {e}"))
+}
+
+fn status_of(code: u8) -> Result<IssuerStatus, String> {
+    match code {
+        1 => Ok(IssuerStatus::Active),
+        2 => Ok(IssuerStatus::Suspended),
+        3 => Ok(IssuerStatus::Retired),
+        other => Err(format!("unknown issuer status {other}")),
+    }
+}
+
+fn status_code(status: IssuerStatus) -> u8 {
+    match status {
+        IssuerStatus::Active => 1,
+        IssuerStatus::Suspended => 2,
+        IssuerStatus::Retired => 3,
+    }
+}
+
+fn status_name(status: IssuerStatus) -> &'static str {
+    match status {
+        IssuerStatus::Active => "active",
+        IssuerStatus::Suspended => "suspended",
+        IssuerStatus::Retired => "retired",
+    }
+}
+
+fn unix_time(seconds: u64) -> Result<DateTime<Utc>, String> {
+    i64::try_from(seconds)
+        .ok()
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+        .ok_or_else(|| format!("time {seconds} is out of range"))
+}

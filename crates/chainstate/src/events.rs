@@ -1,0 +1,104 @@
+//! The registry's event log, as a mirror reads it.
+//!
+//! The registry emits an event for every change, so its whole state can be rebuilt from events
+//! alone. [`EventSource`] is what a mirror needs of a node: the head, a block's hash (to notice
+//! a reorganisation) and the events of a block range. The chain client implements it over
+//! JSON-RPC; the mirror consumes it without knowing about the network.
+
+use crate::{ChainError, IssuerStatus, RevocationReason};
+use chrono::{DateTime, Utc};
+use countersign_credential::{DidKey, RegistryRef};
+use countersign_merkle::NodeHash;
+
+/// One change to the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryEvent {
+    /// A governance account gained or lost the admin role.
+    AdminChanged {
+        /// The account.
+        account: [u8; 20],
+        /// Whether it is an admin from now on.
+        admin: bool,
+    },
+    /// An issuer was registered (its first status change follows as its own event).
+    IssuerRegistered {
+        /// The issuer's did:key.
+        issuer: DidKey,
+        /// The account it anchors from.
+        account: [u8; 20],
+        /// Display name.
+        name: String,
+        /// Credential types it may issue.
+        credential_types: Vec<String>,
+    },
+    /// An issuer's status changed (registration, suspension, reactivation, retirement).
+    IssuerStatusChanged {
+        /// The issuer.
+        issuer: DidKey,
+        /// The new status.
+        status: IssuerStatus,
+        /// Block time of the change.
+        at: DateTime<Utc>,
+    },
+    /// A batch root was anchored.
+    RootAnchored {
+        /// The root.
+        root: NodeHash,
+        /// The issuer that anchored it.
+        issuer: DidKey,
+        /// Block time of the anchoring.
+        at: DateTime<Utc>,
+    },
+    /// A leaf, sub-batch node or root was revoked by its issuer.
+    Revoked {
+        /// The revoked hash.
+        hash: NodeHash,
+        /// The issuer that revoked it.
+        issuer: DidKey,
+        /// Why.
+        reason: RevocationReason,
+        /// Block time of the revocation.
+        at: DateTime<Utc>,
+    },
+}
+
+/// An event with its place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedEvent {
+    /// Block number.
+    pub block: u64,
+    /// Hash of that block: a different hash at the same number later means a reorganisation.
+    pub block_hash: [u8; 32],
+    /// Position of the log in the block.
+    pub log_index: u64,
+    /// The transaction that emitted it.
+    pub tx_hash: [u8; 32],
+    /// What changed.
+    pub event: RegistryEvent,
+}
+
+/// A block's number, hash and time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockRef {
+    /// Block number.
+    pub number: u64,
+    /// Block hash.
+    pub hash: [u8; 32],
+    /// Block time.
+    pub time: DateTime<Utc>,
+}
+
+/// What a mirror needs of a node. Every `Err` means the source could not answer (or answered
+/// for another chain or contract); nothing is applied from a failed call.
+pub trait EventSource {
+    /// The registry this source reads, as pinned when it was opened (chain id checked).
+    fn registry(&self) -> &RegistryRef;
+    /// A short name for the node it reads from, for progress and reports.
+    fn endpoint(&self) -> String;
+    /// The latest block.
+    fn head(&self) -> Result<BlockRef, ChainError>;
+    /// The block at this number, if the chain has one.
+    fn block(&self, number: u64) -> Result<Option<BlockRef>, ChainError>;
+    /// The registry's events in blocks `from..=to`, in chain order.
+    fn events(&self, from: u64, to: u64) -> Result<Vec<LoggedEvent>, ChainError>;
+}

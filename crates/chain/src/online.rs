@@ -23,11 +23,13 @@ impl<'r> OnlineChainState<'r> {
         let mut head = registry.head()?;
         if confirmations > 0 {
             let number = head.number.saturating_sub(confirmations);
-            head = registry.block(number)?.ok_or_else(|| RegistryError::Decode {
-                endpoint: registry.endpoint(),
-                what: "eth_getBlockByNumber".into(),
-                detail: format!("block {number} is missing"),
-            })?;
+            head = registry
+                .block(number)?
+                .ok_or_else(|| RegistryError::Decode {
+                    endpoint: registry.endpoint(),
+                    what: "eth_getBlockByNumber".into(),
+                    detail: format!("block {number} is missing"),
+                })?;
         }
         Ok(Self { registry, head })
     }
@@ -41,7 +43,7 @@ impl<'r> OnlineChainState<'r> {
 impl ChainState for OnlineChainState<'_> {
     fn view(&self) -> Result<ChainView, ChainError> {
         Ok(ChainView {
-            registry: self.registry.registry().clone(),
+            registry: *self.registry.registry(),
             block: self.head.number,
             block_time: self.head.time,
             source: Source::Online {
@@ -139,11 +141,8 @@ impl ConnectError {
     /// Whether any endpoint answered but served something other than the pinned registry
     /// (a configuration problem rather than an outage).
     pub fn wrong_registry(&self) -> bool {
-        self.tried.iter().any(|e| {
-            matches!(
-                ChainError::from(e.clone()),
-                ChainError::WrongRegistry(_)
-            )
-        })
+        self.tried
+            .iter()
+            .any(|e| matches!(ChainError::from(e.clone()), ChainError::WrongRegistry(_)))
     }
 }

@@ -66,7 +66,9 @@ pub enum RegistryError {
         reason: String,
     },
     /// A transaction was sent but not mined in time.
-    #[error("transaction {tx} was sent but not mined within {seconds} s; check it later with the node")]
+    #[error(
+        "transaction {tx} was sent but not mined within {seconds} s; check it later with the node"
+    )]
     NotMined {
         /// Transaction hash.
         tx: String,
@@ -142,7 +144,7 @@ impl Registry {
     pub fn unchecked(endpoint: &str, registry: &RegistryRef, options: RpcOptions) -> Self {
         Self {
             rpc: RpcClient::new(endpoint, options),
-            registry: registry.clone(),
+            registry: *registry,
             mine_timeout: Duration::from_secs(60),
         }
     }
@@ -181,7 +183,9 @@ impl Registry {
     }
 
     fn check_contract(&self) -> Result<(), RegistryError> {
-        let code = self.rpc.call("eth_getCode", json!([self.address_hex(), "latest"]))?;
+        let code = self
+            .rpc
+            .call("eth_getCode", json!([self.address_hex(), "latest"]))?;
         let code = rpc::data(&code, "code").map_err(|d| self.malformed("eth_getCode", d))?;
         if code.is_empty() {
             return Err(RegistryError::NoContract {
@@ -231,9 +235,7 @@ impl Registry {
     }
 
     fn block_by(&self, tag: &str) -> Result<Option<BlockRef>, RegistryError> {
-        let v = self
-            .rpc
-            .call("eth_getBlockByNumber", json!([tag, false]))?;
+        let v = self.rpc.call("eth_getBlockByNumber", json!([tag, false]))?;
         if v.is_null() {
             return Ok(None);
         }
@@ -278,7 +280,10 @@ impl Registry {
             if event.block < from || event.block > to {
                 return Err(self.malformed(
                     "eth_getLogs",
-                    format!("log {i} is from block {}, outside {from}..={to}", event.block),
+                    format!(
+                        "log {i} is from block {}, outside {from}..={to}",
+                        event.block
+                    ),
                 ));
             }
             out.push(event);
@@ -320,8 +325,7 @@ impl Registry {
                 credential_types: e.credentialTypes,
             }
         } else if first == C::IssuerStatusChanged::SIGNATURE_HASH {
-            let e =
-                C::IssuerStatusChanged::decode_raw_log(topics, &data).map_err(decode_error)?;
+            let e = C::IssuerStatusChanged::decode_raw_log(topics, &data).map_err(decode_error)?;
             RegistryEvent::IssuerStatusChanged {
                 issuer: did_of(&e.issuer)?,
                 status: status_of(e.status)?,
@@ -409,7 +413,12 @@ impl Registry {
         root: &NodeHash,
         block: Option<u64>,
     ) -> Result<Option<AnchorRecord>, RegistryError> {
-        let r = self.read(C::anchorOfCall { root: FixedBytes(root.0) }, block)?;
+        let r = self.read(
+            C::anchorOfCall {
+                root: FixedBytes(root.0),
+            },
+            block,
+        )?;
         if r.issuer_ == B256::ZERO {
             return Ok(None);
         }
@@ -548,7 +557,11 @@ impl Registry {
     }
 
     /// Anchors batch roots from the issuer's account.
-    pub fn anchor_roots(&self, issuer: &Wallet, roots: &[NodeHash]) -> Result<Mined, RegistryError> {
+    pub fn anchor_roots(
+        &self,
+        issuer: &Wallet,
+        roots: &[NodeHash],
+    ) -> Result<Mined, RegistryError> {
         let call = C::anchorCall {
             roots: roots.iter().map(|r| FixedBytes(r.0)).collect(),
         };
@@ -604,8 +617,8 @@ impl Registry {
         let nonce = self
             .rpc
             .call("eth_getTransactionCount", json!([from, "pending"]))?;
-        let nonce =
-            rpc::quantity(&nonce, "nonce").map_err(|d| self.malformed("eth_getTransactionCount", d))?;
+        let nonce = rpc::quantity(&nonce, "nonce")
+            .map_err(|d| self.malformed("eth_getTransactionCount", d))?;
         let tx = LegacyTx {
             nonce,
             gas_price: u128::from(gas_price),
@@ -682,16 +695,24 @@ fn revert_reason(data: Option<&str>, message: &str) -> String {
     };
     use C::CountersignRegistryErrors as E;
     match E::abi_decode(&bytes) {
-        Ok(E::NotAdmin(e)) => format!("{:?} is not a governance account of this registry", e.caller),
+        Ok(E::NotAdmin(e)) => format!(
+            "{:?} is not a governance account of this registry",
+            e.caller
+        ),
         Ok(E::LastAdmin(_)) => "the last governance account cannot be removed".into(),
         Ok(E::ZeroKey(_)) => "the issuer key is empty".into(),
         Ok(E::ZeroAccount(_)) => "the account is the zero address".into(),
         Ok(E::IssuerExists(e)) => format!("issuer {} is already registered", did_text(&e.issuer)),
         Ok(E::AccountInUse(e)) => format!("account {:?} already belongs to an issuer", e.account),
         Ok(E::UnknownIssuer(e)) => format!("issuer {} is not registered", did_text(&e.issuer)),
-        Ok(E::BadStatus(e)) => format!("status {} is not one of active, suspended, retired", e.status),
+        Ok(E::BadStatus(e)) => format!(
+            "status {} is not one of active, suspended, retired",
+            e.status
+        ),
         Ok(E::IssuerRetired(e)) => format!("issuer {} is retired", did_text(&e.issuer)),
-        Ok(E::NotAnIssuer(e)) => format!("{:?} is not the account of a registered issuer", e.caller),
+        Ok(E::NotAnIssuer(e)) => {
+            format!("{:?} is not the account of a registered issuer", e.caller)
+        }
         Ok(E::IssuerNotActive(e)) => format!(
             "issuer {} is {} and may not anchor",
             did_text(&e.issuer),

@@ -203,8 +203,8 @@ impl RpcClient {
             method: method.to_string(),
             detail,
         };
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| malformed(format!("not JSON ({e})")))?;
+        let value: Value =
+            serde_json::from_slice(&bytes).map_err(|e| malformed(format!("not JSON ({e})")))?;
         let Value::Object(mut object) = value else {
             return Err(malformed("not a JSON-RPC response object".into()));
         };
@@ -257,7 +257,9 @@ impl RpcClient {
 
 fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://…@{}", &url[..scheme], &url[at + 1..]),
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
         _ => url.to_string(),
     }
 }
@@ -311,7 +313,10 @@ mod tests {
 
     #[test]
     fn credentials_in_urls_are_not_repeated() {
-        assert_eq!(redact("https://user:secret@node.example/rpc"), "https://…@node.example/rpc");
+        assert_eq!(
+            redact("https://user:secret@node.example/rpc"),
+            "https://…@node.example/rpc"
+        );
         assert_eq!(redact("http://127.0.0.1:8545"), "http://127.0.0.1:8545");
     }
 }

@@ -185,10 +185,9 @@ mod tests {
     #[test]
     fn signs_the_eip155_example() {
         // The worked example in EIP-155.
-        let wallet = Wallet::from_hex(
-            "4646464646464646464646464646464646464646464646464646464646464646",
-        )
-        .expect("key");
+        let wallet =
+            Wallet::from_hex("4646464646464646464646464646464646464646464646464646464646464646")
+                .expect("key");
         let tx = LegacyTx {
             nonce: 9,
             gas_price: 20_000_000_000,

@@ -30,9 +30,13 @@ struct Setup {
 /// A fresh node with the registry deployed by account 0 and one issuer (account 1) registered.
 fn setup() -> Setup {
     let anvil = Anvil::start().expect("anvil (run scripts/tools.sh)");
-    let (registry, mined) =
-        Registry::deploy(&anvil.url(), DEV_CHAIN_ID, &wallet(0), RpcOptions::default())
-            .expect("deploy");
+    let (registry, mined) = Registry::deploy(
+        &anvil.url(),
+        DEV_CHAIN_ID,
+        &wallet(0),
+        RpcOptions::default(),
+    )
+    .expect("deploy");
     assert_eq!(mined.block, 1);
     registry
         .register_issuer(
@@ -56,7 +60,11 @@ fn deploys_where_the_demo_expects_and_reads_back_an_issuer() {
         s.registry.registry().to_string(),
         "eip155:31337:0x5fbdb2315678afecb367f032d93f642f64180aa3"
     );
-    let record = s.registry.issuer(&did(1), None).expect("read").expect("registered");
+    let record = s
+        .registry
+        .issuer(&did(1), None)
+        .expect("read")
+        .expect("registered");
     assert_eq!(record.name, "某市市场监督管理局");
     assert_eq!(record.account, wallet(1).address().into_array());
     assert_eq!(record.credential_types, vec!["BusinessLicenceCredential"]);
@@ -81,7 +89,10 @@ fn only_governance_registers_and_changes_status() {
         .registry
         .set_issuer_status(&wallet(1), &did(1), IssuerStatus::Suspended)
         .expect_err("issuers do not govern");
-    assert!(refused.to_string().contains("not a governance account"), "{refused}");
+    assert!(
+        refused.to_string().contains("not a governance account"),
+        "{refused}"
+    );
 
     // A second admin may register; the last admin cannot be removed.
     s.registry
@@ -97,19 +108,34 @@ fn only_governance_registers_and_changes_status() {
         .registry
         .set_admin(&wallet(3), wallet(3).address(), false)
         .expect_err("last admin");
-    assert!(refused.to_string().contains("last governance account"), "{refused}");
+    assert!(
+        refused.to_string().contains("last governance account"),
+        "{refused}"
+    );
 
     // Duplicates are refused with words.
     let refused = s
         .registry
         .register_issuer(&wallet(3), &did(2), wallet(4).address(), "again", &[])
         .expect_err("same key");
-    assert!(refused.to_string().contains("already registered"), "{refused}");
+    assert!(
+        refused.to_string().contains("already registered"),
+        "{refused}"
+    );
     let refused = s
         .registry
-        .register_issuer(&wallet(3), &did(3), wallet(2).address(), "same account", &[])
+        .register_issuer(
+            &wallet(3),
+            &did(3),
+            wallet(2).address(),
+            "same account",
+            &[],
+        )
         .expect_err("same account");
-    assert!(refused.to_string().contains("already belongs to an issuer"), "{refused}");
+    assert!(
+        refused.to_string().contains("already belongs to an issuer"),
+        "{refused}"
+    );
 }
 
 #[test]
@@ -118,7 +144,11 @@ fn only_the_issuer_anchors_and_nothing_is_anchored_twice() {
     let roots = [hash(1), hash(2), hash(3)];
     let mined = s.registry.anchor_roots(&wallet(1), &roots).expect("anchor");
     for root in &roots {
-        let record = s.registry.anchor(root, None).expect("read").expect("anchored");
+        let record = s
+            .registry
+            .anchor(root, None)
+            .expect("read")
+            .expect("anchored");
         assert_eq!(record.issuer, did(1));
         assert_eq!(record.account, wallet(1).address().into_array());
         assert_eq!(record.block, mined.block);
@@ -127,7 +157,10 @@ fn only_the_issuer_anchors_and_nothing_is_anchored_twice() {
         .registry
         .anchor_roots(&wallet(1), &[hash(4), hash(2)])
         .expect_err("double anchoring");
-    assert!(refused.to_string().contains("already anchored"), "{refused}");
+    assert!(
+        refused.to_string().contains("already anchored"),
+        "{refused}"
+    );
     // The whole transaction was refused: the new root in it is not anchored either.
     assert_eq!(s.registry.anchor(&hash(4), None).expect("read"), None);
 
@@ -135,13 +168,23 @@ fn only_the_issuer_anchors_and_nothing_is_anchored_twice() {
         .registry
         .anchor_roots(&wallet(2), &[hash(5)])
         .expect_err("not an issuer account");
-    assert!(refused.to_string().contains("not the account of a registered issuer"), "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("not the account of a registered issuer"),
+        "{refused}"
+    );
     let refused = s.registry.anchor_roots(&wallet(1), &[]).expect_err("empty");
-    assert!(refused.to_string().contains("nothing to anchor"), "{refused}");
+    assert!(
+        refused.to_string().contains("nothing to anchor"),
+        "{refused}"
+    );
 
     // A root anchored earlier is anchored as of that block, not before it.
     assert_eq!(
-        s.registry.anchor(&hash(1), Some(mined.block - 1)).expect("read"),
+        s.registry
+            .anchor(&hash(1), Some(mined.block - 1))
+            .expect("read"),
         None
     );
 }
@@ -153,13 +196,23 @@ fn revocations_are_per_issuer_and_found_along_the_path() {
         .register_issuer(&wallet(0), &did(2), wallet(2).address(), "某大学", &[])
         .expect("second issuer");
     let path = [hash(10), hash(11), hash(12), hash(13)];
-    assert_eq!(s.registry.first_revoked(&did(1), &path, None).expect("read"), None);
+    assert_eq!(
+        s.registry
+            .first_revoked(&did(1), &path, None)
+            .expect("read"),
+        None
+    );
 
     // Another issuer "revoking" our sub-batch node is recorded for that issuer only.
     s.registry
         .revoke(&wallet(2), &[hash(12)], RevocationReason::Withdrawn)
         .expect("its own record");
-    assert_eq!(s.registry.first_revoked(&did(1), &path, None).expect("read"), None);
+    assert_eq!(
+        s.registry
+            .first_revoked(&did(1), &path, None)
+            .expect("read"),
+        None
+    );
 
     s.registry
         .revoke(&wallet(1), &[hash(13)], RevocationReason::Superseded)
@@ -184,13 +237,20 @@ fn revocations_are_per_issuer_and_found_along_the_path() {
         .registry
         .revoke(&wallet(4), &[hash(20)], RevocationReason::Unspecified)
         .expect_err("not an issuer");
-    assert!(refused.to_string().contains("not the account of a registered issuer"), "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("not the account of a registered issuer"),
+        "{refused}"
+    );
 }
 
 #[test]
 fn a_suspended_issuer_revokes_but_does_not_anchor_and_retirement_is_final() {
     let s = setup();
-    s.registry.anchor_roots(&wallet(1), &[hash(1)]).expect("anchor");
+    s.registry
+        .anchor_roots(&wallet(1), &[hash(1)])
+        .expect("anchor");
     let suspended = s
         .registry
         .set_issuer_status(&wallet(0), &did(1), IssuerStatus::Suspended)
@@ -199,7 +259,12 @@ fn a_suspended_issuer_revokes_but_does_not_anchor_and_retirement_is_final() {
         .registry
         .anchor_roots(&wallet(1), &[hash(2)])
         .expect_err("suspended");
-    assert!(refused.to_string().contains("is suspended and may not anchor"), "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("is suspended and may not anchor"),
+        "{refused}"
+    );
     s.registry
         .revoke(&wallet(1), &[hash(1)], RevocationReason::KeyCompromise)
         .expect("a suspended issuer may revoke");
@@ -220,7 +285,11 @@ fn a_suspended_issuer_revokes_but_does_not_anchor_and_retirement_is_final() {
         .expect_err("retired");
     assert!(refused.to_string().contains("is retired"), "{refused}");
 
-    let record = s.registry.issuer(&did(1), None).expect("read").expect("registered");
+    let record = s
+        .registry
+        .issuer(&did(1), None)
+        .expect("read")
+        .expect("registered");
     let statuses: Vec<_> = record.history.iter().map(|c| c.status).collect();
     assert_eq!(
         statuses,
@@ -232,13 +301,18 @@ fn a_suspended_issuer_revokes_but_does_not_anchor_and_retirement_is_final() {
         ]
     );
     assert_eq!(record.history[1].block, suspended.block);
-    assert!(record.history.windows(2).all(|w| w[0].at <= w[1].at && w[0].block < w[1].block));
+    assert!(record
+        .history
+        .windows(2)
+        .all(|w| w[0].at <= w[1].at && w[0].block < w[1].block));
 }
 
 #[test]
 fn every_change_is_an_event_in_chain_order() {
     let s = setup();
-    s.registry.anchor_roots(&wallet(1), &[hash(1), hash(2)]).expect("anchor");
+    s.registry
+        .anchor_roots(&wallet(1), &[hash(1), hash(2)])
+        .expect("anchor");
     s.registry
         .revoke(&wallet(1), &[hash(1)], RevocationReason::Withdrawn)
         .expect("revoke");
@@ -259,9 +333,19 @@ fn every_change_is_an_event_in_chain_order() {
         .collect();
     assert_eq!(
         kinds,
-        ["admin", "registered", "status", "anchored", "anchored", "revoked", "status"]
+        [
+            "admin",
+            "registered",
+            "status",
+            "anchored",
+            "anchored",
+            "revoked",
+            "status"
+        ]
     );
-    assert!(events.windows(2).all(|w| (w[0].block, w[0].log_index) < (w[1].block, w[1].log_index)));
+    assert!(events
+        .windows(2)
+        .all(|w| (w[0].block, w[0].log_index) < (w[1].block, w[1].log_index)));
     match &events[1].event {
         RegistryEvent::IssuerRegistered {
             issuer,
@@ -277,7 +361,9 @@ fn every_change_is_an_event_in_chain_order() {
         other => panic!("unexpected {other:?}"),
     }
     match &events[5].event {
-        RegistryEvent::Revoked { hash: h, reason, .. } => {
+        RegistryEvent::Revoked {
+            hash: h, reason, ..
+        } => {
             assert_eq!(*h, hash(1));
             assert_eq!(*reason, RevocationReason::Withdrawn);
         }
@@ -285,7 +371,13 @@ fn every_change_is_an_event_in_chain_order() {
     }
     // A block range holds only its own events.
     let last = events.last().expect("events");
-    assert_eq!(s.registry.events(last.block, last.block).expect("one block").len(), 1);
+    assert_eq!(
+        s.registry
+            .events(last.block, last.block)
+            .expect("one block")
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -298,10 +390,19 @@ fn a_node_on_another_chain_is_refused() {
     let err = Registry::connect(&s.registry.endpoint(), &other, RpcOptions::default())
         .expect_err("wrong chain");
     assert!(
-        matches!(err, RegistryError::WrongChain { expected: 1, actual: 31337, .. }),
+        matches!(
+            err,
+            RegistryError::WrongChain {
+                expected: 1,
+                actual: 31337,
+                ..
+            }
+        ),
         "{err}"
     );
-    assert!(err.to_string().contains("is on chain 31337, but the registry is on chain 1"));
+    assert!(err
+        .to_string()
+        .contains("is on chain 31337, but the registry is on chain 1"));
 }
 
 #[test]
@@ -318,8 +419,12 @@ fn an_address_without_our_registry_is_refused() {
     // An issuer's own account has no code either; a contract that is not ours: deploy a
     // minimal one whose runtime code just stops.
     let stop_contract = anvil_set_code(&s.registry, [0x43; 20], "0x00");
-    let err = Registry::connect(&s.registry.endpoint(), &stop_contract, RpcOptions::default())
-        .expect_err("not ours");
+    let err = Registry::connect(
+        &s.registry.endpoint(),
+        &stop_contract,
+        RpcOptions::default(),
+    )
+    .expect_err("not ours");
     assert!(matches!(err, RegistryError::NotRegistry { .. }), "{err}");
     // A contract that reverts on everything.
     let reverting = anvil_set_code(&s.registry, [0x44; 20], "0x60006000fd");

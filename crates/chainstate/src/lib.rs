@@ -65,6 +65,25 @@ impl IssuerRecord {
             .map(|c| c.status)
     }
 
+    /// The status in force when a root was anchored in `block`, in chain order (block times
+    /// have one-second resolution; blocks do not tie). Within the anchoring block itself the
+    /// registry accepted the anchor only while the issuer was active, so an activation there
+    /// counts and a later suspension there does not.
+    pub fn status_when_anchored(&self, block: u64) -> Option<IssuerStatus> {
+        let same_block_activation = self
+            .history
+            .iter()
+            .any(|c| c.block == block && c.status == IssuerStatus::Active);
+        if same_block_activation {
+            return Some(IssuerStatus::Active);
+        }
+        self.history
+            .iter()
+            .take_while(|c| c.block < block)
+            .last()
+            .map(|c| c.status)
+    }
+
     /// The latest status change.
     pub fn current(&self) -> Option<&StatusChange> {
         self.history.last()
@@ -274,7 +293,8 @@ impl MemoryChainState {
 
     /// Records a revocation.
     pub fn put_revocation(&mut self, record: RevocationRecord) -> &mut Self {
-        self.revocations.insert((record.issuer, record.hash), record);
+        self.revocations
+            .insert((record.issuer, record.hash), record);
         self
     }
 
@@ -337,6 +357,29 @@ impl ChainState for MemoryChainState {
     }
 }
 
+/// No chain state at all: every question answers "could not check" with the same reason (all
+/// nodes unreachable and no mirror). Verification then says UNVERIFIABLE, never INVALID.
+#[derive(Debug, Clone)]
+pub struct UnavailableChainState(pub ChainError);
+
+impl ChainState for UnavailableChainState {
+    fn view(&self) -> Result<ChainView, ChainError> {
+        Err(self.0.clone())
+    }
+
+    fn issuer(&self, _: &DidKey) -> Result<Option<IssuerRecord>, ChainError> {
+        Err(self.0.clone())
+    }
+
+    fn anchor(&self, _: &NodeHash) -> Result<Option<AnchorRecord>, ChainError> {
+        Err(self.0.clone())
+    }
+
+    fn revocation(&self, _: &DidKey, _: &NodeHash) -> Result<Option<RevocationRecord>, ChainError> {
+        Err(self.0.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,6 +417,38 @@ mod tests {
         assert_eq!(record.status_at(t(6)), Some(IssuerStatus::Suspended));
         assert!(record.may_issue("DiplomaCredential"));
         assert!(!record.may_issue("BusinessLicenceCredential"));
+    }
+
+    #[test]
+    fn the_status_at_anchoring_follows_block_order_not_seconds() {
+        let at = Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .expect("time");
+        let change = |status, block| StatusChange { status, at, block };
+        let record = IssuerRecord {
+            did: ed25519_dalek_key(),
+            name: "测试".into(),
+            account: [1; 20],
+            credential_types: vec![],
+            // Registered, anchored in block 3, suspended in block 4, reactivated in block 6,
+            // all within one second.
+            history: vec![
+                change(IssuerStatus::Active, 2),
+                change(IssuerStatus::Suspended, 4),
+                change(IssuerStatus::Active, 6),
+            ],
+        };
+        assert_eq!(record.status_when_anchored(1), None);
+        assert_eq!(record.status_when_anchored(2), Some(IssuerStatus::Active));
+        assert_eq!(record.status_when_anchored(3), Some(IssuerStatus::Active));
+        // The registry refuses anchors while suspended: an anchor in block 4 came first.
+        assert_eq!(record.status_when_anchored(4), Some(IssuerStatus::Active));
+        assert_eq!(
+            record.status_when_anchored(5),
+            Some(IssuerStatus::Suspended)
+        );
+        assert_eq!(record.status_when_anchored(6), Some(IssuerStatus::Active));
     }
 
     #[test]

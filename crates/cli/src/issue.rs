@@ -41,6 +41,14 @@ pub struct IssueArgs {
     /// Do not write QR images (large batches)
     #[arg(long)]
     pub no_qr: bool,
+    /// Anchor the batch root on the registry right away (needs --registry, --rpc, --account-key)
+    #[arg(long, requires_all = ["registry", "account_key"])]
+    pub anchor: bool,
+    /// The issuer's EVM account key file, for --anchor
+    #[arg(long)]
+    pub account_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub endpoint: crate::chain::Endpoint,
 }
 
 /// One input row before defaults are applied.
@@ -262,6 +270,33 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
         created,
         !args.no_qr,
     )?;
+    if args.anchor {
+        let key = args
+            .account_key
+            .as_deref()
+            .ok_or_else(|| CliError::Usage("--anchor needs --account-key".into()))?;
+        return crate::chain::anchor_batches(&args.endpoint, key, &[args.out.join("batch.json")])
+            .map(|_| {
+                eprintln!(
+                    "issued {} credential(s) into {} and anchored their batch root",
+                    batch.credentials.len(),
+                    args.out.display()
+                );
+            })
+            .map_err(|e| {
+                let why = e.to_string();
+                let again = format!(
+                    "{why}\nthe credentials were written to {} but are NOT anchored yet: run `countersign anchor {}` when the chain is reachable",
+                    args.out.display(),
+                    args.out.join("batch.json").display()
+                );
+                match e {
+                    CliError::Unavailable(_) => CliError::Unavailable(again),
+                    CliError::Usage(_) => CliError::Usage(again),
+                    CliError::Failed(_) => CliError::Failed(again),
+                }
+            });
+    }
     println!("{}", batch.root.to_hex());
     eprintln!(
         "issued {} credential(s) into {}; batch root above{}",

@@ -3,9 +3,11 @@
 //! arguments and files and printing results; everything else is the same library code the
 //! desktop app calls.
 
+mod chain;
 mod demo;
 mod issue;
 mod keyfile;
+mod mirror;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +45,13 @@ enum Command {
     /// Verify a credential: a file (JSON, CS1 text, PNG/JPEG picture), a CS1 payload, or - for stdin.
     /// Exit code 0 VALID, 1 INVALID, 2 UNVERIFIABLE, 3 usage error
     Verify(verify::VerifyArgs),
+    /// The registry on chain: deploy, register issuers, status, mirror sync
+    #[command(subcommand)]
+    Chain(chain::ChainCommand),
+    /// Anchor issued batches (their batch.json) on the registry from the issuer's account
+    Anchor(chain::AnchorArgs),
+    /// Revoke credentials, sub-batches or whole batches from the issuer's account
+    Revoke(chain::RevokeArgs),
     /// Write the demo issuers, registry snapshot, credentials and QR images (deterministic)
     Demo {
         /// Output folder
@@ -65,6 +74,11 @@ fn main() -> ExitCode {
         Command::Issue(args) => issue::run(&args).map(|()| 0),
         Command::Verify(args) => verify::run(&args),
         Command::Demo { out } => demo::run(&out).map(|()| 0),
+        Command::Chain(command) => chain::run(&command),
+        Command::Anchor(args) => {
+            chain::anchor_batches(&args.endpoint, &args.account_key, &args.batches).map(|_| 0)
+        }
+        Command::Revoke(args) => chain::revoke(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -84,6 +98,9 @@ pub enum CliError {
     /// The command could not do its job (signing, writing output).
     #[error("{0}")]
     Failed(String),
+    /// The chain could not be reached; nothing was changed. Try again later.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl CliError {
@@ -91,6 +108,7 @@ impl CliError {
         match self {
             Self::Usage(_) => EXIT_USAGE,
             Self::Failed(_) => 1,
+            Self::Unavailable(_) => 2,
         }
     }
 }

@@ -32,6 +32,17 @@ pub struct VerifyArgs {
     /// Show personal numbers unmasked
     #[arg(long)]
     pub reveal: bool,
+    #[command(flatten)]
+    pub endpoint: crate::chain::Endpoint,
+    /// The registry followed, eip155:<chain id>:0x<address> (with --rpc or --mirror)
+    #[arg(long, env = "COUNTERSIGN_REGISTRY")]
+    pub registry: Option<countersign_credential::RegistryRef>,
+    /// The hall's mirror file: used when no node answers
+    #[arg(long, env = "COUNTERSIGN_MIRROR")]
+    pub mirror: Option<PathBuf>,
+    /// Newest blocks not trusted yet when verifying online
+    #[arg(long, default_value_t = 0)]
+    pub confirmations: u64,
 }
 
 fn load_snapshot(args: &VerifyArgs) -> Result<Option<MemoryChainState>, CliError> {
@@ -54,6 +65,29 @@ fn load_snapshot(args: &VerifyArgs) -> Result<Option<MemoryChainState>, CliError
 /// `countersign verify`; returns the exit code of the verdict.
 pub fn run(args: &VerifyArgs) -> Result<u8, CliError> {
     let chain = load_snapshot(args)?;
+    let source = if chain.is_some() {
+        None
+    } else {
+        crate::mirror::ChainSource::open(&args.endpoint, args.registry, args.mirror.as_ref())?
+    };
+    if let Some(note) = source.as_ref().and_then(|s| s.note.as_ref()) {
+        eprintln!("{note}");
+    }
+    match &source {
+        Some(source) => source.with(args.confirmations, |state| run_with(args, Some(state))),
+        None => run_with(
+            args,
+            chain
+                .as_ref()
+                .map(|c| c as &dyn countersign_chainstate::ChainState),
+        ),
+    }
+}
+
+fn run_with(
+    args: &VerifyArgs,
+    chain: Option<&dyn countersign_chainstate::ChainState>,
+) -> Result<u8, CliError> {
     let fixed;
     let clock: &dyn Clock = match args.at {
         Some(t) => {
@@ -64,9 +98,7 @@ pub fn run(args: &VerifyArgs) -> Result<u8, CliError> {
     };
     let params = Params {
         clock,
-        chain: chain
-            .as_ref()
-            .map(|c| c as &dyn countersign_chainstate::ChainState),
+        chain,
         policy: Policy {
             max_chain_age: Duration::hours(args.max_chain_age_hours),
             fail_closed_when_stale: args.fail_closed,

@@ -567,7 +567,12 @@ fn issuer_check(
     // after that is worth a warning, not a red verdict.
     let now = params.clock.now();
     let at = anchor.record.as_ref().map(|r| r.at).unwrap_or(now);
-    match record.status_at(at) {
+    let anchored_block = anchor.record.as_ref().map(|r| r.block);
+    let status = match anchored_block {
+        Some(block) => record.status_when_anchored(block),
+        None => record.status_at(at),
+    };
+    match status {
         None => check(CheckId::Issuer, Outcome::Fail, "issuer.unregistered", format!(
             "{} was not yet registered when the batch was anchored",
             record.name
@@ -581,7 +586,10 @@ fn issuer_check(
             record.name
         )),
         Some(_) => match record.current() {
-            Some(change) if change.status == IssuerStatus::Suspended && change.at > at => {
+            Some(change)
+                if change.status == IssuerStatus::Suspended
+                    && anchored_block.map_or(change.at > at, |b| change.block >= b) =>
+            {
                 check(CheckId::Issuer, Outcome::Warn, "issuer.suspended_since", format!(
                     "{} is registered, but has been suspended since {}; this credential was anchored before that",
                     record.name,
@@ -618,16 +626,16 @@ fn revocation_check(
             .and_then(|p| p.inclusion.nodes(&leaf).ok())
             .unwrap_or_else(|| vec![leaf]),
     };
-    let Some(issuer) = issuer else {
+    // Revocations are kept per issuer key; an issuer that is not a did:key (already a failure
+    // of the issuer check) is asked about under the key that signed.
+    let Some(issuer) = issuer.or(signer) else {
         return after_failure(CheckId::Revocation);
     };
     let last = nodes.len() - 1;
     // Only the issuer may revoke its own credentials: the registry keeps revocations per issuer,
     // and only this issuer's are asked for.
     match chain.first_revocation(&issuer, &nodes) {
-        Err(e) => {
-            return could_not_check(CheckId::Revocation, "chain.unavailable", e.to_string())
-        }
+        Err(e) => return could_not_check(CheckId::Revocation, "chain.unavailable", e.to_string()),
         Ok(Some((depth, r))) => {
             let what = if depth == 0 {
                 "the credential"

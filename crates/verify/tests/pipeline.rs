@@ -572,7 +572,12 @@ fn with_history(kind: Kind, changes: &[(IssuerStatus, &str)]) -> IssuerRecord {
             .map(|(i, &(status, at))| StatusChange {
                 status,
                 at: t(at),
-                block: 500 + i as u64 * 100,
+                // Blocks in step with times: before the anchoring block or after it.
+                block: if t(at) < t(ANCHORED_AT) {
+                    500 + i as u64 * 100
+                } else {
+                    ANCHOR_BLOCK + 100 + i as u64 * 100
+                },
             }),
     );
     record
@@ -587,6 +592,7 @@ fn issuer_standing_at_anchoring_time_decides_the_issuer_check() {
     type_not_allowed.credential_types = vec![Kind::Diploma.type_name().into()];
     let mut registered_late = kind_record(kind);
     registered_late.history[0].at = t("2026-03-05T00:00:00Z");
+    registered_late.history[0].block = ANCHOR_BLOCK + 50;
     // (case, record or None for unregistered, outcome, code, detail, verdict)
     type Case = (
         &'static str,

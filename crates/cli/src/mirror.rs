@@ -1,0 +1,296 @@
+//! `countersign chain status|sync` and the chain state `countersign verify` uses: a live node when
+//! one answers, else the hall's mirror, else "could not check" (never INVALID).
+
+use crate::chain::{Endpoint, RegistryArg};
+use crate::CliError;
+use chrono::Utc;
+use countersign_chain::{connect_first, OnlineChainState, Registry};
+use countersign_chainstate::events::EventSource;
+use countersign_chainstate::{ChainError, ChainState, UnavailableChainState};
+use countersign_credential::RegistryRef;
+use countersign_mirror::{sync_once, Mirror, Progress, SyncOptions};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Arguments of `countersign chain status`.
+#[derive(clap::Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub endpoint: Endpoint,
+    #[command(flatten)]
+    pub registry: RegistryArg,
+    /// The hall's mirror file, to report its age and contents
+    #[arg(long, env = "COUNTERSIGN_MIRROR")]
+    pub mirror: Option<PathBuf>,
+}
+
+/// Arguments of `countersign chain sync`.
+#[derive(clap::Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub endpoint: Endpoint,
+    #[command(flatten)]
+    pub registry: RegistryArg,
+    /// The hall's mirror file (created if absent)
+    #[arg(long, env = "COUNTERSIGN_MIRROR")]
+    pub mirror: PathBuf,
+    /// Newest blocks left out as not yet final (0 for instant-finality consortium chains)
+    #[arg(long, default_value_t = 0)]
+    pub confirmations: u64,
+    /// Blocks per event query (halved automatically when a node refuses a range)
+    #[arg(long, default_value_t = 2000)]
+    pub page_blocks: u64,
+    /// The block the registry was deployed in (an empty mirror starts there)
+    #[arg(long, default_value_t = 0)]
+    pub start_block: u64,
+    /// Keep syncing every --interval seconds until interrupted
+    #[arg(long)]
+    pub follow: bool,
+    /// Seconds between rounds with --follow
+    #[arg(long, default_value_t = 15)]
+    pub interval: u64,
+}
+
+fn open_mirror(path: &PathBuf, registry: &RegistryRef) -> Result<Mirror, CliError> {
+    Mirror::open(path, registry).map_err(|e| CliError::Usage(e.to_string()))
+}
+
+fn age_text(seconds: i64) -> String {
+    match seconds {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", s / 60),
+        s if s < 172_800 => format!("{} h", s / 3600),
+        s => format!("{} days", s / 86_400),
+    }
+}
+
+/// `countersign chain status`: exit 0 when the chain answers, 2 when it cannot be reached.
+pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
+    let registry = &args.registry.registry;
+    println!("registry    {registry}");
+    let mut code = 0;
+    match connect_first(&args.endpoint.rpc, registry, &args.endpoint.options()) {
+        Ok(chain) => {
+            let head = chain.head().map_err(crate::chain::registry_error)?;
+            let issuers = chain.issuer_count().map_err(crate::chain::registry_error)?;
+            println!(
+                "node        {} (chain {}, registry code present)",
+                chain.endpoint(),
+                registry.chain_id
+            );
+            println!(
+                "head        block {} at {} ({} ago)",
+                head.number,
+                head.time.to_rfc3339(),
+                age_text((Utc::now() - head.time).num_seconds().max(0))
+            );
+            println!("issuers     {issuers}");
+        }
+        Err(e) => {
+            if e.wrong_registry() {
+                return Err(CliError::Usage(e.to_string()));
+            }
+            println!("node        unreachable: {e}");
+            code = 2;
+        }
+    }
+    if let Some(path) = &args.mirror {
+        let mirror = open_mirror(path, registry)?;
+        let counts = mirror
+            .counts()
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        match mirror.cursor().map_err(|e| CliError::Failed(e.to_string()))? {
+            Some(cursor) => println!(
+                "mirror      {} as of block {} at {} ({} old); {} issuers, {} anchored roots, {} revocations, {} events",
+                path.display(),
+                cursor.number,
+                cursor.time.to_rfc3339(),
+                age_text((Utc::now() - cursor.time).num_seconds().max(0)),
+                counts.issuers,
+                counts.anchors,
+                counts.revocations,
+                counts.events
+            ),
+            None => println!("mirror      {} has never synced: run countersign chain sync", path.display()),
+        }
+    }
+    Ok(code)
+}
+
+fn print_progress(p: &Progress) {
+    eprintln!(
+        "  block {} of {} ({} remaining), {} events",
+        p.current_block, p.to_block, p.blocks_remaining, p.events_applied
+    );
+}
+
+/// `countersign chain sync`.
+pub fn sync(args: &SyncArgs) -> Result<u8, CliError> {
+    let registry = args.registry.registry;
+    let options = SyncOptions {
+        page_blocks: args.page_blocks.max(1),
+        confirmations: args.confirmations,
+        start_block: args.start_block,
+    };
+    if args.follow {
+        return follow(args, registry, options);
+    }
+    let chain = args.endpoint.connect(&registry)?;
+    let mut mirror = open_mirror(&args.mirror, &registry)?;
+    let report = sync_once(&mut mirror, &chain, &options, &mut print_progress).map_err(|e| {
+        CliError::Unavailable(format!(
+            "the mirror keeps what it had synced before this error: {e}"
+        ))
+    })?;
+    if let Some(depth) = report.reorg_depth {
+        eprintln!("the chain reorganised: rolled back {depth} block(s) and read them again");
+    }
+    let counts = mirror
+        .counts()
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    println!(
+        "synced blocks {}..={} from {}: {} new events in {} pages; mirror holds {} issuers, {} anchored roots, {} revocations",
+        report.from, report.to, report.endpoint, report.events, report.pages, counts.issuers, counts.anchors, counts.revocations
+    );
+    Ok(0)
+}
+
+fn follow(args: &SyncArgs, registry: RegistryRef, options: SyncOptions) -> Result<u8, CliError> {
+    let sources: Vec<Arc<dyn EventSource + Send + Sync>> = args
+        .endpoint
+        .rpc
+        .iter()
+        .map(|url| {
+            Arc::new(Registry::unchecked(url, &registry, args.endpoint.options()))
+                as Arc<dyn EventSource + Send + Sync>
+        })
+        .collect();
+    if sources.is_empty() {
+        return Err(CliError::Usage(
+            "no chain node given: pass --rpc http://… or set COUNTERSIGN_RPC".into(),
+        ));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    runtime.block_on(async {
+        let follower = countersign_mirror::spawn_follower(
+            args.mirror.clone(),
+            registry,
+            sources,
+            options,
+            Duration::from_secs(args.interval.max(1)),
+        );
+        let mut status = follower.status();
+        loop {
+            tokio::select! {
+                changed = status.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    let s = status.borrow().clone();
+                    if s.syncing {
+                        continue;
+                    }
+                    match (&s.last_error, &s.cursor) {
+                        (Some(e), _) => eprintln!("{} sync failed, will retry: {e}", Utc::now().to_rfc3339()),
+                        (None, Some(c)) => eprintln!(
+                            "{} mirror at block {} via {}",
+                            Utc::now().to_rfc3339(),
+                            c.number,
+                            s.endpoint.as_deref().unwrap_or("?")
+                        ),
+                        _ => {}
+                    }
+                }
+                _ = tokio::signal::ctrl_c() => break,
+            }
+        }
+        follower.stop().await;
+    });
+    Ok(0)
+}
+
+/// Where `verify` gets its chain state from.
+pub struct ChainSource {
+    online: Option<Registry>,
+    mirror: Option<Mirror>,
+    unavailable: Option<UnavailableChainState>,
+    /// What the user should know about the choice (printed to stderr).
+    pub note: Option<String>,
+}
+
+impl ChainSource {
+    /// Online when a node answers; else the mirror; else nothing (UNVERIFIABLE).
+    pub fn open(
+        endpoint: &Endpoint,
+        registry: Option<RegistryRef>,
+        mirror: Option<&PathBuf>,
+    ) -> Result<Option<Self>, CliError> {
+        if endpoint.rpc.is_empty() && mirror.is_none() {
+            return Ok(None);
+        }
+        let registry = registry.ok_or_else(|| {
+            CliError::Usage(
+                "which registry? pass --registry eip155:<chain id>:0x<address> (or set COUNTERSIGN_REGISTRY)".into(),
+            )
+        })?;
+        let mut me = Self {
+            online: None,
+            mirror: None,
+            unavailable: None,
+            note: None,
+        };
+        let mut why_offline = None;
+        if !endpoint.rpc.is_empty() {
+            match connect_first(&endpoint.rpc, &registry, &endpoint.options()) {
+                Ok(r) => me.online = Some(r),
+                Err(e) if e.wrong_registry() => return Err(CliError::Usage(e.to_string())),
+                Err(e) => why_offline = Some(e.to_string()),
+            }
+        }
+        if let Some(path) = mirror {
+            me.mirror = Some(open_mirror(path, &registry)?);
+        }
+        if me.online.is_none() {
+            if me.mirror.is_some() {
+                if let Some(why) = &why_offline {
+                    me.note = Some(format!(
+                        "chain unreachable, verified against the hall's mirror ({why})"
+                    ));
+                }
+            } else {
+                let why = why_offline.unwrap_or_else(|| "no chain node or mirror".into());
+                me.unavailable = Some(UnavailableChainState(ChainError::Unavailable(why)));
+            }
+        }
+        Ok(Some(me))
+    }
+
+    /// Runs `f` with the chain state chosen.
+    pub fn with<T>(&self, confirmations: u64, f: impl FnOnce(&dyn ChainState) -> T) -> T {
+        if let Some(registry) = &self.online {
+            match OnlineChainState::pin(registry, confirmations) {
+                Ok(state) => return f(&state),
+                Err(e) => {
+                    // The node went away between connecting and pinning: the mirror, if any.
+                    if let Some(mirror) = &self.mirror {
+                        return f(mirror);
+                    }
+                    return f(&UnavailableChainState(e.into()));
+                }
+            }
+        }
+        if let Some(mirror) = &self.mirror {
+            return f(mirror);
+        }
+        match &self.unavailable {
+            Some(u) => f(u),
+            None => f(&UnavailableChainState(ChainError::Unavailable(
+                "no chain state".into(),
+            ))),
+        }
+    }
+}

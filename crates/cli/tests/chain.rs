@@ -1,0 +1,443 @@
+//! The `countersign` binary against a real anvil node: deploy, register, issue --anchor, verify
+//! online, sync the mirror, verify from the mirror with the node stopped, revoke, suspend, and
+//! the refusals (wrong chain, wrong account).
+
+use countersign_devchain::{Anvil, DEV_KEYS};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_countersign"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin()
+        .env_remove("COUNTERSIGN_RPC")
+        .env_remove("COUNTERSIGN_REGISTRY")
+        .env_remove("COUNTERSIGN_MIRROR")
+        .args(args)
+        .output()
+        .expect("countersign runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed ({:?}): {}{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// An account key file for one of anvil's funded development accounts.
+fn account_file(dir: &Path, index: usize) -> PathBuf {
+    let wallet = countersign_chain::Wallet::from_hex(DEV_KEYS[index]).expect("dev key");
+    let path = dir.join(format!("account{index}.json"));
+    std::fs::write(
+        &path,
+        serde_json::json!({
+            "type": "countersign-account-key",
+            "address": format!("{:?}", wallet.address()),
+            "privateKey": DEV_KEYS[index],
+        })
+        .to_string(),
+    )
+    .expect("write account file");
+    path
+}
+
+fn address(index: usize) -> String {
+    let wallet = countersign_chain::Wallet::from_hex(DEV_KEYS[index]).expect("dev key");
+    format!("{:?}", wallet.address())
+}
+
+struct World {
+    anvil: Option<Anvil>,
+    url: String,
+    registry: String,
+    dir: tempfile::TempDir,
+    issuer_key: PathBuf,
+}
+
+impl World {
+    /// A node with the registry deployed by account 0 and a university registered with
+    /// account 1 as its anchoring account.
+    fn new() -> Self {
+        let anvil = Anvil::start().expect("anvil (run scripts/tools.sh)");
+        let url = anvil.url();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let gov = account_file(dir.path(), 0);
+        account_file(dir.path(), 1);
+        account_file(dir.path(), 2);
+        let registry = ok(&run(&[
+            "chain",
+            "deploy",
+            "--rpc",
+            &url,
+            "--account-key",
+            s(&gov),
+        ]))
+        .trim()
+        .to_string();
+        assert_eq!(
+            registry,
+            "eip155:31337:0x5fbdb2315678afecb367f032d93f642f64180aa3"
+        );
+        let issuer_key = dir.path().join("school.key.json");
+        ok(&run(&[
+            "keygen",
+            "--out",
+            s(&issuer_key),
+            "--name",
+            "京华大学",
+        ]));
+        ok(&run(&[
+            "chain",
+            "register-issuer",
+            "--rpc",
+            &url,
+            "--registry",
+            &registry,
+            "--account-key",
+            s(&gov),
+            "--issuer-key",
+            s(&issuer_key),
+            "--account",
+            &address(1),
+            "--types",
+            "DiplomaCredential",
+        ]));
+        Self {
+            anvil: Some(anvil),
+            url,
+            registry,
+            dir,
+            issuer_key,
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Issues a batch of three diplomas and anchors it from `account`.
+    fn issue(&self, out: &str, account: usize) -> Output {
+        let rows = self.path(&format!("{out}.json"));
+        std::fs::write(
+            &rows,
+            serde_json::json!([
+                {"name": "刘洋", "idNumber": "110108199803120018", "school": "京华大学", "major": "计算机科学与技术", "level": "本科", "graduationDate": "2020-06-30"},
+                {"name": "陈静", "idNumber": "320583199707210022", "school": "京华大学", "major": "临床医学", "level": "硕士研究生", "graduationDate": "2022-06-30"},
+                {"name": "王芳", "idNumber": "11010519491231002X", "school": "京华大学", "major": "法学", "level": "本科", "graduationDate": "2021-06-30"}
+            ])
+            .to_string(),
+        )
+        .expect("rows");
+        run(&[
+            "issue",
+            "--key",
+            s(&self.issuer_key),
+            "--input",
+            s(&rows),
+            "--out",
+            s(&self.path(out)),
+            "--type",
+            "DiplomaCredential",
+            "--registry",
+            &self.registry,
+            "--no-qr",
+            "--anchor",
+            "--account-key",
+            s(&self.path(&format!("account{account}.json"))),
+            "--rpc",
+            &self.url,
+        ])
+    }
+
+    fn verify(&self, file: &Path, extra: &[&str]) -> Output {
+        let mut args = vec![
+            "verify",
+            s(file),
+            "--registry",
+            &self.registry,
+            "--timeout-secs",
+            "2",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    }
+
+    /// Mines a block a minute later than now, as a live chain would.
+    fn advance_chain(&self) {
+        let rpc =
+            countersign_chain::RpcClient::new(&self.url, countersign_chain::RpcOptions::default());
+        rpc.call("evm_increaseTime", serde_json::json!([60]))
+            .expect("evm_increaseTime");
+        rpc.call("evm_mine", serde_json::json!([]))
+            .expect("evm_mine");
+    }
+
+    fn online(&self) -> [&str; 2] {
+        ["--rpc", &self.url]
+    }
+}
+
+#[test]
+fn issue_anchor_then_verify_online_and_from_the_mirror_with_the_node_stopped() {
+    let mut w = World::new();
+    ok(&w.issue("batch", 1));
+    let credential = w.path("batch/0001.json");
+
+    let out = w.verify(&credential, &w.online());
+    let stdout = ok(&out);
+    assert!(stdout.starts_with("VALID"), "{stdout}");
+    assert!(stdout.contains(&format!("(online, {})", w.url)), "{stdout}");
+    assert!(stdout.contains("anchor      pass"), "{stdout}");
+
+    let mirror = w.path("hall-mirror.sqlite");
+    let synced = ok(&run(&[
+        "chain",
+        "sync",
+        "--rpc",
+        &w.url,
+        "--registry",
+        &w.registry,
+        "--mirror",
+        s(&mirror),
+    ]));
+    assert!(
+        synced.contains("mirror holds 1 issuers, 1 anchored roots, 0 revocations"),
+        "{synced}"
+    );
+
+    let status = ok(&run(&[
+        "chain",
+        "status",
+        "--rpc",
+        &w.url,
+        "--registry",
+        &w.registry,
+        "--mirror",
+        s(&mirror),
+    ]));
+    assert!(status.contains("issuers     1"), "{status}");
+    assert!(status.contains("1 anchored roots"), "{status}");
+
+    // The node goes away: the mirror answers, and says so.
+    if let Some(anvil) = w.anvil.take() {
+        anvil.stop();
+    }
+    let out = w.verify(&credential, &["--rpc", &w.url, "--mirror", s(&mirror)]);
+    let stdout = ok(&out);
+    assert!(stdout.starts_with("VALID"), "{stdout}");
+    assert!(stdout.contains("(offline mirror)"), "{stdout}");
+    assert!(
+        text(&out.stderr).contains("chain unreachable, verified against the hall's mirror"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // No node and no mirror: amber, never red.
+    let out = w.verify(&credential, &["--rpc", &w.url]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).starts_with("UNVERIFIABLE"));
+
+    let status = run(&[
+        "chain",
+        "status",
+        "--rpc",
+        &w.url,
+        "--registry",
+        &w.registry,
+    ]);
+    assert_eq!(status.status.code(), Some(2));
+    assert!(
+        text(&status.stdout).contains("node        unreachable"),
+        "{}",
+        text(&status.stdout)
+    );
+}
+
+#[test]
+fn revoking_a_credential_and_then_its_batch() {
+    let w = World::new();
+    ok(&w.issue("batch", 1));
+    let revoked = ok(&run(&[
+        "revoke",
+        "--rpc",
+        &w.url,
+        "--account-key",
+        s(&w.path("account1.json")),
+        "--credential",
+        s(&w.path("batch/0002.json")),
+        "--reason",
+        "withdrawn",
+    ]));
+    assert_eq!(revoked.trim().len(), 64);
+
+    let out = w.verify(&w.path("batch/0002.json"), &w.online());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("the credential was revoked"), "{stdout}");
+    assert!(stdout.contains("reason: withdrawn"), "{stdout}");
+    // Its batch mates are untouched.
+    assert!(ok(&w.verify(&w.path("batch/0001.json"), &w.online())).starts_with("VALID"));
+
+    ok(&run(&[
+        "revoke",
+        "--rpc",
+        &w.url,
+        "--account-key",
+        s(&w.path("account1.json")),
+        "--batch",
+        s(&w.path("batch/batch.json")),
+        "--reason",
+        "issued-in-error",
+    ]));
+    let out = w.verify(&w.path("batch/0001.json"), &w.online());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("its whole batch was revoked"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // The mirror reaches the same verdicts from the events alone.
+    let mirror = w.path("m.sqlite");
+    ok(&run(&[
+        "chain",
+        "sync",
+        "--rpc",
+        &w.url,
+        "--registry",
+        &w.registry,
+        "--mirror",
+        s(&mirror),
+    ]));
+    for stem in ["0001", "0002", "0003"] {
+        let out = w.verify(
+            &w.path(&format!("batch/{stem}.json")),
+            &["--mirror", s(&mirror)],
+        );
+        assert_eq!(out.status.code(), Some(1), "{stem}: {}", text(&out.stdout));
+        assert!(text(&out.stdout).contains("(offline mirror)"));
+    }
+}
+
+#[test]
+fn a_suspended_issuer_cannot_anchor_and_its_later_batches_fail() {
+    let w = World::new();
+    ok(&w.issue("before", 1));
+    let did = text(
+        &run(&[
+            "chain",
+            "status",
+            "--rpc",
+            &w.url,
+            "--registry",
+            &w.registry,
+        ])
+        .stdout,
+    );
+    assert!(did.contains("issuers     1"));
+    let issuer = serde_json::from_slice::<serde_json::Value>(
+        &std::fs::read(&w.issuer_key).expect("key file"),
+    )
+    .expect("json")["did"]
+        .as_str()
+        .expect("did")
+        .to_string();
+    ok(&run(&[
+        "chain",
+        "issuer-status",
+        "--rpc",
+        &w.url,
+        "--registry",
+        &w.registry,
+        "--account-key",
+        s(&w.path("account0.json")),
+        "--issuer",
+        &issuer,
+        "--status",
+        "suspended",
+    ]));
+    let out = w.issue("after", 1);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("is suspended and may not anchor"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("are NOT anchored yet"), "{stderr}");
+
+    // Anchored before the suspension: verifies with a warning. Never anchored: INVALID.
+    w.advance_chain();
+    let out = w.verify(&w.path("before/0001.json"), &w.online());
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("suspended since"), "{stdout}");
+    let out = w.verify(&w.path("after/0001.json"), &w.online());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("is not anchored on the registry"));
+}
+
+#[test]
+fn anchoring_from_an_account_that_is_not_the_issuers_is_refused() {
+    let w = World::new();
+    let out = w.issue("batch", 2);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("anchors from 0x70997970"), "{stderr}");
+    // Until the chain moves past the credential's signing time, a missing anchor may just be
+    // pending (amber); once it has, missing is missing (red).
+    let out = w.verify(&w.path("batch/0001.json"), &w.online());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    w.advance_chain();
+    let out = w.verify(&w.path("batch/0001.json"), &w.online());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("is not anchored on the registry"));
+}
+
+#[test]
+fn a_node_on_another_chain_or_a_wrong_registry_address_is_a_configuration_error() {
+    let w = World::new();
+    ok(&w.issue("batch", 1));
+    let credential = w.path("batch/0001.json");
+    let out = run(&[
+        "verify",
+        s(&credential),
+        "--rpc",
+        &w.url,
+        "--registry",
+        "eip155:1:0x5fbdb2315678afecb367f032d93f642f64180aa3",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("is on chain 31337, but the registry is on chain 1"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&[
+        "verify",
+        s(&credential),
+        "--rpc",
+        &w.url,
+        "--registry",
+        "eip155:31337:0x00000000000000000000000000000000000000aa",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("there is no contract at"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -1,0 +1,820 @@
+//! The hall's offline mirror of the registry: one SQLite file rebuilt from the registry's event
+//! log, so a hall verifies when the network is down.
+//!
+//! [`Mirror`] stores what the registry's events say (issuers with their status history, anchored
+//! roots, per-issuer revocations) and the block it reflects, and answers verification's questions
+//! through [`ChainState`] exactly as the online client does. [`sync::sync_once`] brings it up to
+//! date from any [`EventSource`](countersign_chainstate::events::EventSource), rolling back
+//! reorganised blocks; [`follow::spawn_follower`] keeps it up to date in the background, failing
+//! over between nodes.
+//!
+//! It knows nothing about JSON-RPC (the chain crate implements the event source) nor about
+//! credentials beyond the keys and hashes the registry holds. The file is a cache of the chain:
+//! deleting it loses nothing that a sync cannot fetch again.
+
+use chrono::{DateTime, Utc};
+use countersign_chainstate::events::{BlockRef, LoggedEvent, RegistryEvent};
+use countersign_chainstate::{
+    AnchorRecord, ChainError, ChainState, ChainView, IssuerRecord, IssuerStatus, RevocationReason,
+    RevocationRecord, Source, StatusChange,
+};
+use countersign_credential::{DidKey, RegistryRef};
+use countersign_merkle::NodeHash;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::cell::RefCell;
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub mod follow;
+mod schema;
+pub mod sync;
+
+pub use follow::{spawn_follower, FollowStatus, Follower};
+pub use schema::SCHEMA_VERSION;
+pub use sync::{sync_once, Progress, SyncError, SyncOptions, SyncReport};
+
+/// How long a statement waits for another connection's write lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The page cache per connection, in KiB.
+const CACHE_KIB: i64 = 32 * 1024;
+
+/// Parsed issuer keys kept at most; the cache starts over when full.
+const KEY_CACHE_SIZE: usize = 1024;
+
+/// The largest number of hashes asked in one revocation query.
+const IN_CHUNK: usize = 32;
+
+/// The mirror file cannot be used, or refused a change.
+#[derive(Debug, thiserror::Error)]
+pub enum MirrorError {
+    /// The file could not be opened or created.
+    #[error("cannot open the registry mirror {}: {source}", path.display())]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// SQLite failed (disk full, file locked too long, not a database, …).
+    #[error("registry mirror database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file mirrors another registry (another chain or contract).
+    #[error("the mirror file follows {found}, not {expected}")]
+    OtherRegistry {
+        /// The registry the file mirrors.
+        found: String,
+        /// The registry it was opened for.
+        expected: String,
+    },
+    /// The file was written by a newer build, whose schema this one does not know.
+    #[error("the mirror file has schema version {found}; this build reads up to {supported}")]
+    TooNew {
+        /// The file's version.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// Two hashes for one block: the events come from another branch of the chain.
+    #[error("block {block} is recorded with hash 0x{stored} but now has 0x{found}")]
+    BlockHashMismatch {
+        /// Block number.
+        block: u64,
+        /// The hash recorded first (hex).
+        stored: String,
+        /// The conflicting hash (hex).
+        found: String,
+    },
+    /// An event lies after the block the page claims to reach.
+    #[error("an event in block {block} lies after the page's cursor block {cursor}")]
+    EventAfterCursor {
+        /// The event's block.
+        block: u64,
+        /// The page's cursor.
+        cursor: u64,
+    },
+    /// The new cursor is behind the current one; going back is [`Mirror::rollback_to`]'s job.
+    #[error("the new cursor block {new} is behind the mirror's cursor {current}")]
+    CursorBackwards {
+        /// The cursor offered.
+        new: u64,
+        /// The mirror's cursor.
+        current: u64,
+    },
+    /// A stored value cannot be read back (a damaged or hand-edited file).
+    #[error("the mirror file holds an unreadable value: {0}")]
+    Corrupt(String),
+}
+
+/// How much the mirror holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Registered issuers.
+    pub issuers: u64,
+    /// Anchored roots.
+    pub anchors: u64,
+    /// Revoked hashes.
+    pub revocations: u64,
+    /// Events recorded, of every kind (admin changes and status changes included).
+    pub events: u64,
+}
+
+/// The registry's state as of one block, in a SQLite file. See the crate docs.
+///
+/// Verification reads it through `&self` ([`ChainState`]); [`sync::sync_once`] writes it through
+/// `&mut self`. Several connections may open the same file (WAL mode): the follower writes
+/// through its own while the app reads through another.
+pub struct Mirror {
+    conn: Connection,
+    registry: RegistryRef,
+    /// Turning 32 bytes into a `DidKey` decompresses a curve point, a sizeable part of a lookup,
+    /// and a hall sees a handful of issuers all day.
+    keys: RefCell<HashMap<[u8; 32], DidKey>>,
+}
+
+impl fmt::Debug for Mirror {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mirror")
+            .field("registry", &self.registry.to_string())
+            .field("path", &self.conn.path())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mirror {
+    /// Opens the mirror file of `registry`, creating it if absent and migrating it if older.
+    ///
+    /// Refuses a file that mirrors another registry and one written by a newer build.
+    pub fn open(path: impl AsRef<Path>, registry: &RegistryRef) -> Result<Self, MirrorError> {
+        let path = path.as_ref();
+        let conn = Connection::open(path).map_err(|source| MirrorError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::init(conn, registry)
+    }
+
+    /// A mirror held in memory only, for tests and one-off tools.
+    pub fn open_in_memory(registry: &RegistryRef) -> Result<Self, MirrorError> {
+        Self::init(Connection::open_in_memory()?, registry)
+    }
+
+    fn init(mut conn: Connection, registry: &RegistryRef) -> Result<Self, MirrorError> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // WAL: verification keeps reading while the follower writes a page.
+        conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get::<_, String>(0))?;
+        // NORMAL in WAL mode may lose the last pages on a power cut but never corrupts the file;
+        // the mirror is rebuilt from the chain, and a lost page is fetched again by the next sync
+        // (the cursor is committed with its page).
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // SQLite's default 2 MB cache holds a sliver of a million-event mirror's B-trees, and
+        // a page of random keys then reads most of them from the OS again.
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+        // One statement per question, plus one per size bucket of the revocation query.
+        conn.set_prepared_statement_cache_capacity(32);
+        schema::migrate(&mut conn)?;
+
+        let expected = registry.to_string();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO meta (id, registry) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING",
+            [&expected],
+        )?;
+        let found: String =
+            tx.query_row("SELECT registry FROM meta WHERE id = 1", [], |r| r.get(0))?;
+        tx.commit()?;
+        if found != expected {
+            return Err(MirrorError::OtherRegistry { found, expected });
+        }
+        Ok(Self {
+            conn,
+            registry: *registry,
+            keys: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// The registry this file mirrors.
+    pub fn registry(&self) -> &RegistryRef {
+        &self.registry
+    }
+
+    /// The block the mirror reflects; `None` until the first page is applied.
+    pub fn cursor(&self) -> Result<Option<BlockRef>, MirrorError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT cursor_block, cursor_hash, cursor_time FROM meta WHERE id = 1",
+        )?;
+        let row = st.query_row([], |r| {
+            Ok((
+                r.get::<_, Option<u64>>(0)?,
+                r.get::<_, Option<[u8; 32]>>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+            ))
+        })?;
+        match row {
+            (Some(number), Some(hash), Some(time)) => Ok(Some(BlockRef {
+                number,
+                hash,
+                time: from_secs(time)?,
+            })),
+            (None, None, None) => Ok(None),
+            _ => Err(MirrorError::Corrupt("a partly written cursor".into())),
+        }
+    }
+
+    /// How many issuers, anchors, revocations and events the mirror holds.
+    pub fn counts(&self) -> Result<Counts, MirrorError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT (SELECT COUNT(*) FROM issuers), (SELECT COUNT(*) FROM anchors),
+                    (SELECT COUNT(*) FROM revocations), (SELECT COUNT(*) FROM issuer_status),
+                    (SELECT COUNT(*) FROM admin_changes)",
+        )?;
+        Ok(st.query_row([], |r| {
+            let issuers: u64 = r.get(0)?;
+            let anchors: u64 = r.get(1)?;
+            let revocations: u64 = r.get(2)?;
+            let others = r.get::<_, u64>(3)? + r.get::<_, u64>(4)?;
+            Ok(Counts {
+                issuers,
+                anchors,
+                revocations,
+                events: issuers + anchors + revocations + others,
+            })
+        })?)
+    }
+
+    /// Records one page of events and moves the cursor to `cursor`, in one transaction: after
+    /// a crash the file holds the page with its cursor, or neither.
+    ///
+    /// Applying an event already recorded changes nothing, so a page may be applied again.
+    /// Returns how many events were new. Refuses, changing nothing, a page that gives one block
+    /// two hashes (with itself, its cursor or what is recorded), an event after the cursor, and
+    /// a cursor behind the current one.
+    pub fn apply(
+        &mut self,
+        events: &[LoggedEvent],
+        cursor: BlockRef,
+    ) -> Result<usize, MirrorError> {
+        let mut blocks: BTreeMap<u64, ([u8; 32], Option<i64>)> = BTreeMap::new();
+        for e in events {
+            if e.block > cursor.number {
+                return Err(MirrorError::EventAfterCursor {
+                    block: e.block,
+                    cursor: cursor.number,
+                });
+            }
+            note_block(&mut blocks, e.block, e.block_hash, event_time(&e.event))?;
+        }
+        note_block(
+            &mut blocks,
+            cursor.number,
+            cursor.hash,
+            Some(cursor.time.timestamp()),
+        )?;
+
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: Option<u64> = tx
+            .prepare_cached("SELECT cursor_block FROM meta WHERE id = 1")?
+            .query_row([], |r| r.get(0))?;
+        if let Some(current) = current.filter(|&c| c > cursor.number) {
+            return Err(MirrorError::CursorBackwards {
+                new: cursor.number,
+                current,
+            });
+        }
+        for (&number, &(hash, time)) in &blocks {
+            let stored: Option<[u8; 32]> = tx
+                .prepare_cached("SELECT hash FROM blocks WHERE number = ?1")?
+                .query_row([number], |r| r.get(0))
+                .optional()?;
+            if let Some(stored) = stored.filter(|s| *s != hash) {
+                return Err(mismatch(number, &stored, &hash));
+            }
+            tx.prepare_cached(
+                "INSERT INTO blocks (number, hash, time) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (number) DO UPDATE SET time = coalesce(excluded.time, blocks.time)",
+            )?
+            .execute(params![number, &hash[..], time])?;
+        }
+        let mut applied = 0;
+        for e in events {
+            applied += insert_event(&tx, e)?;
+        }
+        tx.prepare_cached(
+            "UPDATE meta SET cursor_block = ?1, cursor_hash = ?2, cursor_time = ?3 WHERE id = 1",
+        )?
+        .execute(params![
+            cursor.number,
+            &cursor.hash[..],
+            cursor.time.timestamp()
+        ])?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// Forgets everything after `block`, in one transaction, and moves the cursor back.
+    ///
+    /// The new cursor is the newest recorded block at or before `block` whose time is known
+    /// (every cursor is; a block with admin changes only is not), and everything after it goes:
+    /// forgetting a little more than asked is safe, the next sync fetches it again. Returns the
+    /// new cursor, `None` when nothing is left.
+    pub fn rollback_to(&mut self, block: u64) -> Result<Option<BlockRef>, MirrorError> {
+        let keep = self
+            .conn
+            .prepare_cached(
+                "SELECT number, hash, time FROM blocks WHERE number <= ?1 AND time IS NOT NULL
+                 ORDER BY number DESC LIMIT 1",
+            )?
+            .query_row([block.min(i64::MAX as u64)], |r| {
+                Ok((
+                    r.get::<_, u64>(0)?,
+                    r.get::<_, [u8; 32]>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .optional()?;
+        let keep = match keep {
+            Some((number, hash, time)) => Some(BlockRef {
+                number,
+                hash,
+                time: from_secs(time)?,
+            }),
+            None => None,
+        };
+        self.truncate(keep)?;
+        Ok(keep)
+    }
+
+    /// Forgets everything: the next sync starts from the registry's deployment block.
+    pub fn reset(&mut self) -> Result<(), MirrorError> {
+        self.truncate(None)
+    }
+
+    /// Forgets everything after `fork` and makes it the cursor (its hash and time as the chain
+    /// gave them).
+    pub(crate) fn rollback_to_block(&mut self, fork: BlockRef) -> Result<(), MirrorError> {
+        self.truncate(Some(fork))
+    }
+
+    fn truncate(&mut self, keep: Option<BlockRef>) -> Result<(), MirrorError> {
+        // -1 when nothing is kept: every row goes.
+        let after: i64 = match keep {
+            Some(b) => i64::try_from(b.number)
+                .map_err(|_| MirrorError::Corrupt(format!("block number {}", b.number)))?,
+            None => -1,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for table in [
+            "admin_changes",
+            "issuers",
+            "issuer_status",
+            "anchors",
+            "revocations",
+        ] {
+            tx.execute(&format!("DELETE FROM {table} WHERE block > ?1"), [after])?;
+        }
+        tx.execute("DELETE FROM blocks WHERE number > ?1", [after])?;
+        match keep {
+            Some(b) => {
+                tx.execute(
+                    "INSERT INTO blocks (number, hash, time) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (number) DO UPDATE SET hash = excluded.hash, time = excluded.time",
+                    params![b.number, &b.hash[..], b.time.timestamp()],
+                )?;
+                tx.execute(
+                    "UPDATE meta SET cursor_block = ?1, cursor_hash = ?2, cursor_time = ?3
+                     WHERE id = 1",
+                    params![b.number, &b.hash[..], b.time.timestamp()],
+                )?;
+            }
+            None => {
+                tx.execute(
+                    "UPDATE meta SET cursor_block = NULL, cursor_hash = NULL, cursor_time = NULL
+                     WHERE id = 1",
+                    [],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The hash recorded for this block, if any.
+    pub(crate) fn block_hash(&self, number: u64) -> Result<Option<[u8; 32]>, MirrorError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT hash FROM blocks WHERE number = ?1")?
+            .query_row([number], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// How many blocks are recorded at or before `max`.
+    pub(crate) fn recorded_blocks(&self, max: u64) -> Result<u64, MirrorError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM blocks WHERE number <= ?1")?
+            .query_row([max.min(i64::MAX as u64)], |r| r.get(0))?)
+    }
+
+    /// The recorded block `offset` places below the newest at or before `max`.
+    pub(crate) fn recorded_block(
+        &self,
+        max: u64,
+        offset: u64,
+    ) -> Result<Option<(u64, [u8; 32])>, MirrorError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT number, hash FROM blocks WHERE number <= ?1
+                 ORDER BY number DESC LIMIT 1 OFFSET ?2",
+            )?
+            .query_row([max.min(i64::MAX as u64), offset], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    }
+
+    fn did(&self, key: [u8; 32]) -> Result<DidKey, MirrorError> {
+        if let Some(did) = self.keys.borrow().get(&key) {
+            return Ok(*did);
+        }
+        let did = DidKey::from_public_key_bytes(&key)
+            .map_err(|e| MirrorError::Corrupt(format!("issuer key 0x{}: {e}", hex::encode(key))))?;
+        let mut keys = self.keys.borrow_mut();
+        if keys.len() >= KEY_CACHE_SIZE {
+            keys.clear();
+        }
+        keys.insert(key, did);
+        Ok(did)
+    }
+
+    fn read_view(&self) -> Result<Option<ChainView>, MirrorError> {
+        Ok(self.cursor()?.map(|c| ChainView {
+            registry: self.registry,
+            block: c.number,
+            block_time: c.time,
+            source: Source::Mirror,
+        }))
+    }
+
+    fn read_issuer(&self, did: &DidKey) -> Result<Option<IssuerRecord>, MirrorError> {
+        // One statement for the registration and its history: one snapshot, one read
+        // transaction.
+        let mut st = self.conn.prepare_cached(
+            "SELECT i.account, i.name, i.credential_types, s.status, s.at, s.block
+             FROM issuers i LEFT JOIN issuer_status s ON s.issuer = i.key
+             WHERE i.key = ?1 ORDER BY s.block, s.log_index",
+        )?;
+        let mut rows = st.query([&did.public_key_bytes()[..]])?;
+        let mut record: Option<IssuerRecord> = None;
+        while let Some(r) = rows.next()? {
+            let record = match &mut record {
+                Some(record) => record,
+                None => {
+                    let types: String = r.get(2)?;
+                    let credential_types = serde_json::from_str(&types).map_err(|e| {
+                        MirrorError::Corrupt(format!("credential types of issuer {did}: {e}"))
+                    })?;
+                    record.insert(IssuerRecord {
+                        did: *did,
+                        name: r.get(1)?,
+                        account: r.get(0)?,
+                        credential_types,
+                        history: Vec::new(),
+                    })
+                }
+            };
+            let change: (Option<i64>, Option<i64>, Option<u64>) = (r.get(3)?, r.get(4)?, r.get(5)?);
+            if let (Some(status), Some(at), Some(block)) = change {
+                record.history.push(StatusChange {
+                    status: status_from_code(status)?,
+                    at: from_secs(at)?,
+                    block,
+                });
+            }
+        }
+        Ok(record)
+    }
+
+    fn read_anchor(&self, root: &NodeHash) -> Result<Option<AnchorRecord>, ChainError> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT a.issuer, a.block, a.at, i.account FROM anchors a
+                 LEFT JOIN issuers i ON i.key = a.issuer WHERE a.root = ?1",
+            )
+            .and_then(|mut st| {
+                st.query_row([&root.as_bytes()[..]], |r| {
+                    Ok((
+                        r.get::<_, [u8; 32]>(0)?,
+                        r.get::<_, u64>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, Option<[u8; 20]>>(3)?,
+                    ))
+                })
+                .optional()
+            })
+            .map_err(|e| unavailable(e.into()))?;
+        let Some((issuer, block, at, account)) = row else {
+            return Ok(None);
+        };
+        let issuer = self.did(issuer).map_err(unavailable)?;
+        // The registry only lets a registered issuer anchor; a missing registration means the
+        // mirror started after it (a wrong deployment block), which is not the credential's fault.
+        let account = account.ok_or_else(|| {
+            ChainError::Inconsistent(format!(
+                "the mirror holds an anchor of root {root} by {issuer} but no registration of \
+                 that issuer; is the registry's deployment block set right?"
+            ))
+        })?;
+        Ok(Some(AnchorRecord {
+            root: *root,
+            issuer,
+            account,
+            block,
+            at: from_secs(at).map_err(unavailable)?,
+        }))
+    }
+
+    fn read_revocation(
+        &self,
+        issuer: &DidKey,
+        hash: &NodeHash,
+    ) -> Result<Option<RevocationRecord>, MirrorError> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT reason, block, at FROM revocations WHERE issuer = ?1 AND hash = ?2",
+            )?
+            .query_row(
+                [&issuer.public_key_bytes()[..], &hash.as_bytes()[..]],
+                |r| Ok((r.get::<_, u8>(0)?, r.get::<_, u64>(1)?, r.get::<_, i64>(2)?)),
+            )
+            .optional()?;
+        row.map(|(reason, block, at)| {
+            Ok(RevocationRecord {
+                hash: *hash,
+                issuer: *issuer,
+                reason: RevocationReason::from_code(reason),
+                block,
+                at: from_secs(at)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn read_first_revocation(
+        &self,
+        issuer: &DidKey,
+        hashes: &[NodeHash],
+    ) -> Result<Option<(usize, RevocationRecord)>, MirrorError> {
+        let key = issuer.public_key_bytes();
+        for (chunk_index, chunk) in hashes.chunks(IN_CHUNK).enumerate() {
+            let Some(last) = chunk.last() else { continue };
+            let (sql, slots) = in_query(chunk.len());
+            let mut st = self.conn.prepare_cached(sql)?;
+            // Unused slots repeat the last hash, so a handful of statements serve every length.
+            let bound = std::iter::once(&key[..])
+                .chain((0..slots).map(|i| &chunk.get(i).unwrap_or(last).as_bytes()[..]));
+            let mut rows = st.query(rusqlite::params_from_iter(bound))?;
+            let mut first: Option<(usize, u8, u64, i64)> = None;
+            while let Some(r) = rows.next()? {
+                let hash: [u8; 32] = r.get(0)?;
+                let Some(position) = chunk.iter().position(|h| h.0 == hash) else {
+                    continue;
+                };
+                if first.is_none_or(|f| position < f.0) {
+                    first = Some((position, r.get(1)?, r.get(2)?, r.get(3)?));
+                }
+            }
+            if let Some((position, reason, block, at)) = first {
+                return Ok(Some((
+                    chunk_index * IN_CHUNK + position,
+                    RevocationRecord {
+                        hash: chunk[position],
+                        issuer: *issuer,
+                        reason: RevocationReason::from_code(reason),
+                        block,
+                        at: from_secs(at)?,
+                    },
+                )));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl ChainState for Mirror {
+    fn view(&self) -> Result<ChainView, ChainError> {
+        self.read_view().map_err(unavailable)?.ok_or_else(|| {
+            ChainError::Unavailable(
+                "the registry mirror has not synced yet; connect to a node once to fill it".into(),
+            )
+        })
+    }
+
+    fn issuer(&self, did: &DidKey) -> Result<Option<IssuerRecord>, ChainError> {
+        self.read_issuer(did).map_err(unavailable)
+    }
+
+    fn anchor(&self, root: &NodeHash) -> Result<Option<AnchorRecord>, ChainError> {
+        self.read_anchor(root)
+    }
+
+    fn revocation(
+        &self,
+        issuer: &DidKey,
+        hash: &NodeHash,
+    ) -> Result<Option<RevocationRecord>, ChainError> {
+        self.read_revocation(issuer, hash).map_err(unavailable)
+    }
+
+    fn first_revocation(
+        &self,
+        issuer: &DidKey,
+        hashes: &[NodeHash],
+    ) -> Result<Option<(usize, RevocationRecord)>, ChainError> {
+        self.read_first_revocation(issuer, hashes)
+            .map_err(unavailable)
+    }
+}
+
+/// A mirror that cannot be read means *could not check*, never *invalid*.
+fn unavailable(e: MirrorError) -> ChainError {
+    ChainError::Unavailable(format!("could not read the registry mirror: {e}"))
+}
+
+/// The revocation query for up to [`IN_CHUNK`] hashes, and how many hash slots it has.
+fn in_query(len: usize) -> (&'static str, usize) {
+    static QUERIES: OnceLock<Vec<(String, usize)>> = OnceLock::new();
+    let queries = QUERIES.get_or_init(|| {
+        let mut slots = 4;
+        let mut out = Vec::new();
+        while slots <= IN_CHUNK {
+            let marks: Vec<String> = (0..slots).map(|i| format!("?{}", i + 2)).collect();
+            out.push((
+                format!(
+                    "SELECT hash, reason, block, at FROM revocations
+                     WHERE issuer = ?1 AND hash IN ({})",
+                    marks.join(", ")
+                ),
+                slots,
+            ));
+            slots *= 2;
+        }
+        out
+    });
+    let (sql, slots) = queries
+        .iter()
+        .find(|(_, slots)| *slots >= len)
+        .or(queries.last())
+        .map(|(sql, slots)| (sql.as_str(), *slots))
+        .unwrap_or(("", 0));
+    (sql, slots)
+}
+
+fn note_block(
+    blocks: &mut BTreeMap<u64, ([u8; 32], Option<i64>)>,
+    number: u64,
+    hash: [u8; 32],
+    time: Option<i64>,
+) -> Result<(), MirrorError> {
+    match blocks.entry(number) {
+        Entry::Vacant(v) => {
+            v.insert((hash, time));
+        }
+        Entry::Occupied(mut o) => {
+            let (known, known_time) = o.get_mut();
+            if *known != hash {
+                return Err(mismatch(number, known, &hash));
+            }
+            if time.is_some() {
+                *known_time = time;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn mismatch(block: u64, stored: &[u8; 32], found: &[u8; 32]) -> MirrorError {
+    MirrorError::BlockHashMismatch {
+        block,
+        stored: hex::encode(stored),
+        found: hex::encode(found),
+    }
+}
+
+/// The block time an event carries, if it carries one.
+fn event_time(event: &RegistryEvent) -> Option<i64> {
+    match event {
+        RegistryEvent::IssuerStatusChanged { at, .. }
+        | RegistryEvent::RootAnchored { at, .. }
+        | RegistryEvent::Revoked { at, .. } => Some(at.timestamp()),
+        RegistryEvent::AdminChanged { .. } | RegistryEvent::IssuerRegistered { .. } => None,
+    }
+}
+
+/// Records one event; 0 if it was already recorded.
+fn insert_event(tx: &Connection, e: &LoggedEvent) -> Result<usize, MirrorError> {
+    let (block, log) = (e.block, e.log_index);
+    let n = match &e.event {
+        RegistryEvent::AdminChanged { account, admin } => tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO admin_changes (block, log_index, account, admin)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![block, log, &account[..], admin])?,
+        RegistryEvent::IssuerRegistered {
+            issuer,
+            account,
+            name,
+            credential_types,
+        } => tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO issuers
+                 (key, account, name, credential_types, block, log_index)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                &issuer.public_key_bytes()[..],
+                &account[..],
+                name,
+                serde_json::Value::from(credential_types.clone()).to_string(),
+                block,
+                log
+            ])?,
+        RegistryEvent::IssuerStatusChanged { issuer, status, at } => tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO issuer_status (block, log_index, issuer, status, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                block,
+                log,
+                &issuer.public_key_bytes()[..],
+                status_code(*status),
+                at.timestamp()
+            ])?,
+        RegistryEvent::RootAnchored { root, issuer, at } => tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO anchors (root, issuer, block, log_index, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                &root.as_bytes()[..],
+                &issuer.public_key_bytes()[..],
+                block,
+                log,
+                at.timestamp()
+            ])?,
+        RegistryEvent::Revoked {
+            hash,
+            issuer,
+            reason,
+            at,
+        } => tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO revocations (issuer, hash, reason, block, log_index, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                &issuer.public_key_bytes()[..],
+                &hash.as_bytes()[..],
+                reason.code(),
+                block,
+                log,
+                at.timestamp()
+            ])?,
+    };
+    Ok(n)
+}
+
+/// The registry's status codes.
+fn status_code(status: IssuerStatus) -> i64 {
+    match status {
+        IssuerStatus::Active => 1,
+        IssuerStatus::Suspended => 2,
+        IssuerStatus::Retired => 3,
+    }
+}
+
+fn status_from_code(code: i64) -> Result<IssuerStatus, MirrorError> {
+    match code {
+        1 => Ok(IssuerStatus::Active),
+        2 => Ok(IssuerStatus::Suspended),
+        3 => Ok(IssuerStatus::Retired),
+        other => Err(MirrorError::Corrupt(format!("issuer status code {other}"))),
+    }
+}
+
+fn from_secs(secs: i64) -> Result<DateTime<Utc>, MirrorError> {
+    DateTime::from_timestamp(secs, 0)
+        .ok_or_else(|| MirrorError::Corrupt(format!("block time {secs}")))
+}

@@ -1,0 +1,362 @@
+//! A scripted chain: an in-memory event source whose blocks, reorganisations and failures the
+//! test decides.
+
+// Each test file uses a different part of it.
+#![allow(dead_code)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use countersign_chainstate::events::{BlockRef, EventSource, LoggedEvent, RegistryEvent};
+use countersign_chainstate::{ChainError, IssuerStatus, RevocationReason};
+use countersign_credential::{DidKey, RegistryRef};
+use countersign_merkle::NodeHash;
+use ed25519_dalek::SigningKey;
+use std::sync::Mutex;
+
+/// The registry the tests follow.
+pub fn registry() -> RegistryRef {
+    RegistryRef {
+        chain_id: 31337,
+        address: [0x5a; 20],
+    }
+}
+
+/// Another contract on another chain.
+pub fn other_registry() -> RegistryRef {
+    RegistryRef {
+        chain_id: 11155111,
+        address: [0x77; 20],
+    }
+}
+
+/// Issuer number `n`'s key.
+pub fn issuer(n: u8) -> DidKey {
+    DidKey::from_verifying_key(SigningKey::from_bytes(&[n; 32]).verifying_key())
+}
+
+/// Issuer number `n`'s account.
+pub fn account(n: u8) -> [u8; 20] {
+    [n; 20]
+}
+
+/// A distinct hash per number.
+pub fn hash(n: u64) -> NodeHash {
+    let mut bytes = [0xee; 32];
+    bytes[..8].copy_from_slice(&n.to_be_bytes());
+    NodeHash(bytes)
+}
+
+/// Block times: twelve seconds apart.
+pub fn block_time(number: u64) -> DateTime<Utc> {
+    let start = Utc
+        .with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
+        .single()
+        .expect("valid time");
+    start + chrono::Duration::seconds(12 * number as i64)
+}
+
+/// A placeholder the chain replaces with the block's time.
+fn unset() -> DateTime<Utc> {
+    DateTime::UNIX_EPOCH
+}
+
+/// Registration of issuer `n`: the registration event and its first status change.
+pub fn register(n: u8) -> Vec<RegistryEvent> {
+    vec![
+        RegistryEvent::IssuerRegistered {
+            issuer: issuer(n),
+            account: account(n),
+            name: format!("Issuer {n}"),
+            credential_types: vec!["DiplomaCredential".into(), "TranscriptCredential".into()],
+        },
+        status(n, IssuerStatus::Active),
+    ]
+}
+
+/// A status change of issuer `n`.
+pub fn status(n: u8, status: IssuerStatus) -> RegistryEvent {
+    RegistryEvent::IssuerStatusChanged {
+        issuer: issuer(n),
+        status,
+        at: unset(),
+    }
+}
+
+/// Issuer `n` anchors a root.
+pub fn anchored(root: NodeHash, n: u8) -> RegistryEvent {
+    RegistryEvent::RootAnchored {
+        root,
+        issuer: issuer(n),
+        at: unset(),
+    }
+}
+
+/// Issuer `n` revokes a hash.
+pub fn revoked(hash: NodeHash, n: u8, reason: RevocationReason) -> RegistryEvent {
+    RegistryEvent::Revoked {
+        hash,
+        issuer: issuer(n),
+        reason,
+        at: unset(),
+    }
+}
+
+/// An admin change.
+pub fn admin(n: u8, admin: bool) -> RegistryEvent {
+    RegistryEvent::AdminChanged {
+        account: account(n),
+        admin,
+    }
+}
+
+fn stamp(mut event: RegistryEvent, time: DateTime<Utc>) -> RegistryEvent {
+    match &mut event {
+        RegistryEvent::IssuerStatusChanged { at, .. }
+        | RegistryEvent::RootAnchored { at, .. }
+        | RegistryEvent::Revoked { at, .. } => *at = time,
+        RegistryEvent::AdminChanged { .. } | RegistryEvent::IssuerRegistered { .. } => {}
+    }
+    event
+}
+
+/// How often each method was called.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Calls {
+    /// `head`.
+    pub head: u64,
+    /// `block`.
+    pub block: u64,
+    /// `events`, failed ones included.
+    pub events: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Block {
+    hash: [u8; 32],
+    events: Vec<RegistryEvent>,
+}
+
+#[derive(Debug, Clone)]
+struct Inner {
+    blocks: Vec<Block>,
+    /// Bumped by every reorganisation, so replaced blocks get new hashes.
+    branch: u8,
+    failing: bool,
+    events_left: Option<usize>,
+    max_range: Option<u64>,
+    tampered: Option<u64>,
+    calls: Calls,
+}
+
+/// The scripted chain. Block 0 exists and is empty.
+#[derive(Debug)]
+pub struct ScriptedChain {
+    registry: RegistryRef,
+    name: String,
+    inner: Mutex<Inner>,
+}
+
+fn block_hash(number: u64, branch: u8) -> [u8; 32] {
+    let mut hash = [0xb0; 32];
+    hash[..8].copy_from_slice(&number.to_be_bytes());
+    hash[8] = branch;
+    hash
+}
+
+impl ScriptedChain {
+    /// A chain of the test registry.
+    pub fn new(name: &str) -> Self {
+        Self::with_registry(name, registry())
+    }
+
+    /// A chain of another registry.
+    pub fn with_registry(name: &str, registry: RegistryRef) -> Self {
+        Self {
+            registry,
+            name: name.to_owned(),
+            inner: Mutex::new(Inner {
+                blocks: vec![Block {
+                    hash: block_hash(0, 0),
+                    events: Vec::new(),
+                }],
+                branch: 0,
+                failing: false,
+                events_left: None,
+                max_range: None,
+                tampered: None,
+                calls: Calls::default(),
+            }),
+        }
+    }
+
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Mines a block with these events; returns its number.
+    pub fn push(&self, events: Vec<RegistryEvent>) -> u64 {
+        let mut inner = self.inner();
+        let number = inner.blocks.len() as u64;
+        let hash = block_hash(number, inner.branch);
+        inner.blocks.push(Block {
+            hash,
+            events: events
+                .into_iter()
+                .map(|e| stamp(e, block_time(number)))
+                .collect(),
+        });
+        number
+    }
+
+    /// Mines `n` empty blocks.
+    pub fn push_empty(&self, n: u64) {
+        for _ in 0..n {
+            self.push(Vec::new());
+        }
+    }
+
+    /// Replaces the last `depth` blocks by `replacement` (one entry per block).
+    pub fn reorg(&self, depth: usize, replacement: Vec<Vec<RegistryEvent>>) {
+        {
+            let mut inner = self.inner();
+            let keep = inner.blocks.len().saturating_sub(depth).max(1);
+            inner.blocks.truncate(keep);
+            inner.branch += 1;
+        }
+        for events in replacement {
+            self.push(events);
+        }
+    }
+
+    /// The head's number.
+    pub fn head_number(&self) -> u64 {
+        self.inner().blocks.len() as u64 - 1
+    }
+
+    /// Every call fails while set.
+    pub fn set_failing(&self, failing: bool) {
+        self.inner().failing = failing;
+    }
+
+    /// `events` answers `n` more times, then fails (`None`: always answers).
+    pub fn fail_events_after(&self, n: Option<usize>) {
+        self.inner().events_left = n;
+    }
+
+    /// `events` fails on ranges of more than `k` blocks, like a node capping its answers.
+    pub fn set_max_range(&self, k: Option<u64>) {
+        self.inner().max_range = k;
+    }
+
+    /// The events of this block disagree about its hash.
+    pub fn tamper(&self, block: Option<u64>) {
+        self.inner().tampered = block;
+    }
+
+    /// Calls so far.
+    pub fn calls(&self) -> Calls {
+        self.inner().calls
+    }
+
+    /// A copy that has seen only blocks up to `head` (a lagging node).
+    pub fn lagging(&self, name: &str, head: u64) -> Self {
+        let mut inner = self.inner().clone();
+        inner.blocks.truncate(head as usize + 1);
+        inner.calls = Calls::default();
+        Self {
+            registry: self.registry,
+            name: name.to_owned(),
+            inner: Mutex::new(inner),
+        }
+    }
+
+    /// How many events blocks `from..=to` hold.
+    pub fn event_count(&self, from: u64, to: u64) -> usize {
+        let inner = self.inner();
+        inner
+            .blocks
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| (from..=to).contains(&(*n as u64)))
+            .map(|(_, b)| b.events.len())
+            .sum()
+    }
+
+    fn block_ref(inner: &Inner, number: u64) -> Option<BlockRef> {
+        inner.blocks.get(number as usize).map(|b| BlockRef {
+            number,
+            hash: b.hash,
+            time: block_time(number),
+        })
+    }
+}
+
+fn refused(what: &str) -> ChainError {
+    ChainError::Unavailable(format!("scripted failure: {what}"))
+}
+
+impl EventSource for ScriptedChain {
+    fn registry(&self) -> &RegistryRef {
+        &self.registry
+    }
+
+    fn endpoint(&self) -> String {
+        self.name.clone()
+    }
+
+    fn head(&self) -> Result<BlockRef, ChainError> {
+        let mut inner = self.inner();
+        inner.calls.head += 1;
+        if inner.failing {
+            return Err(refused("head"));
+        }
+        let head = inner.blocks.len() as u64 - 1;
+        Self::block_ref(&inner, head).ok_or_else(|| refused("no blocks"))
+    }
+
+    fn block(&self, number: u64) -> Result<Option<BlockRef>, ChainError> {
+        let mut inner = self.inner();
+        inner.calls.block += 1;
+        if inner.failing {
+            return Err(refused("block"));
+        }
+        Ok(Self::block_ref(&inner, number))
+    }
+
+    fn events(&self, from: u64, to: u64) -> Result<Vec<LoggedEvent>, ChainError> {
+        let mut inner = self.inner();
+        inner.calls.events += 1;
+        if inner.failing {
+            return Err(refused("events"));
+        }
+        if inner.max_range.is_some_and(|k| to - from + 1 > k) {
+            return Err(refused("query returned more than 10000 results"));
+        }
+        match inner.events_left {
+            Some(0) => return Err(refused("connection reset")),
+            Some(n) => inner.events_left = Some(n - 1),
+            None => {}
+        }
+        let mut out = Vec::new();
+        for number in from..=to {
+            let Some(block) = inner.blocks.get(number as usize) else {
+                break;
+            };
+            for (i, event) in block.events.iter().enumerate() {
+                let mut block_hash = block.hash;
+                if inner.tampered == Some(number) && i > 0 {
+                    block_hash[31] ^= 0xff;
+                }
+                let mut tx_hash = block.hash;
+                tx_hash[31] = i as u8;
+                out.push(LoggedEvent {
+                    block: number,
+                    block_hash,
+                    log_index: i as u64,
+                    tx_hash,
+                    event: event.clone(),
+                });
+            }
+        }
+        Ok(out)
+    }
+}

@@ -28,6 +28,12 @@ done
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 cargo --version
 
+phase "tools (npm: solc, anvil)"
+scripts/tools.sh
+
+phase "contract build matches source"
+node contracts/compile.mjs --check
+
 phase "format"
 cargo fmt --all --check
 
@@ -39,6 +45,9 @@ cargo test --workspace --all-targets --locked
 
 phase "doc tests"
 cargo test --workspace --doc --locked
+
+phase "demo on a real anvil chain"
+scripts/demo.sh >/dev/null
 
 if [ "${FUZZ_SECONDS:-30}" != "0" ]; then
     phase "fuzz (payload, credential JSON)"

@@ -8,7 +8,6 @@ use countersign_chainstate::{IssuerStatus, RevocationReason};
 use countersign_credential::{DidKey, RegistryRef};
 use countersign_merkle::NodeHash;
 use serde_json::json;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -63,6 +62,26 @@ pub struct RegistryArg {
     pub registry: RegistryRef,
 }
 
+/// A governance transaction's node, registry and account.
+#[derive(clap::Args)]
+pub struct Governance {
+    #[command(flatten)]
+    pub endpoint: Endpoint,
+    #[command(flatten)]
+    pub registry: RegistryArg,
+    /// The governance account key file
+    #[arg(long)]
+    pub account_key: PathBuf,
+}
+
+impl Governance {
+    /// The admin wallet and the registry behind the first node that serves it.
+    fn open(&self) -> Result<(Wallet, Registry), CliError> {
+        let admin = read_account(&self.account_key)?;
+        Ok((admin, self.endpoint.connect(&self.registry.registry)?))
+    }
+}
+
 /// `countersign chain …`
 #[derive(clap::Subcommand)]
 pub enum ChainCommand {
@@ -83,12 +102,7 @@ pub enum ChainCommand {
     /// Register an issuer (governance)
     RegisterIssuer {
         #[command(flatten)]
-        endpoint: Endpoint,
-        #[command(flatten)]
-        registry: RegistryArg,
-        /// The governance account key file
-        #[arg(long)]
-        account_key: PathBuf,
+        governance: Governance,
         /// The issuer's did:key (or give --issuer-key)
         #[arg(long, conflicts_with = "issuer_key", value_parser = parse_did)]
         issuer: Option<DidKey>,
@@ -108,12 +122,7 @@ pub enum ChainCommand {
     /// Suspend, reactivate or retire an issuer (governance)
     IssuerStatus {
         #[command(flatten)]
-        endpoint: Endpoint,
-        #[command(flatten)]
-        registry: RegistryArg,
-        /// The governance account key file
-        #[arg(long)]
-        account_key: PathBuf,
+        governance: Governance,
         /// The issuer's did:key
         #[arg(long, value_parser = parse_did)]
         issuer: DidKey,
@@ -124,12 +133,7 @@ pub enum ChainCommand {
     /// Grant or withdraw the governance role (governance)
     Admin {
         #[command(flatten)]
-        endpoint: Endpoint,
-        #[command(flatten)]
-        registry: RegistryArg,
-        /// The governance account key file
-        #[arg(long)]
-        account_key: PathBuf,
+        governance: Governance,
         /// The account, 0x…
         #[arg(long)]
         account: String,
@@ -245,20 +249,8 @@ pub fn write_account(path: &Path, wallet: &Wallet) -> Result<(), CliError> {
         "address": format!("{:?}", wallet.address()),
         "privateKey": wallet.secret_hex(),
     });
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .map_err(|e| CliError::Failed(format!("cannot create key file {}: {e}", path.display())))?;
     let text = serde_json::to_string_pretty(&body).map_err(|e| CliError::Failed(e.to_string()))?;
-    file.write_all(format!("{text}\n").as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| CliError::Failed(format!("cannot write key file {}: {e}", path.display())))
+    crate::keyfile::write_private(path, &format!("{text}\n"))
 }
 
 fn parse_account(text: &str) -> Result<alloy_primitives::Address, CliError> {
@@ -324,9 +316,7 @@ pub fn run(command: &ChainCommand) -> Result<u8, CliError> {
             println!("{}", registry.registry());
         }
         ChainCommand::RegisterIssuer {
-            endpoint,
-            registry,
-            account_key,
+            governance,
             issuer,
             issuer_key,
             account,
@@ -358,8 +348,7 @@ pub fn run(command: &ChainCommand) -> Result<u8, CliError> {
                         .into(),
                 ));
             }
-            let admin = read_account(account_key)?;
-            let chain = endpoint.connect(&registry.registry)?;
+            let (admin, chain) = governance.open()?;
             let mined = chain
                 .register_issuer(&admin, &did, parse_account(account)?, name.trim(), types)
                 .map_err(registry_error)?;
@@ -367,28 +356,22 @@ pub fn run(command: &ChainCommand) -> Result<u8, CliError> {
             println!("{did}");
         }
         ChainCommand::IssuerStatus {
-            endpoint,
-            registry,
-            account_key,
+            governance,
             issuer,
             status,
         } => {
-            let admin = read_account(account_key)?;
-            let chain = endpoint.connect(&registry.registry)?;
+            let (admin, chain) = governance.open()?;
             let mined = chain
                 .set_issuer_status(&admin, issuer, *status)
                 .map_err(registry_error)?;
             report("status changed", &mined);
         }
         ChainCommand::Admin {
-            endpoint,
-            registry,
-            account_key,
+            governance,
             account,
             withdraw,
         } => {
-            let admin = read_account(account_key)?;
-            let chain = endpoint.connect(&registry.registry)?;
+            let (admin, chain) = governance.open()?;
             let mined = chain
                 .set_admin(&admin, parse_account(account)?, !withdraw)
                 .map_err(registry_error)?;

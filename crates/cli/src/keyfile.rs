@@ -19,6 +19,13 @@ pub fn write_key_file(path: &Path, key: &SigningKey, name: &str) -> Result<Strin
         "name": name,
         "privateKeyMultibase": secret_key_multibase(key),
     });
+    let text = serde_json::to_string_pretty(&body).map_err(|e| CliError::Failed(e.to_string()))?;
+    write_private(path, &format!("{text}\n"))?;
+    Ok(did)
+}
+
+/// Creates `path` readable only by its owner (0600) and writes `text`; never overwrites.
+pub fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -29,11 +36,9 @@ pub fn write_key_file(path: &Path, key: &SigningKey, name: &str) -> Result<Strin
     let mut file = options
         .open(path)
         .map_err(|e| CliError::Failed(format!("cannot create key file {}: {e}", path.display())))?;
-    let text = serde_json::to_string_pretty(&body).map_err(|e| CliError::Failed(e.to_string()))?;
-    file.write_all(format!("{text}\n").as_bytes())
+    file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
-        .map_err(|e| CliError::Failed(format!("cannot write key file {}: {e}", path.display())))?;
-    Ok(did)
+        .map_err(|e| CliError::Failed(format!("cannot write key file {}: {e}", path.display())))
 }
 
 /// `countersign keygen`.

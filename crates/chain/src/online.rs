@@ -15,6 +15,7 @@ use countersign_merkle::NodeHash;
 pub struct OnlineChainState<'r> {
     registry: &'r Registry,
     head: BlockRef,
+    pinned_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl<'r> OnlineChainState<'r> {
@@ -31,7 +32,11 @@ impl<'r> OnlineChainState<'r> {
                     detail: format!("block {number} is missing"),
                 })?;
         }
-        Ok(Self { registry, head })
+        Ok(Self {
+            registry,
+            head,
+            pinned_at: chrono::Utc::now(),
+        })
     }
 
     /// The pinned block.
@@ -46,6 +51,7 @@ impl ChainState for OnlineChainState<'_> {
             registry: *self.registry.registry(),
             block: self.head.number,
             block_time: self.head.time,
+            checked_at: self.pinned_at,
             source: Source::Online {
                 endpoint: self.registry.endpoint(),
             },

@@ -129,6 +129,13 @@ fn a_sync_interrupted_by_the_node_stopping_resumes_without_duplicates_or_gaps() 
 
 /// Signs one diploma anchored on `registry`.
 fn diploma(registry: &RegistryRef) -> (serde_json::Value, NodeHash) {
+    diploma_signed_at(registry, chrono::Utc::now() - chrono::Duration::hours(1))
+}
+
+fn diploma_signed_at(
+    registry: &RegistryRef,
+    created: chrono::DateTime<chrono::Utc>,
+) -> (serde_json::Value, NodeHash) {
     let draft = Draft {
         type_name: "DiplomaCredential".into(),
         id: uuid::Uuid::new_v4(),
@@ -139,22 +146,71 @@ fn diploma(registry: &RegistryRef) -> (serde_json::Value, NodeHash) {
         .as_object()
         .cloned()
         .unwrap_or_default(),
-        valid_from: chrono::Utc::now() - chrono::Duration::days(1),
+        valid_from: created,
         valid_until: None,
     };
-    let created = chrono::Utc::now() - chrono::Duration::hours(1);
     let batch = issue_batch(&issuer(), &[draft], created, Some(*registry)).expect("issue");
     (batch.credentials[0].clone(), batch.root)
 }
 
 fn verdict(document: &serde_json::Value, chain: &dyn ChainState) -> Verdict {
+    report(document, chain).verdict
+}
+
+fn report(document: &serde_json::Value, chain: &dyn ChainState) -> countersign_verify::Report {
     let clock = FixedClock(chrono::Utc::now());
     let params = Params {
         clock: &clock,
         chain: Some(chain),
         policy: Policy::default(),
     };
-    countersign_verify::verify_document(document.clone(), &params).verdict
+    countersign_verify::verify_document(document.clone(), &params)
+}
+
+#[test]
+fn a_quiet_chain_synced_a_minute_ago_is_fresh_however_old_its_last_block() {
+    // A consortium chain without empty blocks: the last block is three days old.
+    let three_days_ago = chrono::Utc::now() - chrono::Duration::days(3);
+    let anvil = Anvil::start_with(&AnvilOptions {
+        args: vec!["--timestamp".into(), three_days_ago.timestamp().to_string()],
+        ..AnvilOptions::default()
+    })
+    .expect("anvil");
+    let registry = deploy(&anvil.url());
+    let (credential, root) = diploma_signed_at(
+        registry.registry(),
+        three_days_ago - chrono::Duration::days(1),
+    );
+    registry.anchor_roots(&wallet(1), &[root]).expect("anchor");
+    let mut mirror = Mirror::open_in_memory(registry.registry()).expect("mirror");
+    sync_once(&mut mirror, &registry, &options(100), &mut |_| {}).expect("sync");
+    let view = mirror.view().expect("view");
+    assert!(view.block_time < chrono::Utc::now() - chrono::Duration::days(2));
+    assert!(view.checked_at > chrono::Utc::now() - chrono::Duration::minutes(1));
+    let r = report(&credential, &mirror);
+    assert_eq!(r.verdict, Verdict::Valid);
+    assert!(
+        r.warnings.iter().all(|w| w.code != "chain.stale"),
+        "{:?}",
+        r.warnings
+    );
+    // Online likewise: the node answered just now.
+    let online = countersign_chain::OnlineChainState::pin(&registry, 0).expect("pin");
+    assert!(report(&credential, &online)
+        .warnings
+        .iter()
+        .all(|w| w.code != "chain.stale"));
+
+    // A mirror whose last sync was two days ago is stale, whatever its blocks say.
+    mirror
+        .mark_synced(chrono::Utc::now() - chrono::Duration::days(2))
+        .expect("mark");
+    let r = report(&credential, &mirror);
+    assert!(
+        r.warnings.iter().any(|w| w.code == "chain.stale"),
+        "{:?}",
+        r.warnings
+    );
 }
 
 #[test]

@@ -208,6 +208,11 @@ pub struct ChainView {
     pub block: u64,
     /// That block's time.
     pub block_time: DateTime<Utc>,
+    /// When a node last confirmed that this is the chain's state: now for a live node, the
+    /// last successful sync for a mirror. Freshness is judged by this, not by `block_time`:
+    /// consortium chains without empty blocks keep an old head block for hours when nothing
+    /// happens, and a mirror synced a minute ago is current however old its last block.
+    pub checked_at: DateTime<Utc>,
     /// Online node or mirror.
     pub source: Source,
 }

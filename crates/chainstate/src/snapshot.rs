@@ -140,10 +140,13 @@ pub fn from_json(value: &Value) -> Result<MemoryChainState, SnapshotError> {
     let registry = string(top, "registry", "/")?
         .parse()
         .map_err(|e: countersign_credential::AnchorError| err("registry", e.to_string()))?;
+    let block_time = parse_time(top, "blockTime", "/")?;
     let mut state = MemoryChainState::new(ChainView {
         registry,
         block: number(top, "block", "/")?,
-        block_time: parse_time(top, "blockTime", "/")?,
+        block_time,
+        // A snapshot is as fresh as its block.
+        checked_at: block_time,
         source: Source::Memory,
     });
     for (i, m) in objects(top, "issuers")?.into_iter().enumerate() {
@@ -226,6 +229,7 @@ mod tests {
                 .expect("valid"),
             block: 42,
             block_time: t,
+            checked_at: t,
             source: Source::Memory,
         });
         state

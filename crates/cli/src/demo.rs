@@ -352,6 +352,7 @@ pub fn run(out: &Path) -> Result<(), CliError> {
         registry,
         block: 120,
         block_time: at(1, 10, 0),
+        checked_at: at(1, 10, 0),
         source: Source::Memory,
     });
     for (who, block) in [(&smr, 2), (&police, 3), (&school, 4)] {

@@ -102,11 +102,14 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
             .map_err(|e| CliError::Failed(e.to_string()))?;
         match mirror.cursor().map_err(|e| CliError::Failed(e.to_string()))? {
             Some(cursor) => println!(
-                "mirror      {} as of block {} at {} ({} old); {} issuers, {} anchored roots, {} revocations, {} events",
+                "mirror      {} as of block {} at {}, last synced {}; {} issuers, {} anchored roots, {} revocations, {} events",
                 path.display(),
                 cursor.number,
                 cursor.time.to_rfc3339(),
-                age_text((Utc::now() - cursor.time).num_seconds().max(0)),
+                match mirror.synced_at().map_err(|e| CliError::Failed(e.to_string()))? {
+                    Some(t) => format!("{} ago", age_text((Utc::now() - t).num_seconds().max(0))),
+                    None => "never to the head".into(),
+                },
                 counts.issuers,
                 counts.anchors,
                 counts.revocations,

@@ -190,7 +190,7 @@ pub fn render(report: &Report, reveal: bool) -> String {
     if let Some(c) = &report.chain {
         let source = match &c.source {
             Source::Online { endpoint } => format!("online, {endpoint}"),
-            Source::Mirror => "offline mirror".into(),
+            Source::Mirror => format!("offline mirror, last synced {}", c.checked_at.to_rfc3339()),
             Source::Memory => "registry snapshot".into(),
         };
         out.push_str(&format!(

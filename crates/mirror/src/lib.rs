@@ -456,12 +456,32 @@ impl Mirror {
     }
 
     fn read_view(&self) -> Result<Option<ChainView>, MirrorError> {
+        let synced_at = self.synced_at()?;
         Ok(self.cursor()?.map(|c| ChainView {
             registry: self.registry,
             block: c.number,
             block_time: c.time,
+            checked_at: synced_at.unwrap_or(c.time).max(c.time),
             source: Source::Mirror,
         }))
+    }
+
+    /// When a sync last brought the mirror up to the chain's head (less confirmations).
+    pub fn synced_at(&self) -> Result<Option<DateTime<Utc>>, MirrorError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT synced_at FROM meta WHERE id = 1")?;
+        let secs: Option<i64> = st.query_row([], |r| r.get(0))?;
+        secs.map(from_secs).transpose()
+    }
+
+    /// Records that the mirror reflects the chain's head as of `at`.
+    pub fn mark_synced(&mut self, at: DateTime<Utc>) -> Result<(), MirrorError> {
+        self.conn.execute(
+            "UPDATE meta SET synced_at = ?1 WHERE id = 1",
+            [at.timestamp()],
+        )?;
+        Ok(())
     }
 
     fn read_issuer(&self, did: &DidKey) -> Result<Option<IssuerRecord>, MirrorError> {

@@ -21,7 +21,9 @@ CREATE TABLE meta (
     registry TEXT NOT NULL,
     cursor_block INTEGER,
     cursor_hash BLOB,
-    cursor_time INTEGER
+    cursor_time INTEGER,
+    -- When a sync last reached the head (less confirmations): the mirror's freshness.
+    synced_at INTEGER
 ) STRICT;
 
 -- Every block that had events, and every cursor: where to look for the fork point after a

@@ -198,6 +198,9 @@ pub(crate) fn sync_until(
         });
         next = to + 1;
     }
+    if next > target {
+        mirror.mark_synced(chrono::Utc::now())?;
+    }
     Ok(report)
 }
 

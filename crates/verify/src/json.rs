@@ -57,6 +57,7 @@ pub fn report_to_json(report: &Report) -> Value {
             "registry": c.registry.to_string(),
             "block": c.block,
             "blockTime": c.block_time.to_rfc3339(),
+            "checkedAt": c.checked_at.to_rfc3339(),
             "source": source,
         })
     });

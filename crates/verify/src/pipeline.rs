@@ -196,12 +196,12 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
     ];
     let mut warnings = Vec::new();
     if let Some(v) = &chain_view {
-        let age = now - v.block_time;
+        let age = now - v.checked_at;
         if age > params.policy.max_chain_age {
             warnings.push(Warning {
                 code: "chain.stale",
                 detail: format!(
-                    "chain state is from block {} at {}, {} hours old (policy: {} hours)",
+                    "chain state is from block {} at {}, last confirmed with the chain {} hours ago (policy: {} hours)",
                     v.block,
                     v.block_time.to_rfc3339(),
                     age.num_hours(),

@@ -901,7 +901,7 @@ fn stale_chain_state_warns_and_fail_closed_policy_makes_it_unverifiable() {
             let detail = &warning.expect("warning").detail;
             assert_eq!(
                 detail,
-                "chain state is from block 1500 at 2026-03-10T00:00:00+00:00, 25 hours old (policy: 24 hours)",
+                "chain state is from block 1500 at 2026-03-10T00:00:00+00:00, last confirmed with the chain 25 hours ago (policy: 24 hours)",
                 "{case}"
             );
             let chain_checks =
@@ -1227,7 +1227,7 @@ fn json_report_has_the_documented_fields() {
     assert_eq!(c["fields"].as_array().map(Vec::len), Some(6));
     assert_eq!(
         json["chainState"],
-        serde_json::json!({"registry": REGISTRY, "block": 1500, "blockTime": "2026-03-10T00:00:00+00:00", "source": {"kind": "memory"}})
+        serde_json::json!({"registry": REGISTRY, "block": 1500, "blockTime": "2026-03-10T00:00:00+00:00", "checkedAt": "2026-03-10T00:00:00+00:00", "source": {"kind": "memory"}})
     );
 }
 
@@ -1244,7 +1244,7 @@ fn json_report_of_failing_skipped_and_unreadable_input() {
     assert!(
         json["warnings"][0]["detail"]
             .as_str()
-            .is_some_and(|d| d.contains("25 hours old")),
+            .is_some_and(|d| d.contains("25 hours ago")),
         "{json:#}"
     );
 

@@ -60,6 +60,7 @@ pub fn view_at(block_time: &str) -> ChainView {
         registry: registry(REGISTRY),
         block: VIEW_BLOCK,
         block_time: t(block_time),
+        checked_at: t(block_time),
         source: Source::Memory,
     }
 }

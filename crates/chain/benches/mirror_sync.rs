@@ -125,7 +125,7 @@ fn build_chain(url: &str, events: u32) -> RegistryRef {
         n += count;
         made += count;
         tx += 1;
-        if tx % 50 == 0 {
+        if tx.is_multiple_of(50) {
             eprintln!("setup: {made} events");
         }
     }

@@ -465,3 +465,50 @@ fn the_follower_fails_over_to_a_node_that_answers_and_stops_cleanly() {
     let mirror = Mirror::open(&path, &reference).expect("mirror");
     assert!(mirror.anchor(&hash(1)).expect("lookup").is_some());
 }
+
+#[test]
+fn a_root_anchored_first_by_another_issuer_fails_the_anchor_check_online_and_offline() {
+    let anvil = Anvil::start().expect("anvil");
+    let registry = deploy(&anvil.url());
+    let other = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
+    let other_did = DidKey::from_verifying_key(other.verifying_key());
+    registry
+        .register_issuer(
+            &wallet(0),
+            &other_did,
+            wallet(2).address(),
+            "某证照服务中心",
+            &["DiplomaCredential".into()],
+        )
+        .expect("register the other issuer");
+    let (credential, root) = diploma(registry.registry());
+    // The other issuer anchors our batch root before we do; ours is then refused.
+    registry
+        .anchor_roots(&wallet(2), &[root])
+        .expect("front-run");
+    let refused = registry
+        .anchor_roots(&wallet(1), &[root])
+        .expect_err("already anchored");
+    assert!(
+        refused.to_string().contains("already anchored"),
+        "{refused}"
+    );
+
+    let mut mirror = Mirror::open_in_memory(registry.registry()).expect("mirror");
+    sync_once(&mut mirror, &registry, &options(100), &mut |_| {}).expect("sync");
+    let online = countersign_chain::OnlineChainState::pin(&registry, 0).expect("pin");
+    for (source, chain) in [("online", &online as &dyn ChainState), ("mirror", &mirror)] {
+        let r = report(&credential, chain);
+        assert_eq!(r.verdict, Verdict::Invalid, "{source}");
+        let anchor = r
+            .checks
+            .iter()
+            .find(|c| c.code.starts_with("anchor."))
+            .expect("anchor check");
+        assert_eq!(
+            anchor.code, "anchor.other_issuer",
+            "{source}: {}",
+            anchor.detail
+        );
+    }
+}

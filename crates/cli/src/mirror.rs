@@ -280,14 +280,14 @@ impl ChainSource {
                 Err(e) => {
                     // The node went away between connecting and pinning: the mirror, if any.
                     if let Some(mirror) = &self.mirror {
-                        return f(mirror);
+                        return with_snapshot(mirror, f);
                     }
                     return f(&UnavailableChainState(e.into()));
                 }
             }
         }
         if let Some(mirror) = &self.mirror {
-            return f(mirror);
+            return with_snapshot(mirror, f);
         }
         match &self.unavailable {
             Some(u) => f(u),
@@ -295,5 +295,16 @@ impl ChainSource {
                 "no chain state".into(),
             ))),
         }
+    }
+}
+
+/// Runs `f` on one read snapshot of the mirror: one verdict, one state, even while a follower
+/// writes.
+fn with_snapshot<T>(mirror: &Mirror, f: impl FnOnce(&dyn ChainState) -> T) -> T {
+    match mirror.snapshot() {
+        Ok(snapshot) => f(&snapshot),
+        Err(e) => f(&UnavailableChainState(ChainError::Unavailable(format!(
+            "could not read the registry mirror: {e}"
+        )))),
     }
 }

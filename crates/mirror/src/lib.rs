@@ -666,6 +666,66 @@ impl ChainState for Mirror {
     }
 }
 
+impl Mirror {
+    /// A read snapshot for one verification: every answer through it comes from the same
+    /// committed state, even while a follower on another connection commits pages (as online,
+    /// where one verification reads one pinned block). Ends when dropped.
+    pub fn snapshot(&self) -> Result<Snapshot<'_>, MirrorError> {
+        let tx = self.conn.unchecked_transaction()?;
+        // A deferred transaction takes its read snapshot at its first read: take it now.
+        tx.query_row("SELECT 1 FROM meta WHERE id = 1", [], |_| Ok(()))
+            .optional()?;
+        Ok(Snapshot {
+            mirror: self,
+            _tx: tx,
+        })
+    }
+}
+
+/// The mirror as of one moment; see [`Mirror::snapshot`].
+pub struct Snapshot<'m> {
+    mirror: &'m Mirror,
+    _tx: rusqlite::Transaction<'m>,
+}
+
+impl fmt::Debug for Snapshot<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("mirror", self.mirror)
+            .finish()
+    }
+}
+
+impl ChainState for Snapshot<'_> {
+    fn view(&self) -> Result<ChainView, ChainError> {
+        self.mirror.view()
+    }
+
+    fn issuer(&self, did: &DidKey) -> Result<Option<IssuerRecord>, ChainError> {
+        self.mirror.issuer(did)
+    }
+
+    fn anchor(&self, root: &NodeHash) -> Result<Option<AnchorRecord>, ChainError> {
+        self.mirror.anchor(root)
+    }
+
+    fn revocation(
+        &self,
+        issuer: &DidKey,
+        hash: &NodeHash,
+    ) -> Result<Option<RevocationRecord>, ChainError> {
+        self.mirror.revocation(issuer, hash)
+    }
+
+    fn first_revocation(
+        &self,
+        issuer: &DidKey,
+        hashes: &[NodeHash],
+    ) -> Result<Option<(usize, RevocationRecord)>, ChainError> {
+        self.mirror.first_revocation(issuer, hashes)
+    }
+}
+
 /// A mirror that cannot be read means *could not check*, never *invalid*.
 fn unavailable(e: MirrorError) -> ChainError {
     ChainError::Unavailable(format!("could not read the registry mirror: {e}"))

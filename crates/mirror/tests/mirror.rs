@@ -335,3 +335,22 @@ fn an_unreadable_mirror_means_could_not_check() {
         }
     }
 }
+
+#[test]
+fn a_snapshot_answers_from_one_state_while_another_connection_writes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("mirror.sqlite");
+    let chain = history();
+    let mut writer = Mirror::open(&path, &registry()).expect("create");
+    fill(&mut writer, &chain);
+    let reader = Mirror::open(&path, &registry()).expect("second connection");
+    let before = reader.view().expect("view").block;
+    {
+        let snapshot = reader.snapshot().expect("snapshot");
+        // The follower rolls back (or applies a page) meanwhile.
+        writer.rollback_to(4).expect("rollback");
+        assert_eq!(snapshot.view().expect("view").block, before);
+        assert!(snapshot.anchor(&hash(100)).expect("read").is_some());
+    }
+    assert_eq!(reader.view().expect("view").block, 4);
+}

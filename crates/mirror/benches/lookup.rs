@@ -174,6 +174,12 @@ fn check(
 }
 
 fn bench(c: &mut Criterion) {
+    // `cargo test --all-targets` runs benches once in test mode; building a 1,000,000-event
+    // mirror in a debug build would take minutes there for no check the tests lack.
+    if !std::env::args().any(|a| a == "--bench") {
+        eprintln!("lookup: measured only under `cargo bench` (its setup is 1,000,000 events)");
+        return;
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("mirror.sqlite");
     let mut mirror = Mirror::open(&file, &registry()).expect("open");

@@ -438,3 +438,49 @@ fn a_node_on_another_chain_or_a_wrong_registry_address_is_a_configuration_error(
         );
     }
 }
+
+#[test]
+fn sync_follow_keeps_the_mirror_current_until_interrupted() {
+    let w = World::new();
+    let mirror = w.path("followed.sqlite");
+    let mut child = bin()
+        .env_remove("COUNTERSIGN_RPC")
+        .args([
+            "chain",
+            "sync",
+            "--follow",
+            "--interval",
+            "1",
+            "--rpc",
+            &w.url,
+            "--registry",
+            &w.registry,
+            "--mirror",
+            s(&mirror),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("follower starts");
+    // Anchored while the follower runs: it reaches the mirror within a few rounds.
+    ok(&w.issue("batch", 1));
+    let started = std::time::Instant::now();
+    let credential = w.path("batch/0001.json");
+    let mut verdict = None;
+    while started.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let out = w.verify(&credential, &["--mirror", s(&mirror)]);
+        if out.status.code() == Some(0) {
+            verdict = Some(text(&out.stdout));
+            break;
+        }
+    }
+    // Interrupted like a terminal's Ctrl-C: it stops cleanly.
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("follower exits");
+    let verdict = verdict.expect("the follower synced the new anchor within 30 s");
+    assert!(verdict.contains("offline mirror"), "{verdict}");
+    assert!(status.success(), "{status:?}");
+}

@@ -28,8 +28,9 @@ done
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 cargo --version
 
-phase "tools (npm: solc, anvil)"
+phase "tools (npm: solc, anvil; apt: sqlite3)"
 scripts/tools.sh
+scripts/system-packages.sh
 
 phase "contract build matches source"
 node contracts/compile.mjs --check

@@ -1,0 +1,193 @@
+//! The log's tamper evidence, tested the way someone with the file would tamper: edits made
+//! with the `sqlite3` shell on a real log file, each expecting the exact finding.
+
+use chrono::{DateTime, Duration, Utc};
+use countersign_log::{ChainUsed, Channel, FindingKind, Log, NewEntry, GENESIS};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+fn at(minute: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_795_000_000, 0).expect("time") + Duration::minutes(minute)
+}
+
+fn entry(n: i64) -> NewEntry {
+    NewEntry {
+        at: at(n),
+        hall: "BJ-CY-01".into(),
+        counter: format!("{}", n % 3 + 1),
+        clerk: "clerk-007".into(),
+        channel: if n % 2 == 0 {
+            Channel::Scanner
+        } else {
+            Channel::Camera
+        },
+        credential_type: Some("DiplomaCredential".into()),
+        issuer: Some("did:key:z6MkoNmWXrLyADoLvGr9RMFpNwYDf5amJRKb71FKuCYGkyBE".into()),
+        leaf: Some([n as u8; 32]),
+        verdict: if n % 4 == 0 { "INVALID" } else { "VALID" }.into(),
+        failing: if n % 4 == 0 {
+            vec!["revocation".into()]
+        } else {
+            vec![]
+        },
+        chain: Some(ChainUsed {
+            block: 1000 + n as u64,
+            block_time: at(n - 1),
+            source: "mirror".into(),
+        }),
+        receipt: (n % 5 == 0).then(|| format!("R-{n:04}")),
+        personal: BTreeMap::from([
+            ("name".to_string(), "刘*".to_string()),
+            ("idNumber".to_string(), "110108********0018".to_string()),
+        ]),
+    }
+}
+
+/// A log of ten entries in a temp dir.
+fn ten() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("log.sqlite");
+    let mut log = Log::open(&path).expect("open");
+    for n in 1..=10 {
+        let e = log.append(&entry(n)).expect("append");
+        assert_eq!(e.seq, n as u64);
+    }
+    (dir, path)
+}
+
+fn sqlite3(path: &Path, sql: &str) {
+    let out = Command::new("sqlite3")
+        .arg(path)
+        .arg(sql)
+        .output()
+        .expect("the sqlite3 shell (scripts/test.sh installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn findings(path: &Path) -> Vec<(u64, FindingKind)> {
+    let log = Log::open(path).expect("open");
+    let integrity = log.verify().expect("verify");
+    integrity.findings.iter().map(|f| (f.seq, f.kind)).collect()
+}
+
+#[test]
+fn an_untouched_log_verifies_and_reads_back() {
+    let (_dir, path) = ten();
+    let log = Log::open(&path).expect("open");
+    let integrity = log.verify().expect("verify");
+    assert!(integrity.is_intact(), "{:?}", integrity.findings);
+    assert_eq!(integrity.entries, 10);
+    let fifth = log.entry(5).expect("read").expect("present");
+    assert_eq!(fifth.entry, entry(5));
+    assert_eq!(
+        integrity.head,
+        log.entry(10).expect("read").expect("present").hash
+    );
+    assert_eq!(
+        log.entry(1).expect("read").expect("present").prev_hash,
+        GENESIS
+    );
+}
+
+#[test]
+fn an_edited_entry_is_named() {
+    let (_dir, path) = ten();
+    sqlite3(
+        &path,
+        "UPDATE entries SET verdict = 'VALID', failing = '' WHERE seq = 4;",
+    );
+    assert_eq!(findings(&path), [(4, FindingKind::Edited)]);
+}
+
+#[test]
+fn a_deleted_entry_is_named_by_its_successor() {
+    let (_dir, path) = ten();
+    sqlite3(
+        &path,
+        "DELETE FROM personal WHERE seq = 6; DELETE FROM entries WHERE seq = 6;",
+    );
+    assert_eq!(findings(&path), [(7, FindingKind::Deleted)]);
+}
+
+#[test]
+fn deleting_and_renumbering_is_still_a_deletion() {
+    let (_dir, path) = ten();
+    sqlite3(
+        &path,
+        "DELETE FROM personal; DELETE FROM entries WHERE seq = 6;
+         UPDATE entries SET seq = seq - 1 WHERE seq > 6;",
+    );
+    assert_eq!(findings(&path), [(6, FindingKind::Deleted)]);
+}
+
+#[test]
+fn an_inserted_entry_is_named() {
+    let (_dir, path) = ten();
+    // Make room after entry 4 and copy entry 2 (a plausible, self-consistent row) into it.
+    sqlite3(
+        &path,
+        "UPDATE entries SET seq = seq + 100 WHERE seq >= 5;
+         UPDATE entries SET seq = seq - 99 WHERE seq >= 105;
+         UPDATE personal SET seq = seq + 100 WHERE seq >= 5;
+         UPDATE personal SET seq = seq - 99 WHERE seq >= 105;
+         INSERT INTO entries SELECT 5, at_ms, hall, counter, clerk, channel, credential_type,
+             issuer, leaf, verdict, failing, chain_block, chain_time, chain_source, receipt,
+             personal_hash, prev_hash, hash FROM entries WHERE seq = 2;",
+    );
+    assert_eq!(findings(&path)[0], (5, FindingKind::Inserted));
+}
+
+#[test]
+fn reordered_entries_are_named() {
+    let (_dir, path) = ten();
+    // Swap entries 3 and 7 (and their summaries).
+    sqlite3(
+        &path,
+        "UPDATE entries SET seq = 1003 WHERE seq = 3; UPDATE entries SET seq = 3 WHERE seq = 7;
+         UPDATE entries SET seq = 7 WHERE seq = 1003;
+         UPDATE personal SET seq = 1003 WHERE seq = 3; UPDATE personal SET seq = 3 WHERE seq = 7;
+         UPDATE personal SET seq = 7 WHERE seq = 1003;",
+    );
+    let found = findings(&path);
+    assert_eq!(found[0], (3, FindingKind::Reordered), "{found:?}");
+    assert!(
+        found.iter().all(|(_, k)| *k == FindingKind::Reordered),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn an_edited_summary_is_named_and_a_purged_one_is_not_a_change() {
+    let (_dir, path) = ten();
+    sqlite3(
+        &path,
+        "UPDATE personal SET summary = '{\"name\":\"王*\"}' WHERE seq = 2;",
+    );
+    assert_eq!(findings(&path), [(2, FindingKind::SummaryEdited)]);
+
+    let (_dir, path) = ten();
+    let mut log = Log::open(&path).expect("open");
+    assert_eq!(log.purge_personal(at(4)).expect("purge"), 3);
+    let third = log.entry(3).expect("read").expect("present");
+    assert!(third.purged && third.entry.personal.is_empty());
+    assert!(!log.entry(4).expect("read").expect("present").purged);
+    assert!(log.verify().expect("verify").is_intact());
+}
+
+#[test]
+fn an_unknown_channel_or_a_moved_timestamp_is_an_edit() {
+    let (_dir, path) = ten();
+    sqlite3(&path, "UPDATE entries SET channel = 'fax' WHERE seq = 8;");
+    assert_eq!(findings(&path), [(8, FindingKind::Edited)]);
+    let (_dir, path) = ten();
+    sqlite3(
+        &path,
+        "UPDATE entries SET at_ms = at_ms - 3600000 WHERE seq = 9;",
+    );
+    assert_eq!(findings(&path), [(9, FindingKind::Edited)]);
+}

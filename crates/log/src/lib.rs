@@ -12,9 +12,11 @@
 //! receipts beyond the identifiers it records.
 
 mod chain;
+mod digest;
 mod schema;
 
 pub use chain::{Finding, FindingKind, Integrity};
+pub use digest::{DayDigest, DigestProblem};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -55,6 +57,12 @@ pub enum LogError {
     /// A stored value cannot be read back.
     #[error("the verification log holds an unreadable value: {0}")]
     Corrupt(String),
+    /// A day cannot be closed before it is over.
+    #[error("day {0} is not over yet")]
+    DayNotOver(String),
+    /// Days close in order, once.
+    #[error("day {0} or a later one is already closed")]
+    DayClosed(String),
     /// The operating system's random source failed.
     #[error("no system randomness for the entry salt: {0}")]
     Random(String),

@@ -36,6 +36,23 @@ CREATE INDEX entries_at ON entries (at_ms);
 CREATE INDEX entries_leaf ON entries (leaf) WHERE leaf IS NOT NULL;
 CREATE INDEX entries_receipt ON entries (receipt) WHERE receipt IS NOT NULL;
 
+-- Each closed day: its entries' range and last hash, chained to the previous day's digest and
+-- signed with the hall's Ed25519 key (docs/PROTOCOL.md). anchor_tx: where it was anchored.
+CREATE TABLE digests (
+    day TEXT PRIMARY KEY,
+    hall TEXT NOT NULL,
+    first_seq INTEGER,
+    last_seq INTEGER,
+    count INTEGER NOT NULL,
+    head BLOB NOT NULL,
+    prev_digest BLOB NOT NULL,
+    digest BLOB NOT NULL,
+    public_key BLOB NOT NULL,
+    signature BLOB NOT NULL,
+    closed_at INTEGER NOT NULL,
+    anchor_tx TEXT
+) STRICT;
+
 -- The masked subject summary and its salt: deleted after the retention period.
 CREATE TABLE personal (
     seq INTEGER PRIMARY KEY REFERENCES entries (seq),

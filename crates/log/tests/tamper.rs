@@ -191,3 +191,93 @@ fn an_unknown_channel_or_a_moved_timestamp_is_an_edit() {
     );
     assert_eq!(findings(&path), [(9, FindingKind::Edited)]);
 }
+
+fn china() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("offset")
+}
+
+fn hall_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[42; 32])
+}
+
+/// Closes every day the ten entries fall on (they span 10 minutes of one day).
+fn close_all(path: &Path) -> Vec<countersign_log::DayDigest> {
+    let mut log = Log::open(path).expect("open");
+    let day = at(1).with_timezone(&china()).date_naive();
+    let prev = day.pred_opt().expect("day");
+    let now = at(100_000);
+    vec![
+        log.close_day("BJ-CY-01", prev, china(), &hall_key(), now)
+            .expect("close the empty day before"),
+        log.close_day("BJ-CY-01", day, china(), &hall_key(), now)
+            .expect("close the day"),
+    ]
+}
+
+fn digest_problems(path: &Path) -> Vec<countersign_log::DigestProblem> {
+    let log = Log::open(path).expect("open");
+    log.verify_digests(&[hall_key().verifying_key()])
+        .expect("verify digests")
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect()
+}
+
+#[test]
+fn closed_days_verify_and_a_rewritten_tail_does_not() {
+    let (_dir, path) = ten();
+    let days = close_all(&path);
+    assert_eq!(days[0].count, 0);
+    assert_eq!(days[1].count, 10);
+    assert_eq!(days[1].range, Some((1, 10)));
+    assert_eq!(days[1].prev_digest, days[0].digest);
+    assert!(digest_problems(&path).is_empty());
+
+    // Deleting the day's last entries leaves a chain that verifies on its own …
+    sqlite3(
+        &path,
+        "DELETE FROM personal WHERE seq >= 9; DELETE FROM entries WHERE seq >= 9;",
+    );
+    assert!(findings(&path).is_empty());
+    // … but not against the signed digest.
+    assert_eq!(
+        digest_problems(&path),
+        [countersign_log::DigestProblem::EntriesChanged]
+    );
+}
+
+#[test]
+fn digests_are_closed_once_in_order_and_only_when_the_day_is_over() {
+    let (_dir, path) = ten();
+    let mut log = Log::open(&path).expect("open");
+    let day = at(1).with_timezone(&china()).date_naive();
+    let err = log
+        .close_day("BJ-CY-01", day, china(), &hall_key(), at(20))
+        .expect_err("not over");
+    assert!(err.to_string().contains("is not over yet"), "{err}");
+    log.close_day("BJ-CY-01", day, china(), &hall_key(), at(100_000))
+        .expect("close");
+    let err = log
+        .close_day("BJ-CY-01", day, china(), &hall_key(), at(100_000))
+        .expect_err("twice");
+    assert!(err.to_string().contains("already closed"), "{err}");
+}
+
+#[test]
+fn a_digest_signed_by_another_key_or_edited_is_refused() {
+    let (_dir, path) = ten();
+    close_all(&path);
+    let log = Log::open(&path).expect("open");
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
+    let problems = log.verify_digests(&[stranger]).expect("verify");
+    assert_eq!(problems.len(), 2);
+    assert!(problems
+        .iter()
+        .all(|(_, p)| *p == countersign_log::DigestProblem::BadSignature));
+    drop(log);
+    sqlite3(&path, "UPDATE digests SET count = 9 WHERE count = 10;");
+    assert_eq!(
+        digest_problems(&path),
+        [countersign_log::DigestProblem::Altered]
+    );
+}

@@ -1,0 +1,250 @@
+//! Closing a day: a digest of the day's entries, chained to the previous day's and signed with
+//! the hall's Ed25519 key, so that whoever holds the file cannot rewrite a closed day (not
+//! even by recomputing every hash) without the hall's key.
+
+use crate::{canonical, to_hash, Log, LogError, GENESIS};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use serde_json::json;
+use sha2::{Digest as _, Sha256};
+
+/// A closed day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayDigest {
+    /// The hall's local day.
+    pub day: NaiveDate,
+    /// Hall id.
+    pub hall: String,
+    /// First and last entry of the day (none on a day without verifications).
+    pub range: Option<(u64, u64)>,
+    /// Entries that day.
+    pub count: u64,
+    /// The hash of the day's last entry (the previous head on an empty day).
+    pub head: [u8; 32],
+    /// The previous closed day's digest.
+    pub prev_digest: [u8; 32],
+    /// SHA-256 of the canonical digest fields.
+    pub digest: [u8; 32],
+    /// The key that signed.
+    pub public_key: [u8; 32],
+    /// Ed25519 signature over `digest`.
+    pub signature: [u8; 64],
+    /// Where it was anchored on the registry, if it was.
+    pub anchor_tx: Option<String>,
+}
+
+impl DayDigest {
+    fn compute(&self) -> [u8; 32] {
+        let fields = json!({
+            "type": "CountersignLogDay",
+            "hall": self.hall,
+            "day": self.day.to_string(),
+            "first": self.range.map(|r| r.0),
+            "last": self.range.map(|r| r.1),
+            "count": self.count,
+            "head": hex::encode(self.head),
+            "prev": hex::encode(self.prev_digest),
+        });
+        Sha256::digest(canonical(&fields).as_bytes()).into()
+    }
+}
+
+/// What a digest check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DigestProblem {
+    /// The signature does not verify, or the key is not one the hall trusts.
+    BadSignature,
+    /// The digest does not match its own fields (the row was edited).
+    Altered,
+    /// The day's entries no longer match what was signed (count or last hash).
+    EntriesChanged,
+    /// Not chained to the previous closed day.
+    BrokenChain,
+}
+
+impl Log {
+    /// Closes the hall-local `day` (`offset` is the hall's UTC offset, +08:00 in China):
+    /// signs the digest of its entries with `key`. Days close in order; a closed day is final.
+    pub fn close_day(
+        &mut self,
+        hall: &str,
+        day: NaiveDate,
+        offset: FixedOffset,
+        key: &SigningKey,
+        now: DateTime<Utc>,
+    ) -> Result<DayDigest, LogError> {
+        let start = local_midnight(day, offset)?;
+        let end = local_midnight(
+            day.succ_opt().ok_or(LogError::Corrupt("day".into()))?,
+            offset,
+        )?;
+        if now < end {
+            return Err(LogError::DayNotOver(day.to_string()));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let last: Option<(String, Vec<u8>, Option<u64>)> = tx
+            .query_row(
+                "SELECT day, digest, last_seq FROM digests ORDER BY day DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let prev_digest = match &last {
+            Some((last_day, _, _)) if last_day.as_str() >= day.to_string().as_str() => {
+                return Err(LogError::DayClosed(last_day.clone()))
+            }
+            Some((_, digest, _)) => to_hash(digest)?,
+            None => GENESIS,
+        };
+        let (count, first, last_seq): (u64, Option<u64>, Option<u64>) = tx.query_row(
+            "SELECT count(*), min(seq), max(seq) FROM entries WHERE at_ms >= ?1 AND at_ms < ?2",
+            [start.timestamp_millis(), end.timestamp_millis()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let head: [u8; 32] = match last_seq {
+            Some(seq) => to_hash(&tx.query_row(
+                "SELECT hash FROM entries WHERE seq = ?1",
+                [seq],
+                |r| r.get::<_, Vec<u8>>(0),
+            )?)?,
+            None => match tx
+                .query_row(
+                    "SELECT hash FROM entries WHERE at_ms < ?1 ORDER BY seq DESC LIMIT 1",
+                    [start.timestamp_millis()],
+                    |r| r.get::<_, Vec<u8>>(0),
+                )
+                .optional()?
+            {
+                Some(h) => to_hash(&h)?,
+                None => GENESIS,
+            },
+        };
+        let mut digest = DayDigest {
+            day,
+            hall: hall.to_string(),
+            range: first.zip(last_seq),
+            count,
+            head,
+            prev_digest,
+            digest: [0; 32],
+            public_key: key.verifying_key().to_bytes(),
+            signature: [0; 64],
+            anchor_tx: None,
+        };
+        digest.digest = digest.compute();
+        digest.signature = key.sign(&digest.digest).to_bytes();
+        tx.execute(
+            "INSERT INTO digests (day, hall, first_seq, last_seq, count, head, prev_digest, digest,
+                 public_key, signature, closed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                day.to_string(),
+                hall,
+                first,
+                last_seq,
+                count,
+                head.to_vec(),
+                prev_digest.to_vec(),
+                digest.digest.to_vec(),
+                digest.public_key.to_vec(),
+                digest.signature.to_vec(),
+                now.timestamp(),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(digest)
+    }
+
+    /// Records that a day's digest was anchored on the registry.
+    pub fn set_anchored(&mut self, day: NaiveDate, tx_hash: &str) -> Result<(), LogError> {
+        self.conn.execute(
+            "UPDATE digests SET anchor_tx = ?2 WHERE day = ?1",
+            params![day.to_string(), tx_hash],
+        )?;
+        Ok(())
+    }
+
+    /// Every closed day, oldest first.
+    pub fn digests(&self) -> Result<Vec<DayDigest>, LogError> {
+        let mut st = self.conn.prepare(
+            "SELECT day, hall, first_seq, last_seq, count, head, prev_digest, digest, public_key,
+                 signature, anchor_tx FROM digests ORDER BY day",
+        )?;
+        let mut rows = st.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let day: String = r.get(0)?;
+            let first: Option<u64> = r.get(2)?;
+            let last: Option<u64> = r.get(3)?;
+            let signature: Vec<u8> = r.get(9)?;
+            out.push(DayDigest {
+                day: day
+                    .parse()
+                    .map_err(|_| LogError::Corrupt(format!("digest day {day:?}")))?,
+                hall: r.get(1)?,
+                range: first.zip(last),
+                count: r.get(4)?,
+                head: to_hash(&r.get::<_, Vec<u8>>(5)?)?,
+                prev_digest: to_hash(&r.get::<_, Vec<u8>>(6)?)?,
+                digest: to_hash(&r.get::<_, Vec<u8>>(7)?)?,
+                public_key: to_hash(&r.get::<_, Vec<u8>>(8)?)?,
+                signature: signature
+                    .try_into()
+                    .map_err(|_| LogError::Corrupt("signature length".into()))?,
+                anchor_tx: r.get(10)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Checks every closed day against the entries and the hall keys trusted.
+    pub fn verify_digests(
+        &self,
+        trusted: &[VerifyingKey],
+    ) -> Result<Vec<(NaiveDate, DigestProblem)>, LogError> {
+        let mut problems = Vec::new();
+        let mut prev = GENESIS;
+        for d in self.digests()? {
+            let key = VerifyingKey::from_bytes(&d.public_key).ok();
+            let signed = key.is_some_and(|k| {
+                trusted.contains(&k)
+                    && k.verify(&d.digest, &Signature::from_bytes(&d.signature))
+                        .is_ok()
+            });
+            if !signed {
+                problems.push((d.day, DigestProblem::BadSignature));
+            } else if d.compute() != d.digest {
+                problems.push((d.day, DigestProblem::Altered));
+            } else if d.prev_digest != prev {
+                problems.push((d.day, DigestProblem::BrokenChain));
+            } else if !self.day_matches(&d)? {
+                problems.push((d.day, DigestProblem::EntriesChanged));
+            }
+            prev = d.digest;
+        }
+        Ok(problems)
+    }
+
+    fn day_matches(&self, d: &DayDigest) -> Result<bool, LogError> {
+        let Some((first, last)) = d.range else {
+            return Ok(d.count == 0);
+        };
+        let (count, head): (u64, Option<Vec<u8>>) = self.conn.query_row(
+            "SELECT count(*), (SELECT hash FROM entries WHERE seq = ?2)
+             FROM entries WHERE seq BETWEEN ?1 AND ?2",
+            [first, last],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(count == d.count && head.as_deref() == Some(d.head.as_slice()))
+    }
+}
+
+fn local_midnight(day: NaiveDate, offset: FixedOffset) -> Result<DateTime<Utc>, LogError> {
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(offset).single())
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| LogError::Corrupt(format!("day {day}")))
+}

@@ -188,6 +188,39 @@ impl Log {
         Self::init(conn)
     }
 
+    /// Opens an existing log for reading only (reports, exports, integrity checks): it never
+    /// writes, so it can run beside the counter's writer or on a copied file.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, LogError> {
+        let path = path.as_ref();
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| LogError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found > schema::SCHEMA_VERSION {
+            return Err(LogError::TooNew {
+                found,
+                supported: schema::SCHEMA_VERSION,
+            });
+        }
+        Ok(Self { conn })
+    }
+
+    /// Caps the file at about `bytes` (for halls on small disks): an append that would pass it
+    /// fails like a full disk, recording nothing.
+    pub fn limit_size(&mut self, bytes: u64) -> Result<(), LogError> {
+        let page: u64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let pages = (bytes / page.max(1)).max(1);
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        Ok(())
+    }
+
     fn init(mut conn: Connection) -> Result<Self, LogError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get::<_, String>(0))?;

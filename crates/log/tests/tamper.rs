@@ -281,3 +281,32 @@ fn a_digest_signed_by_another_key_or_edited_is_refused() {
         [countersign_log::DigestProblem::Altered]
     );
 }
+
+#[test]
+fn a_full_disk_or_a_read_only_log_records_nothing_and_says_so() {
+    let (_dir, path) = ten();
+    let mut log = Log::open(&path).expect("open");
+    let size = std::fs::metadata(&path).expect("size").len();
+    log.limit_size(size).expect("cap");
+    let mut refused = None;
+    for n in 11..2000 {
+        match log.append(&entry(n)) {
+            Ok(_) => {}
+            Err(e) => {
+                refused = Some((n, e));
+                break;
+            }
+        }
+    }
+    let (n, err) = refused.expect("the cap is reached");
+    assert!(err.is_storage_full_or_read_only(), "{err}");
+    // Nothing half-written: exactly the acknowledged entries, and the chain verifies.
+    assert_eq!(log.len().expect("len"), n as u64 - 1);
+    assert!(log.verify().expect("verify").is_intact());
+    drop(log);
+
+    let mut reader = Log::open_read_only(&path).expect("read only");
+    let err = reader.append(&entry(5000)).expect_err("read only");
+    assert!(err.is_storage_full_or_read_only(), "{err}");
+    assert!(reader.verify().expect("verify").is_intact());
+}

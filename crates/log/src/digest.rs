@@ -74,11 +74,7 @@ impl Log {
         key: &SigningKey,
         now: DateTime<Utc>,
     ) -> Result<DayDigest, LogError> {
-        let start = local_midnight(day, offset)?;
-        let end = local_midnight(
-            day.succ_opt().ok_or(LogError::Corrupt("day".into()))?,
-            offset,
-        )?;
+        let (start, end) = crate::query::day_bounds(day, offset)?;
         if now < end {
             return Err(LogError::DayNotOver(day.to_string()));
         }
@@ -240,11 +236,4 @@ impl Log {
         )?;
         Ok(count == d.count && head.as_deref() == Some(d.head.as_slice()))
     }
-}
-
-fn local_midnight(day: NaiveDate, offset: FixedOffset) -> Result<DateTime<Utc>, LogError> {
-    day.and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(offset).single())
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| LogError::Corrupt(format!("day {day}")))
 }

@@ -13,10 +13,12 @@
 
 mod chain;
 mod digest;
+mod query;
 mod schema;
 
 pub use chain::{Finding, FindingKind, Integrity};
 pub use digest::{DayDigest, DigestProblem};
+pub use query::{day_bounds, Count, DayReport, Repeat};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -63,6 +65,14 @@ pub enum LogError {
     /// Days close in order, once.
     #[error("day {0} or a later one is already closed")]
     DayClosed(String),
+    /// The file could not be copied before a migration; nothing was changed.
+    #[error("cannot back up the verification log to {} before upgrading it (nothing was changed): {source}", path.display())]
+    Backup {
+        /// Where the copy was to go.
+        path: PathBuf,
+        /// Why.
+        source: rusqlite::Error,
+    },
     /// The operating system's random source failed.
     #[error("no system randomness for the entry salt: {0}")]
     Random(String),
@@ -142,12 +152,16 @@ pub struct NewEntry {
     pub credential_type: Option<String>,
     /// Issuer id (did:key), when it could be read.
     pub issuer: Option<String>,
+    /// The issuer's registered name, when the chain knows it.
+    pub issuer_name: Option<String>,
     /// The credential's leaf hash, when it could be computed.
     pub leaf: Option<[u8; 32]>,
     /// `VALID`, `INVALID` or `UNVERIFIABLE`.
     pub verdict: String,
-    /// Ids of the failing checks.
+    /// Ids of the failing checks (`validity`).
     pub failing: Vec<String>,
+    /// Reason codes of the failing checks (`validity.expired`), same order.
+    pub reasons: Vec<String>,
     /// The chain state used, if any.
     pub chain: Option<ChainUsed>,
     /// The receipt printed, if any.
@@ -175,6 +189,10 @@ pub struct Entry {
 #[derive(Debug)]
 pub struct Log {
     conn: Connection,
+    /// The file's schema version (older files are readable, never written, when read-only).
+    version: i64,
+    /// Where the file was copied before this open migrated it.
+    backup: Option<PathBuf>,
 }
 
 impl Log {
@@ -185,7 +203,17 @@ impl Log {
             path: path.to_owned(),
             source,
         })?;
-        Self::init(conn)
+        Self::init(conn, path)
+    }
+
+    /// Where the file was copied before this open upgraded its schema, if it did.
+    pub fn backup_path(&self) -> Option<&Path> {
+        self.backup.as_deref()
+    }
+
+    /// The file's schema version.
+    pub fn schema_version(&self) -> i64 {
+        self.version
     }
 
     /// Opens an existing log for reading only (reports, exports, integrity checks): it never
@@ -201,14 +229,12 @@ impl Log {
             source,
         })?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if found > schema::SCHEMA_VERSION {
-            return Err(LogError::TooNew {
-                found,
-                supported: schema::SCHEMA_VERSION,
-            });
-        }
-        Ok(Self { conn })
+        let version = schema::version(&conn)?;
+        Ok(Self {
+            conn,
+            version,
+            backup: None,
+        })
     }
 
     /// Caps the file at about `bytes` (for halls on small disks): an append that would pass it
@@ -221,21 +247,45 @@ impl Log {
         Ok(())
     }
 
-    fn init(mut conn: Connection) -> Result<Self, LogError> {
+    fn init(mut conn: Connection, path: &Path) -> Result<Self, LogError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Refuse a newer file before anything (even the journal mode) touches it.
+        schema::version(&conn)?;
         conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get::<_, String>(0))?;
         // FULL: the WAL is synced at every commit, so an entry acknowledged to the clerk
         // survives a power cut (NORMAL may lose the last commits, never corrupting the file).
         conn.pragma_update(None, "synchronous", "FULL")?;
-        schema::migrate(&mut conn)?;
-        Ok(Self { conn })
+        let mut backup = None;
+        schema::migrate(&mut conn, |conn, found| {
+            let target = backup_target(path, found);
+            // VACUUM INTO writes a consistent copy, WAL contents included, and fsyncs it.
+            conn.execute("VACUUM INTO ?1", [target.to_string_lossy()])
+                .map_err(|source| LogError::Backup {
+                    path: target.clone(),
+                    source,
+                })?;
+            backup = Some(target);
+            Ok(())
+        })?;
+        Ok(Self {
+            conn,
+            version: schema::SCHEMA_VERSION,
+            backup,
+        })
     }
 
     /// Appends one entry; returns it as recorded. Durable when this returns `Ok`; on `Err`
     /// nothing was recorded.
     pub fn append(&mut self, new: &NewEntry) -> Result<Entry, LogError> {
-        let mut salt = [0u8; 16];
-        getrandom::getrandom(&mut salt).map_err(|e| LogError::Random(e.to_string()))?;
+        let mut entries = self.append_batch(std::slice::from_ref(new))?;
+        entries
+            .pop()
+            .ok_or_else(|| LogError::Corrupt("append recorded nothing".into()))
+    }
+
+    /// Appends several entries in one transaction (imports, loading a log for a benchmark):
+    /// all are recorded, durably, or none.
+    pub fn append_batch(&mut self, batch: &[NewEntry]) -> Result<Vec<Entry>, LogError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -246,50 +296,66 @@ impl Log {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let (seq, prev_hash) = match last {
-            Some((seq, hash)) => (seq + 1, to_hash(&hash)?),
-            None => (1, GENESIS),
+        let (mut seq, mut prev_hash) = match last {
+            Some((seq, hash)) => (seq, to_hash(&hash)?),
+            None => (0, GENESIS),
         };
-        let personal_hash = personal_hash(&salt, &new.personal);
-        let hash = entry_hash(&prev_hash, new, &personal_hash);
-        tx.execute(
-            "INSERT INTO entries (seq, at_ms, hall, counter, clerk, channel, credential_type,
-                 issuer, leaf, verdict, failing, chain_block, chain_time, chain_source, receipt,
-                 personal_hash, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-            params![
-                seq,
-                new.at.timestamp_millis(),
-                new.hall,
-                new.counter,
-                new.clerk,
-                new.channel.as_str(),
-                new.credential_type,
-                new.issuer,
-                new.leaf.map(|l| l.to_vec()),
-                new.verdict,
-                new.failing.join(","),
-                new.chain.as_ref().map(|c| c.block),
-                new.chain.as_ref().map(|c| c.block_time.timestamp()),
-                new.chain.as_ref().map(|c| c.source.clone()),
-                new.receipt,
-                personal_hash.to_vec(),
-                prev_hash.to_vec(),
-                hash.to_vec(),
-            ],
-        )?;
-        tx.execute(
-            "INSERT INTO personal (seq, salt, summary) VALUES (?1, ?2, ?3)",
-            params![seq, salt.to_vec(), personal_json(&new.personal)],
-        )?;
+        let mut out = Vec::with_capacity(batch.len());
+        {
+            let mut insert_entry = tx.prepare_cached(
+                "INSERT INTO entries (seq, at_ms, hall, counter, clerk, channel, credential_type,
+                     issuer, leaf, verdict, failing, chain_block, chain_time, chain_source, receipt,
+                     personal_hash, prev_hash, hash, issuer_name, reasons)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                     ?18, ?19, ?20)",
+            )?;
+            let mut insert_personal =
+                tx.prepare_cached("INSERT INTO personal (seq, salt, summary) VALUES (?1, ?2, ?3)")?;
+            for new in batch {
+                let mut salt = [0u8; 16];
+                getrandom::getrandom(&mut salt).map_err(|e| LogError::Random(e.to_string()))?;
+                seq += 1;
+                let personal_hash = personal_hash(&salt, &new.personal);
+                let hash = entry_hash(&prev_hash, new, &personal_hash);
+                insert_entry.execute(params![
+                    seq,
+                    new.at.timestamp_millis(),
+                    new.hall,
+                    new.counter,
+                    new.clerk,
+                    new.channel.as_str(),
+                    new.credential_type,
+                    new.issuer,
+                    new.leaf.map(|l| l.to_vec()),
+                    new.verdict,
+                    new.failing.join(","),
+                    new.chain.as_ref().map(|c| c.block),
+                    new.chain.as_ref().map(|c| c.block_time.timestamp()),
+                    new.chain.as_ref().map(|c| c.source.clone()),
+                    new.receipt,
+                    personal_hash.to_vec(),
+                    prev_hash.to_vec(),
+                    hash.to_vec(),
+                    new.issuer_name,
+                    (!new.reasons.is_empty()).then(|| new.reasons.join(",")),
+                ])?;
+                insert_personal.execute(params![
+                    seq,
+                    salt.to_vec(),
+                    personal_json(&new.personal)
+                ])?;
+                out.push(Entry {
+                    seq,
+                    entry: new.clone(),
+                    purged: false,
+                    prev_hash,
+                    hash,
+                });
+                prev_hash = hash;
+            }
+        }
         tx.commit()?;
-        Ok(Entry {
-            seq,
-            entry: new.clone(),
-            purged: false,
-            prev_hash,
-            hash,
-        })
+        Ok(out)
     }
 
     /// Deletes the subject summaries of entries made before `before`; the entries stay and
@@ -317,7 +383,7 @@ impl Log {
     pub fn entry(&self, seq: u64) -> Result<Option<Entry>, LogError> {
         let mut st = self
             .conn
-            .prepare_cached(&format!("{SELECT_ENTRY} WHERE e.seq = ?1"))?;
+            .prepare_cached(&format!("{} WHERE e.seq = ?1", select_entry(self.version)))?;
         let mut rows = st.query([seq])?;
         match rows.next()? {
             Some(row) => Ok(Some(read_entry(row)?.0)),
@@ -329,7 +395,7 @@ impl Log {
     pub fn verify(&self) -> Result<Integrity, LogError> {
         let mut st = self
             .conn
-            .prepare(&format!("{SELECT_ENTRY} ORDER BY e.seq"))?;
+            .prepare(&format!("{} ORDER BY e.seq", select_entry(self.version)))?;
         let mut rows = st.query([])?;
         let mut walker = chain::Walker::default();
         while let Some(row) = rows.next()? {
@@ -346,10 +412,28 @@ impl Log {
     }
 }
 
-const SELECT_ENTRY: &str = "SELECT e.seq, e.at_ms, e.hall, e.counter, e.clerk, e.channel,
-        e.credential_type, e.issuer, e.leaf, e.verdict, e.failing, e.chain_block, e.chain_time,
-        e.chain_source, e.receipt, e.personal_hash, e.prev_hash, e.hash, p.salt, p.summary
-    FROM entries e LEFT JOIN personal p ON p.seq = e.seq";
+/// The columns [`read_entry`] reads, `FROM entries e` joined with the summaries; a version-1
+/// file (read-only) has no `issuer_name` or `reasons` yet.
+fn select_entry(version: i64) -> String {
+    let v2 = if version >= 2 {
+        "e.issuer_name, e.reasons"
+    } else {
+        "NULL, NULL"
+    };
+    format!(
+        "SELECT e.seq, e.at_ms, e.hall, e.counter, e.clerk, e.channel,
+            e.credential_type, e.issuer, e.leaf, e.verdict, e.failing, e.chain_block, e.chain_time,
+            e.chain_source, e.receipt, e.personal_hash, e.prev_hash, e.hash, p.salt, p.summary, {v2}
+        FROM entries e LEFT JOIN personal p ON p.seq = e.seq"
+    )
+}
+
+fn split_list(text: Option<String>) -> Vec<String> {
+    match text {
+        Some(t) if !t.is_empty() => t.split(',').map(str::to_string).collect(),
+        _ => Vec::new(),
+    }
+}
 
 /// An entry, its stored personal hash, its salt (absent once purged), and whether its channel
 /// name is one this build knows.
@@ -361,7 +445,7 @@ fn read_entry(row: &rusqlite::Row<'_>) -> Result<Row, LogError> {
     let at = DateTime::from_timestamp_millis(row.get(1)?).ok_or_else(|| corrupt("time"))?;
     let channel: String = row.get(5)?;
     let leaf: Option<Vec<u8>> = row.get(8)?;
-    let failing: String = row.get(10)?;
+    let failing: Option<String> = row.get(10)?;
     let chain_block: Option<u64> = row.get(11)?;
     let chain_time: Option<i64> = row.get(12)?;
     let chain_source: Option<String> = row.get(13)?;
@@ -391,13 +475,11 @@ fn read_entry(row: &rusqlite::Row<'_>) -> Result<Row, LogError> {
             channel: Channel::parse(&channel).unwrap_or(Channel::Image),
             credential_type: row.get(6)?,
             issuer: row.get(7)?,
+            issuer_name: row.get(20)?,
             leaf: leaf.map(|l| to_hash(&l)).transpose()?,
             verdict: row.get(9)?,
-            failing: if failing.is_empty() {
-                Vec::new()
-            } else {
-                failing.split(',').map(str::to_string).collect()
-            },
+            failing: split_list(failing),
+            reasons: split_list(row.get(21)?),
             chain,
             receipt: row.get(14)?,
             personal,
@@ -453,7 +535,7 @@ fn personal_hash(salt: &[u8], personal: &BTreeMap<String, String>) -> [u8; 32] {
 /// SHA-256(prev_hash ‖ JCS(entry fields and personal hash)). The position (`seq`) is not
 /// hashed: the order is the chain of links, so renumbering rows shows as the break it causes.
 fn entry_hash(prev: &[u8; 32], e: &NewEntry, personal_hash: &[u8; 32]) -> [u8; 32] {
-    let fields = json!({
+    let mut fields = json!({
         "at": e.at.timestamp_millis(),
         "hall": e.hall,
         "counter": e.counter,
@@ -470,10 +552,32 @@ fn entry_hash(prev: &[u8; 32], e: &NewEntry, personal_hash: &[u8; 32]) -> [u8; 3
         "receipt": e.receipt,
         "personal": hex::encode(personal_hash),
     });
+    // Added in schema version 2: hashed only when present, so older entries keep their hash.
+    if let Some(object) = fields.as_object_mut() {
+        if let Some(name) = &e.issuer_name {
+            object.insert("issuerName".into(), json!(name));
+        }
+        if !e.reasons.is_empty() {
+            object.insert("reasons".into(), json!(e.reasons));
+        }
+    }
     let mut h = Sha256::new();
     h.update(prev);
     h.update(canonical(&fields).as_bytes());
     h.finalize().into()
+}
+
+/// Where the copy taken before upgrading from `version` goes: beside the file, never over an
+/// earlier copy.
+fn backup_target(path: &Path, version: i64) -> PathBuf {
+    let base = format!("{}.v{version}.bak", path.display());
+    let mut target = PathBuf::from(&base);
+    let mut n = 1;
+    while target.exists() {
+        n += 1;
+        target = PathBuf::from(format!("{base}.{n}"));
+    }
+    target
 }
 
 fn canonical(value: &Value) -> String {

@@ -4,7 +4,7 @@ use crate::LogError;
 use rusqlite::Connection;
 
 /// Migrations in order; migration `i` brings the file to version `i + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -61,14 +61,38 @@ CREATE TABLE personal (
 ) STRICT;
 ";
 
-/// Brings the file to [`SCHEMA_VERSION`], each step in its own transaction.
-pub fn migrate(conn: &mut Connection) -> Result<(), LogError> {
+// Version 2: the issuer's registered name (reports name issuers as supervisors know them, not
+// by did:key) and the failing checks' reason codes (`validity.expired`, not just `validity`).
+// Both are hashed into an entry only when present, so version-1 entries keep their hashes.
+const V2: &str = "
+ALTER TABLE entries ADD COLUMN issuer_name TEXT;
+ALTER TABLE entries ADD COLUMN reasons TEXT;
+";
+
+/// The file's schema version (0 for a new, empty file).
+pub fn version(conn: &Connection) -> Result<i64, LogError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > SCHEMA_VERSION {
         return Err(LogError::TooNew {
             found,
             supported: SCHEMA_VERSION,
         });
+    }
+    Ok(found)
+}
+
+/// Brings the file to [`SCHEMA_VERSION`], each step in its own transaction. `backup` runs
+/// first when a file that already holds a log is about to change.
+pub fn migrate(
+    conn: &mut Connection,
+    backup: impl FnOnce(&Connection, i64) -> Result<(), LogError>,
+) -> Result<(), LogError> {
+    let found = version(conn)?;
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    if found > 0 {
+        backup(conn, found)?;
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction()?;

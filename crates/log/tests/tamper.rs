@@ -24,10 +24,16 @@ fn entry(n: i64) -> NewEntry {
         },
         credential_type: Some("DiplomaCredential".into()),
         issuer: Some("did:key:z6MkoNmWXrLyADoLvGr9RMFpNwYDf5amJRKb71FKuCYGkyBE".into()),
+        issuer_name: (n % 2 == 0).then(|| "北京市教育委员会".to_string()),
         leaf: Some([n as u8; 32]),
         verdict: if n % 4 == 0 { "INVALID" } else { "VALID" }.into(),
         failing: if n % 4 == 0 {
             vec!["revocation".into()]
+        } else {
+            vec![]
+        },
+        reasons: if n % 4 == 0 {
+            vec!["revocation.revoked".into()]
         } else {
             vec![]
         },
@@ -137,7 +143,7 @@ fn an_inserted_entry_is_named() {
          UPDATE personal SET seq = seq - 99 WHERE seq >= 105;
          INSERT INTO entries SELECT 5, at_ms, hall, counter, clerk, channel, credential_type,
              issuer, leaf, verdict, failing, chain_block, chain_time, chain_source, receipt,
-             personal_hash, prev_hash, hash FROM entries WHERE seq = 2;",
+             personal_hash, prev_hash, hash, issuer_name, reasons FROM entries WHERE seq = 2;",
     );
     assert_eq!(findings(&path)[0], (5, FindingKind::Inserted));
 }
@@ -190,6 +196,22 @@ fn an_unknown_channel_or_a_moved_timestamp_is_an_edit() {
         "UPDATE entries SET at_ms = at_ms - 3600000 WHERE seq = 9;",
     );
     assert_eq!(findings(&path), [(9, FindingKind::Edited)]);
+}
+
+#[test]
+fn the_issuer_name_and_reason_codes_are_covered_too() {
+    let (_dir, path) = ten();
+    sqlite3(
+        &path,
+        "UPDATE entries SET reasons = 'validity.expired' WHERE seq = 4;",
+    );
+    assert_eq!(findings(&path), [(4, FindingKind::Edited)]);
+    let (_dir, path) = ten();
+    sqlite3(
+        &path,
+        "UPDATE entries SET issuer_name = NULL WHERE seq = 6;",
+    );
+    assert_eq!(findings(&path), [(6, FindingKind::Edited)]);
 }
 
 fn china() -> chrono::FixedOffset {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
-/// @title Countersign registry: who may issue, which batch roots they anchored, what they revoked.
+/// @title Countersign registry: who may issue, which batch roots they anchored, what they revoked,
+///        and which verifier stations (service halls) anchored which daily log digests.
 /// @notice Holds hashes and public keys only, never personal data. Every change emits an event,
 ///         so a hall's mirror can be rebuilt from the event log alone (docs/PROTOCOL.md).
-/// @dev Issuers are identified by their Ed25519 public key (the 32 bytes inside their did:key).
+/// @dev Issuers and stations are identified by their Ed25519 public key (for an issuer, the 32
+///      bytes inside its did:key; for a station, the device key that signs its receipts and logs).
 ///      Anchors are modelled on OpenAttestation's DocumentStore (issue / bulkIssue / isIssued /
 ///      revoke / isRevoked), with the issuer recorded per root and revocations kept per issuer.
 contract CountersignRegistry {
@@ -41,6 +43,23 @@ contract CountersignRegistry {
         uint64 blockNumber;
     }
 
+    /// A verifier station (a service hall). `status` is 0 for "not registered", so one mapping
+    /// answers both "is it registered" and "what is its status"; the history lives in the events
+    /// (a station's status decides nothing about the past, unlike an issuer's, whose status at
+    /// anchoring time decides whether a credential verifies).
+    struct Station {
+        address account;
+        uint8 status;
+        string name;
+    }
+
+    /// A daily log digest as anchored: the digest, the time and the block.
+    struct LogDigest {
+        bytes32 digest;
+        uint64 time;
+        uint64 blockNumber;
+    }
+
     mapping(address => bool) public isAdmin;
     uint256 public adminCount;
 
@@ -54,11 +73,22 @@ contract CountersignRegistry {
     /// Keyed by issuer index then hash: one issuer's revocation never shadows another's.
     mapping(uint32 => mapping(bytes32 => Revocation)) private revocations;
 
+    mapping(bytes32 => Station) private stations;
+    /// The station whose account this is; zero for none. A station without an account (one that
+    /// only signs receipts) never appears here.
+    mapping(address => bytes32) public stationKeyOf;
+    uint256 public stationCount;
+    /// Keyed by station key then day (YYYYMMDD): one digest per station and day, never replaced.
+    mapping(bytes32 => mapping(uint32 => LogDigest)) private logDigests;
+
     event AdminChanged(address indexed account, bool admin);
     event IssuerRegistered(bytes32 indexed issuer, address indexed account, string name, string[] credentialTypes);
     event IssuerStatusChanged(bytes32 indexed issuer, uint8 status, uint64 time);
     event RootAnchored(bytes32 indexed root, bytes32 indexed issuer, uint64 time);
     event Revoked(bytes32 indexed hash, bytes32 indexed issuer, uint8 reason, uint64 time);
+    event StationRegistered(bytes32 indexed station, address indexed account, string name);
+    event StationStatusChanged(bytes32 indexed station, uint8 status, uint64 time);
+    event LogDigestAnchored(bytes32 indexed station, uint32 indexed day, bytes32 digest, uint64 time);
 
     error NotAdmin(address caller);
     error LastAdmin();
@@ -75,6 +105,13 @@ contract CountersignRegistry {
     error AlreadyRevoked(bytes32 hash);
     error ZeroHash();
     error EmptyBatch();
+    error StationExists(bytes32 station);
+    error UnknownStation(bytes32 station);
+    error StationRetired(bytes32 station);
+    error NotAStation(address caller);
+    error StationNotActive(bytes32 station, uint8 status);
+    error BadDay(uint32 day);
+    error DigestAlreadyAnchored(bytes32 station, uint32 day);
 
     modifier onlyAdmin() {
         if (!isAdmin[msg.sender]) revert NotAdmin(msg.sender);
@@ -110,7 +147,7 @@ contract CountersignRegistry {
         if (key == bytes32(0)) revert ZeroKey();
         if (account == address(0)) revert ZeroAccount();
         if (issuerIndex[key] != 0) revert IssuerExists(key);
-        if (issuerKeyOf[account] != bytes32(0)) revert AccountInUse(account);
+        _checkAccountFree(account);
         issuerIndex[key] = uint32(issuerKeys.length);
         issuerKeys.push(key);
         issuerKeyOf[account] = key;
@@ -141,6 +178,47 @@ contract CountersignRegistry {
     function _status(bytes32 key) private view returns (uint8) {
         StatusChange[] storage h = issuers[key].history;
         return h.length == 0 ? 0 : h[h.length - 1].status;
+    }
+
+    /// One role per account: an account that anchors roots for an issuer never also anchors log
+    /// digests for a station (or for two stations), so whoever holds its key acts in one name.
+    function _checkAccountFree(address account) private view {
+        if (issuerKeyOf[account] != bytes32(0) || stationKeyOf[account] != bytes32(0)) {
+            revert AccountInUse(account);
+        }
+    }
+
+    /// Register a verifier station (a service hall) by its Ed25519 device key. `account` may be
+    /// zero: a hall without a chain account is registered all the same, so that the receipts and
+    /// log digests it signs can be checked against the registry; it just cannot anchor digests.
+    function registerStation(bytes32 key, address account, string calldata name) external onlyAdmin {
+        if (key == bytes32(0)) revert ZeroKey();
+        if (stations[key].status != 0) revert StationExists(key);
+        if (account != address(0)) {
+            _checkAccountFree(account);
+            stationKeyOf[account] = key;
+        }
+        Station storage record = stations[key];
+        record.account = account;
+        record.name = name;
+        stationCount += 1;
+        emit StationRegistered(key, account, name);
+        _setStationStatus(key, STATUS_ACTIVE);
+    }
+
+    /// Suspend, reactivate or retire a station, with the issuers' rules. Retirement is final: a
+    /// retired hall's key is never trusted again (a replacement device registers a new key).
+    function setStationStatus(bytes32 key, uint8 status) external onlyAdmin {
+        uint8 current = stations[key].status;
+        if (current == 0) revert UnknownStation(key);
+        if (status < STATUS_ACTIVE || status > STATUS_RETIRED) revert BadStatus(status);
+        if (current == STATUS_RETIRED) revert StationRetired(key);
+        _setStationStatus(key, status);
+    }
+
+    function _setStationStatus(bytes32 key, uint8 status) private {
+        stations[key].status = status;
+        emit StationStatusChanged(key, status, uint64(block.timestamp));
     }
 
     // ---- issuers ----------------------------------------------------------------------------
@@ -184,6 +262,43 @@ contract CountersignRegistry {
     function _callerIssuer() private view returns (bytes32 key) {
         key = issuerKeyOf[msg.sender];
         if (key == bytes32(0)) revert NotAnIssuer(msg.sender);
+    }
+
+    // ---- stations ---------------------------------------------------------------------------
+
+    /// Anchor a station's signed daily log digest, from the station's account, while it is
+    /// active. `day` is the hall's local date as YYYYMMDD (the day the log closed, which the
+    /// hall knows and block time does not). One digest per station and day, never replaced:
+    /// anchoring is what makes rewriting a closed day's log detectable, so a second digest
+    /// for the same day would undo it.
+    function anchorLogDigest(uint32 day, bytes32 digest) external {
+        bytes32 key = stationKeyOf[msg.sender];
+        if (key == bytes32(0)) revert NotAStation(msg.sender);
+        uint8 status = stations[key].status;
+        if (status != STATUS_ACTIVE) revert StationNotActive(key, status);
+        if (digest == bytes32(0)) revert ZeroHash();
+        if (!_validDay(day)) revert BadDay(day);
+        if (logDigests[key][day].blockNumber != 0) revert DigestAlreadyAnchored(key, day);
+        uint64 time = uint64(block.timestamp);
+        logDigests[key][day] = LogDigest(digest, time, uint64(block.number));
+        emit LogDigestAnchored(key, day, digest, time);
+    }
+
+    /// A Gregorian date as YYYYMMDD, year 2000 to 9999: a typo'd or mis-encoded day (month 13,
+    /// 31 June, a Unix time) would otherwise take the slot of a day that never comes.
+    function _validDay(uint32 day) private pure returns (bool) {
+        uint32 year = day / 10000;
+        uint32 month = (day / 100) % 100;
+        uint32 d = day % 100;
+        if (year < 2000 || year > 9999 || month < 1 || month > 12 || d < 1) return false;
+        uint32 length = 31;
+        if (month == 2) {
+            bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+            length = leap ? 29 : 28;
+        } else if (month == 4 || month == 6 || month == 9 || month == 11) {
+            length = 30;
+        }
+        return d <= length;
     }
 
     // ---- reads ------------------------------------------------------------------------------
@@ -234,5 +349,21 @@ contract CountersignRegistry {
     function isRevoked(bytes32 issuer_, bytes32 hash) external view returns (bool) {
         uint32 index = issuerIndex[issuer_];
         return index != 0 && revocations[index][hash].blockNumber != 0;
+    }
+
+    /// A station's account (zero for none), name and status (0 when not registered).
+    function station(bytes32 key) external view returns (address account, string memory name, uint8 status) {
+        Station storage s = stations[key];
+        return (s.account, s.name, s.status);
+    }
+
+    /// The digest a station anchored for a day; all zeros when none.
+    function logDigestOf(bytes32 station_, uint32 day)
+        external
+        view
+        returns (bytes32 digest, uint64 time, uint64 blockNumber)
+    {
+        LogDigest memory d = logDigests[station_][day];
+        return (d.digest, d.time, d.blockNumber);
     }
 }

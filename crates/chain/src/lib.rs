@@ -4,8 +4,8 @@
 //! EVM-compatible node (Hyperledger Besu, FISCO BCOS's web3 RPC, Geth, anvil), with timeouts,
 //! bounded retries and a response size cap; it pins the chain id and the registry address and
 //! refuses a node on another chain or an address without our contract; it decodes the
-//! registry's events for the hall's mirror; and it signs and sends the issuer and governance
-//! transactions locally. Verification sees it only through
+//! registry's events for the hall's mirror; and it signs and sends the issuer, verifier-station
+//! and governance transactions locally. Verification sees it only through
 //! [`countersign_chainstate::ChainState`] ([`OnlineChainState`]) and the mirror only through
 //! [`countersign_chainstate::events::EventSource`].
 //!
@@ -19,6 +19,6 @@ pub mod rpc;
 pub mod wallet;
 
 pub use online::{connect_first, ConnectError, OnlineChainState};
-pub use registry::{Mined, Registry, RegistryError, BYTECODE_HEX};
+pub use registry::{day_code, AnchoredDigest, Mined, Registry, RegistryError, BYTECODE_HEX};
 pub use rpc::{RpcClient, RpcError, RpcOptions};
 pub use wallet::{KeyError, Wallet};

@@ -1,16 +1,16 @@
 //! The registry contract as seen through one node: pinned chain id and address, typed reads,
-//! decoded events, and the issuer and governance transactions.
+//! decoded events, and the issuer, verifier-station and governance transactions.
 
 use crate::abi::CountersignRegistry as C;
 use crate::rpc::{self, RpcClient, RpcError, RpcOptions};
 use crate::wallet::{LegacyTx, Wallet};
 use alloy_primitives::{Address, FixedBytes, B256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use countersign_chainstate::events::{BlockRef, LoggedEvent, RegistryEvent};
 use countersign_chainstate::{
     AnchorRecord, ChainError, IssuerRecord, IssuerStatus, RevocationReason, RevocationRecord,
-    StatusChange,
+    StationRecord, StatusChange,
 };
 use countersign_credential::{DidKey, RegistryRef};
 use countersign_merkle::NodeHash;
@@ -112,6 +112,17 @@ pub struct Mined {
     pub gas_used: u64,
     /// The contract created, for a deployment.
     pub contract: Option<[u8; 20]>,
+}
+
+/// A verifier station's daily log digest as the registry holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnchoredDigest {
+    /// The digest the station anchored for the day.
+    pub digest: [u8; 32],
+    /// Block time of the anchoring.
+    pub at: DateTime<Utc>,
+    /// Block of the anchoring.
+    pub block: u64,
 }
 
 /// The registry contract behind one node, with chain id and address pinned and checked.
@@ -258,6 +269,9 @@ impl Registry {
             C::IssuerStatusChanged::SIGNATURE_HASH,
             C::RootAnchored::SIGNATURE_HASH,
             C::Revoked::SIGNATURE_HASH,
+            C::StationRegistered::SIGNATURE_HASH,
+            C::StationStatusChanged::SIGNATURE_HASH,
+            C::LogDigestAnchored::SIGNATURE_HASH,
         ]
         .iter()
         .map(|t| format!("{t}"))
@@ -344,6 +358,28 @@ impl Registry {
                 hash: NodeHash(e.hash.0),
                 issuer: did_of(&e.issuer)?,
                 reason: RevocationReason::from_code(e.reason),
+                at: unix_time(e.time)?,
+            }
+        } else if first == C::StationRegistered::SIGNATURE_HASH {
+            let e = C::StationRegistered::decode_raw_log(topics, &data).map_err(decode_error)?;
+            RegistryEvent::StationRegistered {
+                station: e.station.0,
+                account: e.account.into_array(),
+                name: e.name,
+            }
+        } else if first == C::StationStatusChanged::SIGNATURE_HASH {
+            let e = C::StationStatusChanged::decode_raw_log(topics, &data).map_err(decode_error)?;
+            RegistryEvent::StationStatusChanged {
+                station: e.station.0,
+                status: status_of(e.status)?,
+                at: unix_time(e.time)?,
+            }
+        } else if first == C::LogDigestAnchored::SIGNATURE_HASH {
+            let e = C::LogDigestAnchored::decode_raw_log(topics, &data).map_err(decode_error)?;
+            RegistryEvent::LogDigestAnchored {
+                station: e.station.0,
+                day: e.day,
+                digest: e.digest.0,
                 at: unix_time(e.time)?,
             }
         } else {
@@ -472,6 +508,59 @@ impl Registry {
         )))
     }
 
+    /// The verifier station registered with this Ed25519 key, as of `block` (latest when
+    /// `None`).
+    pub fn station(
+        &self,
+        key: [u8; 32],
+        block: Option<u64>,
+    ) -> Result<Option<StationRecord>, RegistryError> {
+        let r = self.read(
+            C::stationCall {
+                key: FixedBytes(key),
+            },
+            block,
+        )?;
+        if r.status == 0 {
+            return Ok(None);
+        }
+        Ok(Some(StationRecord {
+            key,
+            account: r.account.into_array(),
+            name: r.name,
+            status: status_of(r.status).map_err(|d| self.malformed("station", d))?,
+        }))
+    }
+
+    /// The log digest a station anchored for a hall-local day, if it anchored one.
+    pub fn log_digest(
+        &self,
+        station_key: [u8; 32],
+        day: NaiveDate,
+    ) -> Result<Option<AnchoredDigest>, RegistryError> {
+        let r = self.read(
+            C::logDigestOfCall {
+                station_: FixedBytes(station_key),
+                day: day_code(day)?,
+            },
+            None,
+        )?;
+        if r.blockNumber == 0 {
+            return Ok(None);
+        }
+        Ok(Some(AnchoredDigest {
+            digest: r.digest.0,
+            at: unix_time(r.time).map_err(|d| self.malformed("logDigestOf", d))?,
+            block: r.blockNumber,
+        }))
+    }
+
+    /// How many verifier stations are registered (retired ones included).
+    pub fn station_count(&self) -> Result<u64, RegistryError> {
+        let n = self.read(C::stationCountCall {}, None)?;
+        u64::try_from(n).map_err(|_| self.malformed("stationCount", "out of range".into()))
+    }
+
     /// Whether `account` holds the governance role.
     pub fn is_admin(&self, account: Address) -> Result<bool, RegistryError> {
         self.read(C::isAdminCall::new((account,)), None)
@@ -580,6 +669,52 @@ impl Registry {
             reason: reason.code(),
         };
         self.transact(issuer, Some(self.address()), call.abi_encode())
+    }
+
+    /// Registers a verifier station (governance only) by its Ed25519 device key, with the
+    /// account it anchors log digests from (`None`: a hall that only signs receipts).
+    pub fn register_station(
+        &self,
+        admin: &Wallet,
+        key: [u8; 32],
+        account: Option<[u8; 20]>,
+        name: &str,
+    ) -> Result<Mined, RegistryError> {
+        let call = C::registerStationCall {
+            key: FixedBytes(key),
+            account: account.map_or(Address::ZERO, Address::from),
+            name: name.to_string(),
+        };
+        self.transact(admin, Some(self.address()), call.abi_encode())
+    }
+
+    /// Suspends, reactivates or retires a verifier station (governance only; retirement is
+    /// final).
+    pub fn set_station_status(
+        &self,
+        admin: &Wallet,
+        key: [u8; 32],
+        status: IssuerStatus,
+    ) -> Result<Mined, RegistryError> {
+        let call = C::setStationStatusCall {
+            key: FixedBytes(key),
+            status: status_code(status),
+        };
+        self.transact(admin, Some(self.address()), call.abi_encode())
+    }
+
+    /// Anchors a station's digest of one hall-local day's log, from the station's account.
+    pub fn anchor_log_digest(
+        &self,
+        station: &Wallet,
+        day: NaiveDate,
+        digest: [u8; 32],
+    ) -> Result<Mined, RegistryError> {
+        let call = C::anchorLogDigestCall {
+            day: day_code(day)?,
+            digest: FixedBytes(digest),
+        };
+        self.transact(station, Some(self.address()), call.abi_encode())
     }
 
     fn address(&self) -> Address {
@@ -700,10 +835,13 @@ fn revert_reason(data: Option<&str>, message: &str) -> String {
             e.caller
         ),
         Ok(E::LastAdmin(_)) => "the last governance account cannot be removed".into(),
-        Ok(E::ZeroKey(_)) => "the issuer key is empty".into(),
+        Ok(E::ZeroKey(_)) => "the key is empty".into(),
         Ok(E::ZeroAccount(_)) => "the account is the zero address".into(),
         Ok(E::IssuerExists(e)) => format!("issuer {} is already registered", did_text(&e.issuer)),
-        Ok(E::AccountInUse(e)) => format!("account {:?} already belongs to an issuer", e.account),
+        Ok(E::AccountInUse(e)) => format!(
+            "account {:?} already belongs to an issuer or a verifier station",
+            e.account
+        ),
         Ok(E::UnknownIssuer(e)) => format!("issuer {} is not registered", did_text(&e.issuer)),
         Ok(E::BadStatus(e)) => format!(
             "status {} is not one of active, suspended, retired",
@@ -722,12 +860,66 @@ fn revert_reason(data: Option<&str>, message: &str) -> String {
         Ok(E::AlreadyRevoked(e)) => format!("{} is already revoked", NodeHash(e.hash.0)),
         Ok(E::ZeroHash(_)) => "a hash is zero".into(),
         Ok(E::EmptyBatch(_)) => "nothing to anchor or revoke".into(),
+        Ok(E::StationExists(e)) => format!(
+            "verifier station {} is already registered",
+            key_text(&e.station)
+        ),
+        Ok(E::UnknownStation(e)) => {
+            format!(
+                "verifier station {} is not registered",
+                key_text(&e.station)
+            )
+        }
+        Ok(E::StationRetired(e)) => {
+            format!("verifier station {} is retired", key_text(&e.station))
+        }
+        Ok(E::NotAStation(e)) => format!(
+            "{:?} is not an active verifier station: no station is registered with this account",
+            e.caller
+        ),
+        Ok(E::StationNotActive(e)) => format!(
+            "{} is not an active verifier station: it is {} and may not anchor log digests",
+            key_text(&e.station),
+            status_of(e.status).map_or("not active", status_name)
+        ),
+        Ok(E::BadDay(e)) => format!(
+            "day {} is not a date written YYYYMMDD between the years 2000 and 9999",
+            e.day
+        ),
+        Ok(E::DigestAlreadyAnchored(e)) => format!(
+            "the log digest for {} is already anchored by verifier station {}",
+            day_text(e.day),
+            key_text(&e.station)
+        ),
         Err(_) => format!("{message} (revert data {})", hex::encode(&bytes)),
     }
 }
 
 fn did_text(key: &B256) -> String {
     did_of(key).map_or_else(|_| format!("{key}"), |d| d.to_string())
+}
+
+/// A station key (or any 32 bytes) as `0x` and 64 hex digits.
+fn key_text(key: &B256) -> String {
+    format!("0x{}", hex::encode(key))
+}
+
+/// A hall-local date as the registry stores it: YYYYMMDD in one integer (2026-11-25 is
+/// 20261125), so that it reads the same in a block explorer as on the hall's log.
+pub fn day_code(day: NaiveDate) -> Result<u32, RegistryError> {
+    let code = i64::from(day.year()) * 10_000 + i64::from(day.month() * 100 + day.day());
+    u32::try_from(code)
+        .map_err(|_| RegistryError::Invalid(format!("{day} cannot be written as YYYYMMDD")))
+}
+
+/// A day code back as YYYY-MM-DD (as it stands, even when it is not a date).
+fn day_text(code: u32) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        code / 10_000,
+        code / 100 % 100,
+        code % 100
+    )
 }
 
 fn did_of(key: &B256) -> Result<DidKey, String> {

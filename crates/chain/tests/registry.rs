@@ -329,6 +329,9 @@ fn every_change_is_an_event_in_chain_order() {
             RegistryEvent::IssuerStatusChanged { .. } => "status",
             RegistryEvent::RootAnchored { .. } => "anchored",
             RegistryEvent::Revoked { .. } => "revoked",
+            RegistryEvent::StationRegistered { .. }
+            | RegistryEvent::StationStatusChanged { .. }
+            | RegistryEvent::LogDigestAnchored { .. } => "station",
         })
         .collect();
     assert_eq!(

@@ -60,6 +60,36 @@ pub enum RegistryEvent {
         /// Block time of the revocation.
         at: DateTime<Utc>,
     },
+    /// A verifier station (service hall) was registered (its first status change follows as
+    /// its own event).
+    StationRegistered {
+        /// The hall's Ed25519 device key.
+        station: [u8; 32],
+        /// The account it anchors log digests from; all zeros when it has none.
+        account: [u8; 20],
+        /// Display name.
+        name: String,
+    },
+    /// A station's status changed (registration, suspension, reactivation, retirement).
+    StationStatusChanged {
+        /// The station's key.
+        station: [u8; 32],
+        /// The new status (the issuers' codes and rules).
+        status: IssuerStatus,
+        /// Block time of the change.
+        at: DateTime<Utc>,
+    },
+    /// A station anchored its signed digest of one day's verification log.
+    LogDigestAnchored {
+        /// The station's key.
+        station: [u8; 32],
+        /// The hall-local day, as YYYYMMDD (e.g. 20261125).
+        day: u32,
+        /// The day's digest.
+        digest: [u8; 32],
+        /// Block time of the anchoring.
+        at: DateTime<Utc>,
+    },
 }
 
 /// An event with its place in the chain.

@@ -16,6 +16,9 @@ use std::collections::HashMap;
 
 pub mod events;
 pub mod snapshot;
+pub mod station;
+
+pub use station::StationRecord;
 
 /// An issuer's standing in the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

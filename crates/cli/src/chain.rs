@@ -1,6 +1,6 @@
 //! `countersign chain …`, `countersign anchor`, `countersign revoke`: the registry from the
-//! command line, for governance (deploy, register issuers, change their status), issuers
-//! (anchor, revoke) and IT staff (status, mirror sync).
+//! command line, for governance (deploy, register issuers and verifier stations, change their
+//! status), issuers (anchor, revoke) and IT staff (status, mirror sync).
 
 use crate::{read_file, CliError};
 use countersign_chain::{connect_first, Mined, Registry, RegistryError, RpcOptions, Wallet};
@@ -130,6 +130,32 @@ pub enum ChainCommand {
         #[arg(long, value_parser = parse_status)]
         status: IssuerStatus,
     },
+    /// Register a verifier station, a service hall, by its Ed25519 device key (governance)
+    RegisterStation {
+        #[command(flatten)]
+        governance: Governance,
+        /// The hall's Ed25519 public key: 64 hex digits (0x optional)
+        #[arg(long, value_parser = parse_station_key)]
+        key: [u8; 32],
+        /// The EVM account it anchors its daily log digests from, 0x… (leave out for a hall
+        /// without a chain account: its receipts can still be checked)
+        #[arg(long)]
+        account: Option<String>,
+        /// Display name
+        #[arg(long)]
+        name: String,
+    },
+    /// Suspend, reactivate or retire a verifier station (governance)
+    StationStatus {
+        #[command(flatten)]
+        governance: Governance,
+        /// The hall's Ed25519 public key: 64 hex digits (0x optional)
+        #[arg(long, value_parser = parse_station_key)]
+        key: [u8; 32],
+        /// active, suspended or retired
+        #[arg(long, value_parser = parse_status)]
+        status: IssuerStatus,
+    },
     /// Grant or withdraw the governance role (governance)
     Admin {
         #[command(flatten)]
@@ -189,6 +215,21 @@ pub struct RevokeArgs {
 
 fn parse_did(text: &str) -> Result<DidKey, String> {
     DidKey::parse(text.trim()).map_err(|e| e.to_string())
+}
+
+fn parse_station_key(text: &str) -> Result<[u8; 32], String> {
+    let trimmed = text.trim();
+    let digits = trimmed
+        .strip_prefix("0x")
+        .or_else(|| trimmed.strip_prefix("0X"))
+        .unwrap_or(trimmed);
+    let bad = || format!("{text:?} is not a station key: give its 64 hex digits (0x optional)");
+    if digits.len() != 64 {
+        return Err(bad());
+    }
+    let mut key = [0; 32];
+    hex::decode_to_slice(digits, &mut key).map_err(|_| bad())?;
+    Ok(key)
 }
 
 fn parse_status(text: &str) -> Result<IssuerStatus, String> {
@@ -363,6 +404,40 @@ pub fn run(command: &ChainCommand) -> Result<u8, CliError> {
             let (admin, chain) = governance.open()?;
             let mined = chain
                 .set_issuer_status(&admin, issuer, *status)
+                .map_err(registry_error)?;
+            report("status changed", &mined);
+        }
+        ChainCommand::RegisterStation {
+            governance,
+            key,
+            account,
+            name,
+        } => {
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(CliError::Usage(
+                    "give the station's display name with --name".into(),
+                ));
+            }
+            let account = account
+                .as_deref()
+                .map(|a| parse_account(a).map(|a| a.into_array()))
+                .transpose()?;
+            let (admin, chain) = governance.open()?;
+            let mined = chain
+                .register_station(&admin, *key, account, name)
+                .map_err(registry_error)?;
+            report("registered", &mined);
+            println!("0x{}", hex::encode(key));
+        }
+        ChainCommand::StationStatus {
+            governance,
+            key,
+            status,
+        } => {
+            let (admin, chain) = governance.open()?;
+            let mined = chain
+                .set_station_status(&admin, *key, *status)
                 .map_err(registry_error)?;
             report("status changed", &mined);
         }
@@ -541,4 +616,30 @@ fn credential_json(bytes: &[u8]) -> Result<serde_json::Value, String> {
 
 fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, String> {
     countersign_jcs::parse_strict(bytes).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_station_key;
+
+    #[test]
+    fn station_keys_are_64_hex_digits_with_or_without_0x() {
+        let hex = "ab".repeat(32);
+        assert_eq!(parse_station_key(&hex), Ok([0xab; 32]));
+        assert_eq!(parse_station_key(&format!(" 0x{hex} ")), Ok([0xab; 32]));
+        assert_eq!(
+            parse_station_key(&format!("0X{}", hex.to_uppercase())),
+            Ok([0xab; 32])
+        );
+        for bad in [
+            "",
+            "0x",
+            "ab",
+            &"ab".repeat(33),
+            &"zz".repeat(32),
+            &format!("0x0x{hex}"),
+        ] {
+            assert!(parse_station_key(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -408,6 +408,85 @@ fn anchoring_from_an_account_that_is_not_the_issuers_is_refused() {
 }
 
 #[test]
+fn governance_registers_a_verifier_station_and_changes_its_status() {
+    let w = World::new();
+    let key = "0x".to_string() + &"ab".repeat(32);
+    let gov = w.path("account0.json");
+    let governance = |extra: &[&str]| {
+        // extra: the subcommand, then its own arguments.
+        let mut args = vec![
+            "chain",
+            extra[0],
+            "--rpc",
+            &w.url,
+            "--registry",
+            &w.registry,
+            "--account-key",
+            s(&gov),
+        ];
+        args.extend_from_slice(&extra[1..]);
+        run(&args)
+    };
+    let stdout = ok(&governance(&[
+        "register-station",
+        "--key",
+        &key,
+        "--account",
+        &address(2),
+        "--name",
+        "某区政务服务中心",
+    ]));
+    assert_eq!(stdout.trim(), key);
+    // Without 0x and without an account: a hall that only signs receipts.
+    ok(&governance(&[
+        "register-station",
+        "--key",
+        &"cd".repeat(32),
+        "--name",
+        "某镇便民服务站",
+    ]));
+    // The issuer's account is not given to a station; the refusal is in words, exit 3.
+    let out = governance(&[
+        "register-station",
+        "--key",
+        &"ef".repeat(32),
+        "--account",
+        &address(1),
+        "--name",
+        "冒名",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("already belongs to an issuer or a verifier station"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A key that is not 64 hex digits never reaches the chain.
+    let out = governance(&["register-station", "--key", "abcd", "--name", "x"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("give its 64 hex digits"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    ok(&governance(&[
+        "station-status",
+        "--key",
+        &key,
+        "--status",
+        "retired",
+    ]));
+    let out = governance(&["station-status", "--key", &key, "--status", "active"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("is retired"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn a_node_on_another_chain_or_a_wrong_registry_address_is_a_configuration_error() {
     let w = World::new();
     ok(&w.issue("batch", 1));

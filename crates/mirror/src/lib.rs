@@ -2,7 +2,7 @@
 //! log, so a hall verifies when the network is down.
 //!
 //! [`Mirror`] stores what the registry's events say (issuers with their status history, anchored
-//! roots, per-issuer revocations) and the block it reflects, and answers verification's questions
+//! roots, per-issuer revocations, verifier stations) and the block it reflects, and answers verification's questions
 //! through [`ChainState`] exactly as the online client does. [`sync::sync_once`] brings it up to
 //! date from any [`EventSource`](countersign_chainstate::events::EventSource), rolling back
 //! reorganised blocks; [`follow::spawn_follower`] keeps it up to date in the background, failing
@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use countersign_chainstate::events::{BlockRef, LoggedEvent, RegistryEvent};
 use countersign_chainstate::{
     AnchorRecord, ChainError, ChainState, ChainView, IssuerRecord, IssuerStatus, RevocationReason,
-    RevocationRecord, Source, StatusChange,
+    RevocationRecord, Source, StationRecord, StatusChange,
 };
 use countersign_credential::{DidKey, RegistryRef};
 use countersign_merkle::NodeHash;
@@ -119,7 +119,10 @@ pub struct Counts {
     pub anchors: u64,
     /// Revoked hashes.
     pub revocations: u64,
-    /// Events recorded, of every kind (admin changes and status changes included).
+    /// Registered verifier stations.
+    pub stations: u64,
+    /// Events recorded, of every kind (admin changes and status changes included; anchored
+    /// log digests are not recorded, see [`Mirror::apply`]).
     pub events: u64,
 }
 
@@ -229,19 +232,22 @@ impl Mirror {
     pub fn counts(&self) -> Result<Counts, MirrorError> {
         let mut st = self.conn.prepare_cached(
             "SELECT (SELECT COUNT(*) FROM issuers), (SELECT COUNT(*) FROM anchors),
-                    (SELECT COUNT(*) FROM revocations), (SELECT COUNT(*) FROM issuer_status),
-                    (SELECT COUNT(*) FROM admin_changes)",
+                    (SELECT COUNT(*) FROM revocations), (SELECT COUNT(*) FROM stations),
+                    (SELECT COUNT(*) FROM issuer_status), (SELECT COUNT(*) FROM admin_changes),
+                    (SELECT COUNT(*) FROM station_status)",
         )?;
         Ok(st.query_row([], |r| {
             let issuers: u64 = r.get(0)?;
             let anchors: u64 = r.get(1)?;
             let revocations: u64 = r.get(2)?;
-            let others = r.get::<_, u64>(3)? + r.get::<_, u64>(4)?;
+            let stations: u64 = r.get(3)?;
+            let others = r.get::<_, u64>(4)? + r.get::<_, u64>(5)? + r.get::<_, u64>(6)?;
             Ok(Counts {
                 issuers,
                 anchors,
                 revocations,
-                events: issuers + anchors + revocations + others,
+                stations,
+                events: issuers + anchors + revocations + stations + others,
             })
         })?)
     }
@@ -250,7 +256,9 @@ impl Mirror {
     /// a crash the file holds the page with its cursor, or neither.
     ///
     /// Applying an event already recorded changes nothing, so a page may be applied again.
-    /// Returns how many events were new. Refuses, changing nothing, a page that gives one block
+    /// Returns how many events were new. Anchored log digests are not recorded (their blocks
+    /// are): they are checked online, by `log verify`, and never during verification, so they
+    /// count as nothing new. Refuses, changing nothing, a page that gives one block
     /// two hashes (with itself, its cursor or what is recorded), an event after the cursor, and
     /// a cursor behind the current one.
     pub fn apply(
@@ -377,6 +385,8 @@ impl Mirror {
             "issuer_status",
             "anchors",
             "revocations",
+            "stations",
+            "station_status",
         ] {
             tx.execute(&format!("DELETE FROM {table} WHERE block > ?1"), [after])?;
         }
@@ -521,6 +531,46 @@ impl Mirror {
             }
         }
         Ok(record)
+    }
+
+    /// The verifier station registered with this Ed25519 key, if any. An `Err` means the mirror
+    /// could not be read (*could not check*), as for every question verification asks of it.
+    pub fn station(&self, key: &[u8; 32]) -> Result<Option<StationRecord>, ChainError> {
+        self.read_station(key).map_err(unavailable)
+    }
+
+    fn read_station(&self, key: &[u8; 32]) -> Result<Option<StationRecord>, MirrorError> {
+        // One statement for the registration and its latest status: one snapshot.
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT s.account, s.name,
+                        (SELECT c.status FROM station_status c WHERE c.station = s.key
+                         ORDER BY c.block DESC, c.log_index DESC LIMIT 1)
+                 FROM stations s WHERE s.key = ?1",
+            )?
+            .query_row([&key[..]], |r| {
+                Ok((
+                    r.get::<_, [u8; 20]>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                ))
+            })
+            .optional()?;
+        let Some((account, name, status)) = row else {
+            return Ok(None);
+        };
+        // The registry emits the registration and its first status in one transaction, so a
+        // station without a status row means a damaged file, not a state of the chain.
+        let status = status.ok_or_else(|| {
+            MirrorError::Corrupt(format!("station 0x{} has no status", hex::encode(key)))
+        })?;
+        Ok(Some(StationRecord {
+            key: *key,
+            account,
+            name,
+            status: status_from_code(status)?,
+        }))
     }
 
     fn read_anchor(&self, root: &NodeHash) -> Result<Option<AnchorRecord>, ChainError> {
@@ -696,6 +746,14 @@ impl fmt::Debug for Snapshot<'_> {
     }
 }
 
+impl Snapshot<'_> {
+    /// The verifier station registered with this key, as of the snapshot; see
+    /// [`Mirror::station`].
+    pub fn station(&self, key: &[u8; 32]) -> Result<Option<StationRecord>, ChainError> {
+        self.mirror.station(key)
+    }
+}
+
 impl ChainState for Snapshot<'_> {
     fn view(&self) -> Result<ChainView, ChainError> {
         self.mirror.view()
@@ -796,8 +854,12 @@ fn event_time(event: &RegistryEvent) -> Option<i64> {
     match event {
         RegistryEvent::IssuerStatusChanged { at, .. }
         | RegistryEvent::RootAnchored { at, .. }
-        | RegistryEvent::Revoked { at, .. } => Some(at.timestamp()),
-        RegistryEvent::AdminChanged { .. } | RegistryEvent::IssuerRegistered { .. } => None,
+        | RegistryEvent::Revoked { at, .. }
+        | RegistryEvent::StationStatusChanged { at, .. }
+        | RegistryEvent::LogDigestAnchored { at, .. } => Some(at.timestamp()),
+        RegistryEvent::AdminChanged { .. }
+        | RegistryEvent::IssuerRegistered { .. }
+        | RegistryEvent::StationRegistered { .. } => None,
     }
 }
 
@@ -872,6 +934,36 @@ fn insert_event(tx: &Connection, e: &LoggedEvent) -> Result<usize, MirrorError> 
                 log,
                 at.timestamp()
             ])?,
+        RegistryEvent::StationRegistered {
+            station,
+            account,
+            name,
+        } => tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO stations (key, account, name, block, log_index)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![&station[..], &account[..], name, block, log])?,
+        RegistryEvent::StationStatusChanged {
+            station,
+            status,
+            at,
+        } => tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO station_status (block, log_index, station, status, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                block,
+                log,
+                &station[..],
+                status_code(*status),
+                at.timestamp()
+            ])?,
+        // Not mirrored: a hall's log digests are checked online by `log verify` (which needs
+        // the chain's answer, not a copy the hall itself keeps), and verifying a credential
+        // never asks about them. The event's block is still recorded with the page.
+        RegistryEvent::LogDigestAnchored { .. } => 0,
     };
     Ok(n)
 }

@@ -9,7 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 /// Migration `i` takes the file from version `i` to `i + 1`. Append only: a released migration
 /// is never edited, since files in halls already went through it.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -84,6 +84,32 @@ CREATE TABLE revocations (
 ) STRICT, WITHOUT ROWID;
 ";
 
+/// Verifier stations (service halls), added with the registry's station role.
+const V2: &str = "
+-- The registry refuses a second registration of a key, so the key (the hall's Ed25519 device
+-- key) is the identity. account is 20 zero bytes for a hall registered without a chain account.
+CREATE TABLE stations (
+    key BLOB PRIMARY KEY,
+    account BLOB NOT NULL,
+    name TEXT NOT NULL,
+    block INTEGER NOT NULL,
+    log_index INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+-- status: the registry's codes (1 active, 2 suspended, 3 retired), at: block time. Kept as
+-- history rather than a status column on stations, so that undoing a reorganisation stays one
+-- DELETE … WHERE block > fork per table; a station's status is its latest row here.
+CREATE TABLE station_status (
+    block INTEGER NOT NULL,
+    log_index INTEGER NOT NULL,
+    station BLOB NOT NULL,
+    status INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (block, log_index)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX station_status_by_station ON station_status (station, block, log_index);
+";
+
 /// Brings the file up to [`SCHEMA_VERSION`], refusing a file written by a newer build.
 ///
 /// No backup is taken before migrating: the mirror is rebuilt from the chain if lost.
@@ -105,4 +131,128 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MirrorError> {
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Mirror;
+    use countersign_chainstate::events::{BlockRef, LoggedEvent, RegistryEvent};
+    use countersign_chainstate::{ChainState, IssuerStatus, RevocationReason};
+    use countersign_credential::{DidKey, RegistryRef};
+    use countersign_merkle::NodeHash;
+
+    const ISSUER: &str = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
+
+    fn registry() -> RegistryRef {
+        RegistryRef {
+            chain_id: 31337,
+            address: [0x5a; 20],
+        }
+    }
+
+    /// A file as a build with only the first migration left it: tables, version 1, one
+    /// issuer, an anchor, a revocation and a cursor.
+    fn version_1_file(path: &std::path::Path) {
+        let conn = Connection::open(path).expect("create");
+        conn.execute_batch(V1).expect("migration 1");
+        conn.pragma_update(None, "user_version", 1)
+            .expect("version");
+        let key = DidKey::parse(ISSUER).expect("did").public_key_bytes();
+        conn.execute_batch(&format!(
+            "INSERT INTO meta VALUES (1, '{}', 4, x'{h}', 1772352048, 1772352050);
+             INSERT INTO blocks VALUES (2, x'{h}', 1772352024), (3, x'{h}', 1772352036),
+                                       (4, x'{h}', 1772352048);
+             INSERT INTO issuers VALUES (x'{k}', x'{a}', '京华大学', '[\"DiplomaCredential\"]', 2, 0);
+             INSERT INTO issuer_status VALUES (2, 1, x'{k}', 1, 1772352024);
+             INSERT INTO anchors VALUES (x'{r}', x'{k}', 3, 0, 1772352036);
+             INSERT INTO revocations VALUES (x'{k}', x'{l}', 2, 4, 0, 1772352048);",
+            registry(),
+            h = "b0".repeat(32),
+            k = hex::encode(key),
+            a = "11".repeat(20),
+            r = "aa".repeat(32),
+            l = "bb".repeat(32),
+        ))
+        .expect("version 1 rows");
+    }
+
+    #[test]
+    fn a_version_1_file_is_migrated_and_keeps_its_data() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("mirror.sqlite");
+        version_1_file(&path);
+
+        let mut mirror = Mirror::open(&path, &registry()).expect("migrate");
+        let version: i64 = Connection::open(&path)
+            .and_then(|c| c.pragma_query_value(None, "user_version", |r| r.get(0)))
+            .expect("version");
+        assert_eq!(version, 2);
+        assert_eq!(SCHEMA_VERSION, 2);
+
+        let did = DidKey::parse(ISSUER).expect("did");
+        let issuer = mirror.issuer(&did).expect("read").expect("kept");
+        assert_eq!(
+            (issuer.name.as_str(), issuer.account, issuer.history.len()),
+            ("京华大学", [0x11; 20], 1)
+        );
+        let anchor = mirror
+            .anchor(&NodeHash([0xaa; 32]))
+            .expect("read")
+            .expect("kept");
+        assert_eq!((anchor.issuer, anchor.block), (did, 3));
+        let revoked = mirror
+            .revocation(&did, &NodeHash([0xbb; 32]))
+            .expect("read")
+            .expect("kept");
+        assert_eq!(revoked.reason, RevocationReason::Superseded);
+        let cursor = mirror.cursor().expect("cursor").expect("kept");
+        assert_eq!((cursor.number, cursor.hash), (4, [0xb0; 32]));
+        let counts = mirror.counts().expect("counts");
+        assert_eq!((counts.issuers, counts.stations, counts.events), (1, 0, 4));
+
+        // The new tables work, on top of the old data.
+        let at = cursor.time + chrono::Duration::seconds(12);
+        let logged = |log_index, event| LoggedEvent {
+            block: 5,
+            block_hash: [0xb5; 32],
+            log_index,
+            tx_hash: [0x77; 32],
+            event,
+        };
+        let events = [
+            logged(
+                0,
+                RegistryEvent::StationRegistered {
+                    station: [0x33; 32],
+                    account: [0; 20],
+                    name: "某区政务服务中心".into(),
+                },
+            ),
+            logged(
+                1,
+                RegistryEvent::StationStatusChanged {
+                    station: [0x33; 32],
+                    status: IssuerStatus::Active,
+                    at,
+                },
+            ),
+        ];
+        let next = BlockRef {
+            number: 5,
+            hash: [0xb5; 32],
+            time: at,
+        };
+        assert_eq!(mirror.apply(&events, next).expect("apply"), 2);
+        let station = mirror.station(&[0x33; 32]).expect("read").expect("new");
+        assert_eq!(
+            (station.name.as_str(), station.status),
+            ("某区政务服务中心", IssuerStatus::Active)
+        );
+        drop(mirror);
+
+        // Opening again migrates nothing more.
+        let mirror = Mirror::open(&path, &registry()).expect("reopen");
+        assert_eq!(mirror.counts().expect("counts").events, 6);
+    }
 }

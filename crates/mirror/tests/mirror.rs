@@ -354,3 +354,74 @@ fn a_snapshot_answers_from_one_state_while_another_connection_writes() {
     }
     assert_eq!(reader.view().expect("view").block, 4);
 }
+
+#[test]
+fn stations_are_mirrored_with_their_status_and_rolled_back_with_their_blocks() {
+    let chain = history();
+    let mut b8 = register_station(1, true);
+    b8.extend(register_station(2, false));
+    chain.push(b8); // 8
+    chain.push(vec![digest_anchored(1, 20261125)]); // 9
+    chain.push(vec![station_status(1, IssuerStatus::Suspended)]); // 10
+    chain.push(vec![station_status(2, IssuerStatus::Retired)]); // 11
+    let mut mirror = Mirror::open_in_memory(&registry()).expect("open");
+    // The log digest is not recorded (it is checked online), so it is not new.
+    assert_eq!(fill(&mut mirror, &chain), 13 + 6);
+    assert_eq!(
+        mirror.view().expect("view").block,
+        11,
+        "the block of a digest is still reached"
+    );
+
+    let one = mirror
+        .station(&station_key(1))
+        .expect("read")
+        .expect("registered");
+    assert_eq!(
+        (one.key, one.account, one.name.as_str(), one.status),
+        (
+            station_key(1),
+            [0x61; 20],
+            "Hall 1",
+            IssuerStatus::Suspended
+        )
+    );
+    let two = mirror
+        .station(&station_key(2))
+        .expect("read")
+        .expect("registered");
+    assert_eq!((two.account(), two.status), (None, IssuerStatus::Retired));
+    assert_eq!(mirror.station(&station_key(3)).expect("read"), None);
+    assert_eq!(
+        mirror.station(&issuer(1).public_key_bytes()).expect("read"),
+        None,
+        "an issuer's key is not a station"
+    );
+    let counts = mirror.counts().expect("counts");
+    assert_eq!((counts.stations, counts.events), (2, 19));
+
+    // The snapshot reads the same.
+    let snapshot = mirror.snapshot().expect("snapshot");
+    assert_eq!(snapshot.station(&station_key(1)).expect("read"), Some(one));
+    drop(snapshot);
+
+    // A page applied again changes nothing.
+    assert_eq!(fill(&mut mirror, &chain), 0);
+
+    // Rolling back forgets the later status changes, then the registrations.
+    mirror.rollback_to(9).expect("rollback");
+    let one = mirror.station(&station_key(1)).expect("read");
+    assert_eq!(one.map(|s| s.status), Some(IssuerStatus::Active));
+    mirror.rollback_to(7).expect("rollback");
+    assert_eq!(mirror.station(&station_key(1)).expect("read"), None);
+    assert_eq!(mirror.counts().expect("counts").stations, 0);
+    // Block 7's admin change went too (its time is unknown, so the cursor stopped at 6).
+    assert_eq!(fill(&mut mirror, &chain), 1 + 6);
+    assert_eq!(
+        mirror
+            .station(&station_key(2))
+            .expect("read")
+            .map(|s| s.status),
+        Some(IssuerStatus::Retired)
+    );
+}

@@ -100,6 +100,49 @@ pub fn revoked(hash: NodeHash, n: u8, reason: RevocationReason) -> RegistryEvent
     }
 }
 
+/// Station number `n`'s Ed25519 device key.
+pub fn station_key(n: u8) -> [u8; 32] {
+    SigningKey::from_bytes(&[0x50 + n; 32])
+        .verifying_key()
+        .to_bytes()
+}
+
+/// Registration of station `n` (with account `0x60 + n`, or none): the registration event and
+/// its first status change.
+pub fn register_station(n: u8, with_account: bool) -> Vec<RegistryEvent> {
+    vec![
+        RegistryEvent::StationRegistered {
+            station: station_key(n),
+            account: if with_account {
+                [0x60 + n; 20]
+            } else {
+                [0; 20]
+            },
+            name: format!("Hall {n}"),
+        },
+        station_status(n, IssuerStatus::Active),
+    ]
+}
+
+/// A status change of station `n`.
+pub fn station_status(n: u8, status: IssuerStatus) -> RegistryEvent {
+    RegistryEvent::StationStatusChanged {
+        station: station_key(n),
+        status,
+        at: unset(),
+    }
+}
+
+/// Station `n` anchors a log digest for `day` (YYYYMMDD).
+pub fn digest_anchored(n: u8, day: u32) -> RegistryEvent {
+    RegistryEvent::LogDigestAnchored {
+        station: station_key(n),
+        day,
+        digest: [0xd0 + n; 32],
+        at: unset(),
+    }
+}
+
 /// An admin change.
 pub fn admin(n: u8, admin: bool) -> RegistryEvent {
     RegistryEvent::AdminChanged {
@@ -112,8 +155,12 @@ fn stamp(mut event: RegistryEvent, time: DateTime<Utc>) -> RegistryEvent {
     match &mut event {
         RegistryEvent::IssuerStatusChanged { at, .. }
         | RegistryEvent::RootAnchored { at, .. }
-        | RegistryEvent::Revoked { at, .. } => *at = time,
-        RegistryEvent::AdminChanged { .. } | RegistryEvent::IssuerRegistered { .. } => {}
+        | RegistryEvent::Revoked { at, .. }
+        | RegistryEvent::StationStatusChanged { at, .. }
+        | RegistryEvent::LogDigestAnchored { at, .. } => *at = time,
+        RegistryEvent::AdminChanged { .. }
+        | RegistryEvent::IssuerRegistered { .. }
+        | RegistryEvent::StationRegistered { .. } => {}
     }
     event
 }

@@ -136,6 +136,19 @@ pub fn join_canonical_members<'a>(
     out.into_bytes()
 }
 
+/// Appends `s` as a canonical JSON string, for callers that write a fixed-shape object's
+/// canonical form directly (the verification log hashes a million entries per check).
+pub fn push_string(out: &mut String, s: &str) {
+    write_string(out, s);
+}
+
+/// Appends the integer `n` as a canonical JSON number (through the double it denotes, exactly
+/// as [`canonicalize`] prints an integer).
+pub fn push_integer(out: &mut String, n: impl Into<i128>) {
+    // Every integer type converts to the nearest double, as `write_number` does for serde's.
+    out.push_str(ryu_js::Buffer::new().format_finite(n.into() as f64));
+}
+
 /// RFC 8785 §3.2.2.3: print the double the number denotes, as ECMAScript would.
 fn write_number(out: &mut String, n: &Number) -> Result<(), JcsError> {
     // Integers go through f64 too: JSON numbers *are* doubles in JCS, and `as` rounds to

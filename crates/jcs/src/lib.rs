@@ -24,6 +24,7 @@ mod parse;
 
 pub use canonical::{
     canonicalize, canonicalize_members, canonicalize_to_string, join_canonical_members,
+    push_integer, push_string,
 };
 pub use error::{JcsError, ParseError};
 pub use parse::{parse_strict, parse_strict_with, Limits};

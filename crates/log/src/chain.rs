@@ -8,7 +8,7 @@
 //!   **reordered** (moved);
 //! - an entry that links to a hash no entry has follows **deleted** entries.
 
-use crate::{Entry, GENESIS};
+use crate::GENESIS;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -96,11 +96,18 @@ pub(crate) struct Walker {
 }
 
 impl Walker {
-    pub(crate) fn push(&mut self, entry: &Entry, self_consistent: bool, personal_consistent: bool) {
+    pub(crate) fn push(
+        &mut self,
+        seq: u64,
+        prev: [u8; 32],
+        hash: [u8; 32],
+        self_consistent: bool,
+        personal_consistent: bool,
+    ) {
         self.links.push(Link {
-            seq: entry.seq,
-            prev: entry.prev_hash,
-            hash: entry.hash,
+            seq,
+            prev,
+            hash,
             self_consistent,
             personal_consistent,
         });
@@ -108,8 +115,8 @@ impl Walker {
 
     pub(crate) fn finish(self) -> Integrity {
         let links = self.links;
-        let position: HashMap<[u8; 32], usize> =
-            links.iter().enumerate().map(|(i, l)| (l.hash, i)).collect();
+        // Only a broken link needs to know where a hash stands: build the index on demand.
+        let mut index: Option<HashMap<[u8; 32], usize>> = None;
         let mut findings = Vec::new();
         let mut i = 0;
         while i < links.len() {
@@ -125,6 +132,9 @@ impl Walker {
                 let kind = if next_links_back {
                     FindingKind::Inserted
                 } else {
+                    let position = index.get_or_insert_with(|| {
+                        links.iter().enumerate().map(|(i, l)| (l.hash, i)).collect()
+                    });
                     match position.get(&link.prev) {
                         Some(&p) if p != i.wrapping_sub(1) => FindingKind::Reordered,
                         Some(_) => FindingKind::Edited,

@@ -22,7 +22,7 @@ pub use query::{day_bounds, Count, DayReport, Repeat};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -342,7 +342,7 @@ impl Log {
                 insert_personal.execute(params![
                     seq,
                     salt.to_vec(),
-                    personal_json(&new.personal)
+                    personal_preimage(&new.personal)
                 ])?;
                 out.push(Entry {
                     seq,
@@ -386,29 +386,144 @@ impl Log {
             .prepare_cached(&format!("{} WHERE e.seq = ?1", select_entry(self.version)))?;
         let mut rows = st.query([seq])?;
         match rows.next()? {
-            Some(row) => Ok(Some(read_entry(row)?.0)),
+            Some(row) => Ok(Some(read_entry(row)?)),
             None => Ok(None),
         }
     }
 
-    /// Walks the whole chain; see [`Integrity`].
+    /// Walks the whole chain; see [`Integrity`]. Reading and hashing a row depend on that row
+    /// alone, so the rows are split by position across one read connection per core (SQLite
+    /// readers do not block each other); the links are then walked in order.
     pub fn verify(&self) -> Result<Integrity, LogError> {
-        let mut st = self
-            .conn
-            .prepare(&format!("{} ORDER BY e.seq", select_entry(self.version)))?;
-        let mut rows = st.query([])?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 8));
+        // Below this a second connection costs more than it saves.
+        let parts = if self.len()? >= 100_000 { cores } else { 1 };
+        self.verify_in(parts as u64)
+    }
+
+    fn verify_in(&self, parts: u64) -> Result<Integrity, LogError> {
+        let (first, last): (Option<u64>, Option<u64>) =
+            self.conn
+                .query_row("SELECT min(seq), max(seq) FROM entries", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
         let mut walker = chain::Walker::default();
-        while let Some(row) = rows.next()? {
-            let (entry, stored_personal_hash, salt, channel_known) = read_entry(row)?;
-            let self_consistent = channel_known
-                && entry_hash(&entry.prev_hash, &entry.entry, &stored_personal_hash) == entry.hash;
-            let personal_consistent = match &salt {
-                Some(salt) => personal_hash(salt, &entry.entry.personal) == stored_personal_hash,
-                None => true,
-            };
-            walker.push(&entry, self_consistent, personal_consistent);
+        let (Some(first), Some(last)) = (first, last) else {
+            return Ok(walker.finish());
+        };
+        let path = self
+            .conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from);
+        let span = last - first + 1;
+        let parts = if path.is_some() {
+            parts.clamp(1, span)
+        } else {
+            1
+        };
+        let bounds: Vec<(u64, u64)> = (0..parts)
+            .map(|i| (first + span * i / parts, first + span * (i + 1) / parts - 1))
+            .collect();
+        let sql = format!(
+            "{} WHERE e.seq BETWEEN ?1 AND ?2 ORDER BY e.seq",
+            select_entry(self.version)
+        );
+        let checked: Vec<Result<Vec<Checked>, LogError>> = if parts == 1 {
+            vec![check_range(&self.conn, &sql, first, last)]
+        } else {
+            let path = path.unwrap_or_default();
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = bounds
+                    .iter()
+                    .map(|&(from, to)| {
+                        let (path, sql) = (&path, &sql);
+                        scope.spawn(move || {
+                            let conn = Connection::open_with_flags(
+                                path,
+                                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                            )?;
+                            conn.busy_timeout(BUSY_TIMEOUT)?;
+                            check_range(&conn, sql, from, to)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(LogError::Corrupt("an integrity check thread failed".into()))
+                        })
+                    })
+                    .collect()
+            })
+        };
+        for part in checked {
+            for c in part? {
+                walker.push(
+                    c.seq,
+                    c.prev,
+                    c.hash,
+                    c.self_consistent,
+                    c.personal_consistent,
+                );
+            }
         }
         Ok(walker.finish())
+    }
+}
+
+/// Reads and hashes the rows with `from <= seq <= to`, in order.
+fn check_range(conn: &Connection, sql: &str, from: u64, to: u64) -> Result<Vec<Checked>, LogError> {
+    let mut st = conn.prepare(sql)?;
+    let mut rows = st.query([from, to])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(match read_row(row, false) {
+            Ok(r) => r.check(),
+            // A value no build writes (half a chain state, a bad time): an edited row.
+            Err(LogError::Corrupt(_)) => Checked {
+                seq: row.get(0)?,
+                prev: to_hash(&row.get::<_, Vec<u8>>(16)?)?,
+                hash: to_hash(&row.get::<_, Vec<u8>>(17)?)?,
+                self_consistent: false,
+                personal_consistent: true,
+            },
+            Err(e) => return Err(e),
+        });
+    }
+    Ok(out)
+}
+
+/// A row's links and whether its hashes match its contents.
+struct Checked {
+    seq: u64,
+    prev: [u8; 32],
+    hash: [u8; 32],
+    self_consistent: bool,
+    personal_consistent: bool,
+}
+
+impl RawRow {
+    /// Hashes the row and compares with what it committed to.
+    fn check(self) -> Checked {
+        let r = self;
+        let self_consistent = r.channel_known
+            && entry_hash(&r.entry.prev_hash, &r.entry.entry, &r.personal_hash) == r.entry.hash;
+        let personal_consistent = match (&r.salt, &r.summary) {
+            (Some(salt), Some(text)) => summary_matches(salt, text, &r.personal_hash),
+            // Purged: only the committed hash remains, which the entry hash covers.
+            (None, None) => true,
+            _ => false,
+        };
+        Checked {
+            seq: r.entry.seq,
+            prev: r.entry.prev_hash,
+            hash: r.entry.hash,
+            self_consistent,
+            personal_consistent,
+        }
     }
 }
 
@@ -435,11 +550,24 @@ fn split_list(text: Option<String>) -> Vec<String> {
     }
 }
 
-/// An entry, its stored personal hash, its salt (absent once purged), and whether its channel
-/// name is one this build knows.
-type Row = (Entry, [u8; 32], Option<Vec<u8>>, bool);
+/// A row as stored: the entry, the personal hash it committed to, and the summary's salt and
+/// text (both absent once purged).
+struct RawRow {
+    entry: Entry,
+    personal_hash: [u8; 32],
+    salt: Option<Vec<u8>>,
+    summary: Option<String>,
+    /// Whether the channel name is one this build writes.
+    channel_known: bool,
+}
 
-fn read_entry(row: &rusqlite::Row<'_>) -> Result<Row, LogError> {
+fn read_entry(row: &rusqlite::Row<'_>) -> Result<Entry, LogError> {
+    Ok(read_row(row, true)?.entry)
+}
+
+/// Reads a row of [`select_entry`]; the summary is parsed into `entry.personal` only when
+/// `parse_summary` (an integrity check hashes its stored text instead).
+fn read_row(row: &rusqlite::Row<'_>, parse_summary: bool) -> Result<RawRow, LogError> {
     let corrupt = |what: &str| LogError::Corrupt(what.to_string());
     let seq: u64 = row.get(0)?;
     let at = DateTime::from_timestamp_millis(row.get(1)?).ok_or_else(|| corrupt("time"))?;
@@ -461,8 +589,10 @@ fn read_entry(row: &rusqlite::Row<'_>) -> Result<Row, LogError> {
     let salt: Option<Vec<u8>> = row.get(18)?;
     let summary: Option<String> = row.get(19)?;
     let personal = match &summary {
-        Some(text) => parse_personal(text).ok_or_else(|| corrupt("subject summary"))?,
-        None => BTreeMap::new(),
+        Some(text) if parse_summary => {
+            parse_personal(text).ok_or_else(|| corrupt("subject summary"))?
+        }
+        _ => BTreeMap::new(),
     };
     let entry = Entry {
         seq,
@@ -488,27 +618,32 @@ fn read_entry(row: &rusqlite::Row<'_>) -> Result<Row, LogError> {
         prev_hash: to_hash(&row.get::<_, Vec<u8>>(16)?)?,
         hash: to_hash(&row.get::<_, Vec<u8>>(17)?)?,
     };
-    let personal_hash = to_hash(&row.get::<_, Vec<u8>>(15)?)?;
-    Ok((
+    Ok(RawRow {
         entry,
-        personal_hash,
+        personal_hash: to_hash(&row.get::<_, Vec<u8>>(15)?)?,
         salt,
-        Channel::parse(&channel).is_some(),
-    ))
+        summary,
+        channel_known: Channel::parse(&channel).is_some(),
+    })
+}
+
+/// Whether a stored summary is the one its entry committed to. The text stored is the JCS form
+/// that was hashed, so it is hashed as it stands; text that differs only in form (a file
+/// written by an earlier build) is parsed and canonicalised first.
+fn summary_matches(salt: &[u8], text: &str, committed: &[u8; 32]) -> bool {
+    let direct: [u8; 32] = Sha256::new()
+        .chain_update(salt)
+        .chain_update(text.as_bytes())
+        .finalize()
+        .into();
+    direct == *committed
+        || parse_personal(text).is_some_and(|map| personal_hash(salt, &map) == *committed)
 }
 
 fn to_hash(bytes: &[u8]) -> Result<[u8; 32], LogError> {
     bytes
         .try_into()
         .map_err(|_| LogError::Corrupt("a hash is not 32 bytes".into()))
-}
-
-fn personal_json(personal: &BTreeMap<String, String>) -> String {
-    let map: Map<String, Value> = personal
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
-    Value::Object(map).to_string()
 }
 
 fn parse_personal(text: &str) -> Option<BTreeMap<String, String>> {
@@ -522,49 +657,119 @@ fn parse_personal(text: &str) -> Option<BTreeMap<String, String>> {
 
 /// SHA-256(salt ‖ JCS(summary)): commits to the summary without revealing it once purged.
 fn personal_hash(salt: &[u8], personal: &BTreeMap<String, String>) -> [u8; 32] {
-    let map: Map<String, Value> = personal
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
     let mut h = Sha256::new();
     h.update(salt);
-    h.update(canonical(&Value::Object(map)).as_bytes());
+    h.update(personal_preimage(personal).as_bytes());
     h.finalize().into()
+}
+
+/// JCS of the summary as an object of strings.
+fn personal_preimage(personal: &BTreeMap<String, String>) -> String {
+    let mut members: Vec<(&String, &String)> = personal.iter().collect();
+    // JCS orders names by UTF-16 code units; a BTreeMap's byte order differs only past U+FFFF.
+    members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+    let mut out = String::with_capacity(16 + personal.len() * 32);
+    out.push('{');
+    for (i, (k, v)) in members.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        countersign_jcs::push_string(&mut out, k);
+        out.push(':');
+        countersign_jcs::push_string(&mut out, v);
+    }
+    out.push('}');
+    out
 }
 
 /// SHA-256(prev_hash ‖ JCS(entry fields and personal hash)). The position (`seq`) is not
 /// hashed: the order is the chain of links, so renumbering rows shows as the break it causes.
 fn entry_hash(prev: &[u8; 32], e: &NewEntry, personal_hash: &[u8; 32]) -> [u8; 32] {
-    let mut fields = json!({
-        "at": e.at.timestamp_millis(),
-        "hall": e.hall,
-        "counter": e.counter,
-        "clerk": e.clerk,
-        "channel": e.channel.as_str(),
-        "type": e.credential_type,
-        "issuer": e.issuer,
-        "leaf": e.leaf.map(hex::encode),
-        "verdict": e.verdict,
-        "failing": e.failing,
-        "chain": e.chain.as_ref().map(|c| json!({
-            "block": c.block, "time": c.block_time.timestamp(), "source": c.source,
-        })),
-        "receipt": e.receipt,
-        "personal": hex::encode(personal_hash),
-    });
-    // Added in schema version 2: hashed only when present, so older entries keep their hash.
-    if let Some(object) = fields.as_object_mut() {
-        if let Some(name) = &e.issuer_name {
-            object.insert("issuerName".into(), json!(name));
-        }
-        if !e.reasons.is_empty() {
-            object.insert("reasons".into(), json!(e.reasons));
-        }
-    }
     let mut h = Sha256::new();
     h.update(prev);
-    h.update(canonical(&fields).as_bytes());
+    h.update(entry_preimage(e, personal_hash).as_bytes());
     h.finalize().into()
+}
+
+/// The JCS form of an entry's hashed fields (docs/PROTOCOL.md §8), written directly in JCS
+/// member order rather than through a generic JSON value: a full integrity check hashes every
+/// entry, and this is most of its cost. `tests::preimage_is_jcs` holds it to the generic form.
+fn entry_preimage(e: &NewEntry, personal_hash: &[u8; 32]) -> String {
+    use countersign_jcs::{push_integer, push_string};
+    fn opt(out: &mut String, value: Option<&str>) {
+        match value {
+            Some(v) => push_string(out, v),
+            None => out.push_str("null"),
+        }
+    }
+    fn list(out: &mut String, items: &[String]) {
+        out.push('[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_string(out, item);
+        }
+        out.push(']');
+    }
+    let mut out = String::with_capacity(512);
+    // Members in JCS order (all names are ASCII, so byte order is UTF-16 order).
+    out.push_str("{\"at\":");
+    push_integer(&mut out, e.at.timestamp_millis());
+    out.push_str(",\"chain\":");
+    match &e.chain {
+        Some(c) => {
+            out.push_str("{\"block\":");
+            push_integer(&mut out, c.block);
+            out.push_str(",\"source\":");
+            push_string(&mut out, &c.source);
+            out.push_str(",\"time\":");
+            push_integer(&mut out, c.block_time.timestamp());
+            out.push('}');
+        }
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"channel\":");
+    push_string(&mut out, e.channel.as_str());
+    out.push_str(",\"clerk\":");
+    push_string(&mut out, &e.clerk);
+    out.push_str(",\"counter\":");
+    push_string(&mut out, &e.counter);
+    out.push_str(",\"failing\":");
+    list(&mut out, &e.failing);
+    out.push_str(",\"hall\":");
+    push_string(&mut out, &e.hall);
+    out.push_str(",\"issuer\":");
+    opt(&mut out, e.issuer.as_deref());
+    // Added in schema version 2: present only when recorded, so older entries keep their hash.
+    if let Some(name) = &e.issuer_name {
+        out.push_str(",\"issuerName\":");
+        push_string(&mut out, name);
+    }
+    out.push_str(",\"leaf\":");
+    match &e.leaf {
+        Some(leaf) => {
+            out.push('"');
+            out.push_str(&hex::encode(leaf));
+            out.push('"');
+        }
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"personal\":\"");
+    out.push_str(&hex::encode(personal_hash));
+    out.push('"');
+    if !e.reasons.is_empty() {
+        out.push_str(",\"reasons\":");
+        list(&mut out, &e.reasons);
+    }
+    out.push_str(",\"receipt\":");
+    opt(&mut out, e.receipt.as_deref());
+    out.push_str(",\"type\":");
+    opt(&mut out, e.credential_type.as_deref());
+    out.push_str(",\"verdict\":");
+    push_string(&mut out, &e.verdict);
+    out.push('}');
+    out
 }
 
 /// Where the copy taken before upgrading from `version` goes: beside the file, never over an
@@ -583,4 +788,151 @@ fn backup_target(path: &Path, version: i64) -> PathBuf {
 fn canonical(value: &Value) -> String {
     // Values built here are always canonicalisable (no floats, string keys).
     countersign_jcs::canonicalize_to_string(value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{json, Map};
+
+    /// The generic form: a JSON value through the JCS canonicaliser.
+    fn reference(e: &NewEntry, personal_hash: &[u8; 32]) -> String {
+        let mut fields = json!({
+            "at": e.at.timestamp_millis(),
+            "hall": e.hall,
+            "counter": e.counter,
+            "clerk": e.clerk,
+            "channel": e.channel.as_str(),
+            "type": e.credential_type,
+            "issuer": e.issuer,
+            "leaf": e.leaf.map(hex::encode),
+            "verdict": e.verdict,
+            "failing": e.failing,
+            "chain": e.chain.as_ref().map(|c| json!({
+                "block": c.block, "time": c.block_time.timestamp(), "source": c.source,
+            })),
+            "receipt": e.receipt,
+            "personal": hex::encode(personal_hash),
+        });
+        let object = fields.as_object_mut().expect("object");
+        if let Some(name) = &e.issuer_name {
+            object.insert("issuerName".into(), json!(name));
+        }
+        if !e.reasons.is_empty() {
+            object.insert("reasons".into(), json!(e.reasons));
+        }
+        countersign_jcs::canonicalize_to_string(&fields).expect("canonical")
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z0-9 ._-]{0,12}",
+            "[\\u{0}-\\u{1f}\"\\\\\u{7f}]{0,6}",
+            "[张王刘*\\u{e000}\\u{1f600}\\u{2028}]{0,6}",
+        ]
+    }
+
+    prop_compose! {
+        fn entries()(
+            at in 0i64..4_102_444_800_000,
+            texts in proptest::collection::vec(text(), 8),
+            optional in proptest::collection::vec(any::<bool>(), 6),
+            failing in proptest::collection::vec(text(), 0..3),
+            block in any::<u64>(),
+            leaf in any::<[u8; 32]>(),
+        ) -> NewEntry {
+            NewEntry {
+                at: DateTime::from_timestamp_millis(at).expect("time"),
+                hall: texts[0].clone(),
+                counter: texts[1].clone(),
+                clerk: texts[2].clone(),
+                channel: Channel::Camera,
+                credential_type: optional[0].then(|| texts[3].clone()),
+                issuer: optional[1].then(|| texts[4].clone()),
+                issuer_name: optional[2].then(|| texts[5].clone()),
+                leaf: optional[3].then_some(leaf),
+                verdict: texts[6].clone(),
+                reasons: failing.iter().map(|f| format!("{f}.x")).collect(),
+                failing,
+                chain: optional[4].then(|| ChainUsed {
+                    block,
+                    block_time: DateTime::from_timestamp_millis(at).expect("time"),
+                    source: texts[7].clone(),
+                }),
+                receipt: optional[5].then(|| texts[0].clone()),
+                personal: BTreeMap::new(),
+            }
+        }
+    }
+
+    #[test]
+    fn a_check_split_across_threads_finds_what_one_thread_finds() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut log = Log::open(dir.path().join("log.sqlite")).expect("open");
+        let entry = |n: i64| NewEntry {
+            at: DateTime::from_timestamp(1_795_000_000 + n * 60, 0).expect("time"),
+            hall: "BJ-CY-01".into(),
+            counter: format!("{}", n % 3),
+            clerk: "clerk-1".into(),
+            channel: Channel::Scanner,
+            credential_type: None,
+            issuer: None,
+            issuer_name: None,
+            leaf: None,
+            verdict: "VALID".into(),
+            failing: vec![],
+            reasons: vec![],
+            chain: None,
+            receipt: None,
+            personal: BTreeMap::from([("name".into(), "张*".into())]),
+        };
+        let batch: Vec<NewEntry> = (0..50).map(entry).collect();
+        log.append_batch(&batch).expect("append");
+        let whole = log.verify_in(1).expect("verify");
+        assert!(whole.is_intact());
+        assert_eq!(log.verify_in(3).expect("verify"), whole);
+        assert_eq!(log.verify_in(64).expect("verify"), whole);
+        log.conn
+            .execute_batch(
+                "UPDATE entries SET clerk = 'x' WHERE seq = 17;
+                 DELETE FROM personal WHERE seq = 34; DELETE FROM entries WHERE seq = 34;
+                 UPDATE personal SET summary = '{}' WHERE seq = 49;",
+            )
+            .expect("tamper");
+        let whole = log.verify_in(1).expect("verify");
+        let kinds: Vec<(u64, FindingKind)> =
+            whole.findings.iter().map(|f| (f.seq, f.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (17, FindingKind::Edited),
+                (35, FindingKind::Deleted),
+                (49, FindingKind::SummaryEdited)
+            ]
+        );
+        for parts in [2, 3, 7] {
+            assert_eq!(log.verify_in(parts).expect("verify"), whole);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn preimage_is_jcs(e in entries(), ph in any::<[u8; 32]>()) {
+            prop_assert_eq!(entry_preimage(&e, &ph), reference(&e, &ph));
+        }
+
+        #[test]
+        fn summary_preimage_is_jcs(
+            summary in proptest::collection::btree_map(text(), text(), 0..5)
+        ) {
+            let map: Map<String, Value> = summary
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            let expected = countersign_jcs::canonicalize_to_string(&Value::Object(map))
+                .expect("canonical");
+            prop_assert_eq!(personal_preimage(&summary), expected);
+        }
+    }
 }

@@ -102,7 +102,7 @@ impl Log {
         let mut rows = st.query(params)?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
-            out.push(crate::read_entry(row)?.0);
+            out.push(crate::read_entry(row)?);
         }
         Ok(out)
     }

@@ -199,6 +199,22 @@ fn an_unknown_channel_or_a_moved_timestamp_is_an_edit() {
 }
 
 #[test]
+fn a_row_no_build_writes_is_an_edit_not_an_error() {
+    let (_dir, path) = ten();
+    sqlite3(
+        &path,
+        "UPDATE entries SET chain_block = NULL WHERE seq = 3;",
+    );
+    assert_eq!(findings(&path), [(3, FindingKind::Edited)]);
+    let (_dir, path) = ten();
+    sqlite3(
+        &path,
+        "UPDATE personal SET summary = 'not json' WHERE seq = 5;",
+    );
+    assert_eq!(findings(&path), [(5, FindingKind::SummaryEdited)]);
+}
+
+#[test]
 fn the_issuer_name_and_reason_codes_are_covered_too() {
     let (_dir, path) = ten();
     sqlite3(

@@ -7,6 +7,7 @@ mod chain;
 mod demo;
 mod issue;
 mod keyfile;
+mod log;
 mod mirror;
 mod verify;
 
@@ -52,6 +53,9 @@ enum Command {
     Anchor(chain::AnchorArgs),
     /// Revoke credentials, sub-batches or whole batches from the issuer's account
     Revoke(chain::RevokeArgs),
+    /// The hall's verification log: verify, report, export, search, close-day, anchor, purge
+    #[command(subcommand)]
+    Log(log::LogCommand),
     /// Write the demo issuers, registry snapshot, credentials and QR images (deterministic)
     Demo {
         /// Output folder
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
             chain::anchor_batches(&args.endpoint, &args.account_key, &args.batches).map(|_| 0)
         }
         Command::Revoke(args) => chain::revoke(&args),
+        Command::Log(command) => log::run(&command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -3,6 +3,7 @@
 use crate::{parse_time, read_file, CliError};
 use chrono::{DateTime, Duration, Utc};
 use countersign_chainstate::{snapshot, MemoryChainState, Source};
+use countersign_station::{Channel, Logged};
 use countersign_verify::{
     json::report_to_json, Clock, FixedClock, Params, Policy, Report, SystemClock, Verdict,
 };
@@ -43,6 +44,70 @@ pub struct VerifyArgs {
     /// Newest blocks not trusted yet when verifying online
     #[arg(long, default_value_t = 0)]
     pub confirmations: u64,
+    #[command(flatten)]
+    pub record: RecordArgs,
+}
+
+/// Recording the verification in the hall's log.
+#[derive(clap::Args)]
+pub struct RecordArgs {
+    /// Record the verification in the hall's log (SQLite; created if missing)
+    #[arg(long = "log", env = "COUNTERSIGN_LOG")]
+    pub log: Option<PathBuf>,
+    /// Hall id, for the log
+    #[arg(long, env = "COUNTERSIGN_HALL")]
+    pub hall: Option<String>,
+    /// Counter id, for the log
+    #[arg(long, env = "COUNTERSIGN_COUNTER")]
+    pub counter: Option<String>,
+    /// Clerk id, for the log
+    #[arg(long, env = "COUNTERSIGN_CLERK")]
+    pub clerk: Option<String>,
+    /// How the credential arrived (default: image for a picture file, else scanner)
+    #[arg(long, value_enum)]
+    pub channel: Option<ChannelArg>,
+    /// The hall's privacy policy (JSON): which subject fields the log keeps and how masked
+    #[arg(long, env = "COUNTERSIGN_PRIVACY_POLICY")]
+    pub policy: Option<PathBuf>,
+}
+
+/// How the credential arrived.
+#[derive(clap::ValueEnum, Clone, Copy)]
+pub enum ChannelArg {
+    /// A handheld or serial scanner
+    Scanner,
+    /// A webcam
+    Camera,
+    /// A picture file
+    Image,
+}
+
+impl RecordArgs {
+    /// The station to record with, when --log is given; checked before verifying so a bad
+    /// argument stops early (a log that cannot be written does not stop verification).
+    fn identity(&self) -> Result<Option<countersign_station::Identity>, CliError> {
+        if self.log.is_none() {
+            return Ok(None);
+        }
+        let need = |value: &Option<String>, flag: &str| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "--log needs --{flag} (or COUNTERSIGN_{})",
+                        flag.to_uppercase()
+                    ))
+                })
+        };
+        Ok(Some(countersign_station::Identity {
+            hall: need(&self.hall, "hall")?,
+            counter: need(&self.counter, "counter")?,
+            clerk: need(&self.clerk, "clerk")?,
+        }))
+    }
 }
 
 fn load_snapshot(args: &VerifyArgs) -> Result<Option<MemoryChainState>, CliError> {
@@ -104,18 +169,27 @@ fn run_with(
             fail_closed_when_stale: args.fail_closed,
         },
     };
-    let report = if args.input == "-" {
+    let identity = args.record.identity()?;
+    let policy = match &args.record.policy {
+        Some(path) => crate::log::read_policy(path)?,
+        None => countersign_station::PrivacyPolicy::default(),
+    };
+    let (input, report) = if args.input == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()
             .take(64 * 1024 * 1024)
             .read_to_end(&mut bytes)
             .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
-        countersign_verify::verify_bytes(&bytes, &params)
+        let report = countersign_verify::verify_bytes(&bytes, &params);
+        (bytes, report)
     } else if std::path::Path::new(&args.input).is_file() {
-        countersign_verify::verify_bytes(&read_file(std::path::Path::new(&args.input))?, &params)
+        let bytes = read_file(std::path::Path::new(&args.input))?;
+        let report = countersign_verify::verify_bytes(&bytes, &params);
+        (bytes, report)
     } else if args.input.trim_start().starts_with("CS") || args.input.trim_start().starts_with('{')
     {
-        countersign_verify::verify_text(&args.input, &params)
+        let report = countersign_verify::verify_text(&args.input, &params);
+        (args.input.clone().into_bytes(), report)
     } else {
         return Err(CliError::Usage(format!(
             "{:?} is neither a file nor a CS1 payload",
@@ -129,11 +203,60 @@ fn run_with(
     } else {
         print!("{}", render(&report, args.reveal));
     }
+    if let (Some(identity), Some(path)) = (identity, &args.record.log) {
+        let channel = match args.record.channel {
+            Some(ChannelArg::Scanner) => Channel::Scanner,
+            Some(ChannelArg::Camera) => Channel::Camera,
+            Some(ChannelArg::Image) => Channel::Image,
+            None if input.starts_with(b"\x89PNG") || input.starts_with(&[0xff, 0xd8, 0xff]) => {
+                Channel::Image
+            }
+            None => Channel::Scanner,
+        };
+        eprintln!(
+            "{}",
+            record(path, identity, policy, &report, &input, channel)
+        );
+    }
     Ok(match report.verdict {
         Verdict::Valid => 0,
         Verdict::Invalid => 1,
         Verdict::Unverifiable => 2,
     })
+}
+
+/// Records the verification and says what became of it. A log that cannot be opened or
+/// written does not take the verdict away: it is said, plainly, that nothing was logged.
+fn record(
+    path: &std::path::Path,
+    identity: countersign_station::Identity,
+    policy: countersign_station::PrivacyPolicy,
+    report: &Report,
+    input: &[u8],
+    channel: Channel,
+) -> String {
+    let not_logged = |why: String, storage: bool| {
+        let next = if storage {
+            "the disk is full or the log is read-only: tell IT; verifications go on but are not recorded"
+        } else {
+            "tell IT; verifications go on but are not recorded"
+        };
+        format!("NOT LOGGED 未记录: {why} ({next})")
+    };
+    let mut station = match countersign_station::Station::open(path, identity, policy, Utc::now()) {
+        Ok(station) => station,
+        Err(countersign_station::StationError::Log(e)) => {
+            let storage = e.is_storage_full_or_read_only();
+            return not_logged(format!("{}: {e}", path.display()), storage);
+        }
+    };
+    match station.record(report, input, channel, None) {
+        Logged::Entry(seq) => format!("logged as entry {seq} 已记录"),
+        Logged::Repeat(seq) => {
+            format!("scanned again: already logged as entry {seq} 重复扫描，已记录为第 {seq} 条")
+        }
+        Logged::Failed { reason, storage } => not_logged(reason, storage),
+    }
 }
 
 /// The report as a person reads it in a terminal.

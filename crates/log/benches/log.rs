@@ -62,7 +62,7 @@ fn entry(n: u64, total: u64) -> NewEntry {
         hall: "BJ-CY-01".into(),
         counter: format!("{}", n % 8 + 1),
         clerk: format!("clerk-{:03}", n % 12 + 1),
-        channel: if n % 10 == 0 {
+        channel: if n.is_multiple_of(10) {
             Channel::Camera
         } else {
             Channel::Scanner
@@ -77,9 +77,9 @@ fn entry(n: u64, total: u64) -> NewEntry {
         chain: Some(ChainUsed {
             block: 1_000_000 + n / 3,
             block_time: at - Duration::seconds(20),
-            source: if n % 25 == 0 { "mirror" } else { "online" }.into(),
+            source: if n.is_multiple_of(25) { "mirror" } else { "online" }.into(),
         }),
-        receipt: (n % 4 == 0).then(|| format!("R-{n:08}")),
+        receipt: n.is_multiple_of(4).then(|| format!("R-{n:08}")),
         personal: BTreeMap::from([
             ("name".to_string(), "张*".to_string()),
             ("idNumber".to_string(), "110105********1000".to_string()),

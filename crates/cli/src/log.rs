@@ -1,0 +1,745 @@
+//! `countersign log …`: the hall's verification log for supervisors and IT: check it, report
+//! on a day, export a day, find a verification, close and sign a day (and anchor its digest),
+//! purge expired summaries.
+
+use crate::chain::{read_account, registry_error, Endpoint};
+use crate::{read_file, write_file, CliError};
+use chrono::{FixedOffset, NaiveDate, Utc};
+use countersign_credential::RegistryRef;
+use countersign_log::{Count, DayReport, DigestProblem, Entry, Log};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+/// The log file and the hall's time zone.
+#[derive(clap::Args, Clone)]
+pub struct LogFile {
+    /// The hall's verification log (SQLite)
+    #[arg(long = "log", env = "COUNTERSIGN_LOG")]
+    pub path: PathBuf,
+    /// The hall's UTC offset: days are cut at the hall's midnight
+    #[arg(long, default_value = "+08:00", value_parser = parse_offset)]
+    pub utc_offset: FixedOffset,
+}
+
+/// Output formats of `log export`.
+#[derive(clap::ValueEnum, Clone, Copy)]
+pub enum Format {
+    /// CSV with a UTF-8 byte-order mark (Excel opens Chinese correctly)
+    Csv,
+    /// An Excel workbook with a summary sheet
+    Xlsx,
+}
+
+/// `countersign log …`.
+#[derive(clap::Subcommand)]
+pub enum LogCommand {
+    /// Create the hall's Ed25519 key (signs daily digests); prints its public key for
+    /// `chain register-station --key`
+    Keygen {
+        /// The hall id
+        #[arg(long)]
+        hall: String,
+        /// Where to write the key file (mode 0600; refuses to overwrite)
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Check the whole log: the hash chain, the signed daily digests, and (with --rpc) the
+    /// digests anchored on the registry. Exit 0 intact, 1 changed, 2 chain unreachable
+    Verify {
+        #[command(flatten)]
+        log: LogFile,
+        /// Hall public keys trusted to sign digests (hex), or hall key files
+        #[arg(long = "trust", value_delimiter = ',')]
+        trust: Vec<String>,
+        #[command(flatten)]
+        endpoint: Endpoint,
+        /// The registry the digests were anchored on (with --rpc)
+        #[arg(long, env = "COUNTERSIGN_REGISTRY")]
+        registry: Option<RegistryRef>,
+        /// Print the result as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// A day's counts by verdict, type, issuer, clerk, counter and hour, repeats, failure reasons
+    Report {
+        #[command(flatten)]
+        log: LogFile,
+        /// The day, hall time (YYYY-MM-DD)
+        #[arg(long)]
+        date: NaiveDate,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a day's entries as CSV or XLSX (masked summaries only, as the log holds them)
+    Export {
+        #[command(flatten)]
+        log: LogFile,
+        /// The day, hall time (YYYY-MM-DD)
+        #[arg(long)]
+        date: NaiveDate,
+        /// csv or xlsx
+        #[arg(long, value_enum)]
+        format: Format,
+        /// The file to write (refuses to overwrite)
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Find verifications by credential hash or receipt id
+    Search {
+        #[command(flatten)]
+        log: LogFile,
+        /// The credential's hash (64 hex digits)
+        #[arg(long, conflicts_with = "receipt", required_unless_present = "receipt")]
+        hash: Option<String>,
+        /// A receipt id
+        #[arg(long)]
+        receipt: Option<String>,
+        /// Print the entries as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close a finished day: sign its digest with the hall key; with --account-key, also
+    /// anchor it on the registry
+    CloseDay {
+        #[command(flatten)]
+        log: LogFile,
+        /// The day, hall time (YYYY-MM-DD)
+        #[arg(long)]
+        date: NaiveDate,
+        /// The hall key file (`log keygen`)
+        #[arg(long)]
+        hall_key: PathBuf,
+        #[command(flatten)]
+        anchor: AnchorArgs,
+    },
+    /// Anchor the digest of a day closed earlier (when the chain was unreachable then)
+    Anchor {
+        #[command(flatten)]
+        log: LogFile,
+        /// The day, hall time (YYYY-MM-DD)
+        #[arg(long)]
+        date: NaiveDate,
+        #[command(flatten)]
+        anchor: AnchorArgs,
+    },
+    /// Delete subject summaries older than the retention period (entries stay and verify)
+    Purge {
+        #[command(flatten)]
+        log: LogFile,
+        /// Days summaries are kept
+        #[arg(long, default_value_t = 90)]
+        retention_days: u32,
+    },
+}
+
+/// Where and as whom a day's digest is anchored.
+#[derive(clap::Args)]
+pub struct AnchorArgs {
+    /// The hall's chain account key file: anchor the digest from it
+    #[arg(long)]
+    pub account_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub endpoint: Endpoint,
+    /// The registry to anchor on
+    #[arg(long, env = "COUNTERSIGN_REGISTRY")]
+    pub registry: Option<RegistryRef>,
+}
+
+fn parse_offset(text: &str) -> Result<FixedOffset, String> {
+    text.parse::<FixedOffset>()
+        .map_err(|_| format!("{text:?} is not a UTC offset such as +08:00"))
+}
+
+fn log_error(path: &Path, e: countersign_log::LogError) -> CliError {
+    CliError::Failed(format!("{}: {e}", path.display()))
+}
+
+fn open_read(file: &LogFile) -> Result<Log, CliError> {
+    if !file.path.is_file() {
+        return Err(CliError::Usage(format!(
+            "{} does not exist: give the hall's log with --log or COUNTERSIGN_LOG",
+            file.path.display()
+        )));
+    }
+    Log::open_read_only(&file.path).map_err(|e| log_error(&file.path, e))
+}
+
+fn open_write(file: &LogFile) -> Result<Log, CliError> {
+    if !file.path.is_file() {
+        return Err(CliError::Usage(format!(
+            "{} does not exist: give the hall's log with --log or COUNTERSIGN_LOG",
+            file.path.display()
+        )));
+    }
+    Log::open(&file.path).map_err(|e| log_error(&file.path, e))
+}
+
+const HALL_KEY_TYPE: &str = "countersign-hall-key";
+
+/// Reads a hall key file: the hall id and its signing key.
+pub fn read_hall_key(path: &Path) -> Result<(String, SigningKey), CliError> {
+    let bad = |why: &str| {
+        CliError::Usage(format!(
+            "{} is not a Countersign hall key file: {why}",
+            path.display()
+        ))
+    };
+    let value =
+        countersign_jcs::parse_strict(&read_file(path)?).map_err(|e| bad(&e.to_string()))?;
+    if value.get("type").and_then(Value::as_str) != Some(HALL_KEY_TYPE) {
+        return Err(bad(&format!("its type is not {HALL_KEY_TYPE}")));
+    }
+    let hall = value
+        .get("hall")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("hall is missing"))?;
+    let secret = value
+        .get("privateKey")
+        .and_then(Value::as_str)
+        .and_then(|h| hex::decode(h).ok())
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| bad("privateKey is not 64 hex digits"))?;
+    let key = SigningKey::from_bytes(&secret);
+    let public = value.get("publicKey").and_then(Value::as_str).unwrap_or("");
+    if public != hex::encode(key.verifying_key().to_bytes()) {
+        return Err(bad("its publicKey does not match its privateKey"));
+    }
+    Ok((hall.to_string(), key))
+}
+
+fn keygen(hall: &str, out: &Path) -> Result<(), CliError> {
+    if hall.trim().is_empty() {
+        return Err(CliError::Usage("the hall id must not be empty".into()));
+    }
+    let key = countersign_credential::generate_signing_key()
+        .map_err(|e| CliError::Failed(format!("no system randomness: {e}")))?;
+    let public = hex::encode(key.verifying_key().to_bytes());
+    let body = json!({
+        "type": HALL_KEY_TYPE,
+        "hall": hall.trim(),
+        "publicKey": public,
+        "privateKey": hex::encode(key.to_bytes()),
+    });
+    let text = serde_json::to_string_pretty(&body).map_err(|e| CliError::Failed(e.to_string()))?;
+    crate::keyfile::write_private(out, &format!("{text}\n"))?;
+    println!("{public}");
+    eprintln!(
+        "hall key written to {} (mode 0600); register the public key above with `chain register-station --key`",
+        out.display()
+    );
+    Ok(())
+}
+
+fn trusted_keys(trust: &[String]) -> Result<Vec<VerifyingKey>, CliError> {
+    trust
+        .iter()
+        .map(|t| {
+            let path = Path::new(t);
+            if path.is_file() {
+                return Ok(read_hall_key(path)?.1.verifying_key());
+            }
+            hex::decode(t.trim_start_matches("0x"))
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+                .ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "--trust {t:?} is neither a hall key file nor a public key (64 hex digits)"
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// `countersign log …`; returns the exit code.
+pub fn run(command: &LogCommand) -> Result<u8, CliError> {
+    match command {
+        LogCommand::Keygen { hall, out } => keygen(hall, out).map(|()| 0),
+        LogCommand::Verify {
+            log,
+            trust,
+            endpoint,
+            registry,
+            json,
+        } => verify(log, trust, endpoint, *registry, *json),
+        LogCommand::Report { log, date, json } => {
+            let report = open_read(log)?
+                .report(*date, log.utc_offset)
+                .map_err(|e| log_error(&log.path, e))?;
+            if *json {
+                println!("{}", pretty(&report_json(&report))?);
+            } else {
+                print!("{}", render_report(&report));
+            }
+            Ok(0)
+        }
+        LogCommand::Export {
+            log,
+            date,
+            format,
+            out,
+        } => export(log, *date, *format, out).map(|()| 0),
+        LogCommand::Search {
+            log,
+            hash,
+            receipt,
+            json,
+        } => search(log, hash.as_deref(), receipt.as_deref(), *json),
+        LogCommand::CloseDay {
+            log,
+            date,
+            hall_key,
+            anchor,
+        } => close_day(log, *date, hall_key, anchor).map(|()| 0),
+        LogCommand::Anchor { log, date, anchor } => {
+            let mut file = open_write(log)?;
+            anchor_day(&mut file, log, *date, anchor)?;
+            Ok(0)
+        }
+        LogCommand::Purge {
+            log,
+            retention_days,
+        } => {
+            if *retention_days == 0 {
+                return Err(CliError::Usage(
+                    "--retention-days must be at least 1".into(),
+                ));
+            }
+            let before = Utc::now() - chrono::Duration::days(i64::from(*retention_days));
+            let purged = open_write(log)?
+                .purge_personal(before)
+                .map_err(|e| log_error(&log.path, e))?;
+            println!(
+                "purged {purged} subject summaries made before {}",
+                before.to_rfc3339()
+            );
+            Ok(0)
+        }
+    }
+}
+
+fn pretty(value: &Value) -> Result<String, CliError> {
+    serde_json::to_string_pretty(value).map_err(|e| CliError::Failed(e.to_string()))
+}
+
+fn verify(
+    file: &LogFile,
+    trust: &[String],
+    endpoint: &Endpoint,
+    registry: Option<RegistryRef>,
+    as_json: bool,
+) -> Result<u8, CliError> {
+    let trusted = trusted_keys(trust)?;
+    let log = open_read(file)?;
+    let integrity = log.verify().map_err(|e| log_error(&file.path, e))?;
+    let digests = log.digests().map_err(|e| log_error(&file.path, e))?;
+    let problems = log
+        .verify_digests(&trusted)
+        .map_err(|e| log_error(&file.path, e))?;
+    let mut anchors: Vec<(NaiveDate, &'static str)> = Vec::new();
+    let mut chain_note = None;
+    if !endpoint.rpc.is_empty() {
+        let registry = registry.ok_or_else(|| {
+            CliError::Usage("--rpc needs --registry (or COUNTERSIGN_REGISTRY)".into())
+        })?;
+        match endpoint.connect(&registry) {
+            Ok(chain) => {
+                for d in &digests {
+                    let on_chain = chain
+                        .log_digest(d.public_key, d.day)
+                        .map_err(registry_error)?;
+                    let state = match on_chain {
+                        Some(a) if a.digest == d.digest => "anchored",
+                        Some(_) => "differs-from-anchored",
+                        None if d.anchor_tx.is_some() => "anchor-missing",
+                        None => "not-anchored",
+                    };
+                    anchors.push((d.day, state));
+                }
+            }
+            Err(CliError::Unavailable(e)) => chain_note = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    let anchor_bad = anchors
+        .iter()
+        .any(|(_, s)| matches!(*s, "differs-from-anchored" | "anchor-missing"));
+    let intact = integrity.is_intact() && problems.is_empty() && !anchor_bad;
+    if as_json {
+        let value = json!({
+            "intact": intact,
+            "entries": integrity.entries,
+            "head": hex::encode(integrity.head),
+            "findings": integrity.findings.iter().map(|f| json!({
+                "seq": f.seq, "kind": f.kind.as_str(), "text": f.to_string(),
+            })).collect::<Vec<_>>(),
+            "days": digests.iter().map(|d| json!({
+                "day": d.day.to_string(),
+                "entries": d.count,
+                "problem": problems.iter().find(|(day, _)| *day == d.day).map(|(_, p)| problem_name(p)),
+                "anchored": anchors.iter().find(|(day, _)| *day == d.day).map(|(_, s)| *s),
+                "anchorTx": d.anchor_tx,
+            })).collect::<Vec<_>>(),
+            "chainUnreachable": chain_note,
+        });
+        println!("{}", pretty(&value)?);
+    } else {
+        println!(
+            "{} entries, last hash {}",
+            integrity.entries,
+            hex::encode(integrity.head)
+        );
+        match integrity.findings.first() {
+            None => println!("hash chain: intact 完整"),
+            Some(first) => {
+                println!(
+                    "hash chain: CHANGED 已被改动 — first change: {first} ({} change(s) in all)",
+                    integrity.findings.len()
+                );
+                for f in integrity.findings.iter().skip(1).take(20) {
+                    println!("  then: {f}");
+                }
+            }
+        }
+        if digests.is_empty() {
+            println!("no day closed yet");
+        }
+        if trusted.is_empty() && !digests.is_empty() {
+            println!("signed days: not checked (give the hall's public key with --trust)");
+        }
+        for d in &digests {
+            let problem = problems.iter().find(|(day, _)| *day == d.day);
+            let signed = match problem {
+                _ if trusted.is_empty() => "signature not checked".to_string(),
+                None => "signed, matches its entries".to_string(),
+                Some((_, p)) => format!("PROBLEM: {}", problem_text(p)),
+            };
+            let anchored = anchors
+                .iter()
+                .find(|(day, _)| *day == d.day)
+                .map_or("", |(_, s)| *s);
+            println!("day {}  {} entries  {signed}  {anchored}", d.day, d.count);
+        }
+        if let Some(note) = &chain_note {
+            println!("anchors not checked: the chain could not be reached ({note})");
+        }
+    }
+    let trusted_problems = !trusted.is_empty() && !problems.is_empty();
+    Ok(
+        if !integrity.is_intact() || trusted_problems || anchor_bad {
+            1
+        } else if chain_note.is_some() {
+            2
+        } else {
+            0
+        },
+    )
+}
+
+fn problem_name(p: &DigestProblem) -> &'static str {
+    match p {
+        DigestProblem::BadSignature => "bad-signature",
+        DigestProblem::Altered => "altered",
+        DigestProblem::EntriesChanged => "entries-changed",
+        DigestProblem::BrokenChain => "broken-chain",
+    }
+}
+
+fn problem_text(p: &DigestProblem) -> &'static str {
+    match p {
+        DigestProblem::BadSignature => "not signed by a trusted hall key",
+        DigestProblem::Altered => "the digest record was edited",
+        DigestProblem::EntriesChanged => "the day's entries no longer match what was signed",
+        DigestProblem::BrokenChain => "not chained to the previous day's digest",
+    }
+}
+
+fn counts_json(counts: &[Count]) -> Value {
+    Value::Array(
+        counts
+            .iter()
+            .map(|c| json!({"key": c.key, "count": c.count}))
+            .collect(),
+    )
+}
+
+/// A day's report as JSON.
+pub fn report_json(r: &DayReport) -> Value {
+    json!({
+        "day": r.day.to_string(),
+        "utcOffset": r.offset.to_string(),
+        "total": r.total,
+        "firstSeq": r.range.map(|x| x.0),
+        "lastSeq": r.range.map(|x| x.1),
+        "byVerdict": counts_json(&r.by_verdict),
+        "byType": counts_json(&r.by_type),
+        "byIssuer": counts_json(&r.by_issuer),
+        "byClerk": counts_json(&r.by_clerk),
+        "byCounter": counts_json(&r.by_counter),
+        "byChannel": counts_json(&r.by_channel),
+        "byChainSource": counts_json(&r.by_chain_source),
+        "byHour": r.by_hour.to_vec(),
+        "failures": counts_json(&r.failures),
+        "repeated": r.repeated.iter().map(|x| json!({
+            "hash": hex::encode(x.leaf),
+            "type": x.credential_type,
+            "count": x.count,
+            "counters": x.counters,
+            "first": x.first.to_rfc3339(),
+            "last": x.last.to_rfc3339(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn render_report(r: &DayReport) -> String {
+    let mut out = format!(
+        "{} (UTC{}): {} verifications 次核验\n",
+        r.day, r.offset, r.total
+    );
+    let section = |out: &mut String, title: &str, counts: &[Count]| {
+        if counts.is_empty() {
+            return;
+        }
+        out.push_str(&format!("{title}\n"));
+        for c in counts {
+            out.push_str(&format!(
+                "  {:>6}  {}\n",
+                c.count,
+                c.key.as_deref().unwrap_or("(none 无)")
+            ));
+        }
+    };
+    section(&mut out, "verdict 结论", &r.by_verdict);
+    section(&mut out, "credential type 证照类型", &r.by_type);
+    section(&mut out, "issuer 签发机关", &r.by_issuer);
+    section(&mut out, "clerk 办事员", &r.by_clerk);
+    section(&mut out, "counter 窗口", &r.by_counter);
+    section(&mut out, "channel 方式", &r.by_channel);
+    section(&mut out, "chain state 链状态", &r.by_chain_source);
+    section(&mut out, "failure reasons 未通过原因", &r.failures);
+    if r.total > 0 {
+        out.push_str("per hour 每小时\n");
+        for (hour, n) in r.by_hour.iter().enumerate().filter(|(_, n)| **n > 0) {
+            out.push_str(&format!("  {hour:02}:00  {n:>6}\n"));
+        }
+    }
+    if !r.repeated.is_empty() {
+        out.push_str("scanned more than once 重复核验\n");
+        for x in &r.repeated {
+            out.push_str(&format!(
+                "  {}×  {}  {}  counters {}  {}–{}\n",
+                x.count,
+                hex::encode(x.leaf),
+                x.credential_type.as_deref().unwrap_or("?"),
+                x.counters.join(","),
+                x.first.with_timezone(&r.offset).format("%H:%M:%S"),
+                x.last.with_timezone(&r.offset).format("%H:%M:%S"),
+            ));
+        }
+    }
+    out
+}
+
+fn export(file: &LogFile, date: NaiveDate, format: Format, out: &Path) -> Result<(), CliError> {
+    if out.exists() {
+        return Err(CliError::Usage(format!(
+            "{} exists: choose another file name",
+            out.display()
+        )));
+    }
+    let log = open_read(file)?;
+    let entries = log
+        .entries_on(date, file.utc_offset)
+        .map_err(|e| log_error(&file.path, e))?;
+    let opts = countersign_export::ExportOptions {
+        offset: file.utc_offset,
+        title: format!("{date}"),
+    };
+    let bytes = match format {
+        Format::Csv => {
+            let mut bytes = Vec::new();
+            countersign_export::write_csv(&entries, &opts, &mut bytes)
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+            bytes
+        }
+        Format::Xlsx => {
+            let report = log
+                .report(date, file.utc_offset)
+                .map_err(|e| log_error(&file.path, e))?;
+            countersign_export::xlsx_bytes(&entries, &report, &opts)
+                .map_err(|e| CliError::Failed(e.to_string()))?
+        }
+    };
+    write_file(out, &bytes)?;
+    eprintln!(
+        "{} entries of {date} written to {}",
+        entries.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// An entry as JSON (what `search --json` prints).
+pub fn entry_json(e: &Entry) -> Value {
+    let n = &e.entry;
+    json!({
+        "seq": e.seq,
+        "at": n.at.to_rfc3339(),
+        "hall": n.hall,
+        "counter": n.counter,
+        "clerk": n.clerk,
+        "channel": n.channel.as_str(),
+        "type": n.credential_type,
+        "issuer": n.issuer,
+        "issuerName": n.issuer_name,
+        "hash": n.leaf.map(hex::encode),
+        "verdict": n.verdict,
+        "failing": n.failing,
+        "reasons": n.reasons,
+        "chain": n.chain.as_ref().map(|c| json!({
+            "block": c.block, "blockTime": c.block_time.to_rfc3339(), "source": c.source,
+        })),
+        "receipt": n.receipt,
+        "subject": if e.purged { Value::Null } else { json!(n.personal) },
+        "purged": e.purged,
+        "entryHash": hex::encode(e.hash),
+    })
+}
+
+fn search(
+    file: &LogFile,
+    hash: Option<&str>,
+    receipt: Option<&str>,
+    as_json: bool,
+) -> Result<u8, CliError> {
+    let log = open_read(file)?;
+    let found = match (hash, receipt) {
+        (Some(h), _) => {
+            let leaf = hex::decode(h.trim().trim_start_matches("0x"))
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .ok_or_else(|| CliError::Usage(format!("--hash {h:?} is not 64 hex digits")))?;
+            log.find_by_leaf(&leaf)
+        }
+        (None, Some(r)) => log.find_by_receipt(r.trim()),
+        (None, None) => return Err(CliError::Usage("give --hash or --receipt".into())),
+    }
+    .map_err(|e| log_error(&file.path, e))?;
+    if as_json {
+        println!(
+            "{}",
+            pretty(&Value::Array(found.iter().map(entry_json).collect()))?
+        );
+    } else if found.is_empty() {
+        println!("no verification found 未找到");
+    } else {
+        for e in &found {
+            let n = &e.entry;
+            let subject = if e.purged {
+                "(summary purged 已清除)".to_string()
+            } else {
+                n.personal
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            println!(
+                "#{}  {}  counter {}  {}  {}  {}  {}{}  {subject}",
+                e.seq,
+                n.at.with_timezone(&file.utc_offset)
+                    .format("%Y-%m-%d %H:%M:%S"),
+                n.counter,
+                n.clerk,
+                n.credential_type.as_deref().unwrap_or("?"),
+                n.verdict,
+                n.reasons.join(","),
+                n.receipt
+                    .as_deref()
+                    .map(|r| format!(" receipt {r}"))
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    Ok(if found.is_empty() { 1 } else { 0 })
+}
+
+fn close_day(
+    file: &LogFile,
+    date: NaiveDate,
+    hall_key: &Path,
+    anchor: &AnchorArgs,
+) -> Result<(), CliError> {
+    let (hall, key) = read_hall_key(hall_key)?;
+    let mut log = open_write(file)?;
+    let digest =
+        log.close_day(&hall, date, file.utc_offset, &key, Utc::now())
+            .map_err(|e| match e {
+                countersign_log::LogError::DayNotOver(_)
+                | countersign_log::LogError::DayClosed(_) => CliError::Usage(e.to_string()),
+                e => log_error(&file.path, e),
+            })?;
+    println!("{}", hex::encode(digest.digest));
+    eprintln!(
+        "closed {date} for hall {hall}: {} entries, digest signed with {}",
+        digest.count,
+        hex::encode(digest.public_key)
+    );
+    if anchor.account_key.is_some() {
+        anchor_day(&mut log, file, date, anchor)?;
+    }
+    Ok(())
+}
+
+fn anchor_day(
+    log: &mut Log,
+    file: &LogFile,
+    date: NaiveDate,
+    anchor: &AnchorArgs,
+) -> Result<(), CliError> {
+    let account_key = anchor
+        .account_key
+        .as_ref()
+        .ok_or_else(|| CliError::Usage("--account-key is needed to anchor".into()))?;
+    let registry = anchor.registry.ok_or_else(|| {
+        CliError::Usage("anchoring needs --registry (or COUNTERSIGN_REGISTRY)".into())
+    })?;
+    let digest = log
+        .digests()
+        .map_err(|e| log_error(&file.path, e))?
+        .into_iter()
+        .find(|d| d.day == date)
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "{date} is not closed yet: run `log close-day` first"
+            ))
+        })?;
+    let wallet = read_account(account_key)?;
+    let chain = anchor.endpoint.connect(&registry).map_err(|e| match e {
+        CliError::Unavailable(m) => CliError::Unavailable(format!(
+            "{m}; the day stays closed and signed: anchor it later with `countersign log anchor --date {date}`"
+        )),
+        e => e,
+    })?;
+    let mined = chain
+        .anchor_log_digest(&wallet, date, digest.digest)
+        .map_err(registry_error)?;
+    let tx = format!("0x{}", hex::encode(mined.tx));
+    log.set_anchored(date, &tx)
+        .map_err(|e| log_error(&file.path, e))?;
+    eprintln!(
+        "anchored the digest of {date} on {registry}: transaction {tx} in block {}",
+        mined.block
+    );
+    Ok(())
+}
+
+/// Reads a file that must exist, for `--policy`.
+pub fn read_policy(path: &Path) -> Result<countersign_station::PrivacyPolicy, CliError> {
+    let value = countersign_jcs::parse_strict(&read_file(path)?)
+        .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+    countersign_station::PrivacyPolicy::from_json(&value)
+        .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
+}

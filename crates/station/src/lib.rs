@@ -1,0 +1,203 @@
+//! The counter's use cases, shared by the desktop app and the command line: a verification
+//! report is turned into a log entry under the hall's privacy policy and recorded, and the
+//! answer says plainly whether it was logged. The same credential scanned again within a few
+//! seconds (a scanner's double read, a clerk's second try) is shown again but not logged twice.
+//!
+//! It decides nothing about validity (that is `countersign-verify`) and stores nothing itself
+//! (that is `countersign-log`); it only joins them the way a counter needs.
+
+mod policy;
+
+pub use countersign_log::Channel;
+pub use policy::{Mask, PolicyError, PrivacyPolicy};
+
+use chrono::{DateTime, Duration, Utc};
+use countersign_chainstate::Source;
+use countersign_log::{ChainUsed, Log, LogError, NewEntry};
+use countersign_verify::{Outcome, Report, SkipReason};
+use sha2::{Digest, Sha256};
+use std::collections::VecDeque;
+use std::path::Path;
+
+/// Who verifies, where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// Hall id.
+    pub hall: String,
+    /// Counter id.
+    pub counter: String,
+    /// Clerk id (the signed-in clerk).
+    pub clerk: String,
+}
+
+/// What became of a verification in the log. The clerk is told which, in so many words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Logged {
+    /// Recorded durably as this entry.
+    Entry(u64),
+    /// The same credential was verified here moments ago as this entry: shown again, not
+    /// logged twice.
+    Repeat(u64),
+    /// Not recorded. The verdict stands; the clerk must know it is not in the log.
+    Failed {
+        /// Why, for the clerk's screen and the operator.
+        reason: String,
+        /// The disk is full or the log read-only (IT must act), as opposed to another fault.
+        storage: bool,
+    },
+}
+
+/// The station cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StationError {
+    /// The log cannot be opened.
+    #[error(transparent)]
+    Log(#[from] LogError),
+}
+
+/// How long a repeated scan of the same credential counts as the same verification.
+pub const REPEAT_WINDOW: Duration = Duration::seconds(5);
+
+/// The counter's log, identity and policy.
+#[derive(Debug)]
+pub struct Station {
+    identity: Identity,
+    policy: PrivacyPolicy,
+    log: Log,
+    /// Recent verifications: (credential key, time, entry), oldest first.
+    recent: VecDeque<([u8; 32], DateTime<Utc>, u64)>,
+}
+
+impl Station {
+    /// Opens the hall's log and purges subject summaries older than the policy keeps them.
+    pub fn open(
+        path: impl AsRef<Path>,
+        identity: Identity,
+        policy: PrivacyPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<Self, StationError> {
+        let mut station = Self {
+            identity,
+            policy,
+            log: Log::open(path)?,
+            recent: VecDeque::new(),
+        };
+        station.purge_expired(now)?;
+        Ok(station)
+    }
+
+    /// The log, for reports and checks.
+    pub fn log(&self) -> &Log {
+        &self.log
+    }
+
+    /// The log, for closing days.
+    pub fn log_mut(&mut self) -> &mut Log {
+        &mut self.log
+    }
+
+    /// Who verifies.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Changes the signed-in clerk.
+    pub fn set_clerk(&mut self, clerk: impl Into<String>) {
+        self.identity.clerk = clerk.into();
+    }
+
+    /// Purges subject summaries past the retention period; returns how many.
+    pub fn purge_expired(&mut self, now: DateTime<Utc>) -> Result<usize, LogError> {
+        let before = now - Duration::days(i64::from(self.policy.retention_days));
+        self.log.purge_personal(before)
+    }
+
+    /// Records the verification of `input` (the bytes scanned) that produced `report`.
+    pub fn record(
+        &mut self,
+        report: &Report,
+        input: &[u8],
+        channel: Channel,
+        receipt: Option<String>,
+    ) -> Logged {
+        let key = report
+            .leaf
+            .map_or_else(|| Sha256::digest(input).into(), |leaf| leaf.0);
+        let at = report.checked_at;
+        while self
+            .recent
+            .front()
+            .is_some_and(|(_, t, _)| at - *t > REPEAT_WINDOW || *t > at)
+        {
+            self.recent.pop_front();
+        }
+        if let Some((_, _, seq)) = self.recent.iter().rev().find(|(k, _, _)| *k == key) {
+            return Logged::Repeat(*seq);
+        }
+        let entry = entry_for(report, &self.identity, &self.policy, channel, receipt);
+        match self.log.append(&entry) {
+            Ok(recorded) => {
+                self.recent.push_back((key, at, recorded.seq));
+                Logged::Entry(recorded.seq)
+            }
+            Err(e) => Logged::Failed {
+                storage: e.is_storage_full_or_read_only(),
+                reason: e.to_string(),
+            },
+        }
+    }
+}
+
+/// The log entry for a report: what failed and why, the chain state used, and the subject
+/// summary as the policy keeps it.
+pub fn entry_for(
+    report: &Report,
+    identity: &Identity,
+    policy: &PrivacyPolicy,
+    channel: Channel,
+    receipt: Option<String>,
+) -> NewEntry {
+    let counted = |o: Outcome| {
+        matches!(
+            o,
+            Outcome::Fail | Outcome::Skipped(SkipReason::CouldNotCheck)
+        )
+    };
+    let failed: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| counted(c.outcome))
+        .collect();
+    let summary = report.summary.as_ref();
+    NewEntry {
+        at: report.checked_at,
+        hall: identity.hall.clone(),
+        counter: identity.counter.clone(),
+        clerk: identity.clerk.clone(),
+        channel,
+        credential_type: summary.map(|s| s.type_name.clone()),
+        issuer: summary.map(|s| s.issuer_id.clone()),
+        // Only a name the registry vouches for: a claimed name is the credential's say-so.
+        issuer_name: summary
+            .filter(|s| s.issuer_name_registered)
+            .and_then(|s| s.issuer_name.clone()),
+        leaf: report.leaf.map(|l| l.0),
+        verdict: report.verdict.as_str().to_string(),
+        failing: failed.iter().map(|c| c.id.as_str().to_string()).collect(),
+        reasons: failed.iter().map(|c| c.code.to_string()).collect(),
+        chain: report.chain.as_ref().map(|c| ChainUsed {
+            block: c.block,
+            block_time: c.block_time,
+            source: match c.source {
+                Source::Online { .. } => "online",
+                Source::Mirror => "mirror",
+                Source::Memory => "memory",
+            }
+            .to_string(),
+        }),
+        receipt,
+        personal: summary.map_or_else(Default::default, |s| {
+            policy.summary(s.fields.iter().map(|f| (f.key.as_str(), f.value.as_str())))
+        }),
+    }
+}

@@ -3,7 +3,9 @@
 # anvil on 127.0.0.1 (a free port), deploys the registry, registers the demo issuers, anchors
 # the demo batches, revokes the revoked sample, then verifies every demo credential online,
 # syncs the hall's mirror, stops the node and verifies again from the mirror, as a hall's
-# counter would. Exits non-zero if any sample's verdict is not the documented one.
+# counter would, recording every verification in the hall's log; then reports on the day and
+# checks the log. Exits non-zero if any sample's verdict is not the documented one, or if a
+# verification was not logged.
 #
 #   scripts/demo.sh                        the whole demo
 #   scripts/demo.sh --snapshot             no chain: verify against assets/demo/registry-snapshot.json
@@ -94,6 +96,9 @@ if [ $# -gt 0 ]; then
     exit
 fi
 
+# Every verification from here on is recorded in the hall's log, as at a counter.
+export COUNTERSIGN_LOG=$work/hall-log.sqlite COUNTERSIGN_HALL=BJ-CY-01 COUNTERSIGN_COUNTER=1 \
+    COUNTERSIGN_CLERK=demo-clerk
 failed=0
 table "online, $COUNTERSIGN_RPC" || failed=1
 "$cs" chain sync --mirror "$work/hall-mirror.sqlite"
@@ -103,4 +108,13 @@ table "offline, hall mirror" --mirror "$work/hall-mirror.sqlite" --timeout-secs 
 echo
 echo "--- full report of revoked-diploma.png from the mirror ---"
 "$cs" verify "$demo/samples/revoked-diploma.png" --mirror "$work/hall-mirror.sqlite" --timeout-secs 1 || true
+
+today=$(TZ=Asia/Shanghai date +%F)
+echo
+echo "--- the hall's log: today's report ($today, hall time) ---"
+"$cs" log report --date "$today"
+if ! "$cs" log report --date "$today" --json | grep -q '"total": 15,'; then
+    echo "expected 15 logged verifications (7 online, 7 offline, 1 full report)"; failed=1
+fi
+"$cs" log verify || failed=1
 exit $failed

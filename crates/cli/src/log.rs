@@ -340,7 +340,8 @@ fn verify(
         .map_err(|e| log_error(&file.path, e))?;
     let mut anchors: Vec<(NaiveDate, &'static str)> = Vec::new();
     let mut chain_note = None;
-    if !endpoint.rpc.is_empty() {
+    // Only closed days have digests to compare; without any there is nothing to ask the chain.
+    if !endpoint.rpc.is_empty() && !digests.is_empty() {
         let registry = registry.ok_or_else(|| {
             CliError::Usage("--rpc needs --registry (or COUNTERSIGN_REGISTRY)".into())
         })?;

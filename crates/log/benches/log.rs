@@ -77,7 +77,12 @@ fn entry(n: u64, total: u64) -> NewEntry {
         chain: Some(ChainUsed {
             block: 1_000_000 + n / 3,
             block_time: at - Duration::seconds(20),
-            source: if n.is_multiple_of(25) { "mirror" } else { "online" }.into(),
+            source: if n.is_multiple_of(25) {
+                "mirror"
+            } else {
+                "online"
+            }
+            .into(),
         }),
         receipt: n.is_multiple_of(4).then(|| format!("R-{n:08}")),
         personal: BTreeMap::from([

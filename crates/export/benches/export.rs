@@ -49,7 +49,7 @@ fn entry(n: u64, total: u64) -> NewEntry {
         hall: "BJ-CY-01".into(),
         counter: format!("{}", n % 8 + 1),
         clerk: format!("clerk-{:03}", n % 12 + 1),
-        channel: if n % 10 == 0 {
+        channel: if n.is_multiple_of(10) {
             Channel::Camera
         } else {
             Channel::Scanner
@@ -64,9 +64,14 @@ fn entry(n: u64, total: u64) -> NewEntry {
         chain: Some(ChainUsed {
             block: 1_000_000 + n / 3,
             block_time: at - Duration::seconds(20),
-            source: if n % 25 == 0 { "mirror" } else { "online" }.into(),
+            source: if n.is_multiple_of(25) {
+                "mirror"
+            } else {
+                "online"
+            }
+            .into(),
         }),
-        receipt: (n % 4 == 0).then(|| format!("R-20261125-{n:05}")),
+        receipt: n.is_multiple_of(4).then(|| format!("R-20261125-{n:05}")),
         personal: BTreeMap::from([
             ("name".to_string(), "王*明".to_string()),
             ("id".to_string(), "1101**********1234".to_string()),

@@ -86,7 +86,7 @@ fn logged(block: u64, log_index: u64, event: RegistryEvent) -> LoggedEvent {
 fn bulk_event(i: u64) -> RegistryEvent {
     let n = (i % ISSUERS as u64) as u8;
     let at = block_time(1 + i / PER_BLOCK);
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         RegistryEvent::RootAnchored {
             root: hash(ROOT, i / 2),
             issuer: issuer(n),

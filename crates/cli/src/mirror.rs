@@ -1,12 +1,12 @@
-//! `countersign chain status|sync` and the chain state `countersign verify` uses: a live node when
-//! one answers, else the hall's mirror, else "could not check" (never INVALID).
+//! `countersign chain status|sync`: the registry's state on the node and in the hall's mirror,
+//! and keeping the mirror current. (`verify` chooses its chain state with
+//! `countersign_station::ChainSource`: a live node, else the mirror, else "could not check".)
 
 use crate::chain::{Endpoint, RegistryArg};
 use crate::CliError;
 use chrono::Utc;
-use countersign_chain::{connect_first, OnlineChainState, Registry};
+use countersign_chain::{connect_first, Registry};
 use countersign_chainstate::events::EventSource;
-use countersign_chainstate::{ChainError, ChainState, UnavailableChainState};
 use countersign_credential::RegistryRef;
 use countersign_mirror::{sync_once, Mirror, Progress, SyncOptions};
 use std::path::PathBuf;
@@ -214,97 +214,4 @@ fn follow(args: &SyncArgs, registry: RegistryRef, options: SyncOptions) -> Resul
         follower.stop().await;
     });
     Ok(0)
-}
-
-/// Where `verify` gets its chain state from.
-pub struct ChainSource {
-    online: Option<Registry>,
-    mirror: Option<Mirror>,
-    unavailable: Option<UnavailableChainState>,
-    /// What the user should know about the choice (printed to stderr).
-    pub note: Option<String>,
-}
-
-impl ChainSource {
-    /// Online when a node answers; else the mirror; else nothing (UNVERIFIABLE).
-    pub fn open(
-        endpoint: &Endpoint,
-        registry: Option<RegistryRef>,
-        mirror: Option<&PathBuf>,
-    ) -> Result<Option<Self>, CliError> {
-        if endpoint.rpc.is_empty() && mirror.is_none() {
-            return Ok(None);
-        }
-        let registry = registry.ok_or_else(|| {
-            CliError::Usage(
-                "which registry? pass --registry eip155:<chain id>:0x<address> (or set COUNTERSIGN_REGISTRY)".into(),
-            )
-        })?;
-        let mut me = Self {
-            online: None,
-            mirror: None,
-            unavailable: None,
-            note: None,
-        };
-        let mut why_offline = None;
-        if !endpoint.rpc.is_empty() {
-            match connect_first(&endpoint.rpc, &registry, &endpoint.options()) {
-                Ok(r) => me.online = Some(r),
-                Err(e) if e.wrong_registry() => return Err(CliError::Usage(e.to_string())),
-                Err(e) => why_offline = Some(e.to_string()),
-            }
-        }
-        if let Some(path) = mirror {
-            me.mirror = Some(open_mirror(path, &registry)?);
-        }
-        if me.online.is_none() {
-            if me.mirror.is_some() {
-                if let Some(why) = &why_offline {
-                    me.note = Some(format!(
-                        "chain unreachable, verified against the hall's mirror ({why})"
-                    ));
-                }
-            } else {
-                let why = why_offline.unwrap_or_else(|| "no chain node or mirror".into());
-                me.unavailable = Some(UnavailableChainState(ChainError::Unavailable(why)));
-            }
-        }
-        Ok(Some(me))
-    }
-
-    /// Runs `f` with the chain state chosen.
-    pub fn with<T>(&self, confirmations: u64, f: impl FnOnce(&dyn ChainState) -> T) -> T {
-        if let Some(registry) = &self.online {
-            match OnlineChainState::pin(registry, confirmations) {
-                Ok(state) => return f(&state),
-                Err(e) => {
-                    // The node went away between connecting and pinning: the mirror, if any.
-                    if let Some(mirror) = &self.mirror {
-                        return with_snapshot(mirror, f);
-                    }
-                    return f(&UnavailableChainState(e.into()));
-                }
-            }
-        }
-        if let Some(mirror) = &self.mirror {
-            return with_snapshot(mirror, f);
-        }
-        match &self.unavailable {
-            Some(u) => f(u),
-            None => f(&UnavailableChainState(ChainError::Unavailable(
-                "no chain state".into(),
-            ))),
-        }
-    }
-}
-
-/// Runs `f` on one read snapshot of the mirror: one verdict, one state, even while a follower
-/// writes.
-fn with_snapshot<T>(mirror: &Mirror, f: impl FnOnce(&dyn ChainState) -> T) -> T {
-    match mirror.snapshot() {
-        Ok(snapshot) => f(&snapshot),
-        Err(e) => f(&UnavailableChainState(ChainError::Unavailable(format!(
-            "could not read the registry mirror: {e}"
-        )))),
-    }
 }

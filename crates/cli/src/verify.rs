@@ -130,16 +130,27 @@ fn load_snapshot(args: &VerifyArgs) -> Result<Option<MemoryChainState>, CliError
 /// `countersign verify`; returns the exit code of the verdict.
 pub fn run(args: &VerifyArgs) -> Result<u8, CliError> {
     let chain = load_snapshot(args)?;
-    let source = if chain.is_some() {
+    let mut source = if chain.is_some() {
         None
     } else {
-        crate::mirror::ChainSource::open(&args.endpoint, args.registry, args.mirror.as_ref())?
+        open_source(args)?
     };
-    if let Some(note) = source.as_ref().and_then(|s| s.note.as_ref()) {
-        eprintln!("{note}");
-    }
-    match &source {
-        Some(source) => source.with(args.confirmations, |state| run_with(args, Some(state))),
+    match &mut source {
+        Some(source) => {
+            // The node is tried first; when it cannot be used, the mirror answers, and the
+            // user is told why the chain was not asked directly.
+            let result = source.with(|state| run_with(args, Some(state)));
+            if !source.is_online() && !args.endpoint.rpc.is_empty() {
+                let why = source.note.as_deref().unwrap_or("no node answered");
+                match source.mirror() {
+                    Some(_) => {
+                        eprintln!("chain unreachable, verified against the hall's mirror ({why})")
+                    }
+                    None => eprintln!("chain unreachable, chain checks could not be made ({why})"),
+                }
+            }
+            result
+        }
         None => run_with(
             args,
             chain
@@ -147,6 +158,28 @@ pub fn run(args: &VerifyArgs) -> Result<u8, CliError> {
                 .map(|c| c as &dyn countersign_chainstate::ChainState),
         ),
     }
+}
+
+/// The chain source asked for: nodes and/or the hall's mirror (none: chain checks are not
+/// configured).
+fn open_source(args: &VerifyArgs) -> Result<Option<countersign_station::ChainSource>, CliError> {
+    if args.endpoint.rpc.is_empty() && args.mirror.is_none() {
+        return Ok(None);
+    }
+    let registry = args.registry.ok_or_else(|| {
+        CliError::Usage(
+            "which registry? pass --registry eip155:<chain id>:0x<address> (or set COUNTERSIGN_REGISTRY)".into(),
+        )
+    })?;
+    countersign_station::ChainSource::new(
+        args.endpoint.rpc.clone(),
+        registry,
+        args.mirror.as_deref(),
+        args.endpoint.options(),
+        args.confirmations,
+    )
+    .map(Some)
+    .map_err(|e| CliError::Usage(e.to_string()))
 }
 
 fn run_with(

@@ -7,9 +7,11 @@
 //! (that is `countersign-log`); it only joins them the way a counter needs.
 
 mod policy;
+mod source;
 
 pub use countersign_log::Channel;
 pub use policy::{Mask, PolicyError, PrivacyPolicy};
+pub use source::{ChainSource, SourceError};
 
 use chrono::{DateTime, Duration, Utc};
 use countersign_chainstate::Source;
@@ -199,5 +201,78 @@ pub fn entry_for(
         personal: summary.map_or_else(Default::default, |s| {
             policy.summary(s.fields.iter().map(|f| (f.key.as_str(), f.value.as_str())))
         }),
+    }
+}
+
+/// A verification and what became of it in the log.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The report.
+    pub report: Report,
+    /// Logged, a repeat, or not logged (and why).
+    pub logged: Logged,
+}
+
+/// One counter's whole use case, for a long-lived front end (the desktop app): the chain
+/// source, the verification policy, and the hall's log. The log may be unusable (a full disk,
+/// a read-only file): the counter still verifies and says, each time, that nothing was logged.
+#[derive(Debug)]
+pub struct Counter {
+    chain: Option<ChainSource>,
+    policy: countersign_verify::Policy,
+    log: Result<Station, String>,
+}
+
+impl Counter {
+    /// A counter verifying against `chain` (none: chain checks are not configured) and
+    /// recording in `log` (or the reason it cannot).
+    pub fn new(
+        chain: Option<ChainSource>,
+        policy: countersign_verify::Policy,
+        log: Result<Station, String>,
+    ) -> Self {
+        Self { chain, policy, log }
+    }
+
+    /// The station, when the log could be opened.
+    pub fn station(&self) -> Result<&Station, &str> {
+        self.log.as_ref().map_err(String::as_str)
+    }
+
+    /// The station, mutably (sign-in changes the clerk).
+    pub fn station_mut(&mut self) -> Result<&mut Station, &str> {
+        self.log.as_mut().map_err(|e| e.as_str())
+    }
+
+    /// The chain source, for status.
+    pub fn chain(&self) -> Option<&ChainSource> {
+        self.chain.as_ref()
+    }
+
+    /// Verifies what was scanned or opened (CS1 text, credential JSON, a picture) at `now`
+    /// and records it.
+    pub fn verify(&mut self, input: &[u8], channel: Channel, now: DateTime<Utc>) -> Verified {
+        let clock = countersign_verify::FixedClock(now);
+        let policy = self.policy;
+        let run = |chain: Option<&dyn countersign_chainstate::ChainState>| {
+            let params = countersign_verify::Params {
+                clock: &clock,
+                chain,
+                policy,
+            };
+            countersign_verify::verify_bytes(input, &params)
+        };
+        let report = match &mut self.chain {
+            Some(source) => source.with(|state| run(Some(state))),
+            None => run(None),
+        };
+        let logged = match &mut self.log {
+            Ok(station) => station.record(&report, input, channel, None),
+            Err(why) => Logged::Failed {
+                reason: why.clone(),
+                storage: false,
+            },
+        };
+        Verified { report, logged }
     }
 }

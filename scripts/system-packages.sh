@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests use, only those missing (idempotent):
-#   sqlite3   the shell the log's tamper tests edit the database with
+# Installs the Debian packages the build and the tests use, only those missing (idempotent):
+#   sqlite3                 the shell the log's tamper tests edit the database with
+#   libwebkit2gtk-4.1-dev   the desktop app's webview (Tauri 2 on Linux), pkg-config to find it
+#   xvfb, webkit2gtk-driver the app's end-to-end tests: a virtual display and WebKitWebDriver
+#   fonts-noto-cjk          Chinese text on screen (and, later, in receipts)
 set -euo pipefail
+wanted=(sqlite3 pkg-config libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk)
 missing=()
-command -v sqlite3 >/dev/null || missing+=(sqlite3)
+for p in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"

@@ -28,9 +28,13 @@ done
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 cargo --version
 
-phase "tools (npm: solc, anvil; apt: sqlite3)"
+phase "tools (npm: solc, anvil, ui; apt: sqlite3, webkit, xvfb; tauri-driver)"
 scripts/tools.sh
 scripts/system-packages.sh
+scripts/app-tools.sh
+
+phase "ui (vitest, type check, build)"
+scripts/ui.sh
 
 phase "contract build matches source"
 node contracts/compile.mjs --check
@@ -41,14 +45,19 @@ cargo fmt --all --check
 phase "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-phase "tests (debug)"
+# One build of every binary with the workspace's unified features: the tests, the app's
+# end-to-end tests (which start target/debug/countersign-app) and the demo reuse it.
+phase "build (debug: CLI, desktop app)"
+cargo build --workspace --bins --locked
+
+phase "tests (debug; the app's end to end under Xvfb)"
 cargo test --workspace --all-targets --locked
 
 phase "doc tests"
 cargo test --workspace --doc --locked
 
 phase "demo on a real anvil chain"
-scripts/demo.sh >/dev/null
+COUNTERSIGN_CLI=$PWD/target/debug/countersign scripts/demo.sh >/dev/null
 
 if [ "${FUZZ_SECONDS:-30}" != "0" ]; then
     phase "fuzz (payload, credential JSON)"

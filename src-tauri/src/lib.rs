@@ -1,0 +1,160 @@
+//! The counter clerk's desktop app: a Tauri 2 shell over `countersign-station`. Each command
+//! is a few lines that call the same use case the `countersign` CLI runs (verify, then record
+//! in the hall's log) and turn errors into `{code, message}` for the screen. State lives in
+//! Tauri's managed state, not in globals; the chain is reached from Rust only.
+
+mod commands;
+mod config;
+mod view;
+
+pub use config::Config;
+
+use countersign_station::{ChainSource, Counter, Identity, PrivacyPolicy, Station};
+use std::sync::Mutex;
+use tauri::Manager;
+
+/// The app's managed state.
+pub struct AppState {
+    /// The counter: chain source, policy, log. One verification at a time, as at a counter.
+    pub counter: Mutex<Counter>,
+    /// The configuration started with.
+    pub config: Config,
+    /// The screen's language.
+    pub language: Mutex<String>,
+    /// What the status bar says about the chain at start.
+    pub chain_note: String,
+}
+
+/// A failure as the screen receives it.
+#[derive(Debug, serde::Serialize)]
+pub struct CommandError {
+    /// A stable code the screen maps to a message key.
+    pub code: &'static str,
+    /// Detail, in English, for IT.
+    pub message: String,
+}
+
+impl CommandError {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+fn chain_source(config: &Config) -> Result<(Option<ChainSource>, String), String> {
+    if let Some(path) = &config.snapshot {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let value = countersign_jcs::parse_strict_with(
+            &bytes,
+            &countersign_jcs::Limits {
+                max_depth: 32,
+                max_bytes: 256 * 1024 * 1024,
+            },
+        )
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+        let state = countersign_chainstate::snapshot::from_json(&value)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        return Ok((
+            Some(ChainSource::fixed(state)),
+            format!("registry snapshot {}", path.display()),
+        ));
+    }
+    let Some(registry) = &config.registry else {
+        return Ok((None, "no chain configured".into()));
+    };
+    let registry: countersign_credential::RegistryRef = registry
+        .parse()
+        .map_err(|e| format!("COUNTERSIGN_REGISTRY {registry:?}: {e}"))?;
+    let options = countersign_chain::RpcOptions {
+        timeout: std::time::Duration::from_secs(3),
+        attempts: 1,
+        ..countersign_chain::RpcOptions::default()
+    };
+    let mirror = config.mirror_path();
+    let source = ChainSource::new(config.rpc.clone(), registry, Some(&mirror), options, 0)
+        .map_err(|e| e.to_string())?;
+    let note = if source.is_online() {
+        format!("online {registry}")
+    } else {
+        format!("offline, mirror {}", mirror.display())
+    };
+    Ok((Some(source), note))
+}
+
+fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
+    let default_dir = app.path().app_data_dir()?;
+    let config = Config::from_env(default_dir);
+    std::fs::create_dir_all(&config.data_dir)?;
+    // Rotating daily files in the data directory; the guard lives as long as the app.
+    let appender =
+        tracing_appender::rolling::daily(config.data_dir.join("logs"), "countersign.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let _ = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG_LEVEL")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .try_init();
+    app.manage(guard);
+    let (chain, chain_note) = match chain_source(&config) {
+        Ok(x) => x,
+        Err(e) => {
+            tracing::error!("chain configuration: {e}");
+            (None, format!("chain configuration error: {e}"))
+        }
+    };
+    let identity = Identity {
+        hall: config.hall.clone(),
+        counter: config.counter.clone(),
+        clerk: config.clerk.clone(),
+    };
+    let log = Station::open(
+        config.log_path(),
+        identity,
+        PrivacyPolicy::default(),
+        chrono::Utc::now(),
+    )
+    .map_err(|e| {
+        tracing::error!("verification log: {e}");
+        e.to_string()
+    });
+    let policy = countersign_verify::Policy {
+        max_chain_age: chrono::Duration::hours(config.max_chain_age_hours),
+        fail_closed_when_stale: config.fail_closed,
+    };
+    tracing::info!(
+        hall = %config.hall,
+        counter = %config.counter,
+        data_dir = %config.data_dir.display(),
+        chain = %chain_note,
+        "counter ready"
+    );
+    app.manage(AppState {
+        counter: Mutex::new(Counter::new(chain, policy, log)),
+        language: Mutex::new(config.language.clone()),
+        config,
+        chain_note,
+    });
+    Ok(())
+}
+
+/// Starts the app.
+pub fn run() {
+    let result = tauri::Builder::default()
+        .setup(setup)
+        .invoke_handler(tauri::generate_handler![
+            commands::verify_scan,
+            commands::verify_image,
+            commands::app_status,
+            commands::set_language,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("countersign-app: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,155 @@
+//! What the screen receives: a verification as the clerk reads it (ui/src/view.ts has the
+//! same shape). Personal numbers travel both masked and whole; the screen shows the masked
+//! form unless the clerk reveals it.
+
+use countersign_chainstate::Source;
+use countersign_station::{Logged, Verified};
+use countersign_verify::{Outcome, SkipReason, Verdict};
+use serde::Serialize;
+
+/// One check.
+#[derive(Debug, Serialize)]
+pub struct CheckView {
+    id: &'static str,
+    outcome: &'static str,
+    code: &'static str,
+}
+
+/// One subject field.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldView {
+    key: String,
+    label_zh: String,
+    label_en: String,
+    value: String,
+    masked: String,
+    sensitive: bool,
+}
+
+/// The chain state used.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainUsedView {
+    source: &'static str,
+    block: u64,
+    block_time: String,
+    checked_at: String,
+}
+
+/// What became of it in the log.
+#[derive(Debug, Serialize)]
+pub struct LoggedView {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seq: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    storage: Option<bool>,
+}
+
+/// The verdict screen's data.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerdictView {
+    /// `VALID`, `INVALID` or `CANNOT_CONFIRM`.
+    verdict: &'static str,
+    /// The reason code to explain: the first failing check's, else the first that could not
+    /// be checked, else the first warning's.
+    reason: Option<&'static str>,
+    checks: Vec<CheckView>,
+    type_name: Option<String>,
+    type_zh: Option<String>,
+    type_en: Option<String>,
+    issuer_name: Option<String>,
+    issuer_registered: bool,
+    fields: Vec<FieldView>,
+    valid_from: Option<String>,
+    valid_until: Option<String>,
+    chain: Option<ChainUsedView>,
+    warnings: Vec<&'static str>,
+    logged: LoggedView,
+}
+
+impl From<&Verified> for VerdictView {
+    fn from(v: &Verified) -> Self {
+        let r = &v.report;
+        let first =
+            |want: fn(Outcome) -> bool| r.checks.iter().find(|c| want(c.outcome)).map(|c| c.code);
+        let reason = first(|o| o == Outcome::Fail)
+            .or_else(|| first(|o| o == Outcome::Skipped(SkipReason::CouldNotCheck)))
+            .or_else(|| r.warnings.first().map(|w| w.code))
+            .or_else(|| first(|o| o == Outcome::Warn));
+        let s = r.summary.as_ref();
+        Self {
+            verdict: match r.verdict {
+                Verdict::Valid => "VALID",
+                Verdict::Invalid => "INVALID",
+                // Could not be confirmed, or valid on chain state too old for the hall's policy.
+                Verdict::Unverifiable => "CANNOT_CONFIRM",
+            },
+            reason,
+            checks: r
+                .checks
+                .iter()
+                .map(|c| CheckView {
+                    id: c.id.as_str(),
+                    outcome: c.outcome.as_str(),
+                    code: c.code,
+                })
+                .collect(),
+            type_name: s.map(|s| s.type_name.clone()),
+            type_zh: s.and_then(|s| s.type_label_zh.clone()),
+            type_en: s.and_then(|s| s.type_label_en.clone()),
+            issuer_name: s.and_then(|s| s.issuer_name.clone()),
+            issuer_registered: s.is_some_and(|s| s.issuer_name_registered),
+            fields: s.map_or_else(Vec::new, |s| {
+                s.fields
+                    .iter()
+                    .map(|f| FieldView {
+                        key: f.key.clone(),
+                        label_zh: f.label_zh.clone(),
+                        label_en: f.label_en.clone(),
+                        value: f.value.clone(),
+                        masked: f.display_value(false),
+                        sensitive: f.sensitive,
+                    })
+                    .collect()
+            }),
+            valid_from: s.and_then(|s| s.valid_from.map(|t| t.to_rfc3339())),
+            valid_until: s.and_then(|s| s.valid_until.map(|t| t.to_rfc3339())),
+            chain: r.chain.as_ref().map(|c| ChainUsedView {
+                source: match c.source {
+                    Source::Online { .. } => "online",
+                    Source::Mirror => "mirror",
+                    Source::Memory => "memory",
+                },
+                block: c.block,
+                block_time: c.block_time.to_rfc3339(),
+                checked_at: c.checked_at.to_rfc3339(),
+            }),
+            warnings: r.warnings.iter().map(|w| w.code).collect(),
+            logged: match &v.logged {
+                Logged::Entry(seq) => LoggedView {
+                    kind: "entry",
+                    seq: Some(*seq),
+                    reason: None,
+                    storage: None,
+                },
+                Logged::Repeat(seq) => LoggedView {
+                    kind: "repeat",
+                    seq: Some(*seq),
+                    reason: None,
+                    storage: None,
+                },
+                Logged::Failed { reason, storage } => LoggedView {
+                    kind: "failed",
+                    seq: None,
+                    reason: Some(reason.clone()),
+                    storage: Some(*storage),
+                },
+            },
+        }
+    }
+}

@@ -1,0 +1,116 @@
+// What the verdict screen shows, computed from the app's answer: pure functions, tested
+// without a window. The DOM code in main.ts only places these strings.
+
+import { lang, t, has } from "./i18n";
+
+export type VerdictName = "VALID" | "INVALID" | "CANNOT_CONFIRM";
+
+export interface CheckView {
+  id: string;
+  outcome: "pass" | "warn" | "fail" | "skipped";
+  code: string;
+}
+
+export interface FieldView {
+  key: string;
+  labelZh: string;
+  labelEn: string;
+  value: string;
+  masked: string;
+  sensitive: boolean;
+}
+
+export interface ChainUsedView {
+  source: "online" | "mirror" | "memory";
+  block: number;
+  blockTime: string;
+  checkedAt: string;
+}
+
+export interface LoggedView {
+  kind: "entry" | "repeat" | "failed";
+  seq?: number;
+  reason?: string;
+  storage?: boolean;
+}
+
+/** The app's answer to a scan (src-tauri `VerdictView`). */
+export interface VerdictView {
+  verdict: VerdictName;
+  reason: string | null;
+  checks: CheckView[];
+  typeName: string | null;
+  typeZh: string | null;
+  typeEn: string | null;
+  issuerName: string | null;
+  issuerRegistered: boolean;
+  fields: FieldView[];
+  validFrom: string | null;
+  validUntil: string | null;
+  chain: ChainUsedView | null;
+  warnings: string[];
+  logged: LoggedView;
+}
+
+/** "2 minutes ago", in the current language. */
+export function ago(then: Date, now: Date): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - then.getTime()) / 1000));
+  if (seconds < 60) return t("ago.now");
+  if (seconds < 3600) return t("ago.minutes", { n: Math.floor(seconds / 60) });
+  if (seconds < 172800) return t("ago.hours", { n: Math.floor(seconds / 3600) });
+  return t("ago.days", { n: Math.floor(seconds / 86400) });
+}
+
+/** Hall-local "MM-DD HH:MM" (the webview runs in the hall's time zone). */
+export function shortTime(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** The chain state line: "online · block 8 · just now" / "offline · hall mirror, synced 11-24 17:02". */
+export function chainLine(chain: ChainUsedView | null, now: Date): string {
+  if (!chain) return t("chain.none");
+  switch (chain.source) {
+    case "online":
+      return t("chain.online", { block: chain.block, ago: ago(new Date(chain.checkedAt), now) });
+    case "mirror": {
+      const synced = new Date(chain.checkedAt);
+      return t("chain.mirror", { synced: `${shortTime(synced)} (${ago(synced, now)})` });
+    }
+    default:
+      return t("chain.memory", { block: chain.block });
+  }
+}
+
+/** The reason in plain words and what to do next. */
+export function reasonLines(v: VerdictView): { reason: string; next: string } {
+  const code = v.reason;
+  const reason = code && has(`reason.${code}`) ? t(`reason.${code}`) : code ?? "";
+  const next =
+    code && has(`next.${code}`) ? t(`next.${code}`) : t(`verdict.${v.verdict}.next`);
+  return { reason, next };
+}
+
+export function typeLabel(v: VerdictView): string {
+  const label = lang() === "en" ? v.typeEn : v.typeZh;
+  return label ?? v.typeName ?? "";
+}
+
+export function fieldLabel(f: FieldView): string {
+  return lang() === "en" ? f.labelEn : f.labelZh;
+}
+
+export function fieldValue(f: FieldView, revealed: boolean): string {
+  return f.sensitive && !revealed ? f.masked : f.value;
+}
+
+export function loggedLine(l: LoggedView): string {
+  switch (l.kind) {
+    case "entry":
+      return t("log.entry", { seq: l.seq ?? 0 });
+    case "repeat":
+      return t("log.repeat", { seq: l.seq ?? 0 });
+    default:
+      return l.storage ? t("log.failed.storage") : t("log.failed", { reason: l.reason ?? "" });
+  }
+}

@@ -45,10 +45,11 @@ cargo fmt --all --check
 phase "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-# One build of every binary with the workspace's unified features: the tests, the app's
-# end-to-end tests (which start target/debug/countersign-app) and the demo reuse it.
-phase "build (debug: CLI, desktop app)"
-cargo build --workspace --bins --locked
+# One build of every target with the features the tests unify (dev-dependencies included):
+# the tests, the app's end-to-end tests (which start target/debug/countersign-app) and the demo
+# reuse it instead of rebuilding with another feature set.
+phase "build (debug: every target, CLI, desktop app)"
+cargo build --workspace --all-targets --locked
 
 phase "tests (debug; the app's end to end under Xvfb)"
 cargo test --workspace --all-targets --locked

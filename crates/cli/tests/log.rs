@@ -288,7 +288,10 @@ fn a_closed_day_verifies_and_a_tampered_entry_is_named() {
     // Today is not over: refused in words. "Today" is the hall's day (the CLI's default
     // offset, +08:00), which is a day ahead of UTC from 16:00 UTC on.
     let hall = chrono::FixedOffset::east_opt(8 * 3600).expect("+08:00");
-    let today = chrono::Utc::now().with_timezone(&hall).date_naive().to_string();
+    let today = chrono::Utc::now()
+        .with_timezone(&hall)
+        .date_naive()
+        .to_string();
     let early = run(&[
         "log",
         "close-day",

@@ -4,8 +4,9 @@
 #   libwebkit2gtk-4.1-dev   the desktop app's webview (Tauri 2 on Linux), pkg-config to find it
 #   xvfb, webkit2gtk-driver the app's end-to-end tests: a virtual display and WebKitWebDriver
 #   fonts-noto-cjk          Chinese text on screen (and, later, in receipts)
+#   socat                   a pseudo-terminal pair standing in for a serial-mode scanner in tests
 set -euo pipefail
-wanted=(sqlite3 pkg-config libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk)
+wanted=(sqlite3 pkg-config libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk socat)
 missing=()
 for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

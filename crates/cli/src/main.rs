@@ -9,6 +9,7 @@ mod issue;
 mod keyfile;
 mod log;
 mod mirror;
+mod staff;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -56,6 +57,9 @@ enum Command {
     /// The hall's verification log: verify, report, export, search, close-day, anchor, purge
     #[command(subcommand)]
     Log(log::LogCommand),
+    /// The hall's staff accounts: add, list, disable, enable, reset-pin, sign-ins
+    #[command(subcommand)]
+    Staff(staff::StaffCommand),
     /// Write the demo issuers, registry snapshot, credentials and QR images (deterministic)
     Demo {
         /// Output folder
@@ -84,6 +88,7 @@ fn main() -> ExitCode {
         }
         Command::Revoke(args) => chain::revoke(&args),
         Command::Log(command) => log::run(&command),
+        Command::Staff(command) => staff::run(&command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -8,6 +8,11 @@
 # verification was not logged.
 #
 #   scripts/demo.sh                        the whole demo
+#   scripts/demo.sh --app                  the desktop app on the demo chain: sign in as clerk
+#                                          demo-clerk, PIN 246810 (supervisor demo-sup, 135792),
+#                                          scan the QR pictures in assets/demo/samples/ (drop one
+#                                          on the window, or open it with O); stop the node to
+#                                          see the hall's mirror answer
 #   scripts/demo.sh --snapshot             no chain: verify against assets/demo/registry-snapshot.json
 #   scripts/demo.sh path/to/picture.png    verify your own picture or payload on a fresh demo chain
 set -euo pipefail
@@ -44,6 +49,14 @@ table() { # $1 = label, rest = verify arguments
     done
     return $failed
 }
+
+app=
+if [ "${1:-}" = "--app" ]; then
+    app=1; shift
+    scripts/system-packages.sh
+    scripts/ui.sh --build
+    cargo build --quiet --locked -p countersign-app
+fi
 
 if [ "${1:-}" = "--snapshot" ]; then
     table "registry snapshot" --snapshot "$demo/registry-snapshot.json"
@@ -95,6 +108,20 @@ register pudong-psb 0x90F79bf6EB2c4f870365E785982E1f101E93b906 ResidencePermitCr
     "$demo/batches/residence-permits/batch.json" "$demo/batches/expired-permit/batch.json" >/dev/null
 "$cs" revoke --account-key "$work/account2.json" --credential "$demo/samples/revoked-diploma.json" \
     --reason withdrawn >/dev/null
+
+if [ -n "$app" ]; then
+    mkdir -p "$work/app"
+    staff=$work/app/staff.sqlite
+    COUNTERSIGN_PIN=246810 "$cs" staff add --db "$staff" --id demo-clerk --name 演示办事员 --role clerk >/dev/null
+    COUNTERSIGN_PIN=135792 "$cs" staff add --db "$staff" --id demo-sup --name 演示主管 --role supervisor >/dev/null
+    echo
+    echo "The app is starting on the demo chain (anvil pid $anvil_pid; kill it to go offline)."
+    echo "Sign in: clerk demo-clerk, PIN 246810 (supervisor demo-sup, PIN 135792)."
+    echo "Scan or drop the QR pictures in $demo/samples/. Close the window to end the demo."
+    COUNTERSIGN_DATA_DIR=$work/app COUNTERSIGN_STAFF_DB=$staff COUNTERSIGN_HALL=BJ-CY-01 \
+        COUNTERSIGN_COUNTER=1 target/debug/countersign-app
+    exit
+fi
 
 if [ $# -gt 0 ]; then
     "$cs" verify "$1"

@@ -1,6 +1,7 @@
 //! The commands the screen calls. Each is a few lines over `countersign-station`.
 
-use crate::view::VerdictView;
+use crate::session::{parse_role, Session, SessionView};
+use crate::view::{HistoryRow, VerdictView};
 use crate::{AppState, CommandError};
 use countersign_station::Channel;
 use serde::Serialize;
@@ -17,6 +18,37 @@ fn lock(
     })
 }
 
+/// The signed-in session, after ending it if the screen has been idle too long.
+fn session(state: &AppState) -> Result<Option<Session>, CommandError> {
+    let mut session = state
+        .session
+        .lock()
+        .map_err(|_| CommandError::new("internal", "session state unusable; restart the app"))?;
+    if session
+        .as_ref()
+        .is_some_and(|s| s.expired(state.config.idle_lock()))
+    {
+        tracing::info!("session ended: idle");
+        *session = None;
+    }
+    Ok(session.clone())
+}
+
+/// A signed-in clerk, or the reason the counter may not verify now.
+fn clerk(state: &AppState) -> Result<Session, CommandError> {
+    match session(state)? {
+        Some(s) if s.is_clerk() => Ok(s),
+        Some(_) => Err(CommandError::new(
+            "not_clerk",
+            "a supervisor is signed in; a clerk must sign in to verify",
+        )),
+        None => Err(CommandError::new(
+            "signed_out",
+            "no clerk is signed in at this counter",
+        )),
+    }
+}
+
 /// Verifies a scanned payload (scanner burst or camera) and records it.
 #[tauri::command]
 pub fn verify_scan(
@@ -28,6 +60,7 @@ pub fn verify_scan(
         "camera" => Channel::Camera,
         _ => Channel::Scanner,
     };
+    clerk(&state)?;
     let verified = lock(&state)?.verify(text.trim().as_bytes(), channel, chrono::Utc::now());
     tracing::info!(verdict = verified.report.verdict.as_str(), "scan verified");
     Ok(VerdictView::from(&verified))
@@ -54,6 +87,7 @@ pub fn verify_image(
             ),
         ));
     }
+    clerk(&state)?;
     let verified = lock(&state)?.verify(bytes, Channel::Image, chrono::Utc::now());
     tracing::info!(verdict = verified.report.verdict.as_str(), "image verified");
     Ok(VerdictView::from(&verified))
@@ -65,36 +99,212 @@ pub fn verify_image(
 pub struct StatusView {
     hall: String,
     counter: String,
-    clerk: String,
     language: String,
-    chain: String,
-    online: bool,
+    session: Option<SessionView>,
+    /// Whether any staff account exists (else the screen explains how IT adds one).
+    staff_ready: bool,
+    staff_error: Option<String>,
+    chain: ChainStatusView,
     log_ok: bool,
+    log_error: Option<String>,
+    /// Receipt printing arrives with issue 6; until then the bar says none is set up.
+    printer: &'static str,
+    serial: Option<String>,
     scanner_max_gap_ms: u32,
+    idle_lock_seconds: u64,
+    sound: bool,
+}
+
+/// The chain as the status bar tells it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainStatusView {
+    /// `online`, `mirror`, `snapshot` or `none`.
+    mode: &'static str,
+    note: String,
+    /// The mirror's block and its time, when there is a mirror.
+    mirror_block: Option<u64>,
+    mirror_block_time: Option<String>,
+    /// When a sync last brought the mirror up to the chain's head.
+    synced_at: Option<String>,
+    syncing: bool,
+    sync_error: Option<String>,
 }
 
 /// What the status bar shows.
 #[tauri::command]
 pub fn app_status(state: State<'_, AppState>) -> Result<StatusView, CommandError> {
+    let session = session(&state)?;
     let counter = lock(&state)?;
     let language = state
         .language
         .lock()
         .map(|l| l.clone())
         .unwrap_or_else(|_| "zh-CN".into());
+    let chain = counter.chain();
+    let mirror = chain.and_then(|c| c.mirror());
+    let cursor = mirror.and_then(|m| m.cursor().ok().flatten());
+    let follow = state.follower.as_ref().map(|f| f.current());
+    let mode = match chain {
+        None => "none",
+        Some(c) if c.is_online() => "online",
+        Some(_) if mirror.is_some() => "mirror",
+        Some(_) if state.config.snapshot.is_some() => "snapshot",
+        Some(_) => "none",
+    };
+    let (staff_ready, staff_error) = match state.staff.lock().as_deref() {
+        Ok(Ok(staff)) => (staff.list().map(|l| !l.is_empty()).unwrap_or(false), None),
+        Ok(Err(e)) => (false, Some(e.clone())),
+        Err(_) => (false, Some("staff state unusable".into())),
+    };
     Ok(StatusView {
         hall: state.config.hall.clone(),
         counter: state.config.counter.clone(),
-        clerk: counter.station().map_or_else(
-            |_| state.config.clerk.clone(),
-            |s| s.identity().clerk.clone(),
-        ),
         language,
-        chain: state.chain_note.clone(),
-        online: counter.chain().is_some_and(|c| c.is_online()),
+        session: session.map(|s| s.view()),
+        staff_ready,
+        staff_error,
+        chain: ChainStatusView {
+            mode,
+            note: chain
+                .and_then(|c| c.note.clone())
+                .unwrap_or_else(|| state.chain_note.clone()),
+            mirror_block: cursor.as_ref().map(|c| c.number),
+            mirror_block_time: cursor.as_ref().map(|c| c.time.to_rfc3339()),
+            synced_at: mirror
+                .and_then(|m| m.synced_at().ok().flatten())
+                .map(|t| t.to_rfc3339()),
+            syncing: follow.as_ref().is_some_and(|f| f.syncing),
+            sync_error: follow.and_then(|f| f.last_error),
+        },
         log_ok: counter.station().is_ok(),
+        log_error: counter.station().err().map(str::to_string),
+        printer: "none",
+        serial: state.serial_status.lock().ok().and_then(|s| s.clone()),
         scanner_max_gap_ms: state.config.scanner_gap_ms,
+        idle_lock_seconds: state.config.idle_lock().as_secs(),
+        sound: state.config.sound,
     })
+}
+
+/// Signs a member of staff in with their PIN.
+#[tauri::command]
+pub fn sign_in(
+    state: State<'_, AppState>,
+    id: String,
+    pin: String,
+    role: String,
+) -> Result<SessionView, CommandError> {
+    let role = parse_role(&role)
+        .ok_or_else(|| CommandError::new("bad_request", format!("role {role:?}")))?;
+    let account = {
+        let mut staff = state
+            .staff
+            .lock()
+            .map_err(|_| CommandError::new("internal", "staff state unusable"))?;
+        let staff = staff
+            .as_mut()
+            .map_err(|e| CommandError::new("staff.storage", e.clone()))?;
+        staff
+            .sign_in(id.trim(), &pin, role, chrono::Utc::now())
+            .map_err(|e| match &e {
+                // The screen counts the minutes left from this.
+                countersign_staff::SignInError::Locked { until } => {
+                    CommandError::new(e.code(), format!("locked until {}", until.to_rfc3339()))
+                }
+                _ => CommandError::new(e.code(), e.to_string()),
+            })?
+    };
+    let session = Session::new(account);
+    if session.is_clerk() {
+        if let Ok(station) = lock(&state)?.station_mut() {
+            station.set_clerk(session.account.id.clone());
+        }
+    }
+    tracing::info!(id = %session.account.id, clerk = session.is_clerk(), "signed in");
+    let view = session.view();
+    *state
+        .session
+        .lock()
+        .map_err(|_| CommandError::new("internal", "session state unusable"))? = Some(session);
+    Ok(view)
+}
+
+/// Ends the session (the clerk's "sign out", or the screen locking itself when idle).
+#[tauri::command]
+pub fn sign_out(state: State<'_, AppState>, reason: String) -> Result<(), CommandError> {
+    let mut session = state
+        .session
+        .lock()
+        .map_err(|_| CommandError::new("internal", "session state unusable"))?;
+    if let Some(s) = session.take() {
+        tracing::info!(id = %s.account.id, reason = %reason, "signed out");
+    }
+    Ok(())
+}
+
+/// The screen saw input: the session is still attended.
+#[tauri::command]
+pub fn still_here(state: State<'_, AppState>) -> Result<bool, CommandError> {
+    session(&state)?;
+    let mut session = state
+        .session
+        .lock()
+        .map_err(|_| CommandError::new("internal", "session state unusable"))?;
+    Ok(match session.as_mut() {
+        Some(s) => {
+            s.last_active = std::time::Instant::now();
+            true
+        }
+        None => false,
+    })
+}
+
+/// Today's verifications (hall-local day): the clerk's own, or every counter's for a
+/// supervisor. Newest first, at most `limit`.
+#[tauri::command]
+pub fn today_history(
+    state: State<'_, AppState>,
+    limit: Option<usize>,
+) -> Result<Vec<HistoryRow>, CommandError> {
+    let Some(session) = session(&state)? else {
+        return Err(CommandError::new(
+            "signed_out",
+            "sign in to see the history",
+        ));
+    };
+    let offset = state.config.utc_offset;
+    let today = chrono::Utc::now().with_timezone(&offset).date_naive();
+    let (start, end) = countersign_log::day_bounds(today, offset)
+        .map_err(|e| CommandError::new("log", e.to_string()))?;
+    let counter = lock(&state)?;
+    let station = counter
+        .station()
+        .map_err(|e| CommandError::new("log", e.to_string()))?;
+    let entries = station
+        .log()
+        .entries_between(start, end)
+        .map_err(|e| CommandError::new("log", e.to_string()))?;
+    Ok(entries
+        .iter()
+        .rev()
+        .filter(|e| !session.is_clerk() || e.entry.clerk == session.account.id)
+        .take(limit.unwrap_or(200).min(2000))
+        .map(|e| HistoryRow::new(e, offset))
+        .collect())
+}
+
+/// Finds the QR payload in a camera frame: the raw body is width and height (u32, little
+/// endian) followed by one byte of luminance per pixel.
+#[tauri::command]
+pub fn decode_frame(request: tauri::ipc::Request<'_>) -> Result<Option<String>, CommandError> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(CommandError::new(
+            "bad_request",
+            "the frame must be sent as bytes",
+        ));
+    };
+    crate::camera::decode_frame(bytes).map_err(|e| CommandError::new("bad_frame", e))
 }
 
 /// Switches the screen's language (`zh-CN` or `en`).

@@ -1,6 +1,7 @@
 //! The counter's configuration, from the environment until provisioning (issue 8) signs it.
 //! Every path is redirectable, so tests run the real app on temporary files.
 
+use chrono::Offset;
 use std::path::PathBuf;
 
 /// What the app was started with.
@@ -20,8 +21,18 @@ pub struct Config {
     pub hall: String,
     /// Counter id.
     pub counter: String,
-    /// The clerk (until PIN sign-in).
-    pub clerk: String,
+    /// The staff accounts who may sign in here.
+    pub staff_db: Option<PathBuf>,
+    /// Minutes without input after which the screen locks.
+    pub idle_lock_minutes: u32,
+    /// The hall's offset from UTC ("today" for the history), e.g. +08:00.
+    pub utc_offset: chrono::FixedOffset,
+    /// A serial-mode scanner: `PATH` or `PATH:BAUD`.
+    pub serial_scanner: Option<String>,
+    /// Seconds between mirror syncs while a node is configured.
+    pub sync_interval_secs: u64,
+    /// Sound cues on verdicts.
+    pub sound: bool,
     /// `zh-CN` or `en`.
     pub language: String,
     /// Chain state older than this earns a warning (or, fail-closed, CANNOT CONFIRM).
@@ -30,6 +41,10 @@ pub struct Config {
     pub fail_closed: bool,
     /// Longest pause between a scanner's keystrokes.
     pub scanner_gap_ms: u32,
+}
+
+fn china_standard_time() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix())
 }
 
 fn var(name: &str) -> Option<String> {
@@ -49,7 +64,19 @@ impl Config {
             snapshot: var("COUNTERSIGN_SNAPSHOT").map(PathBuf::from),
             hall: var("COUNTERSIGN_HALL").unwrap_or_else(|| "DEMO-HALL".into()),
             counter: var("COUNTERSIGN_COUNTER").unwrap_or_else(|| "1".into()),
-            clerk: var("COUNTERSIGN_CLERK").unwrap_or_else(|| "clerk".into()),
+            staff_db: var("COUNTERSIGN_STAFF_DB").map(PathBuf::from),
+            idle_lock_minutes: var("COUNTERSIGN_IDLE_LOCK_MINUTES")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(5),
+            utc_offset: var("COUNTERSIGN_UTC_OFFSET")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(china_standard_time),
+            serial_scanner: var("COUNTERSIGN_SERIAL_SCANNER"),
+            sync_interval_secs: var("COUNTERSIGN_SYNC_INTERVAL_SECS")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(30)
+                .max(1),
+            sound: var("COUNTERSIGN_SOUND").is_none_or(|v| v != "0" && v != "off"),
             language: match var("COUNTERSIGN_LANGUAGE").as_deref() {
                 Some("en") => "en".into(),
                 _ => "zh-CN".into(),
@@ -68,6 +95,29 @@ impl Config {
     /// The hall's verification log.
     pub fn log_path(&self) -> PathBuf {
         self.data_dir.join("verification-log.sqlite")
+    }
+
+    /// How long the screen may go without input before it locks.
+    pub fn idle_lock(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.idle_lock_minutes.max(1)) * 60)
+    }
+
+    /// The staff accounts (given, or in the data directory).
+    pub fn staff_path(&self) -> PathBuf {
+        self.staff_db
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("staff.sqlite"))
+    }
+
+    /// The serial scanner's port and speed (9600 unless `:BAUD` is given).
+    pub fn serial(&self) -> Option<(PathBuf, u32)> {
+        let spec = self.serial_scanner.as_deref()?;
+        match spec.rsplit_once(':') {
+            Some((path, baud)) if baud.chars().all(|c| c.is_ascii_digit()) && !baud.is_empty() => {
+                Some((PathBuf::from(path), baud.parse().unwrap_or(9600)))
+            }
+            _ => Some((PathBuf::from(spec), 9600)),
+        }
     }
 
     /// The hall's mirror (given, or in the data directory).

@@ -3,14 +3,20 @@
 //! in the hall's log) and turn errors into `{code, message}` for the screen. State lives in
 //! Tauri's managed state, not in globals; the chain is reached from Rust only.
 
+mod camera;
 mod commands;
 mod config;
+mod serial;
+mod session;
 mod view;
 
 pub use config::Config;
 
+use countersign_mirror::Follower;
+use countersign_staff::Staff;
 use countersign_station::{ChainSource, Counter, Identity, PrivacyPolicy, Station};
-use std::sync::Mutex;
+use session::Session;
+use std::sync::{Arc, Mutex};
 use tauri::Manager;
 
 /// The app's managed state.
@@ -23,6 +29,16 @@ pub struct AppState {
     pub language: Mutex<String>,
     /// What the status bar says about the chain at start.
     pub chain_note: String,
+    /// The staff who may sign in (or why the file cannot be used).
+    pub staff: Mutex<Result<Staff, String>>,
+    /// Who is signed in.
+    pub session: Mutex<Option<Session>>,
+    /// Keeps the hall's mirror up to date while a node is configured.
+    pub follower: Option<Follower>,
+    /// The serial scanner's state for the status bar (`None`: none configured).
+    pub serial_status: Arc<Mutex<Option<String>>>,
+    /// The serial scanner's reader, stopped when the app ends.
+    pub serial: Mutex<Option<countersign_serial_scanner::SerialScanner>>,
 }
 
 /// A failure as the screen receives it.
@@ -83,6 +99,42 @@ fn chain_source(config: &Config) -> Result<(Option<ChainSource>, String), String
     Ok((Some(source), note))
 }
 
+/// Starts syncing the hall's mirror in the background (the first round at once), on Tauri's
+/// Tokio runtime. The counter reads the same file through its own connection.
+fn follower(config: &Config) -> Option<Follower> {
+    let registry: countersign_credential::RegistryRef = config.registry.as_ref()?.parse().ok()?;
+    if config.rpc.is_empty() || config.snapshot.is_some() {
+        return None;
+    }
+    let options = countersign_chain::RpcOptions {
+        timeout: std::time::Duration::from_secs(5),
+        attempts: 1,
+        ..countersign_chain::RpcOptions::default()
+    };
+    let sources: Vec<countersign_mirror::follow::SharedSource> = config
+        .rpc
+        .iter()
+        .map(|url| {
+            Arc::new(countersign_chain::Registry::unchecked(
+                url,
+                &registry,
+                options.clone(),
+            )) as countersign_mirror::follow::SharedSource
+        })
+        .collect();
+    let path = config.mirror_path();
+    let interval = std::time::Duration::from_secs(config.sync_interval_secs);
+    Some(tauri::async_runtime::block_on(async move {
+        countersign_mirror::spawn_follower(
+            path,
+            registry,
+            sources,
+            countersign_mirror::SyncOptions::default(),
+            interval,
+        )
+    }))
+}
+
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let default_dir = app.path().app_data_dir()?;
     let config = Config::from_env(default_dir);
@@ -107,10 +159,11 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
             (None, format!("chain configuration error: {e}"))
         }
     };
+    // Nobody is signed in yet: the counter refuses to verify until a clerk is.
     let identity = Identity {
         hall: config.hall.clone(),
         counter: config.counter.clone(),
-        clerk: config.clerk.clone(),
+        clerk: String::new(),
     };
     let log = Station::open(
         config.log_path(),
@@ -133,11 +186,26 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         chain = %chain_note,
         "counter ready"
     );
+    let staff = Staff::open(config.staff_path()).map_err(|e| {
+        tracing::error!("staff accounts: {e}");
+        format!("{}: {e}", config.staff_path().display())
+    });
+    let follower = follower(&config);
+    let serial_status = Arc::new(Mutex::new(None));
+    let serial = serial::start(&config, app.handle().clone(), Arc::clone(&serial_status));
+    if let Some(window) = app.get_webview_window("main") {
+        camera::enable_media_stream(&window);
+    }
     app.manage(AppState {
         counter: Mutex::new(Counter::new(chain, policy, log)),
         language: Mutex::new(config.language.clone()),
         config,
         chain_note,
+        staff: Mutex::new(staff),
+        session: Mutex::new(None),
+        follower,
+        serial_status,
+        serial: Mutex::new(serial),
     });
     Ok(())
 }
@@ -146,11 +214,21 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
 pub fn run() {
     let result = tauri::Builder::default()
         .setup(setup)
+        // The camera only: the webview asks, the clerk already chose to scan with it.
+        .on_permission_request(|_, kind| match kind {
+            tauri::webview::PermissionKind::Camera => tauri::webview::PermissionResponse::Allow,
+            _ => tauri::webview::PermissionResponse::Deny,
+        })
         .invoke_handler(tauri::generate_handler![
             commands::verify_scan,
             commands::verify_image,
+            commands::decode_frame,
             commands::app_status,
             commands::set_language,
+            commands::sign_in,
+            commands::sign_out,
+            commands::still_here,
+            commands::today_history,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -153,3 +153,50 @@ impl From<&Verified> for VerdictView {
         }
     }
 }
+
+/// One line of a day's history.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRow {
+    seq: u64,
+    /// Hall-local time, `HH:MM:SS`.
+    time: String,
+    counter: String,
+    clerk: String,
+    channel: &'static str,
+    verdict: String,
+    credential_type: Option<String>,
+    issuer_name: Option<String>,
+    reasons: Vec<String>,
+    /// The masked subject summary the log keeps (empty once purged).
+    subject: Vec<(String, String)>,
+    receipt: Option<String>,
+}
+
+impl HistoryRow {
+    /// The row for a logged entry, with times in the hall's offset.
+    pub fn new(e: &countersign_log::Entry, offset: chrono::FixedOffset) -> Self {
+        let n = &e.entry;
+        Self {
+            seq: e.seq,
+            time: n.at.with_timezone(&offset).format("%H:%M:%S").to_string(),
+            counter: n.counter.clone(),
+            clerk: n.clerk.clone(),
+            channel: n.channel.as_str(),
+            // The log keeps the report's name; the screen's is CANNOT_CONFIRM.
+            verdict: match n.verdict.as_str() {
+                "UNVERIFIABLE" => "CANNOT_CONFIRM".to_string(),
+                other => other.to_string(),
+            },
+            credential_type: n.credential_type.clone(),
+            issuer_name: n.issuer_name.clone(),
+            reasons: n.reasons.clone(),
+            subject: n
+                .personal
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            receipt: n.receipt.clone(),
+        }
+    }
+}

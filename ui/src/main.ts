@@ -1,9 +1,15 @@
-// The clerk's screen: scans in (scanner burst anywhere, dropped/pasted/opened picture), the
-// verdict out, ready for the next scan at once. Text comes from the shared message keys.
+// The clerk's screen: sign in, then scans in (scanner burst anywhere, serial scanner, camera,
+// dropped/pasted/opened picture), the verdict out, ready for the next scan at once. Text comes
+// from the shared message keys; the words are computed in view.ts and status.ts.
 
 import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import { Camera, type CameraState } from "./camera";
 import { lang, setLang, t, type Lang } from "./i18n";
+import { IdleTimer } from "./idle";
 import { DEFAULT_SCANNER, ScanDetector } from "./scanner";
+import { cue, play } from "./sound";
+import { chainStatus, deviceLines, errorMessage, whoLine, type SessionView, type StatusView } from "./status";
 import {
   chainLine,
   fieldLabel,
@@ -14,36 +20,86 @@ import {
   type VerdictView,
 } from "./view";
 
-interface StatusView {
-  hall: string;
+interface HistoryRow {
+  seq: number;
+  time: string;
   counter: string;
   clerk: string;
-  language: Lang;
-  chain: string;
-  scannerMaxGapMs: number;
+  channel: string;
+  verdict: "VALID" | "INVALID" | "CANNOT_CONFIRM";
+  credentialType: string | null;
+  issuerName: string | null;
+  reasons: string[];
+  subject: [string, string][];
+  receipt: string | null;
 }
+
+interface CommandError {
+  code?: string;
+  message?: string;
+}
+
+type Screen = "signin" | "ready" | "verdict" | "error" | "history";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 let current: VerdictView | null = null;
 let revealed = false;
 let status: StatusView | null = null;
+let session: SessionView | null = null;
+let screen: Screen = "signin";
+let signinNote: string | null = null;
+let scanStarted = 0;
+let idle = new IdleTimer(300_000, performance.now());
 
-function showOnly(section: "ready" | "verdict" | "error"): void {
-  for (const id of ["ready", "verdict", "error"]) $(id).hidden = id !== section;
+function show(section: Screen): void {
+  screen = section;
+  for (const id of ["signin", "ready", "verdict", "error", "history"]) $(id).hidden = id !== section;
   $("screen").dataset.state = section;
+  if (section === "signin") $<HTMLInputElement>($<HTMLInputElement>("signin-id").value ? "signin-pin" : "signin-id").focus();
+  else if (document.activeElement instanceof HTMLInputElement) document.activeElement.blur();
 }
 
 function renderStatic(): void {
   document.title = t("app.title");
+  $("signin-title").textContent = t("signin.title");
+  $("signin-clerk").textContent = t("signin.clerk");
+  $("signin-supervisor").textContent = t("signin.supervisor");
+  $("signin-id-label").textContent = t("signin.id");
+  $("signin-pin-label").textContent = t("signin.pin");
+  $("signin-submit").textContent = t("signin.submit");
   $("ready-title").textContent = t("app.ready");
   $("ready-hint").textContent = t("app.ready.hint");
   $("next").textContent = t("action.next");
   $("lang").textContent = t("lang.switch");
-  if (status) {
-    $("status-clerk").textContent = t("status.clerk", { clerk: status.clerk, counter: status.counter });
-    $("status-chain").textContent = status.chain;
+  $("open-image").textContent = t("action.open");
+  $("camera-toggle").textContent = t("action.camera");
+  $("history-toggle").textContent = t("action.history");
+  $("signout").textContent = t("action.signout");
+  $("history-close").textContent = t("action.close");
+  renderSigninMessage();
+  renderStatus();
+}
+
+function renderSigninMessage(): void {
+  let text = signinNote ? t(signinNote) : "";
+  if (status && !status.staffReady) {
+    text = status.staffError ? t("signin.storage", { message: status.staffError }) : t("signin.no.staff");
   }
+  $("signin-message").textContent = text;
+}
+
+function renderStatus(): void {
+  if (!status) return;
+  $("status-chain").textContent = chainStatus(status.chain, new Date());
+  $("status-chain").dataset.mode = status.chain.mode;
+  $("status-devices").textContent = deviceLines(status).join(" · ");
+  $("status-clerk").textContent = whoLine({ ...status, session });
+  const signedIn = session !== null;
+  $("signout").hidden = !signedIn;
+  $("history-toggle").hidden = !signedIn;
+  $("camera-toggle").hidden = session?.role !== "clerk";
+  $("open-image").hidden = session?.role !== "clerk";
 }
 
 function renderVerdict(): void {
@@ -75,44 +131,63 @@ function renderVerdict(): void {
   logged.dataset.kind = v.logged.kind;
   $("reveal").textContent = t(revealed ? "field.hide" : "field.reveal");
   $("reveal").hidden = !v.fields.some((f) => f.sensitive);
-  showOnly("verdict");
+  show("verdict");
 }
 
-function showError(message: string): void {
-  $("error-text").textContent = t("error.generic", { message });
-  showOnly("error");
+function showError(e: unknown): void {
+  const err = (e && typeof e === "object" ? e : { message: String(e) }) as CommandError;
+  if (err.code === "signed_out" || err.code === "not_clerk") {
+    void lockScreen(err.code);
+    return;
+  }
+  $("error-text").textContent = errorMessage(err.code, err.message ?? "");
+  show("error");
+}
+
+/** A verdict arrived: show it, cue it, and note how long it took from the scan. */
+function verdictShown(v: VerdictView): void {
+  current = v;
+  revealed = false;
+  renderVerdict();
+  if (status?.sound) play(cue(v.verdict));
+  const started = scanStarted;
+  requestAnimationFrame(() => {
+    // Read by the end-to-end run for the scan-to-verdict figure.
+    document.body.dataset.scanMs = (performance.now() - started).toFixed(1);
+  });
 }
 
 async function verifyText(text: string, channel: "scanner" | "camera"): Promise<void> {
+  scanStarted = performance.now();
+  if (session?.role !== "clerk") {
+    if (screen === "signin") $("signin-error").textContent = t("signin.scan.first");
+    return;
+  }
   try {
-    current = await invoke<VerdictView>("verify_scan", { text, channel });
-    revealed = false;
-    renderVerdict();
+    verdictShown(await invoke<VerdictView>("verify_scan", { text, channel }));
   } catch (e) {
-    showError(errorText(e));
+    showError(e);
   }
 }
 
 async function verifyImage(bytes: Uint8Array): Promise<void> {
-  try {
-    current = await invoke<VerdictView>("verify_image", bytes);
-    revealed = false;
-    renderVerdict();
-  } catch (e) {
-    showError(errorText(e));
+  scanStarted = performance.now();
+  if (session?.role !== "clerk") {
+    if (screen === "signin") $("signin-error").textContent = t("signin.scan.first");
+    return;
   }
-}
-
-function errorText(e: unknown): string {
-  if (e && typeof e === "object" && "message" in e) return String((e as { message: unknown }).message);
-  return String(e);
+  try {
+    verdictShown(await invoke<VerdictView>("verify_image", bytes));
+  } catch (e) {
+    showError(e);
+  }
 }
 
 function next(): void {
   current = null;
   revealed = false;
   delete $("screen").dataset.verdict;
-  showOnly("ready");
+  show(session?.role === "supervisor" ? "history" : "ready");
 }
 
 async function switchLanguage(): Promise<void> {
@@ -120,15 +195,160 @@ async function switchLanguage(): Promise<void> {
   setLang(to);
   await invoke("set_language", { language: to }).catch(() => undefined);
   renderStatic();
-  if (current) renderVerdict();
+  if (current && screen === "verdict") renderVerdict();
+  if (screen === "history") await showHistory();
+}
+
+async function refreshStatus(): Promise<void> {
+  try {
+    status = await invoke<StatusView>("app_status");
+  } catch {
+    return;
+  }
+  if (session && !status.session) {
+    // The app ended the session (idle): lock here too.
+    await lockScreen("signin.locked.idle");
+    return;
+  }
+  renderSigninMessage();
+  renderStatus();
+}
+
+async function lockScreen(note: string): Promise<void> {
+  await invoke("sign_out", { reason: note }).catch(() => undefined);
+  session = null;
+  current = null;
+  camera.stop();
+  $("camera").hidden = true;
+  signinNote = note;
+  $<HTMLInputElement>("signin-pin").value = "";
+  $("signin-error").textContent = "";
+  renderSigninMessage();
+  renderStatus();
+  show("signin");
+}
+
+async function signIn(): Promise<void> {
+  const id = $<HTMLInputElement>("signin-id").value.trim();
+  const pinInput = $<HTMLInputElement>("signin-pin");
+  const pin = pinInput.value;
+  const role = (document.querySelector('input[name="role"]:checked') as HTMLInputElement | null)?.value ?? "clerk";
+  pinInput.value = "";
+  if (!id || !pin) {
+    $("signin-error").textContent = t("staff.empty");
+    return;
+  }
+  try {
+    session = await invoke<SessionView>("sign_in", { id, pin, role });
+  } catch (e) {
+    const err = e as CommandError;
+    const until = /until (\S+)/.exec(err.message ?? "")?.[1];
+    const minutes = until ? Math.max(1, Math.ceil((Date.parse(until) - Date.now()) / 60_000)) : 5;
+    $("signin-error").textContent = errorMessage(err.code, err.message ?? "", { minutes });
+    pinInput.focus();
+    return;
+  }
+  signinNote = null;
+  $("signin-error").textContent = "";
+  idle = new IdleTimer((status?.idleLockSeconds ?? 300) * 1000, performance.now());
+  await refreshStatus();
+  if (session.role === "supervisor") await showHistory();
+  else show("ready");
+}
+
+function cell(text: string): HTMLTableCellElement {
+  const td = document.createElement("td");
+  td.textContent = text;
+  return td;
+}
+
+async function showHistory(): Promise<void> {
+  let rows: HistoryRow[];
+  try {
+    rows = await invoke<HistoryRow[]>("today_history", { limit: 500 });
+  } catch (e) {
+    showError(e);
+    return;
+  }
+  const all = session?.role === "supervisor";
+  $("history-title").textContent = t(all ? "supervisor.title" : "history.title");
+  const count = (v: string) => rows.filter((r) => r.verdict === v).length;
+  $("history-summary").textContent = t("supervisor.counts", {
+    total: rows.length,
+    valid: count("VALID"),
+    invalid: count("INVALID"),
+    unconfirmed: count("CANNOT_CONFIRM"),
+  });
+  $("history-empty").textContent = t("history.empty");
+  $("history-empty").hidden = rows.length > 0;
+  const heads = ["history.time", ...(all ? ["history.counter", "history.clerk"] : []), "history.type", "history.verdict", "history.reason", "history.subject"];
+  $("history-head").replaceChildren(
+    ...heads.map((k) => {
+      const th = document.createElement("th");
+      th.textContent = t(k);
+      return th;
+    }),
+  );
+  $("history-rows").replaceChildren(
+    ...rows.map((r) => {
+      const tr = document.createElement("tr");
+      tr.dataset.verdict = r.verdict;
+      tr.append(cell(r.time));
+      if (all) tr.append(cell(r.counter), cell(r.clerk));
+      const reason = r.reasons[0];
+      tr.append(
+        cell(r.credentialType ?? ""),
+        cell(t(`verdict.${r.verdict}`)),
+        cell(reason ? t(`reason.${reason}`) : ""),
+        cell(r.subject.map(([, v]) => v).join(" ")),
+      );
+      return tr;
+    }),
+  );
+  show("history");
+}
+
+function toggleHistory(): void {
+  if (screen === "history" && session?.role === "clerk") next();
+  else void showHistory();
+}
+
+function cameraState(s: CameraState): void {
+  const text =
+    s.kind === "denied" ? t("camera.denied", { message: s.message }) : t(`camera.${s.kind}`);
+  $("camera-state").textContent = text;
+  $("camera").dataset.kind = s.kind;
+  $("camera-video").hidden = s.kind !== "live";
+}
+
+const camera = new Camera($<HTMLVideoElement>("camera-video"), cameraState, (text) => {
+  if (screen === "ready") void verifyText(text, "camera");
+});
+
+function toggleCamera(): void {
+  if (session?.role !== "clerk") return;
+  if (screen !== "ready") next();
+  if (camera.running || !$("camera").hidden) {
+    camera.stop();
+    $("camera").hidden = true;
+  } else {
+    $("camera").hidden = false;
+    void camera.start();
+  }
+}
+
+function inSigninForm(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && target.closest("#signin-form") !== null;
 }
 
 async function start(): Promise<void> {
   try {
     status = await invoke<StatusView>("app_status");
     setLang(status.language);
+    session = status.session;
+    idle = new IdleTimer(status.idleLockSeconds * 1000, performance.now());
   } catch (e) {
-    showError(errorText(e));
+    showError(e);
   }
   renderStatic();
   const detector = new ScanDetector((text) => void verifyText(text, "scanner"), {
@@ -136,9 +356,19 @@ async function start(): Promise<void> {
     maxGapMs: status?.scannerMaxGapMs ?? DEFAULT_SCANNER.maxGapMs,
   });
   window.setInterval(() => detector.tick(performance.now()), 100);
+  window.setInterval(() => void refreshStatus(), 5000);
+  window.setInterval(() => {
+    if (session && idle.expired(performance.now())) void lockScreen("signin.locked.idle");
+  }, 1000);
+  const activity = () => {
+    if (session && idle.input(performance.now())) void invoke("still_here").catch(() => undefined);
+  };
+  for (const kind of ["keydown", "pointerdown", "pointermove", "wheel"]) window.addEventListener(kind, activity, true);
   window.addEventListener(
     "keydown",
     (ev) => {
+      // The PIN and staff ID are typed by a person: no burst detection, no shortcuts.
+      if (inSigninForm(ev.target)) return;
       const key = {
         key: ev.key,
         time: ev.timeStamp,
@@ -153,25 +383,43 @@ async function start(): Promise<void> {
         ev.stopPropagation();
         return;
       }
-      if (detector.inBurst || ev.ctrlKey || ev.altKey || ev.metaKey) return;
+      if (detector.inBurst || ev.ctrlKey || ev.altKey || ev.metaKey || !session) return;
       // Shortcuts (keys a scanner burst has not claimed).
+      const k = ev.key.toLowerCase();
       if (ev.key === "Escape") next();
-      else if ((ev.key === "r" || ev.key === "R") && current) {
+      else if (ev.key === "F10") {
+        ev.preventDefault();
+        void lockScreen("");
+      } else if (k === "h") toggleHistory();
+      else if (session.role !== "clerk") return;
+      else if (k === "r" && current && screen === "verdict") {
         revealed = !revealed;
         renderVerdict();
-      } else if (ev.key === "o" || ev.key === "O") $<HTMLInputElement>("image-input").click();
+      } else if (k === "o") $<HTMLInputElement>("image-input").click();
+      else if (k === "c") toggleCamera();
     },
     true,
   );
+  $("signin-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    void signIn();
+  });
   $("next").addEventListener("click", next);
   $("reveal").addEventListener("click", () => {
     revealed = !revealed;
     renderVerdict();
   });
   $("lang").addEventListener("click", () => void switchLanguage());
+  $("signout").addEventListener("click", () => void lockScreen(""));
+  $("history-toggle").addEventListener("click", toggleHistory);
+  $("history-close").addEventListener("click", next);
+  $("camera-toggle").addEventListener("click", toggleCamera);
+  $("open-image").addEventListener("click", () => $<HTMLInputElement>("image-input").click());
   $<HTMLInputElement>("image-input").addEventListener("change", async (ev) => {
-    const file = (ev.target as HTMLInputElement).files?.[0];
+    const input = ev.target as HTMLInputElement;
+    const file = input.files?.[0];
     if (file) await verifyImage(new Uint8Array(await file.arrayBuffer()));
+    input.value = "";
   });
   window.addEventListener("dragover", (ev) => ev.preventDefault());
   window.addEventListener("drop", async (ev) => {
@@ -184,7 +432,16 @@ async function start(): Promise<void> {
     const file = item?.getAsFile();
     if (file) await verifyImage(new Uint8Array(await file.arrayBuffer()));
   });
-  showOnly("ready");
+  await listen<string>("serial-scan", (ev) => void verifyText(ev.payload, "scanner"));
+  await listen<string>("serial-rejected", () => {
+    if (session?.role === "clerk") {
+      $("error-text").textContent = t("serial.rejected");
+      show("error");
+    }
+  });
+  if (session?.role === "clerk") show("ready");
+  else if (session) await showHistory();
+  else show("signin");
 }
 
 void start();

@@ -138,6 +138,56 @@ pub fn app_binary() -> PathBuf {
     target.join("debug/countersign-app")
 }
 
+/// The `countersign` CLI built beside the app.
+pub fn cli_binary() -> PathBuf {
+    app_binary().with_file_name("countersign")
+}
+
+/// Runs the CLI with `env`; returns stdout, or the whole output as the error.
+pub fn run_cli(args: &[&str], env: &[(&str, &str)]) -> Result<String, E2eError> {
+    let bin = cli_binary();
+    let mut command = Command::new(&bin);
+    command.env_remove("COUNTERSIGN_LOG").args(args);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().map_err(|e| {
+        E2eError::Setup(format!(
+            "{} (cargo build --workspace --bins): {e}",
+            bin.display()
+        ))
+    })?;
+    if !out.status.success() {
+        return Err(E2eError::Setup(format!(
+            "countersign {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A clerk the tests sign in as.
+pub const CLERK: (&str, &str, &str) = ("clerk-007", "王芳", "246810");
+/// A supervisor the tests sign in as.
+pub const SUPERVISOR: (&str, &str, &str) = ("sup-01", "李主管", "135792");
+
+/// Creates the hall's staff accounts file in `dir` with [`CLERK`] and [`SUPERVISOR`], as IT
+/// does with the CLI; returns its path.
+pub fn staff(dir: &Path) -> Result<PathBuf, E2eError> {
+    let db = dir.join("staff.sqlite");
+    let path = db.display().to_string();
+    for ((id, name, pin), role) in [(CLERK, "clerk"), (SUPERVISOR, "supervisor")] {
+        run_cli(
+            &[
+                "staff", "add", "--db", &path, "--id", id, "--name", name, "--role", role,
+            ],
+            &[("COUNTERSIGN_PIN", pin)],
+        )?;
+    }
+    Ok(db)
+}
+
 fn tauri_driver() -> PathBuf {
     if let Some(home) = std::env::var_os("CARGO_HOME") {
         let p = PathBuf::from(home).join("bin/tauri-driver");
@@ -261,6 +311,131 @@ impl App {
             .map_err(|e| E2eError::WebDriver(e.to_string()))
     }
 
+    /// Signs in at the sign-in screen as `role` (`clerk` or `supervisor`).
+    pub async fn sign_in(&self, id: &str, pin: &str, role: &str) -> Result<(), E2eError> {
+        self.text_of("#signin-title", Duration::from_secs(20))
+            .await?;
+        let find = |css: String| async move {
+            self.client
+                .find(Locator::Css(&css))
+                .await
+                .map_err(|e| E2eError::WebDriver(format!("{css}: {e}")))
+        };
+        find(format!("input[name=role][value={role}]"))
+            .await?
+            .click()
+            .await
+            .map_err(|e| E2eError::WebDriver(e.to_string()))?;
+        let id_input = find("#signin-id".into()).await?;
+        id_input
+            .clear()
+            .await
+            .map_err(|e| E2eError::WebDriver(e.to_string()))?;
+        id_input
+            .send_keys(id)
+            .await
+            .map_err(|e| E2eError::WebDriver(e.to_string()))?;
+        find("#signin-pin".into())
+            .await?
+            .send_keys(&format!("{pin}\u{E007}"))
+            .await
+            .map_err(|e| E2eError::WebDriver(e.to_string()))
+    }
+
+    /// Runs `script` in the page (WebDriver "execute script") and returns its result.
+    pub async fn execute(
+        &self,
+        script: &str,
+        args: Vec<serde_json::Value>,
+    ) -> Result<serde_json::Value, E2eError> {
+        self.client
+            .execute(script, args)
+            .await
+            .map_err(|e| E2eError::WebDriver(e.to_string()))
+    }
+
+    /// Drops the file at `path` onto the window, as a clerk drags a picture in from the desktop.
+    pub async fn drop_file(&self, path: &Path, mime: &str) -> Result<(), E2eError> {
+        let bytes =
+            std::fs::read(path).map_err(|e| E2eError::Setup(format!("{}: {e}", path.display())))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.execute(
+            "const [hex, name, mime] = arguments;
+             const bytes = new Uint8Array(hex.length / 2);
+             for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(i * 2, 2), 16);
+             const data = new DataTransfer();
+             data.items.add(new File([bytes], name, { type: mime }));
+             window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+             return bytes.length;",
+            vec![hex(&bytes).into(), name.into(), mime.into()],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Resident memory of the app and its WebKit processes (everything under tauri-driver
+    /// except the driver and WebKitWebDriver), from /proc: (bytes, processes counted).
+    pub fn app_rss(&self) -> (u64, usize) {
+        self.app_memory("status", "VmRSS:")
+    }
+
+    /// Like [`App::app_rss`], but proportional set size: shared pages (the WebKit and GTK
+    /// libraries every process maps) counted once across the processes, not once in each.
+    pub fn app_pss(&self) -> (u64, usize) {
+        self.app_memory("smaps_rollup", "Pss:")
+    }
+
+    fn app_memory(&self, source: &str, field: &str) -> (u64, usize) {
+        let mut parents: Vec<(u32, u32, String)> = Vec::new();
+        if let Ok(dir) = std::fs::read_dir("/proc") {
+            for entry in dir.flatten() {
+                let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                    continue;
+                };
+                let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                    continue;
+                };
+                // "pid (comm) state ppid …": comm may hold spaces, so split at the last ')'.
+                let Some((head, rest)) = stat.rsplit_once(')') else {
+                    continue;
+                };
+                let comm = head.split_once('(').map_or("", |(_, c)| c).to_string();
+                let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok());
+                if let Some(ppid) = ppid {
+                    parents.push((pid, ppid, comm));
+                }
+            }
+        }
+        let mut family = vec![self.driver.id()];
+        let mut i = 0;
+        while i < family.len() {
+            let parent = family[i];
+            family.extend(parents.iter().filter(|p| p.1 == parent).map(|p| p.0));
+            i += 1;
+        }
+        let mut total = 0;
+        let mut counted = 0;
+        for (pid, _, comm) in parents.iter().filter(|p| family.contains(&p.0)) {
+            if *pid == self.driver.id() || comm.starts_with("WebKitWebDrive") {
+                continue;
+            }
+            let status =
+                std::fs::read_to_string(format!("/proc/{pid}/{source}")).unwrap_or_default();
+            if let Some(kb) = status
+                .lines()
+                .find_map(|l| l.strip_prefix(field))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                total += kb * 1024;
+                counted += 1;
+            }
+        }
+        (total, counted)
+    }
+
     /// Saves a screenshot as `<target>/e2e/<name>.png`; returns its path.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf, E2eError> {
         // Screenshots can lag the page a little: let it paint.
@@ -285,6 +460,16 @@ impl App {
         let _ = self.client.clone().close().await;
         stop(&mut self.driver);
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 impl Drop for App {

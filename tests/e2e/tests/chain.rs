@@ -3,7 +3,7 @@
 //! online; then the node stops and the mirror answers.
 
 use countersign_devchain::{Anvil, DEV_KEYS};
-use countersign_e2e::{demo, payload, App};
+use countersign_e2e::{demo, payload, staff, App, CLERK};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -129,17 +129,34 @@ async fn online_then_offline_from_the_mirror() {
         &["chain", "sync", "--mirror", &mirror.display().to_string()],
     );
 
-    let app = App::start(&[
-        ("COUNTERSIGN_DATA_DIR", data.display().to_string()),
-        ("COUNTERSIGN_RPC", rpc.clone()),
-        ("COUNTERSIGN_REGISTRY", REGISTRY.into()),
-        ("COUNTERSIGN_HALL", "BJ-CY-01".into()),
-        ("COUNTERSIGN_COUNTER", "2".into()),
-        ("COUNTERSIGN_CLERK", "clerk-009".into()),
-    ])
-    .await
-    .expect("the app starts");
+    let staff = staff(&data).expect("staff accounts");
+    let env = |fail_closed: &str| {
+        vec![
+            ("COUNTERSIGN_DATA_DIR", data.display().to_string()),
+            ("COUNTERSIGN_RPC", rpc.clone()),
+            ("COUNTERSIGN_REGISTRY", REGISTRY.into()),
+            ("COUNTERSIGN_STAFF_DB", staff.display().to_string()),
+            ("COUNTERSIGN_HALL", "BJ-CY-01".into()),
+            ("COUNTERSIGN_COUNTER", "2".into()),
+            ("COUNTERSIGN_SYNC_INTERVAL_SECS", "2".into()),
+            ("COUNTERSIGN_FAIL_CLOSED", fail_closed.into()),
+        ]
+    };
+    let app = App::start(&env("0")).await.expect("the app starts");
+    app.sign_in(CLERK.0, CLERK.2, "clerk")
+        .await
+        .expect("sign in");
     app.text_of("#ready-title", WAIT).await.expect("ready");
+    // The app's own follower keeps the mirror in step; the status bar says so.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let bar = app.text_of("#status-chain", WAIT).await.expect("status");
+        if bar.starts_with("在线 · 区块") && bar.contains("同步于") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "status bar: {bar}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 
     for (sample, verdict, reason) in [
         ("valid-business-licence", "有效", None),
@@ -190,5 +207,53 @@ async fn online_then_offline_from_the_mirror() {
         app.text_of("#verdict-text", WAIT).await.expect("verdict"),
         "无效"
     );
+    // Within a status refresh the bar says the hall is offline.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let bar = app.text_of("#status-chain", WAIT).await.expect("status");
+        if bar.starts_with("离线") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "status bar: {bar}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    app.close().await;
+
+    // Two days later, still offline, under a fail-closed policy: the mirror is too old to
+    // vouch for anything, so a valid credential cannot be confirmed (amber), and the screen
+    // says why. A fresh anvil's blocks are all from the last minute, so the mirror's sync
+    // time and cursor block time are set back two days in the file, as two days would.
+    let mirror = data.join("registry-mirror.sqlite");
+    let aged = Command::new("sqlite3")
+        .arg(&mirror)
+        .arg(
+            "UPDATE meta SET synced_at = CAST(strftime('%s','now','-2 days') AS INTEGER), \
+             cursor_time = CAST(strftime('%s','now','-2 days') AS INTEGER) WHERE id = 1;",
+        )
+        .status()
+        .expect("sqlite3 (scripts/system-packages.sh installs it)");
+    assert!(aged.success());
+    let app = App::start(&env("1")).await.expect("the app starts");
+    app.sign_in(CLERK.0, CLERK.2, "clerk")
+        .await
+        .expect("sign in");
+    app.text_of("#ready-title", WAIT).await.expect("ready");
+    let bar = app.text_of("#status-chain", WAIT).await.expect("status");
+    assert!(
+        bar.starts_with("离线 · 本地镜像区块") && bar.contains("2 天前"),
+        "{bar}"
+    );
+    app.scan(&payload("valid-diploma")).await.expect("scan");
+    assert_eq!(
+        app.text_of("#verdict-text", WAIT).await.expect("verdict"),
+        "无法确认"
+    );
+    assert_eq!(
+        app.text_of("#verdict-reason", WAIT).await.expect("reason"),
+        "本地链数据过旧"
+    );
+    app.screenshot("offline-stale-mirror-fail-closed")
+        .await
+        .expect("screenshot");
     app.close().await;
 }

@@ -1,0 +1,59 @@
+//! A serial-mode scanner, when the hall configures one: its scans reach the screen as
+//! `serial-scan` events and are verified exactly as a keyboard-wedge burst is, so there is one
+//! path from a scan to a verdict.
+
+use crate::Config;
+use countersign_serial_scanner::{ScanEvent, SerialConfig, SerialScanner};
+use std::sync::{Arc, Mutex};
+use tauri::{AppHandle, Emitter};
+
+fn set(status: &Mutex<Option<String>>, to: &str) {
+    if let Ok(mut s) = status.lock() {
+        *s = Some(to.to_string());
+    }
+}
+
+/// Starts reading the configured port; `None` when the hall has no serial scanner. A port that
+/// is missing now is retried in the background (the scanner may be plugged in later).
+pub fn start(
+    config: &Config,
+    app: AppHandle,
+    status: Arc<Mutex<Option<String>>>,
+) -> Option<SerialScanner> {
+    let (path, baud_rate) = config.serial()?;
+    set(&status, "disconnected");
+    let shown = path.display().to_string();
+    let settings = SerialConfig {
+        path,
+        baud_rate,
+        ..SerialConfig::default()
+    };
+    let state = Arc::clone(&status);
+    let started = SerialScanner::start(settings, move |event| match event {
+        ScanEvent::Scan(text) => {
+            if let Err(e) = app.emit("serial-scan", text) {
+                tracing::error!("serial scanner: scan not passed to the screen: {e}");
+            }
+        }
+        ScanEvent::Connected { .. } => {
+            tracing::info!("serial scanner connected");
+            set(&state, "connected");
+        }
+        ScanEvent::Disconnected { reason } => {
+            tracing::warn!("serial scanner: {reason}");
+            set(&state, "disconnected");
+        }
+        ScanEvent::Rejected { reason } => {
+            tracing::warn!("serial scanner: scan rejected: {reason}");
+            let _ = app.emit("serial-rejected", reason.code());
+        }
+    });
+    match started {
+        Ok(scanner) => Some(scanner),
+        Err(e) => {
+            tracing::error!("serial scanner {shown}: {e}");
+            set(&status, "error");
+            None
+        }
+    }
+}

@@ -1,0 +1,89 @@
+// The status bar's words, computed from the app's status: pure functions, tested without a
+// window. The chain part says where verdicts come from now and how fresh that is.
+
+import { t } from "./i18n";
+import { ago, shortTime } from "./view";
+
+export interface SessionView {
+  id: string;
+  name: string;
+  role: "clerk" | "supervisor";
+}
+
+export interface ChainStatusView {
+  mode: "online" | "mirror" | "snapshot" | "none";
+  note: string;
+  mirrorBlock: number | null;
+  mirrorBlockTime: string | null;
+  syncedAt: string | null;
+  syncing: boolean;
+  syncError: string | null;
+}
+
+/** The app's status (src-tauri `StatusView`). */
+export interface StatusView {
+  hall: string;
+  counter: string;
+  language: "zh-CN" | "en";
+  session: SessionView | null;
+  staffReady: boolean;
+  staffError: string | null;
+  chain: ChainStatusView;
+  logOk: boolean;
+  logError: string | null;
+  printer: "none" | string;
+  serial: "connected" | "disconnected" | "error" | null;
+  scannerMaxGapMs: number;
+  idleLockSeconds: number;
+  sound: boolean;
+}
+
+/** "Online · block 12 · synced just now" / "Offline · hall mirror at block 9 · synced 11-24 17:02 (20 h ago)". */
+export function chainStatus(c: ChainStatusView, now: Date): string {
+  let head: string;
+  switch (c.mode) {
+    case "online":
+      head = t("status.chain.online", { block: c.mirrorBlock ?? "—" });
+      break;
+    case "mirror":
+      head =
+        c.mirrorBlock === null
+          ? t("status.chain.mirror.empty")
+          : t("status.chain.mirror", { block: c.mirrorBlock });
+      break;
+    case "snapshot":
+      return t("status.chain.snapshot");
+    default:
+      return t("status.chain.none");
+  }
+  if (c.syncing) return `${head} · ${t("status.syncing")}`;
+  if (c.syncedAt === null) return `${head} · ${t("status.synced.never")}`;
+  const synced = new Date(c.syncedAt);
+  const when = now.getTime() - synced.getTime() < 3_600_000 ? ago(synced, now) : `${shortTime(synced)} (${ago(synced, now)})`;
+  return `${head} · ${t("status.synced", { when })}`;
+}
+
+/** Who is at the counter. */
+export function whoLine(s: StatusView): string {
+  if (!s.session) return t("status.signedout", { counter: s.counter });
+  if (s.session.role === "supervisor") return t("status.supervisor", { clerk: s.session.name });
+  return t("status.clerk", { clerk: s.session.name, counter: s.counter });
+}
+
+/** Printer, serial scanner and log problems, in that order; empty when there is nothing to say. */
+export function deviceLines(s: StatusView): string[] {
+  const out: string[] = [];
+  if (s.printer === "none") out.push(t("status.printer.none"));
+  if (s.serial) out.push(t(`status.serial.${s.serial}`));
+  if (!s.logOk) out.push(t("status.log.failed"));
+  return out;
+}
+
+/** The message for an error code from the app, with its detail where the key takes one. */
+export function errorMessage(code: string | undefined, message: string, vars: Record<string, string | number> = {}): string {
+  if (code) {
+    const text = t(code, { message, ...vars });
+    if (text !== code) return text;
+  }
+  return t("error.generic", { message });
+}

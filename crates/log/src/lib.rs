@@ -164,7 +164,8 @@ pub struct NewEntry {
     pub reasons: Vec<String>,
     /// The chain state used, if any.
     pub chain: Option<ChainUsed>,
-    /// The receipt printed, if any.
+    /// The id of this verification's receipt: assigned when it is logged, whether or not a
+    /// receipt is ever printed (a receipt printed later must carry what was logged).
     pub receipt: Option<String>,
     /// The subject summary, already masked by policy (field → masked value).
     pub personal: BTreeMap<String, String>,

@@ -7,13 +7,14 @@
 //! (that is `countersign-log`); it only joins them the way a counter needs.
 
 mod policy;
+pub mod receipts;
 mod source;
 
 pub use countersign_log::Channel;
 pub use policy::{Mask, PolicyError, PrivacyPolicy};
 pub use source::{ChainSource, SourceError};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, FixedOffset, Offset, Utc};
 use countersign_chainstate::Source;
 use countersign_log::{ChainUsed, Log, LogError, NewEntry};
 use countersign_verify::{Outcome, Report, SkipReason};
@@ -68,6 +69,8 @@ pub struct Station {
     log: Log,
     /// Recent verifications: (credential key, time, entry), oldest first.
     recent: VecDeque<([u8; 32], DateTime<Utc>, u64)>,
+    /// The hall's UTC offset: receipt ids carry the hall-local date.
+    utc_offset: FixedOffset,
 }
 
 impl Station {
@@ -83,9 +86,25 @@ impl Station {
             policy,
             log: Log::open(path)?,
             recent: VecDeque::new(),
+            utc_offset: FixedOffset::east_opt(8 * 3600).unwrap_or(Utc.fix()),
         };
         station.purge_expired(now)?;
         Ok(station)
+    }
+
+    /// Sets the hall's UTC offset (China Standard Time, +08:00, unless told otherwise).
+    pub fn with_utc_offset(mut self, offset: FixedOffset) -> Self {
+        self.utc_offset = offset;
+        self
+    }
+
+    /// The receipt of logged entry `seq`, unsigned; `None` when there is no such entry or it
+    /// has no receipt id (entries logged before receipts existed).
+    pub fn receipt_of(&self, seq: u64) -> Result<Option<countersign_receipt::Receipt>, LogError> {
+        Ok(self
+            .log
+            .entry(seq)?
+            .and_then(|e| receipts::receipt_for(&e.entry)))
     }
 
     /// The log, for reports and checks.
@@ -114,7 +133,9 @@ impl Station {
         self.log.purge_personal(before)
     }
 
-    /// Records the verification of `input` (the bytes scanned) that produced `report`.
+    /// Records the verification of `input` (the bytes scanned) that produced `report`, under
+    /// `receipt` as its receipt id, or a new one when `None` (its receipt, printed now or
+    /// later, carries that id).
     pub fn record(
         &mut self,
         report: &Report,
@@ -136,6 +157,10 @@ impl Station {
         if let Some((_, _, seq)) = self.recent.iter().rev().find(|(k, _, _)| *k == key) {
             return Logged::Repeat(*seq);
         }
+        let receipt = receipt.or_else(|| {
+            let day = at.with_timezone(&self.utc_offset).date_naive();
+            countersign_receipt::new_receipt_id(day).ok()
+        });
         let entry = entry_for(report, &self.identity, &self.policy, channel, receipt);
         match self.log.append(&entry) {
             Ok(recorded) => {

@@ -1,0 +1,226 @@
+//! Receipts of logged verifications, and checking a receipt brought back: genuine at its own
+//! hall (matched to the log), elsewhere (trusted key), unknown keys, contradictions with the
+//! log, forgeries, and a picture of a printed receipt.
+
+use chrono::{DateTime, TimeZone, Utc};
+use countersign_chainstate::MemoryChainState;
+use countersign_printdoc::{fonts::Fonts, Paper};
+use countersign_receipt::{compose, ComposeOptions, Finding, LogMatch, Standing, Verdict};
+use countersign_station::receipts::{check, CheckContext, CheckError, TrustedHall};
+use countersign_station::{Channel, Identity, Logged, PrivacyPolicy, Station};
+use countersign_verify::{FixedClock, Params, Policy};
+use ed25519_dalek::SigningKey;
+use std::path::PathBuf;
+
+fn demo(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../assets/demo")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn at() -> DateTime<Utc> {
+    // 01:30 in Beijing on 2 November: the receipt id carries the hall-local date.
+    Utc.with_ymd_and_hms(2026, 11, 1, 17, 30, 0)
+        .single()
+        .expect("time")
+}
+
+fn logged_receipt(dir: &tempfile::TempDir, sample: &str) -> (Station, u64) {
+    let snapshot: serde_json::Value =
+        serde_json::from_slice(&demo("registry-snapshot.json")).expect("snapshot");
+    let chain: MemoryChainState =
+        countersign_chainstate::snapshot::from_json(&snapshot).expect("snapshot");
+    let input = demo(&format!("samples/{sample}.cs1.txt"));
+    let clock = FixedClock(at());
+    let report = countersign_verify::verify_text(
+        std::str::from_utf8(&input).expect("text"),
+        &Params {
+            clock: &clock,
+            chain: Some(&chain),
+            policy: Policy::default(),
+        },
+    );
+    let mut station = Station::open(
+        dir.path().join("log.sqlite"),
+        Identity {
+            hall: "BJ-CY-01".into(),
+            counter: "3".into(),
+            clerk: "clerk-007".into(),
+        },
+        PrivacyPolicy::default(),
+        at(),
+    )
+    .expect("station");
+    let Logged::Entry(seq) = station.record(&report, &input, Channel::Scanner, None) else {
+        panic!("not logged")
+    };
+    (station, seq)
+}
+
+fn hall_key() -> SigningKey {
+    SigningKey::from_bytes(&[3; 32])
+}
+
+fn trusted() -> Vec<TrustedHall> {
+    vec![TrustedHall {
+        hall: "BJ-CY-01".into(),
+        name: "北京市朝阳区政务服务中心".into(),
+        key: hall_key().verifying_key(),
+    }]
+}
+
+#[test]
+fn a_receipt_of_a_logged_verification_is_genuine_and_matches_the_log() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (station, seq) = logged_receipt(&dir, "expired-residence-permit");
+    let receipt = station.receipt_of(seq).expect("read").expect("receipt");
+    assert!(
+        receipt.id.starts_with("R20261102-"),
+        "hall-local date: {}",
+        receipt.id
+    );
+    assert_eq!(receipt.verdict, Verdict::Invalid);
+    assert_eq!(receipt.reasons, ["validity.expired"]);
+    assert_eq!(receipt.subject.get("name").map(String::as_str), Some("孙*"));
+    let found = station.log().find_by_receipt(&receipt.id).expect("search");
+    assert_eq!(found.len(), 1, "the log entry carries the receipt id");
+
+    let payload = receipt.sign(&hall_key()).expect("sign").payload();
+    let trust = trusted();
+    let here = CheckContext {
+        trusted: &trust,
+        mirror: None,
+        own: Some(("BJ-CY-01", station.log())),
+    };
+    let report = check(payload.as_bytes(), &here).expect("check");
+    assert_eq!(report.finding, Finding::Genuine);
+    assert_eq!(report.log, LogMatch::Matches(seq));
+
+    // Another hall that trusts this hall's key: genuine, its log is not there to consult.
+    let elsewhere = CheckContext {
+        trusted: &trust,
+        mirror: None,
+        own: None,
+    };
+    let report = check(payload.as_bytes(), &elsewhere).expect("check");
+    assert_eq!(
+        (report.finding, report.log),
+        (Finding::Genuine, LogMatch::NotHere)
+    );
+
+    // A machine that knows no hall keys cannot confirm it.
+    let report = check(payload.as_bytes(), &CheckContext::default()).expect("check");
+    assert_eq!(report.standing, Standing::Unknown);
+    assert_eq!(report.finding, Finding::CannotConfirm);
+}
+
+#[test]
+fn a_receipt_contradicting_the_log_or_missing_from_it_is_flagged() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (station, seq) = logged_receipt(&dir, "expired-residence-permit");
+    let trust = trusted();
+    let here = CheckContext {
+        trusted: &trust,
+        mirror: None,
+        own: Some(("BJ-CY-01", station.log())),
+    };
+    // Signed with the hall's key but saying VALID where the log says INVALID.
+    let mut changed = station.receipt_of(seq).expect("read").expect("receipt");
+    changed.verdict = Verdict::Valid;
+    changed.reasons.clear();
+    let payload = changed.sign(&hall_key()).expect("sign").payload();
+    let report = check(payload.as_bytes(), &here).expect("check");
+    assert_eq!(report.finding, Finding::Contradicted);
+    assert_eq!(
+        report.log,
+        LogMatch::Differs {
+            seq,
+            fields: vec!["verdict".into(), "reasons".into()]
+        }
+    );
+    // A receipt id this hall never logged.
+    let mut unknown = station.receipt_of(seq).expect("read").expect("receipt");
+    unknown.id = "R20261102-00000000".into();
+    let payload = unknown.sign(&hall_key()).expect("sign").payload();
+    let report = check(payload.as_bytes(), &here).expect("check");
+    assert_eq!(
+        (report.finding, report.log),
+        (Finding::CannotConfirm, LogMatch::NotInLog)
+    );
+}
+
+#[test]
+fn a_forged_receipt_and_other_inputs_are_refused_in_words() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (station, seq) = logged_receipt(&dir, "valid-diploma");
+    let payload = station
+        .receipt_of(seq)
+        .expect("read")
+        .expect("receipt")
+        .sign(&hall_key())
+        .expect("sign")
+        .payload();
+    // One character of the base45 changed.
+    let mut chars: Vec<char> = payload.chars().collect();
+    let i = chars.len() / 2;
+    chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+    let forged: String = chars.into_iter().collect();
+    let err = check(forged.as_bytes(), &CheckContext::default()).expect_err("forged");
+    assert!(matches!(err, CheckError::Receipt(_)), "{err}");
+    // A credential's code is not a receipt.
+    let credential = demo("samples/valid-diploma.cs1.txt");
+    let err = check(&credential, &CheckContext::default()).expect_err("credential");
+    assert!(
+        err.to_string().contains("not a Countersign receipt"),
+        "{err}"
+    );
+    // A picture without a code.
+    let blank = image::GrayImage::from_pixel(200, 200, image::Luma([255]));
+    let mut png = Vec::new();
+    blank
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    assert!(matches!(
+        check(&png, &CheckContext::default()),
+        Err(CheckError::Picture(_))
+    ));
+}
+
+#[test]
+fn a_picture_of_the_printed_receipt_checks() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (station, seq) = logged_receipt(&dir, "valid-business-licence");
+    let signed = station
+        .receipt_of(seq)
+        .expect("read")
+        .expect("receipt")
+        .sign(&hall_key())
+        .expect("sign");
+    let doc = compose(
+        &signed,
+        &ComposeOptions {
+            paper: Paper::Roll58,
+            hall_name: "北京市朝阳区政务服务中心".into(),
+            utc_offset: chrono::FixedOffset::east_opt(8 * 3600).expect("+8"),
+            reprinted_at: None,
+        },
+    );
+    let picture = countersign_printdoc::raster::render(&doc, &Fonts::embedded_only());
+    let mut png = Vec::new();
+    picture
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    let trust = trusted();
+    let report = check(
+        &png,
+        &CheckContext {
+            trusted: &trust,
+            mirror: None,
+            own: Some(("BJ-CY-01", station.log())),
+        },
+    )
+    .expect("check");
+    assert_eq!(report.finding, Finding::Genuine);
+    assert_eq!(report.signed, signed);
+}

@@ -5,8 +5,11 @@
 #   xvfb, webkit2gtk-driver the app's end-to-end tests: a virtual display and WebKitWebDriver
 #   fonts-noto-cjk          Chinese text on screen (and, later, in receipts)
 #   socat                   a pseudo-terminal pair standing in for a serial-mode scanner in tests
+#   poppler-utils           pdftotext/pdffonts/pdftoppm: receipts' PDFs read back and rendered in tests
+#   cups, cups-client, printer-driver-cups-pdf
+#                           the print tests' own cupsd on loopback with a cups-pdf virtual queue
 set -euo pipefail
-wanted=(sqlite3 pkg-config libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk socat)
+wanted=(sqlite3 pkg-config libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk socat poppler-utils cups cups-client printer-driver-cups-pdf)
 missing=()
 for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

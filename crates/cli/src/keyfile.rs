@@ -5,7 +5,6 @@ use countersign_credential::did_key::{secret_key_from_multibase, secret_key_mult
 use countersign_credential::{generate_signing_key, Issuer};
 use ed25519_dalek::SigningKey;
 use serde_json::json;
-use std::io::Write;
 use std::path::Path;
 
 const KEY_FILE_TYPE: &str = "countersign-issuer-key";
@@ -26,19 +25,8 @@ pub fn write_key_file(path: &Path, key: &SigningKey, name: &str) -> Result<Strin
 
 /// Creates `path` readable only by its owner (0600) and writes `text`; never overwrites.
 pub fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .map_err(|e| CliError::Failed(format!("cannot create key file {}: {e}", path.display())))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| CliError::Failed(format!("cannot write key file {}: {e}", path.display())))
+    countersign_hallkey::write_private(path, text.as_bytes())
+        .map_err(|e| CliError::Failed(format!("cannot create key file {}: {e}", path.display())))
 }
 
 /// `countersign keygen`.

@@ -176,55 +176,21 @@ fn open_write(file: &LogFile) -> Result<Log, CliError> {
     Log::open(&file.path).map_err(|e| log_error(&file.path, e))
 }
 
-const HALL_KEY_TYPE: &str = "countersign-hall-key";
-
 /// Reads a hall key file: the hall id and its signing key.
 pub fn read_hall_key(path: &Path) -> Result<(String, SigningKey), CliError> {
-    let bad = |why: &str| {
-        CliError::Usage(format!(
-            "{} is not a Countersign hall key file: {why}",
-            path.display()
-        ))
-    };
-    let value =
-        countersign_jcs::parse_strict(&read_file(path)?).map_err(|e| bad(&e.to_string()))?;
-    if value.get("type").and_then(Value::as_str) != Some(HALL_KEY_TYPE) {
-        return Err(bad(&format!("its type is not {HALL_KEY_TYPE}")));
-    }
-    let hall = value
-        .get("hall")
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad("hall is missing"))?;
-    let secret = value
-        .get("privateKey")
-        .and_then(Value::as_str)
-        .and_then(|h| hex::decode(h).ok())
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .ok_or_else(|| bad("privateKey is not 64 hex digits"))?;
-    let key = SigningKey::from_bytes(&secret);
-    let public = value.get("publicKey").and_then(Value::as_str).unwrap_or("");
-    if public != hex::encode(key.verifying_key().to_bytes()) {
-        return Err(bad("its publicKey does not match its privateKey"));
-    }
-    Ok((hall.to_string(), key))
+    let key =
+        countersign_hallkey::HallKey::read(path).map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok((key.hall().to_string(), key.signing_key().clone()))
 }
 
 fn keygen(hall: &str, out: &Path) -> Result<(), CliError> {
-    if hall.trim().is_empty() {
-        return Err(CliError::Usage("the hall id must not be empty".into()));
-    }
-    let key = countersign_credential::generate_signing_key()
-        .map_err(|e| CliError::Failed(format!("no system randomness: {e}")))?;
-    let public = hex::encode(key.verifying_key().to_bytes());
-    let body = json!({
-        "type": HALL_KEY_TYPE,
-        "hall": hall.trim(),
-        "publicKey": public,
-        "privateKey": hex::encode(key.to_bytes()),
-    });
-    let text = serde_json::to_string_pretty(&body).map_err(|e| CliError::Failed(e.to_string()))?;
-    crate::keyfile::write_private(out, &format!("{text}\n"))?;
-    println!("{public}");
+    let key = countersign_hallkey::HallKey::generate(hall).map_err(|e| match e {
+        countersign_hallkey::HallKeyError::NoHall => CliError::Usage(e.to_string()),
+        other => CliError::Failed(other.to_string()),
+    })?;
+    key.write_new(out)
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    println!("{}", key.public_hex());
     eprintln!(
         "hall key written to {} (mode 0600); register the public key above with `chain register-station --key`",
         out.display()
@@ -232,7 +198,8 @@ fn keygen(hall: &str, out: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-fn trusted_keys(trust: &[String]) -> Result<Vec<VerifyingKey>, CliError> {
+/// Hall keys from `--trust`: key files or public keys in hex.
+pub fn trusted_keys(trust: &[String]) -> Result<Vec<VerifyingKey>, CliError> {
     trust
         .iter()
         .map(|t| {

@@ -9,6 +9,7 @@ mod issue;
 mod keyfile;
 mod log;
 mod mirror;
+mod receipt;
 mod staff;
 mod verify;
 
@@ -60,6 +61,13 @@ enum Command {
     /// The hall's staff accounts: add, list, disable, enable, reset-pin, sign-ins
     #[command(subcommand)]
     Staff(staff::StaffCommand),
+    /// Verification receipts: show or render a logged verification's signed receipt, print it,
+    /// check a receipt brought back
+    #[command(subcommand)]
+    Receipt(receipt::ReceiptCommand),
+    /// The hall's printer: status, test page, the print queue (list, retry, cancel, flush)
+    #[command(subcommand)]
+    Printer(receipt::PrinterCommand),
     /// Write the demo issuers, registry snapshot, credentials and QR images (deterministic)
     Demo {
         /// Output folder
@@ -89,6 +97,8 @@ fn main() -> ExitCode {
         Command::Revoke(args) => chain::revoke(&args),
         Command::Log(command) => log::run(&command),
         Command::Staff(command) => staff::run(&command),
+        Command::Receipt(command) => receipt::run(&command),
+        Command::Printer(command) => receipt::run_printer(&command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

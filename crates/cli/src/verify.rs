@@ -284,7 +284,17 @@ fn record(
         }
     };
     match station.record(report, input, channel, None) {
-        Logged::Entry(seq) => format!("logged as entry {seq} 已记录"),
+        Logged::Entry(seq) => {
+            let receipt = station
+                .log()
+                .entry(seq)
+                .ok()
+                .flatten()
+                .and_then(|e| e.entry.receipt)
+                .map(|id| format!(", receipt {id} 回执号"))
+                .unwrap_or_default();
+            format!("logged as entry {seq} 已记录{receipt}")
+        }
         Logged::Repeat(seq) => {
             format!("scanned again: already logged as entry {seq} 重复扫描，已记录为第 {seq} 条")
         }

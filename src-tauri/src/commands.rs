@@ -8,9 +8,9 @@ use serde::Serialize;
 use tauri::State;
 
 /// Largest picture accepted from the screen (a phone photo is a few MB).
-const MAX_IMAGE_BYTES: usize = 32 * 1024 * 1024;
+pub const MAX_IMAGE_BYTES: usize = 32 * 1024 * 1024;
 
-fn lock(
+pub fn lock(
     state: &AppState,
 ) -> Result<std::sync::MutexGuard<'_, countersign_station::Counter>, CommandError> {
     state.counter.lock().map_err(|_| {
@@ -19,7 +19,7 @@ fn lock(
 }
 
 /// The signed-in session, after ending it if the screen has been idle too long.
-fn session(state: &AppState) -> Result<Option<Session>, CommandError> {
+pub fn session(state: &AppState) -> Result<Option<Session>, CommandError> {
     let mut session = state
         .session
         .lock()
@@ -34,8 +34,14 @@ fn session(state: &AppState) -> Result<Option<Session>, CommandError> {
     Ok(session.clone())
 }
 
+/// Whoever is signed in (clerk or supervisor), or `signed_out`.
+pub fn signed_in(state: &AppState) -> Result<Session, CommandError> {
+    session(state)?
+        .ok_or_else(|| CommandError::new("signed_out", "no one is signed in at this counter"))
+}
+
 /// A signed-in clerk, or the reason the counter may not verify now.
-fn clerk(state: &AppState) -> Result<Session, CommandError> {
+pub fn clerk(state: &AppState) -> Result<Session, CommandError> {
     match session(state)? {
         Some(s) if s.is_clerk() => Ok(s),
         Some(_) => Err(CommandError::new(
@@ -60,10 +66,10 @@ pub fn verify_scan(
         "camera" => Channel::Camera,
         _ => Channel::Scanner,
     };
-    clerk(&state)?;
+    let who = clerk(&state)?;
     let verified = lock(&state)?.verify(text.trim().as_bytes(), channel, chrono::Utc::now());
     tracing::info!(verdict = verified.report.verdict.as_str(), "scan verified");
-    Ok(VerdictView::from(&verified))
+    Ok(with_auto_print(&state, &verified, &who))
 }
 
 /// Verifies a picture (opened, dropped or pasted), sent as the raw request body.
@@ -87,10 +93,29 @@ pub fn verify_image(
             ),
         ));
     }
-    clerk(&state)?;
+    let who = clerk(&state)?;
     let verified = lock(&state)?.verify(bytes, Channel::Image, chrono::Utc::now());
     tracing::info!(verdict = verified.report.verdict.as_str(), "image verified");
-    Ok(VerdictView::from(&verified))
+    Ok(with_auto_print(&state, &verified, &who))
+}
+
+/// The verdict view; where the hall prints every receipt, a new entry's receipt is queued
+/// (a repeat scan's was already). A printing problem never takes the verdict away.
+fn with_auto_print(
+    state: &AppState,
+    verified: &countersign_station::Verified,
+    who: &Session,
+) -> VerdictView {
+    let mut view = VerdictView::from(verified);
+    if let (true, countersign_station::Logged::Entry(seq)) =
+        (state.config.auto_print, &verified.logged)
+    {
+        match crate::receipts::queue_receipt(state, *seq, false, &who.account.id) {
+            Ok(job) => view.print = Some(job),
+            Err(e) => tracing::warn!("auto-print: {}", e.message),
+        }
+    }
+    view
 }
 
 /// The status bar and the screen's settings.
@@ -107,8 +132,12 @@ pub struct StatusView {
     chain: ChainStatusView,
     log_ok: bool,
     log_error: Option<String>,
-    /// Receipt printing arrives with issue 6; until then the bar says none is set up.
+    /// The receipt printer: `none` (not set up), `misconfigured`, or the spooler's news.
     printer: &'static str,
+    print_status: Option<crate::view::PrintStatusView>,
+    /// Receipts waiting to print.
+    print_pending: usize,
+    auto_print: bool,
     serial: Option<String>,
     scanner_max_gap_ms: u32,
     idle_lock_seconds: u64,
@@ -179,7 +208,20 @@ pub fn app_status(state: State<'_, AppState>) -> Result<StatusView, CommandError
         },
         log_ok: counter.station().is_ok(),
         log_error: counter.station().err().map(str::to_string),
-        printer: "none",
+        printer: match &state.printing {
+            Ok(None) => "none",
+            Err(_) => "misconfigured",
+            Ok(Some(_)) => "configured",
+        },
+        print_status: match &state.printing {
+            Ok(Some(p)) => Some(crate::view::PrintStatusView::from(&p.status())),
+            _ => None,
+        },
+        print_pending: match &state.printing {
+            Ok(Some(p)) => p.pending().map(|j| j.len()).unwrap_or(0),
+            _ => 0,
+        },
+        auto_print: state.config.auto_print,
         serial: state.serial_status.lock().ok().and_then(|s| s.clone()),
         scanner_max_gap_ms: state.config.scanner_gap_ms,
         idle_lock_seconds: state.config.idle_lock().as_secs(),

@@ -41,6 +41,18 @@ pub struct Config {
     pub fail_closed: bool,
     /// Longest pause between a scanner's keystrokes.
     pub scanner_gap_ms: u32,
+    /// The hall's name as printed on receipts (the hall id when not set).
+    pub hall_name: Option<String>,
+    /// The hall's device key file (created on first start).
+    pub hall_key: Option<PathBuf>,
+    /// The receipt printer's address (`ipp://…`, `escpos+tcp://…`, …); none: no printing.
+    pub printer: Option<String>,
+    /// The paper in the receipt printer.
+    pub paper: countersign_printdoc::Paper,
+    /// Print a receipt for every logged verification without being asked.
+    pub auto_print: bool,
+    /// Other halls' keys trusted for receipt checks: `HALL=HEX`, comma separated.
+    pub trust: Vec<String>,
 }
 
 fn china_standard_time() -> chrono::FixedOffset {
@@ -88,8 +100,35 @@ impl Config {
             scanner_gap_ms: var("COUNTERSIGN_SCANNER_GAP_MS")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(80),
+            hall_name: var("COUNTERSIGN_HALL_NAME"),
+            hall_key: var("COUNTERSIGN_HALL_KEY").map(PathBuf::from),
+            printer: var("COUNTERSIGN_PRINTER"),
+            paper: var("COUNTERSIGN_PAPER")
+                .and_then(|p| countersign_printdoc::Paper::parse(&p))
+                .unwrap_or(countersign_printdoc::Paper::Roll80),
+            auto_print: var("COUNTERSIGN_AUTO_PRINT").is_some_and(|v| v == "1" || v == "true"),
+            trust: var("COUNTERSIGN_TRUST")
+                .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
+                .unwrap_or_default(),
             data_dir,
         }
+    }
+
+    /// The hall's name for receipts.
+    pub fn hall_name(&self) -> String {
+        self.hall_name.clone().unwrap_or_else(|| self.hall.clone())
+    }
+
+    /// The hall's device key (given, or in the data directory).
+    pub fn hall_key_path(&self) -> PathBuf {
+        self.hall_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("hall.key.json"))
+    }
+
+    /// The print queue.
+    pub fn print_queue_path(&self) -> PathBuf {
+        self.data_dir.join("print-queue.sqlite")
     }
 
     /// The hall's verification log.

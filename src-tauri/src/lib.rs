@@ -6,6 +6,8 @@
 mod camera;
 mod commands;
 mod config;
+mod printing;
+mod receipts;
 mod serial;
 mod session;
 mod view;
@@ -39,6 +41,12 @@ pub struct AppState {
     pub serial_status: Arc<Mutex<Option<String>>>,
     /// The serial scanner's reader, stopped when the app ends.
     pub serial: Mutex<Option<countersign_serial_scanner::SerialScanner>>,
+    /// The hall's device key (signs receipts), or why it cannot be used.
+    pub hall_key: Result<countersign_hallkey::HallKey, String>,
+    /// The receipt printer (`Ok(None)`: none set up), or why its configuration is unusable.
+    pub printing: Result<Option<printing::Printing>, String>,
+    /// The fonts receipts are drawn with (previews).
+    pub fonts: std::sync::Arc<countersign_printdoc::fonts::Fonts>,
 }
 
 /// A failure as the screen receives it.
@@ -171,6 +179,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         PrivacyPolicy::default(),
         chrono::Utc::now(),
     )
+    .map(|station| station.with_utc_offset(config.utc_offset))
     .map_err(|e| {
         tracing::error!("verification log: {e}");
         e.to_string()
@@ -190,6 +199,23 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         tracing::error!("staff accounts: {e}");
         format!("{}: {e}", config.staff_path().display())
     });
+    let hall_key = countersign_hallkey::HallKey::load_or_create(
+        &config.hall_key_path(),
+        &config.hall,
+    )
+    .map(|(key, created)| {
+        if created {
+            tracing::info!(key = %key.public_hex(), "hall key created; register it with the chain");
+        }
+        key
+    })
+    .map_err(|e| {
+        tracing::error!("hall key: {e}");
+        e.to_string()
+    });
+    let printing = printing::start(&config, app.handle().clone()).inspect_err(|e| {
+        tracing::error!("receipt printer: {e}");
+    });
     let follower = follower(&config);
     let serial_status = Arc::new(Mutex::new(None));
     let serial = serial::start(&config, app.handle().clone(), Arc::clone(&serial_status));
@@ -206,6 +232,9 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         follower,
         serial_status,
         serial: Mutex::new(serial),
+        hall_key,
+        printing,
+        fonts: std::sync::Arc::new(countersign_printdoc::fonts::Fonts::default()),
     });
     Ok(())
 }
@@ -229,6 +258,15 @@ pub fn run() {
             commands::sign_out,
             commands::still_here,
             commands::today_history,
+            receipts::print_receipt,
+            receipts::print_job,
+            receipts::receipt_preview,
+            receipts::printer_panel,
+            receipts::retry_print,
+            receipts::cancel_print,
+            receipts::print_test_page,
+            receipts::check_receipt,
+            receipts::check_receipt_image,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -70,6 +70,8 @@ pub struct VerdictView {
     chain: Option<ChainUsedView>,
     warnings: Vec<&'static str>,
     logged: LoggedView,
+    /// The receipt printed on its own (the hall prints every receipt), or why not.
+    pub print: Option<PrintJobView>,
 }
 
 impl From<&Verified> for VerdictView {
@@ -150,6 +152,7 @@ impl From<&Verified> for VerdictView {
                     storage: Some(*storage),
                 },
             },
+            print: None,
         }
     }
 }
@@ -197,6 +200,214 @@ impl HistoryRow {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             receipt: n.receipt.clone(),
+        }
+    }
+}
+
+/// A print job as the screen shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrintJobView {
+    id: i64,
+    /// `queued`, `printing`, `waiting`, `done`, `cancelled`.
+    state: &'static str,
+    receipt: Option<String>,
+    copy: bool,
+    test_page: bool,
+    /// Why it waits: `print.error.<code>` on the screen.
+    error: Option<String>,
+    detail: Option<String>,
+    attempts: u32,
+    /// Hall-local `HH:MM:SS` it was queued.
+    queued: String,
+}
+
+impl PrintJobView {
+    /// The view of a queued job.
+    pub fn new(j: &countersign_printing::Job, offset: chrono::FixedOffset) -> Self {
+        Self {
+            id: j.id,
+            state: j.state.as_str(),
+            receipt: j.job.receipt_id.clone(),
+            copy: j.job.copy,
+            test_page: j.job.kind == countersign_printing::JobKind::TestPage,
+            error: j.error.clone(),
+            detail: j.detail.clone(),
+            attempts: j.attempts,
+            queued: j
+                .queued_at
+                .with_timezone(&offset)
+                .format("%H:%M:%S")
+                .to_string(),
+        }
+    }
+}
+
+/// The printer as the status bar shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrintStatusView {
+    /// `printer.ready` … (a message key), or `None` before the first answer.
+    state: Option<&'static str>,
+    detail: String,
+    /// The last job and what became of it.
+    last_job: Option<i64>,
+    last_printed: bool,
+    last_error: Option<&'static str>,
+    queue_error: Option<String>,
+}
+
+impl From<&countersign_printing::SpoolStatus> for PrintStatusView {
+    fn from(s: &countersign_printing::SpoolStatus) -> Self {
+        use countersign_printing::Outcome;
+        Self {
+            state: s.printer.as_ref().map(|p| p.message_key()),
+            detail: s
+                .printer
+                .as_ref()
+                .map(|p| p.detail().to_string())
+                .unwrap_or_default(),
+            last_job: s.last.as_ref().map(|o| match o {
+                Outcome::Printed(id) | Outcome::Waiting(id, _) => *id,
+            }),
+            last_printed: matches!(s.last, Some(Outcome::Printed(_))),
+            last_error: match &s.last {
+                Some(Outcome::Waiting(_, e)) => Some(e.code()),
+                _ => None,
+            },
+            queue_error: s.queue_error.clone(),
+        }
+    }
+}
+
+/// A receipt check as the screen shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptCheckView {
+    /// `genuine`, `cannot_confirm`, `contradicted` or `not_genuine`.
+    finding: &'static str,
+    /// Why it is not genuine (a forged or damaged code).
+    error: Option<String>,
+    id: Option<String>,
+    hall: Option<String>,
+    counter: Option<String>,
+    clerk: Option<String>,
+    /// Hall-local `YYYY-MM-DD HH:MM:SS`.
+    time: Option<String>,
+    verdict: Option<String>,
+    reasons: Vec<String>,
+    credential_type: Option<String>,
+    /// The type's names, when Countersign knows the type.
+    type_zh: Option<String>,
+    type_en: Option<String>,
+    issuer_name: Option<String>,
+    subject: Vec<(String, String)>,
+    /// Who signed it: the hall's name when trusted or registered.
+    signer: Option<String>,
+    /// `trusted`, `withdrawn` (with `signer_status`) or `unknown`.
+    standing: &'static str,
+    signer_status: Option<String>,
+    key: Option<String>,
+    /// `not_here`, `matches`, `differs`, `not_in_log`.
+    log: &'static str,
+    log_seq: Option<u64>,
+    differs: Vec<String>,
+}
+
+impl ReceiptCheckView {
+    /// A receipt that is not genuine (or not a receipt at all).
+    pub fn not_genuine(why: String) -> Self {
+        Self {
+            finding: "not_genuine",
+            error: Some(why),
+            id: None,
+            hall: None,
+            counter: None,
+            clerk: None,
+            time: None,
+            verdict: None,
+            reasons: vec![],
+            credential_type: None,
+            type_zh: None,
+            type_en: None,
+            issuer_name: None,
+            subject: vec![],
+            signer: None,
+            standing: "unknown",
+            signer_status: None,
+            key: None,
+            log: "not_here",
+            log_seq: None,
+            differs: vec![],
+        }
+    }
+
+    /// The view of a check.
+    pub fn new(
+        r: &countersign_station::receipts::ReceiptReport,
+        offset: chrono::FixedOffset,
+    ) -> Self {
+        use countersign_receipt::{Finding, LogMatch, Standing, Verdict};
+        let rc = &r.signed.receipt;
+        let kind = rc
+            .credential_type
+            .as_deref()
+            .and_then(countersign_credential::kinds::kind);
+        let (signer, standing, signer_status) = match &r.standing {
+            Standing::Trusted { name } => (Some(name.clone()), "trusted", None),
+            Standing::Withdrawn { name, status } => {
+                (Some(name.clone()), "withdrawn", Some(status.clone()))
+            }
+            Standing::Unknown => (None, "unknown", None),
+        };
+        let (log, log_seq, differs) = match &r.log {
+            LogMatch::NotHere => ("not_here", None, vec![]),
+            LogMatch::Matches(seq) => ("matches", Some(*seq), vec![]),
+            LogMatch::Differs { seq, fields } => ("differs", Some(*seq), fields.clone()),
+            LogMatch::NotInLog => ("not_in_log", None, vec![]),
+        };
+        Self {
+            finding: match r.finding {
+                Finding::Genuine => "genuine",
+                Finding::CannotConfirm => "cannot_confirm",
+                Finding::Contradicted => "contradicted",
+            },
+            error: None,
+            id: Some(rc.id.clone()),
+            hall: Some(rc.hall.clone()),
+            counter: Some(rc.counter.clone()),
+            clerk: Some(rc.clerk.clone()),
+            time: Some(
+                rc.at
+                    .with_timezone(&offset)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string(),
+            ),
+            verdict: Some(
+                match rc.verdict {
+                    Verdict::Valid => "VALID",
+                    Verdict::Invalid => "INVALID",
+                    Verdict::Unverifiable => "CANNOT_CONFIRM",
+                }
+                .to_string(),
+            ),
+            reasons: rc.reasons.clone(),
+            credential_type: rc.credential_type.clone(),
+            type_zh: kind.map(|k| k.label_zh.to_string()),
+            type_en: kind.map(|k| k.label_en.to_string()),
+            issuer_name: rc.issuer_name.clone(),
+            subject: rc
+                .subject
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            signer,
+            standing,
+            signer_status,
+            key: Some(r.signed.key_hex()),
+            log,
+            log_seq,
+            differs,
         }
     }
 }

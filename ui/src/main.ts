@@ -7,6 +7,7 @@ import { listen } from "@tauri-apps/api/event";
 import { Camera, type CameraState } from "./camera";
 import { lang, setLang, t, type Lang } from "./i18n";
 import { IdleTimer } from "./idle";
+import { jobLine, printLine, receiptLines, type PrintJobView, type PrintStatusView, type ReceiptCheckView } from "./print";
 import { DEFAULT_SCANNER, ScanDetector } from "./scanner";
 import { cue, play } from "./sound";
 import { chainStatus, deviceLines, errorMessage, whoLine, type SessionView, type StatusView } from "./status";
@@ -39,11 +40,25 @@ interface CommandError {
   message?: string;
 }
 
-type Screen = "signin" | "ready" | "verdict" | "error" | "history";
+type Screen = "signin" | "ready" | "verdict" | "error" | "history" | "printer" | "receipt" | "preview-panel";
+
+interface PrinterPanelView {
+  configured: boolean;
+  configError: string | null;
+  address: string | null;
+  paper: string;
+  autoPrint: boolean;
+  status: PrintStatusView | null;
+  jobs: PrintJobView[];
+  hallKey: string | null;
+}
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 let current: VerdictView | null = null;
+/** The print job of the verdict on screen, followed until it prints or has to wait. */
+let currentJob: PrintJobView | null = null;
+let previewUrl: string | null = null;
 let revealed = false;
 let status: StatusView | null = null;
 let session: SessionView | null = null;
@@ -54,10 +69,11 @@ let idle = new IdleTimer(300_000, performance.now());
 
 function show(section: Screen): void {
   screen = section;
-  for (const id of ["signin", "ready", "verdict", "error", "history"]) $(id).hidden = id !== section;
+  for (const id of ["signin", "ready", "verdict", "error", "history", "printer", "receipt", "preview-panel"]) $(id).hidden = id !== section;
   $("screen").dataset.state = section;
   if (section === "signin") $<HTMLInputElement>($<HTMLInputElement>("signin-id").value ? "signin-pin" : "signin-id").focus();
-  else if (document.activeElement instanceof HTMLInputElement) document.activeElement.blur();
+  // A button clicked on the last screen may now be hidden: keys go to the page again.
+  else if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
 }
 
 function renderStatic(): void {
@@ -77,6 +93,19 @@ function renderStatic(): void {
   $("history-toggle").textContent = t("action.history");
   $("signout").textContent = t("action.signout");
   $("history-close").textContent = t("action.close");
+  $("print").textContent = t("action.print");
+  $("preview").textContent = t("action.preview");
+  $("preview-close").textContent = t("action.close");
+  $("printer-toggle").textContent = t("action.printer");
+  $("receipt-toggle").textContent = t("action.receipt");
+  $("printer-title").textContent = t("printer.title");
+  $("printer-jobs-title").textContent = t("printer.jobs");
+  $("printer-jobs-empty").textContent = t("printer.jobs.empty");
+  $("printer-test").textContent = t("action.testpage");
+  $("printer-close").textContent = t("action.close");
+  $("receipt-title").textContent = t("receipt.check.title");
+  $("receipt-hint").textContent = t("receipt.check.hint");
+  $("receipt-close").textContent = t("action.close");
   renderSigninMessage();
   renderStatus();
 }
@@ -99,6 +128,8 @@ function renderStatus(): void {
   $("signout").hidden = !signedIn;
   $("history-toggle").hidden = !signedIn;
   $("camera-toggle").hidden = session?.role !== "clerk";
+  $("printer-toggle").hidden = !signedIn;
+  $("receipt-toggle").hidden = !signedIn;
   $("open-image").hidden = session?.role !== "clerk";
 }
 
@@ -131,7 +162,171 @@ function renderVerdict(): void {
   logged.dataset.kind = v.logged.kind;
   $("reveal").textContent = t(revealed ? "field.hide" : "field.reveal");
   $("reveal").hidden = !v.fields.some((f) => f.sensitive);
+  const printable = v.logged.seq !== undefined;
+  $("print").hidden = !printable;
+  $("preview").hidden = !printable;
+  renderPrintLine();
   show("verdict");
+}
+
+function renderPrintLine(): void {
+  const line = $("print-line");
+  if (currentJob) {
+    const { text, kind } = printLine(currentJob);
+    line.textContent = text;
+    line.dataset.kind = kind;
+  } else {
+    line.textContent = "";
+    delete line.dataset.kind;
+  }
+}
+
+/** Follows the verdict's print job until it prints, waits or is cancelled. */
+async function followJob(id: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (!currentJob || currentJob.id !== id) return;
+    if (currentJob.state === "done" || currentJob.state === "waiting" || currentJob.state === "cancelled") return;
+    await new Promise((r) => setTimeout(r, 250));
+    try {
+      const job = await invoke<PrintJobView>("print_job", { id });
+      if (currentJob?.id === id) {
+        currentJob = job;
+        if (screen === "verdict") renderPrintLine();
+      }
+    } catch {
+      return;
+    }
+  }
+}
+
+async function printReceipt(): Promise<void> {
+  const seq = current?.logged.seq;
+  if (seq === undefined || session?.role !== "clerk") {
+    if (current?.logged.kind === "failed") showPrintProblem(t("print.not_logged"));
+    return;
+  }
+  try {
+    currentJob = await invoke<PrintJobView>("print_receipt", { seq, copy: false });
+    renderPrintLine();
+    void followJob(currentJob.id);
+  } catch (e) {
+    const err = e as CommandError;
+    showPrintProblem(errorMessage(err.code, err.message ?? ""));
+  }
+}
+
+function showPrintProblem(text: string): void {
+  const line = $("print-line");
+  line.textContent = text;
+  line.dataset.kind = "problem";
+}
+
+async function previewReceipt(seq: number | undefined, copy: boolean): Promise<void> {
+  if (seq === undefined) return;
+  try {
+    const bytes = await invoke<ArrayBuffer>("receipt_preview", { seq, copy });
+    if (previewUrl) URL.revokeObjectURL(previewUrl);
+    previewUrl = URL.createObjectURL(new Blob([bytes], { type: "image/png" }));
+    $<HTMLImageElement>("preview-image").src = previewUrl;
+    show("preview-panel");
+  } catch (e) {
+    showError(e);
+  }
+}
+
+async function showPrinter(): Promise<void> {
+  let panel: PrinterPanelView;
+  try {
+    panel = await invoke<PrinterPanelView>("printer_panel");
+  } catch (e) {
+    showError(e);
+    return;
+  }
+  const message = !panel.configured
+    ? t("printer.none.detail")
+    : panel.configError
+      ? t("printer.misconfigured", { message: panel.configError })
+      : "";
+  $("printer-message").textContent = message;
+  const info: [string, string][] = [
+    ["printer.address", panel.address ?? "—"],
+    ["printer.paper", panel.paper],
+    ["printer.state", panel.status?.state ? t(panel.status.state) + (panel.status.detail ? ` (${panel.status.detail})` : "") : "—"],
+    ["printer.autoprint", t(panel.autoPrint ? "printer.autoprint.on" : "printer.autoprint.off")],
+    ["printer.hallkey", panel.hallKey ?? "—"],
+  ];
+  $("printer-info").replaceChildren(
+    ...info.flatMap(([k, v]) => {
+      const dt = document.createElement("dt");
+      dt.textContent = t(k);
+      const dd = document.createElement("dd");
+      dd.textContent = v;
+      dd.id = `printer-${k.split(".")[1]}`;
+      return [dt, dd];
+    }),
+  );
+  $("printer-jobs-empty").hidden = panel.jobs.length > 0;
+  $("printer-jobs").replaceChildren(
+    ...panel.jobs.map((j) => {
+      const li = document.createElement("li");
+      li.dataset.job = String(j.id);
+      li.dataset.state = j.state;
+      li.append(jobLine(j));
+      for (const [label, command] of [["action.retry", "retry_print"], ["action.cancel", "cancel_print"]] as const) {
+        if (j.state === "printing") continue;
+        const b = document.createElement("button");
+        b.type = "button";
+        b.textContent = t(label);
+        b.className = command;
+        b.addEventListener("click", async () => {
+          await invoke(command, { id: j.id }).catch(showError);
+          await showPrinter();
+        });
+        li.append(b);
+      }
+      return li;
+    }),
+  );
+  $("printer-test").hidden = !panel.configured || panel.configError !== null;
+  show("printer");
+}
+
+function showReceiptCheck(r: ReceiptCheckView | null): void {
+  const section = $("receipt");
+  if (!r) {
+    delete section.dataset.finding;
+    $("receipt-finding").textContent = "";
+    $("receipt-next").textContent = "";
+    $("receipt-details").replaceChildren();
+    show("receipt");
+    return;
+  }
+  section.dataset.finding = r.finding;
+  const { finding, next, details } = receiptLines(r);
+  $("receipt-finding").textContent = finding;
+  $("receipt-next").textContent = next;
+  $("receipt-details").replaceChildren(
+    ...details.map((d) => {
+      const li = document.createElement("li");
+      li.textContent = d;
+      return li;
+    }),
+  );
+  show("receipt");
+  if (status?.sound) play(cue(r.finding === "genuine" ? "VALID" : r.finding === "cannot_confirm" ? "CANNOT_CONFIRM" : "INVALID"));
+}
+
+async function checkReceipt(input: string | Uint8Array): Promise<void> {
+  if (!session) return;
+  try {
+    const r =
+      typeof input === "string"
+        ? await invoke<ReceiptCheckView>("check_receipt", { text: input })
+        : await invoke<ReceiptCheckView>("check_receipt_image", input);
+    showReceiptCheck(r);
+  } catch (e) {
+    showError(e);
+  }
 }
 
 function showError(e: unknown): void {
@@ -147,6 +342,8 @@ function showError(e: unknown): void {
 /** A verdict arrived: show it, cue it, and note how long it took from the scan. */
 function verdictShown(v: VerdictView): void {
   current = v;
+  currentJob = v.print ?? null;
+  if (currentJob) void followJob(currentJob.id);
   revealed = false;
   renderVerdict();
   if (status?.sound) play(cue(v.verdict));
@@ -159,6 +356,13 @@ function verdictShown(v: VerdictView): void {
 
 async function verifyText(text: string, channel: "scanner" | "camera"): Promise<void> {
   scanStarted = performance.now();
+  // Read by the end-to-end tests when a scan goes astray.
+  document.body.dataset.lastScan = `${screen}|${text.length}|${text.slice(0, 12)}`;
+  // A receipt's code, or anything scanned while checking receipts, is a receipt to check.
+  if (session && (screen === "receipt" || text.trim().startsWith("CSR1:"))) {
+    await checkReceipt(text);
+    return;
+  }
   if (session?.role !== "clerk") {
     if (screen === "signin") $("signin-error").textContent = t("signin.scan.first");
     return;
@@ -172,6 +376,10 @@ async function verifyText(text: string, channel: "scanner" | "camera"): Promise<
 
 async function verifyImage(bytes: Uint8Array): Promise<void> {
   scanStarted = performance.now();
+  if (session && screen === "receipt") {
+    await checkReceipt(bytes);
+    return;
+  }
   if (session?.role !== "clerk") {
     if (screen === "signin") $("signin-error").textContent = t("signin.scan.first");
     return;
@@ -185,6 +393,7 @@ async function verifyImage(bytes: Uint8Array): Promise<void> {
 
 function next(): void {
   current = null;
+  currentJob = null;
   revealed = false;
   delete $("screen").dataset.verdict;
   show(session?.role === "supervisor" ? "history" : "ready");
@@ -197,6 +406,7 @@ async function switchLanguage(): Promise<void> {
   renderStatic();
   if (current && screen === "verdict") renderVerdict();
   if (screen === "history") await showHistory();
+  if (screen === "printer") await showPrinter();
 }
 
 async function refreshStatus(): Promise<void> {
@@ -281,7 +491,7 @@ async function showHistory(): Promise<void> {
   });
   $("history-empty").textContent = t("history.empty");
   $("history-empty").hidden = rows.length > 0;
-  const heads = ["history.time", ...(all ? ["history.counter", "history.clerk"] : []), "history.type", "history.verdict", "history.reason", "history.subject"];
+  const heads = ["history.time", ...(all ? ["history.counter", "history.clerk"] : []), "history.type", "history.verdict", "history.reason", "history.subject", ...(all ? [] : ["receipt.id"])];
   $("history-head").replaceChildren(
     ...heads.map((k) => {
       const th = document.createElement("th");
@@ -302,6 +512,26 @@ async function showHistory(): Promise<void> {
         cell(reason ? t(`reason.${reason}`) : ""),
         cell(r.subject.map(([, v]) => v).join(" ")),
       );
+      if (!all) {
+        const td = cell(r.receipt ?? "");
+        if (r.receipt) {
+          const b = document.createElement("button");
+          b.type = "button";
+          b.className = "reprint";
+          b.textContent = t("action.reprint");
+          b.addEventListener("click", async () => {
+            try {
+              const job = await invoke<PrintJobView>("print_receipt", { seq: r.seq, copy: true });
+              b.textContent = printLine(job).text;
+            } catch (e) {
+              const err = e as CommandError;
+              b.textContent = errorMessage(err.code, err.message ?? "");
+            }
+          });
+          td.append(" ", b);
+        }
+        tr.append(td);
+      }
       return tr;
     }),
   );
@@ -336,6 +566,28 @@ function toggleCamera(): void {
     void camera.start();
   }
 }
+
+/** A letter key, once no scanner burst followed it. */
+function shortcut(k: string): void {
+  if (!session) return;
+  if (k === "h") toggleHistory();
+  else if (k === "q") {
+    if (screen === "printer") next();
+    else void showPrinter();
+  } else if (k === "k") {
+    if (screen === "receipt") next();
+    else showReceiptCheck(null);
+  } else if (session.role !== "clerk") return;
+  else if (k === "p" && current && screen === "verdict") void printReceipt();
+  else if (k === "v" && current && screen === "verdict") void previewReceipt(current.logged.seq, false);
+  else if (k === "r" && current && screen === "verdict") {
+    revealed = !revealed;
+    renderVerdict();
+  } else if (k === "o") $<HTMLInputElement>("image-input").click();
+  else if (k === "c") toggleCamera();
+}
+
+let pendingShortcut: number | undefined;
 
 function inSigninForm(target: EventTarget | null): boolean {
   return target instanceof HTMLElement && target.closest("#signin-form") !== null;
@@ -378,25 +630,23 @@ async function start(): Promise<void> {
         altKey: ev.altKey,
         metaKey: ev.metaKey,
       };
+      // Any key cancels a letter that was waiting to count as a shortcut: it was the start
+      // of a scanner's burst ("CS1:…" begins with C, the camera key).
+      window.clearTimeout(pendingShortcut);
       if (detector.feed(key) === "consume") {
         ev.preventDefault();
         ev.stopPropagation();
         return;
       }
       if (detector.inBurst || ev.ctrlKey || ev.altKey || ev.metaKey || !session) return;
-      // Shortcuts (keys a scanner burst has not claimed).
-      const k = ev.key.toLowerCase();
       if (ev.key === "Escape") next();
       else if (ev.key === "F10") {
         ev.preventDefault();
         void lockScreen("");
-      } else if (k === "h") toggleHistory();
-      else if (session.role !== "clerk") return;
-      else if (k === "r" && current && screen === "verdict") {
-        revealed = !revealed;
-        renderVerdict();
-      } else if (k === "o") $<HTMLInputElement>("image-input").click();
-      else if (k === "c") toggleCamera();
+      } else if ([...ev.key].length === 1) {
+        const k = ev.key.toLowerCase();
+        pendingShortcut = window.setTimeout(() => shortcut(k), (status?.scannerMaxGapMs ?? DEFAULT_SCANNER.maxGapMs) + 20);
+      }
     },
     true,
   );
@@ -413,6 +663,17 @@ async function start(): Promise<void> {
   $("signout").addEventListener("click", () => void lockScreen(""));
   $("history-toggle").addEventListener("click", toggleHistory);
   $("history-close").addEventListener("click", next);
+  $("print").addEventListener("click", () => void printReceipt());
+  $("preview").addEventListener("click", () => void previewReceipt(current?.logged.seq, false));
+  $("preview-close").addEventListener("click", () => (current ? renderVerdict() : next()));
+  $("printer-toggle").addEventListener("click", () => (screen === "printer" ? next() : void showPrinter()));
+  $("receipt-toggle").addEventListener("click", () => (screen === "receipt" ? next() : showReceiptCheck(null)));
+  $("printer-close").addEventListener("click", next);
+  $("receipt-close").addEventListener("click", next);
+  $("printer-test").addEventListener("click", async () => {
+    await invoke("print_test_page").catch(showError);
+    await showPrinter();
+  });
   $("camera-toggle").addEventListener("click", toggleCamera);
   $("open-image").addEventListener("click", () => $<HTMLInputElement>("image-input").click());
   $<HTMLInputElement>("image-input").addEventListener("change", async (ev) => {
@@ -433,6 +694,23 @@ async function start(): Promise<void> {
     if (file) await verifyImage(new Uint8Array(await file.arrayBuffer()));
   });
   await listen<string>("serial-scan", (ev) => void verifyText(ev.payload, "scanner"));
+  await listen<PrintStatusView>("print-status", (ev) => {
+    if (status) {
+      status.printStatus = ev.payload;
+      renderStatus();
+    }
+    if (currentJob && ev.payload.lastJob === currentJob.id) {
+      void invoke<PrintJobView>("print_job", { id: currentJob.id })
+        .then((job) => {
+          if (currentJob?.id === job.id) {
+            currentJob = job;
+            if (screen === "verdict") renderPrintLine();
+          }
+        })
+        .catch(() => undefined);
+    }
+    if (screen === "printer") void showPrinter();
+  });
   await listen<string>("serial-rejected", () => {
     if (session?.role === "clerk") {
       $("error-text").textContent = t("serial.rejected");

@@ -18,6 +18,9 @@ function status(over: Partial<StatusView> = {}): StatusView {
     logOk: true,
     logError: null,
     printer: "none",
+    printStatus: null,
+    printPending: 0,
+    autoPrint: false,
     serial: null,
     scannerMaxGapMs: 80,
     idleLockSeconds: 300,
@@ -53,6 +56,11 @@ describe("status bar", () => {
       "串口扫码枪未连接",
       "日志不可用",
     ]);
+    const ready = { state: "printer.ready", detail: "", lastJob: null, lastPrinted: false, lastError: null, queueError: null };
+    expect(deviceLines(status({ printer: "configured", printStatus: ready }))).toEqual([]);
+    expect(
+      deviceLines(status({ printer: "configured", printStatus: { ...ready, state: "printer.offline" }, printPending: 1 })),
+    ).toEqual(["打印机离线 · 待打印 1 张"]);
   });
 
   it("turns error codes into the clerk's words, with a fallback", () => {

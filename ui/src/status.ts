@@ -2,6 +2,7 @@
 // window. The chain part says where verdicts come from now and how fresh that is.
 
 import { t } from "./i18n";
+import { printerLine, type PrintStatusView } from "./print";
 import { ago, shortTime } from "./view";
 
 export interface SessionView {
@@ -31,7 +32,10 @@ export interface StatusView {
   chain: ChainStatusView;
   logOk: boolean;
   logError: string | null;
-  printer: "none" | string;
+  printer: "none" | "misconfigured" | "configured";
+  printStatus: PrintStatusView | null;
+  printPending: number;
+  autoPrint: boolean;
   serial: "connected" | "disconnected" | "error" | null;
   scannerMaxGapMs: number;
   idleLockSeconds: number;
@@ -73,7 +77,8 @@ export function whoLine(s: StatusView): string {
 /** Printer, serial scanner and log problems, in that order; empty when there is nothing to say. */
 export function deviceLines(s: StatusView): string[] {
   const out: string[] = [];
-  if (s.printer === "none") out.push(t("status.printer.none"));
+  const printer = printerLine(s.printer, s.printStatus, s.printPending);
+  if (printer) out.push(printer);
   if (s.serial) out.push(t(`status.serial.${s.serial}`));
   if (!s.logOk) out.push(t("status.log.failed"));
   return out;

@@ -50,6 +50,8 @@ export interface VerdictView {
   chain: ChainUsedView | null;
   warnings: string[];
   logged: LoggedView;
+  /** The receipt printed on its own where the hall prints every receipt. */
+  print?: import("./print").PrintJobView | null;
 }
 
 /** "2 minutes ago", in the current language. */

@@ -13,9 +13,11 @@ pub mod ipp;
 pub mod queue;
 #[cfg(windows)]
 mod windows_spooler;
+mod worker;
 
 pub use escpos_printer::EscPosPrinter;
 pub use queue::{Job, JobKind, JobState, NewJob, PrintQueue, QueueError};
+pub use worker::{SpoolStatus, SpoolerThread};
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use countersign_printdoc::fonts::Fonts;

@@ -179,3 +179,57 @@ fn a_printer_that_is_not_there_is_unreachable() {
         Ok(Some(Outcome::Waiting(_, PrintError::Unreachable(_))))
     ));
 }
+
+#[test]
+fn the_spooler_thread_prints_what_is_queued_and_retries_when_the_printer_is_back() {
+    let dir = tempfile::tempdir().expect("dir");
+    let printer = EscPosListener::start(StatusBytes::PAPER_OUT).expect("listener");
+    let queue_file = dir.path().join("q.sqlite");
+    let thread = countersign_printing::SpoolerThread::spawn(
+        spooler_for(&queue_file, &printer.address(), Paper::Roll80),
+        |_| {},
+    );
+    // The front end's own connection to the queue.
+    let queue = PrintQueue::open(&queue_file).expect("queue");
+    let id = queue
+        .enqueue(
+            &job("R20261125-ESC00005", &printer.address(), "80mm", false),
+            Utc::now(),
+        )
+        .expect("queue");
+    thread.nudge();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while thread.status().last.is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job was never tried"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = thread.status();
+    assert_eq!(status.printer, Some(PrinterState::PaperOut));
+    assert_eq!(
+        status.last,
+        Some(Outcome::Waiting(id, PrintError::PaperOut))
+    );
+    let waiting = queue.get(id).expect("job").expect("job");
+    assert_eq!(waiting.error.as_deref(), Some("paper_out"));
+    // Paper loaded; the clerk presses Retry.
+    printer.set_status(StatusBytes::READY);
+    queue.retry(id, Utc::now()).expect("retry");
+    thread.nudge();
+    printer
+        .wait_for_jobs(1, Duration::from_secs(10))
+        .expect("printed");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while thread.status().last != Some(Outcome::Printed(id)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            thread.status()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(queue.pending().expect("pending").is_empty());
+    drop(thread);
+}

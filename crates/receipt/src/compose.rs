@@ -88,27 +88,22 @@ pub fn compose(signed: &SignedReceipt, options: &ComposeOptions) -> Document {
         blocks.push(Block::field(label, value));
     }
     blocks.push(Block::field(both("receipt.time"), local(r.at, offset)));
-    blocks.push(Block::field(
-        both("receipt.where"),
-        both_with(
-            "receipt.where.value",
-            &[("counter", &r.counter), ("clerk", &r.clerk)],
-        ),
-    ));
+    blocks.push(Block::field(both("receipt.counter"), &r.counter));
+    blocks.push(Block::field(both("receipt.clerk"), &r.clerk));
     let chain = match &r.chain {
         None => both("receipt.chain.none"),
         Some(c) => {
-            let key = match c.source {
+            let source = match c.source {
                 ChainSource::Online => "receipt.chain.online",
                 ChainSource::Mirror => "receipt.chain.mirror",
                 ChainSource::Memory => "receipt.chain.memory",
             };
-            both_with(
-                key,
-                &[
-                    ("block", &c.block.to_string()),
-                    ("time", &local(c.block_time, offset)),
-                ],
+            format!(
+                "{} · {} {} · {}",
+                both(source),
+                both("receipt.block"),
+                c.block,
+                local(c.block_time, offset)
             )
         }
     };

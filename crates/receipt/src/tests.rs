@@ -281,7 +281,9 @@ fn the_layout_is_bilingual_and_carries_the_signed_payload() {
         "310115********0017",
         "2026-11-25 14:03:22",
         "补打于 2026-11-25 16:03:22",
-        "离线镜像 · 区块 1234567（2026-11-25 13:59:00）",
+        "离线镜像 hall mirror · 区块 block 1234567 · 2026-11-25 13:59:00",
+        "窗口 Counter3",
+        "办事员 Clerkclerk-007",
         "R20261125-7KQ4M2XD",
     ] {
         assert!(text.contains(want), "{want:?} missing from {text}");

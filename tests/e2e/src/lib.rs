@@ -112,7 +112,13 @@ pub struct App {
     driver: Child,
     _display: Display,
     started: Instant,
+    /// One app at a time in this process: two WebKit apps typing on two cores starve each
+    /// other (split scanner bursts, "page hang" sessions) and spoil the figures. Released
+    /// last, after the app and its display are gone.
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
+
+static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A file of the demo set (`assets/demo/…`).
 pub fn demo(name: &str) -> PathBuf {
@@ -207,6 +213,7 @@ fn tauri_driver() -> PathBuf {
 impl App {
     /// Starts the app with `env` (its `COUNTERSIGN_*` configuration) on a private display.
     pub async fn start(env: &[(&str, String)]) -> Result<Self, E2eError> {
+        let turn = ONE_APP_AT_A_TIME.lock().await;
         let binary = app_binary();
         if !binary.exists() {
             return Err(E2eError::Setup(format!(
@@ -264,6 +271,7 @@ impl App {
             driver,
             _display: display,
             started,
+            _turn: turn,
         })
     }
 
@@ -290,6 +298,48 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
+    }
+
+    /// Waits until the element `css` is displayed with text that `want` accepts; returns the
+    /// text (the last text seen is in the timeout error).
+    pub async fn text_until(
+        &self,
+        css: &str,
+        wait: Duration,
+        want: impl Fn(&str) -> bool,
+    ) -> Result<String, E2eError> {
+        let deadline = Instant::now() + wait;
+        let mut last = String::new();
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if el.is_displayed().await.unwrap_or(false) {
+                    if let Ok(text) = el.text().await {
+                        if want(&text) {
+                            return Ok(text);
+                        }
+                        last = text;
+                    }
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(E2eError::Timeout(
+                    wait,
+                    format!("{css} (last text: {last:?})"),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Clicks the first element matching `css`.
+    pub async fn click(&self, css: &str) -> Result<(), E2eError> {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .map_err(|e| E2eError::WebDriver(format!("{css}: {e}")))?
+            .click()
+            .await
+            .map_err(|e| E2eError::WebDriver(format!("click {css}: {e}")))
     }
 
     /// Types `text` into whatever has focus, as a keyboard-wedge scanner would, then Enter.

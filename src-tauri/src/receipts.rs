@@ -1,0 +1,318 @@
+//! The commands for receipts: print (or reprint) a logged verification's receipt, preview
+//! it, the print queue (list, retry, cancel), the test page, and checking a receipt someone
+//! brings back. Each is a few lines over `countersign-station` and `countersign-printing`.
+
+use crate::commands::{clerk, lock, signed_in};
+use crate::view::{PrintJobView, ReceiptCheckView};
+use crate::{AppState, CommandError};
+use countersign_printing::{JobKind, NewJob};
+use countersign_station::receipts::{check, CheckContext, CheckError, TrustedHall};
+use serde::Serialize;
+use tauri::State;
+
+fn printing(state: &AppState) -> Result<&crate::printing::Printing, CommandError> {
+    match &state.printing {
+        Ok(Some(p)) => Ok(p),
+        Ok(None) => Err(CommandError::new(
+            "print.none",
+            "no receipt printer is set up",
+        )),
+        Err(e) => Err(CommandError::new("print.error.bad_address", e.clone())),
+    }
+}
+
+fn hall_key(state: &AppState) -> Result<&countersign_hallkey::HallKey, CommandError> {
+    state
+        .hall_key
+        .as_ref()
+        .map_err(|e| CommandError::new("hall_key", e.clone()))
+}
+
+/// The signed receipt of logged entry `seq`.
+fn signed(state: &AppState, seq: u64) -> Result<countersign_receipt::SignedReceipt, CommandError> {
+    let key = hall_key(state)?;
+    let counter = lock(state)?;
+    let station = counter
+        .station()
+        .map_err(|e| CommandError::new("log", e.to_string()))?;
+    let receipt = station
+        .receipt_of(seq)
+        .map_err(|e| CommandError::new("log", e.to_string()))?
+        .ok_or_else(|| CommandError::new("receipt.none", format!("entry {seq} has no receipt")))?;
+    receipt
+        .sign(key.signing_key())
+        .map_err(|e| CommandError::new("receipt.sign", e.to_string()))
+}
+
+/// Queues the receipt of logged entry `seq` (a reprint when `copy`) for `clerk`.
+pub fn queue_receipt(
+    state: &AppState,
+    seq: u64,
+    copy: bool,
+    clerk: &str,
+) -> Result<PrintJobView, CommandError> {
+    let printing = printing(state)?;
+    let signed = signed(state, seq)?;
+    // The citizen already has (or will have) the first print: any further one is a copy.
+    let copy = copy
+        || printing
+            .queued_before(&signed.receipt.id)
+            .map_err(|e| CommandError::new("print.queue", e))?;
+    let job = NewJob {
+        kind: JobKind::Receipt,
+        receipt_id: Some(signed.receipt.id.clone()),
+        payload: signed.payload(),
+        copy,
+        paper: printing.paper.as_str().into(),
+        printer: printing.address.clone(),
+        clerk: clerk.to_string(),
+        counter: state.config.counter.clone(),
+    };
+    let id = printing
+        .enqueue(&job)
+        .map_err(|e| CommandError::new("print.queue", e))?;
+    tracing::info!(job = id, receipt = %signed.receipt.id, copy, "receipt queued");
+    job_view(state, printing, id)
+}
+
+fn job_view(
+    state: &AppState,
+    printing: &crate::printing::Printing,
+    id: i64,
+) -> Result<PrintJobView, CommandError> {
+    let job = printing
+        .job(id)
+        .map_err(|e| CommandError::new("print.queue", e))?
+        .ok_or_else(|| CommandError::new("print.queue", format!("job {id} vanished")))?;
+    Ok(PrintJobView::new(&job, state.config.utc_offset))
+}
+
+/// Prints the receipt of logged entry `seq`; `copy` marks a reprint.
+#[tauri::command]
+pub fn print_receipt(
+    state: State<'_, AppState>,
+    seq: u64,
+    copy: bool,
+) -> Result<PrintJobView, CommandError> {
+    let clerk = clerk(&state)?;
+    queue_receipt(&state, seq, copy, &clerk.account.id)
+}
+
+/// One print job, to follow it.
+#[tauri::command]
+pub fn print_job(state: State<'_, AppState>, id: i64) -> Result<PrintJobView, CommandError> {
+    signed_in(&state)?;
+    job_view(&state, printing(&state)?, id)
+}
+
+/// The receipt of logged entry `seq` as the printer will print it (a PNG picture).
+#[tauri::command]
+pub fn receipt_preview(
+    state: State<'_, AppState>,
+    seq: u64,
+    copy: bool,
+) -> Result<tauri::ipc::Response, CommandError> {
+    signed_in(&state)?;
+    let signed = signed(&state, seq)?;
+    let (paper, heading) = match &state.printing {
+        Ok(Some(p)) => (p.paper, p.heading.clone()),
+        _ => (
+            state.config.paper,
+            countersign_printing::HallHeading {
+                name: state.config.hall_name(),
+                utc_offset: state.config.utc_offset,
+            },
+        ),
+    };
+    let doc = countersign_receipt::compose(
+        &signed,
+        &countersign_receipt::ComposeOptions {
+            paper,
+            hall_name: heading.name,
+            utc_offset: heading.utc_offset,
+            reprinted_at: copy.then(chrono::Utc::now),
+        },
+    );
+    let picture = countersign_printdoc::raster::render(&doc, &state.fonts);
+    let mut png = Vec::new();
+    picture
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| CommandError::new("receipt.render", e.to_string()))?;
+    Ok(tauri::ipc::Response::new(png))
+}
+
+/// The printer panel: the printer, its paper and state, and the jobs not yet printed.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrinterPanelView {
+    configured: bool,
+    config_error: Option<String>,
+    address: Option<String>,
+    paper: &'static str,
+    auto_print: bool,
+    status: Option<crate::view::PrintStatusView>,
+    jobs: Vec<PrintJobView>,
+    /// The hall's device key (64 hex digits), to register with the chain.
+    hall_key: Option<String>,
+}
+
+/// The printer panel.
+#[tauri::command]
+pub fn printer_panel(state: State<'_, AppState>) -> Result<PrinterPanelView, CommandError> {
+    signed_in(&state)?;
+    let (configured, config_error, address, status, jobs) = match &state.printing {
+        Ok(Some(p)) => (
+            true,
+            None,
+            Some(p.address.clone()),
+            Some(crate::view::PrintStatusView::from(&p.status())),
+            p.pending()
+                .map_err(|e| CommandError::new("print.queue", e))?
+                .iter()
+                .map(|j| PrintJobView::new(j, state.config.utc_offset))
+                .collect(),
+        ),
+        Ok(None) => (false, None, None, None, vec![]),
+        Err(e) => (
+            true,
+            Some(e.clone()),
+            state.config.printer.clone(),
+            None,
+            vec![],
+        ),
+    };
+    Ok(PrinterPanelView {
+        configured,
+        config_error,
+        address,
+        paper: state.config.paper.as_str(),
+        auto_print: state.config.auto_print,
+        status,
+        jobs,
+        hall_key: state.hall_key.as_ref().ok().map(|k| k.public_hex()),
+    })
+}
+
+fn queue_error(e: countersign_printing::QueueError) -> CommandError {
+    CommandError::new("print.queue", e.to_string())
+}
+
+/// Tries a waiting job again now.
+#[tauri::command]
+pub fn retry_print(state: State<'_, AppState>, id: i64) -> Result<(), CommandError> {
+    signed_in(&state)?;
+    printing(&state)?.retry(id).map_err(queue_error)
+}
+
+/// Gives up on a job that has not printed.
+#[tauri::command]
+pub fn cancel_print(state: State<'_, AppState>, id: i64) -> Result<(), CommandError> {
+    let who = signed_in(&state)?;
+    printing(&state)?.cancel(id).map_err(queue_error)?;
+    tracing::info!(job = id, by = %who.account.id, "print job cancelled");
+    Ok(())
+}
+
+/// Prints the printer test page.
+#[tauri::command]
+pub fn print_test_page(state: State<'_, AppState>) -> Result<PrintJobView, CommandError> {
+    let who = signed_in(&state)?;
+    let printing = printing(&state)?;
+    let job = NewJob {
+        kind: JobKind::TestPage,
+        receipt_id: None,
+        payload: String::new(),
+        copy: false,
+        paper: printing.paper.as_str().into(),
+        printer: printing.address.clone(),
+        clerk: who.account.id.clone(),
+        counter: state.config.counter.clone(),
+    };
+    let id = printing
+        .enqueue(&job)
+        .map_err(|e| CommandError::new("print.queue", e))?;
+    job_view(&state, printing, id)
+}
+
+/// The hall keys this counter trusts for receipts: its own, and the ones it was given.
+fn trusted(state: &AppState) -> Vec<TrustedHall> {
+    let mut out: Vec<TrustedHall> = state
+        .hall_key
+        .as_ref()
+        .ok()
+        .map(|k| TrustedHall {
+            hall: k.hall().to_string(),
+            name: state.config.hall_name(),
+            key: k.public(),
+        })
+        .into_iter()
+        .collect();
+    for t in &state.config.trust {
+        let parsed = t.split_once('=').and_then(|(hall, hex)| {
+            let bytes = hex::decode(hex.trim().trim_start_matches("0x")).ok()?;
+            let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes.try_into().ok()?).ok()?;
+            Some(TrustedHall {
+                hall: hall.trim().to_string(),
+                name: hall.trim().to_string(),
+                key,
+            })
+        });
+        match parsed {
+            Some(hall) => out.push(hall),
+            None => tracing::warn!("COUNTERSIGN_TRUST entry {t:?} is not HALL=HEX; ignored"),
+        }
+    }
+    out
+}
+
+fn check_input(state: &AppState, input: &[u8]) -> Result<ReceiptCheckView, CommandError> {
+    signed_in(state)?;
+    let trusted = trusted(state);
+    let counter = lock(state)?;
+    let mirror = counter.chain().and_then(|c| c.mirror());
+    let own = counter
+        .station()
+        .ok()
+        .map(|s| (state.config.hall.as_str(), s.log()));
+    let context = CheckContext {
+        trusted: &trusted,
+        mirror,
+        own,
+    };
+    match check(input, &context) {
+        Ok(report) => {
+            tracing::info!(receipt = %report.signed.receipt.id, finding = ?report.finding, "receipt checked");
+            Ok(ReceiptCheckView::new(&report, state.config.utc_offset))
+        }
+        Err(CheckError::Receipt(e)) => Ok(ReceiptCheckView::not_genuine(e.to_string())),
+        Err(CheckError::Picture(e)) => Err(CommandError::new("receipt.picture", e)),
+        Err(CheckError::Log(e)) => Err(CommandError::new("log", e)),
+    }
+}
+
+/// Checks a receipt's QR text (scanned).
+#[tauri::command]
+pub fn check_receipt(
+    state: State<'_, AppState>,
+    text: String,
+) -> Result<ReceiptCheckView, CommandError> {
+    check_input(&state, text.trim().as_bytes())
+}
+
+/// Checks a picture of a receipt (opened, dropped or pasted), sent as the raw request body.
+#[tauri::command]
+pub fn check_receipt_image(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<ReceiptCheckView, CommandError> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(CommandError::new(
+            "bad_request",
+            "the picture must be sent as bytes",
+        ));
+    };
+    if bytes.len() > crate::commands::MAX_IMAGE_BYTES {
+        return Err(CommandError::new("image_too_large", "the limit is 32 MB"));
+    }
+    check_input(&state, bytes)
+}

@@ -2,7 +2,10 @@
 
 use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::raster::{self, line_width, render_line, style_px};
-use countersign_printdoc::{wrap_columns, Align, Block, Document, Style};
+use countersign_printdoc::{
+    bar_length, ellipsize, tidy_label, wrap_columns, Align, Bar, Block, Document, Style,
+    BAR_LABEL_LINES,
+};
 use image::{GrayImage, Luma};
 
 use crate::commands::{self as cmd, ESC, GS, LF};
@@ -38,6 +41,12 @@ pub(crate) const RASTER_BAND_ROWS: u32 = 256;
 /// laid out for 80 mm prints on 58 mm, rewrapped. Control characters in the document's text
 /// are not printed (they would reach the printer as commands); a tab prints as a space.
 ///
+/// A bar chart prints as its title (a heading) and a text line per bar, `label  ████ 12`:
+/// labels in a column (wrapped to it, at most three lines), bars of the best block the font
+/// ROM has (`█` in GBK and GB18030 ROMs, `■` in GB 2312 ones, `#` in ASCII ones) scaled to
+/// the largest value, the value after the bar. No line is wider than the profile's columns.
+/// A bar line whose label the ROM cannot print is sent as a picture of the same layout.
+///
 /// # Errors
 /// [`EncodeError::Profile`] for an unusable profile, [`EncodeError::QrTooLarge`] for a QR
 /// code's data beyond version 40.
@@ -72,6 +81,7 @@ pub fn encode(doc: &Document, profile: &Profile, fonts: &Fonts) -> Result<Vec<u8
                     w.text(caption, Style::Small, Align::Center);
                 }
             }
+            Block::Bars { title, bars } => w.bars(title, bars),
         }
     }
     w.finish();
@@ -99,6 +109,59 @@ impl Writer<'_> {
                 self.raster_line(&line, style, ts, align);
             }
         }
+    }
+
+    fn bars(&mut self, title: &str, bars: &[Bar]) {
+        if !title.trim().is_empty() {
+            self.text(title, Style::Heading, Align::Left);
+        }
+        let chart = Chart::plan(bars, self.profile);
+        for line in chart.lines(bars) {
+            match line {
+                ChartLine::Label(text) => self.text(&text, Style::Normal, Align::Left),
+                ChartLine::Bar {
+                    label,
+                    units,
+                    value,
+                } => {
+                    let text = chart.bar_text(&label, units, &value);
+                    if text.chars().all(|c| self.profile.font_rom.covers(c)) {
+                        self.text(&text, Style::Normal, Align::Left);
+                    } else {
+                        self.raster_bar(&chart, &label, units, &value);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A bar line as a picture, for a label the font ROM cannot print: the label drawn with
+    /// the shipped font in its column, the bar a solid rectangle, the value after it, at the
+    /// cells the text line would have used, so it lines up with the chart's other bars.
+    fn raster_bar(&mut self, chart: &Chart, label: &str, units: usize, value: &str) {
+        const CELL: u32 = 12;
+        let px = style_px(Style::Normal);
+        let height = px + px / 4;
+        let mut img = GrayImage::from_pixel(self.profile.dots, height, Luma([255]));
+        let cells = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).saturating_mul(CELL);
+        if chart.label_cells > 0 {
+            let picture = render_line(self.fonts, label, px, Align::Left, cells(chart.label_cells));
+            overlay(&mut img, &picture, 0);
+        }
+        let x0 = cells(chart.lead());
+        let length = cells(units * chart.block_cells);
+        // A bar the height of the ROM's block glyphs: most of the line.
+        let (top, bottom) = (height / 5, height - height / 5);
+        for y in top..bottom {
+            for x in x0..(x0 + length).min(img.width()) {
+                img.put_pixel(x, y, Luma([0]));
+            }
+        }
+        let value_x = x0 + length + if units > 0 { CELL } else { 0 };
+        // render_line starts its text 4 dots in: the picture goes 4 dots to the left.
+        let picture = render_line(self.fonts, value, px, Align::Left, self.profile.dots);
+        overlay(&mut img, &picture, i64::from(value_x) - 4);
+        self.raster(&img);
     }
 
     fn set_style(&mut self, ts: TextStyle) {
@@ -237,6 +300,158 @@ impl Writer<'_> {
             Cut::Full => self.out.extend_from_slice(&[GS, b'V', 0]),
             Cut::Partial => self.out.extend_from_slice(&[GS, b'V', 1]),
             Cut::None => {}
+        }
+    }
+}
+
+/// Cells between a chart's label column and its bars.
+const CHART_GAP: usize = 2;
+
+/// Bars get at least this many blocks of room; labels give way first.
+const MIN_BAR_UNITS: usize = 4;
+
+/// How a bar chart is laid out in character cells on one profile.
+struct Chart {
+    /// The block a bar is made of, and the cells it takes.
+    block: char,
+    block_cells: usize,
+    /// The label column's width; 0 when labels go on their own lines above their bars.
+    label_cells: usize,
+    /// Blocks the largest value's bar takes.
+    longest: usize,
+    /// The largest value.
+    max: u64,
+}
+
+/// One line of a chart.
+enum ChartLine {
+    /// A label's line without a bar (a wrapped label's second line, or a label above its bar).
+    Label(String),
+    /// A bar's line: its label's first line (empty when labels are stacked), its length in
+    /// blocks, and its value.
+    Bar {
+        label: String,
+        units: usize,
+        value: String,
+    },
+}
+
+impl Chart {
+    fn plan(bars: &[Bar], profile: &Profile) -> Self {
+        let columns = profile.columns;
+        let block = ['█', '■']
+            .into_iter()
+            .find(|c| profile.font_rom.covers(*c))
+            .unwrap_or('#');
+        let block_cells = printer_width(block);
+        let value_cells = bars
+            .iter()
+            .map(|b| b.value.to_string().len())
+            .max()
+            .unwrap_or(0);
+        let widest = bars
+            .iter()
+            .flat_map(|b| {
+                let label = chart_label(&b.label);
+                label.lines().map(line_cells).collect::<Vec<_>>()
+            })
+            .max()
+            .unwrap_or(0);
+        // As wide as the widest label, at most two fifths of the roll, and leaving the bars
+        // room for a few blocks.
+        let label_cells = widest
+            .min(columns * 2 / 5)
+            .min(columns.saturating_sub(CHART_GAP + 1 + value_cells + MIN_BAR_UNITS * block_cells));
+        // Squeezed below two Chinese characters (and below the widest label): labels go
+        // above their bars instead.
+        let label_cells = if label_cells < widest.min(4) {
+            0
+        } else {
+            label_cells
+        };
+        let mut chart = Self {
+            block,
+            block_cells,
+            label_cells,
+            longest: 0,
+            max: bars.iter().map(|b| b.value).max().unwrap_or(0),
+        };
+        chart.longest = columns.saturating_sub(chart.lead() + 1 + value_cells) / block_cells;
+        chart
+    }
+
+    /// Cells before a bar: the label column and the gap after it.
+    fn lead(&self) -> usize {
+        if self.label_cells == 0 {
+            0
+        } else {
+            self.label_cells + CHART_GAP
+        }
+    }
+
+    fn lines(&self, bars: &[Bar]) -> Vec<ChartLine> {
+        let mut out = Vec::new();
+        for bar in bars {
+            let label = chart_label(&bar.label);
+            let mut labels = if self.label_cells == 0 {
+                // Above the bar, wrapped to the whole width when printed.
+                if !label.is_empty() {
+                    out.push(ChartLine::Label(label));
+                }
+                Vec::new()
+            } else {
+                fit_columns(&label, self.label_cells)
+            };
+            if labels.len() > BAR_LABEL_LINES {
+                labels.truncate(BAR_LABEL_LINES);
+                if let Some(last) = labels.last_mut() {
+                    *last = ellipsize(last, |l| line_cells(l) <= self.label_cells);
+                }
+            }
+            let mut labels = labels.into_iter();
+            let longest = u32::try_from(self.longest).unwrap_or(u32::MAX);
+            out.push(ChartLine::Bar {
+                label: labels.next().unwrap_or_default(),
+                units: bar_length(bar.value, self.max, longest) as usize,
+                value: bar.value.to_string(),
+            });
+            out.extend(labels.map(ChartLine::Label));
+        }
+        out
+    }
+
+    /// `label  ████ 12`: the label padded to its column, the bar, the value.
+    fn bar_text(&self, label: &str, units: usize, value: &str) -> String {
+        let mut text = String::new();
+        if self.label_cells > 0 {
+            text.push_str(label);
+            let pad = self.lead().saturating_sub(line_cells(label));
+            text.extend(std::iter::repeat_n(' ', pad));
+        }
+        if units > 0 {
+            text.extend(std::iter::repeat_n(self.block, units));
+            text.push(' ');
+        }
+        text.push_str(value);
+        text
+    }
+}
+
+/// A bar's label as it may be printed, its line breaks kept.
+fn chart_label(label: &str) -> String {
+    tidy_label(&printable(label))
+}
+
+/// Draws `src` over `dst` from column `x` (negative: its left part is cut), keeping the
+/// darker pixel.
+fn overlay(dst: &mut GrayImage, src: &GrayImage, x: i64) {
+    for (sx, sy, p) in src.enumerate_pixels() {
+        let dx = x + i64::from(sx);
+        if let Ok(dx) = u32::try_from(dx) {
+            if dx < dst.width() && sy < dst.height() {
+                let pixel = dst.get_pixel_mut(dx, sy);
+                pixel.0[0] = pixel.0[0].min(p.0[0]);
+            }
         }
     }
 }

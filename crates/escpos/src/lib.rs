@@ -7,7 +7,8 @@
 //!   GB18030 in the printer's Chinese mode, restricted to what its font ROM covers
 //!   ([`FontRom`]); a line with any character outside the ROM is sent as a raster picture
 //!   drawn with the shipped font, so a rare character in a name is printed, never garbage.
-//!   QR codes go native (`GS ( k`) or as a raster, and the job ends with a feed and a cut.
+//!   QR codes go native (`GS ( k`) or as a raster, bar charts as text lines of the ROM's
+//!   block characters, and the job ends with a feed and a cut.
 //! - [`Transport`]s carry the bytes: [`TcpTransport`] (port 9100), [`SerialTransport`] and
 //!   [`DeviceFileTransport`] (`/dev/usb/lp0`). Bidirectional ones ask the printer for its
 //!   real-time status (`DLE EOT`); [`print()`] refuses to send to a printer that reports its

@@ -1,11 +1,12 @@
 //! Laid-out pages to PDF through krilla: glyphs placed one by one from the faces
-//! `Fonts::runs` chooses (krilla embeds each face once, subset, with a ToUnicode map), rules
-//! and QR modules as filled vector rectangles.
+//! `Fonts::runs` chooses (krilla embeds each face once, subset, with a ToUnicode map), rules,
+//! QR modules and chart bars as filled vector rectangles.
 
 use crate::layout::{face_advance_em, Mark, PageLayout, Weight};
 use crate::PdfError;
 use ab_glyph::Font as _;
 use countersign_printdoc::fonts::{Face, FaceData, Fonts};
+use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Rect};
 use krilla::paint::{Fill, LineJoin, Stroke};
 use krilla::surface::Surface;
@@ -135,6 +136,21 @@ pub(crate) fn page<'f>(
                         }
                     }
                     fill_rects(surface, rects.into_iter().flatten());
+                }
+                Mark::Bar {
+                    x,
+                    y,
+                    width,
+                    height,
+                    rgb: [r, g, b],
+                } => {
+                    surface.set_fill(Some(Fill {
+                        paint: rgb::Color::new(*r, *g, *b).into(),
+                        ..Fill::default()
+                    }));
+                    fill_rects(surface, Rect::from_xywh(left + x, top + y, *width, *height));
+                    // Back to black for the text and rules that follow.
+                    surface.set_fill(Some(Fill::default()));
                 }
             }
         }

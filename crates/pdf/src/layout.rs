@@ -1,12 +1,14 @@
-//! From blocks to placed lines, rules and QR codes on pages: the paper's geometry, each
-//! style's size on it, wrapping by measured width, and page breaks. Nothing here knows about
-//! krilla; `draw` turns the result into PDF.
+//! From blocks to placed lines, rules, QR codes and chart bars on pages: the paper's
+//! geometry, each style's size on it, wrapping by measured width, and page breaks. Nothing
+//! here knows about krilla; `draw` turns the result into PDF.
 
 use crate::wrap::wrap;
 use crate::PdfError;
 use ab_glyph::Font as _;
 use countersign_printdoc::fonts::{Face, Fonts, MISSING};
-use countersign_printdoc::{Align, Block, Document, Paper, Style};
+use countersign_printdoc::{
+    ellipsize, tidy_label, Align, Bar, Block, Document, Paper, Style, BAR_LABEL_LINES,
+};
 
 /// Points (PDF user space units) in a millimetre.
 const PT_PER_MM: f32 = 72.0 / 25.4;
@@ -147,6 +149,14 @@ pub(crate) enum Mark {
         module: f32,
         modules: usize,
         dark: Vec<bool>,
+    },
+    /// A chart's bar: a rectangle from (`x`, `y`), filled in `rgb`.
+    Bar {
+        x: f32,
+        y: f32,
+        width: f32,
+        height: f32,
+        rgb: [u8; 3],
     },
 }
 
@@ -305,9 +315,172 @@ pub(crate) fn items(doc: &Document, fonts: &Fonts, geo: &Geometry) -> Result<Vec
                     out.push(item);
                 }
             }
+            Block::Bars { title, bars } => {
+                out.extend(chart(
+                    &metrics,
+                    fonts,
+                    paper,
+                    geo,
+                    &clean(title, fonts),
+                    bars,
+                ));
+            }
         }
     }
     Ok(out)
+}
+
+/// A chart's bar rows keep with their title this many at least, when the whole chart is
+/// taller than a page and must break: a title never ends a page.
+const CHART_ROWS_WITH_TITLE: usize = 3;
+
+/// A bar chart: its title as a heading, then one item per bar, the label wrapped (at most
+/// [`BAR_LABEL_LINES`], then cut with …) in a column on the left, the bar in its tone's
+/// colour scaled to the largest value, the value just past the bar's end. The label column
+/// is as wide as the widest label up to two fifths of the width (and never leaves the bars
+/// less than a quarter); labels are measured, so none reaches into the gap before the bars.
+/// The title and all the rows go on one page when they fit on one.
+fn chart(
+    metrics: &Metrics<'_>,
+    fonts: &Fonts,
+    paper: Paper,
+    geo: &Geometry,
+    title: &str,
+    bars: &[Bar],
+) -> Vec<Item> {
+    let mut out = Vec::new();
+    if !title.trim().is_empty() {
+        out.extend(text_lines(
+            metrics,
+            title,
+            paper,
+            Style::Heading,
+            Align::Left,
+            geo.width,
+        ));
+    }
+    let format = Format::of(paper, Style::Normal);
+    let size = format.size;
+    let width = geo.width;
+    let gap = size * 0.6;
+    let labels: Vec<String> = bars
+        .iter()
+        .map(|b| tidy_label(&clean(&b.label, fonts)))
+        .collect();
+    let values: Vec<String> = bars.iter().map(|b| b.value.to_string()).collect();
+    let value_width = values
+        .iter()
+        .map(|v| metrics.width(v, size))
+        .fold(0.0, f32::max);
+    let widest = labels
+        .iter()
+        .flat_map(|l| l.lines())
+        .map(|l| metrics.width(l, size))
+        .fold(0.0, f32::max);
+    let column = widest
+        .min(width * 0.4)
+        .min((width * 0.75 - 2.0 * gap - value_width).max(0.0));
+    // Squeezed below one Chinese character (and below the widest label): labels go on their
+    // own lines above their bars.
+    let stacked = column < size.min(widest);
+    let bar_x = if stacked || widest == 0.0 {
+        0.0
+    } else {
+        column + gap
+    };
+    let longest = (width - bar_x - gap - value_width).max(0.0);
+    let max = bars.iter().map(|b| b.value).max().unwrap_or(0);
+    let bar_height = size * 0.8;
+    let first_row = out.len();
+    for ((bar, label), value) in bars.iter().zip(labels).zip(values) {
+        if stacked {
+            let lines = text_lines(metrics, &label, paper, Style::Normal, Align::Left, width);
+            out.extend(lines.into_iter().map(|mut item| {
+                item.keep_with_next = true;
+                item
+            }));
+        }
+        let lines = if stacked || widest == 0.0 {
+            Vec::new()
+        } else {
+            label_lines(metrics, &label, size, column)
+        };
+        let mut marks: Vec<Mark> = lines
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, line)| {
+                let mut mark = text_mark(metrics, line, 0.0, column, format, Align::Left)?;
+                if let Mark::Text { baseline, .. } = &mut mark {
+                    *baseline += i as f32 * format.height;
+                }
+                Some(mark)
+            })
+            .collect();
+        let rows = marks.len().max(1);
+        let length = if bar.value == 0 || max == 0 {
+            0.0
+        } else {
+            // At least a hairline: a count of one beside a thousand still shows.
+            ((bar.value as f64 / max as f64) as f32 * longest).clamp(mm(0.3).min(longest), longest)
+        };
+        if length > 0.0 {
+            marks.push(Mark::Bar {
+                x: bar_x,
+                y: (format.height - bar_height) / 2.0,
+                width: length,
+                height: bar_height,
+                rgb: bar.tone.rgb(),
+            });
+        }
+        let value_x = bar_x + length + if length > 0.0 { gap / 2.0 } else { 0.0 };
+        marks.extend(text_mark(
+            metrics,
+            value,
+            value_x,
+            value_width + gap,
+            format,
+            Align::Left,
+        ));
+        out.push(Item::new(rows as f32 * format.height, marks));
+    }
+    // The title and its chart on one page; a chart taller than a page keeps its first rows
+    // with the title and breaks where it must after them (a tie longer than a page would
+    // break before every row).
+    let total: f32 = out.iter().map(|i| i.height).sum();
+    let tied = if total <= geo.content_height() {
+        out.len().saturating_sub(1)
+    } else {
+        (first_row + CHART_ROWS_WITH_TITLE.saturating_sub(1)).min(out.len().saturating_sub(1))
+    };
+    for item in out.iter_mut().take(tied) {
+        item.keep_with_next = true;
+    }
+    out
+}
+
+/// `label` wrapped to `column` points at `size` in at most [`BAR_LABEL_LINES`] lines, no line
+/// wider than the column: closing punctuation that would hang past the edge (as it may in
+/// running text) is wrapped earlier instead, and a label that needs more lines is cut with …
+fn label_lines(metrics: &Metrics<'_>, label: &str, size: f32, column: f32) -> Vec<String> {
+    let fits = |line: &str| metrics.width(line, size) <= column + 0.01;
+    let mut max = column;
+    let mut lines = metrics.wrap(label, size, max);
+    while !lines.iter().all(|l| fits(l)) && max > size * 1.5 {
+        max -= size / 2.0;
+        lines = metrics.wrap(label, size, max);
+    }
+    if lines.len() > BAR_LABEL_LINES {
+        lines.truncate(BAR_LABEL_LINES);
+        if let Some(last) = lines.last_mut() {
+            *last = ellipsize(last, fits);
+        }
+    }
+    for line in &mut lines {
+        if !fits(line) {
+            *line = ellipsize(line, fits);
+        }
+    }
+    lines
 }
 
 /// One item per wrapped line of `text`.
@@ -567,6 +740,7 @@ pub(crate) fn paginate(items: Vec<Item>, geo: &Geometry) -> Vec<PageLayout> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use countersign_printdoc::Tone;
 
     fn doc(paper: Paper, blocks: Vec<Block>) -> Document {
         Document {
@@ -662,6 +836,188 @@ mod tests {
             2,
             "the code and its caption move together"
         );
+    }
+
+    /// A chart row's parts: label lines (x, right end), the bar (x, width) and the value
+    /// (x, right end), from its marks.
+    struct Row {
+        labels: Vec<(f32, f32)>,
+        bar: Option<(f32, f32)>,
+        value: (f32, f32),
+    }
+
+    fn row(metrics: &Metrics<'_>, item: &Item, value: u64) -> Row {
+        let mut labels = Vec::new();
+        let mut bar = None;
+        let mut value_at = None;
+        for mark in &item.marks {
+            match mark {
+                Mark::Text { x, size, text, .. } => {
+                    let span = (*x, x + metrics.width(text, *size));
+                    if *text == value.to_string() && value_at.is_none() && !labels.is_empty() {
+                        value_at = Some(span);
+                    } else {
+                        labels.push(span);
+                    }
+                }
+                Mark::Bar { x, width, .. } => bar = Some((*x, *width)),
+                other => panic!("unexpected mark in a chart row: {other:?}"),
+            }
+        }
+        Row {
+            labels,
+            bar,
+            value: value_at.unwrap_or_else(|| panic!("no value {value} in {:?}", item.marks)),
+        }
+    }
+
+    fn chart_bars() -> Vec<Bar> {
+        vec![
+            Bar::new("有效 VALID", 120, Tone::Good),
+            Bar::new(
+                "无法确认 CANNOT CONFIRM：链上暂未查到存证（可能刚签发）。Not on chain yet (it may be new)",
+                7,
+                Tone::Warn,
+            ),
+            Bar::new("证照内容被篡改（签名不符）", 1, Tone::Bad),
+            Bar::new("零 Zero", 0, Tone::Neutral),
+        ]
+    }
+
+    #[test]
+    fn chart_labels_bars_and_values_never_overlap() {
+        let fonts = Fonts::embedded_only();
+        let metrics = Metrics::new(&fonts);
+        let bars = chart_bars();
+        for paper in Paper::ALL {
+            let geo = Geometry::of(paper);
+            let blocks = vec![Block::bars("核验结论 Verdicts", bars.clone())];
+            let laid = items(&doc(paper, blocks), &fonts, &geo).expect("lays out");
+            assert_eq!(
+                laid.len(),
+                1 + bars.len(),
+                "{paper:?}: a title and a row a bar"
+            );
+            let rows: Vec<Row> = laid[1..]
+                .iter()
+                .zip(&bars)
+                .map(|(item, bar)| row(&metrics, item, bar.value))
+                .collect();
+            let bar_x = rows[0].bar.expect("the largest bar").0;
+            let longest = rows[0].bar.expect("the largest bar").1;
+            for (r, bar) in rows.iter().zip(&bars) {
+                let what = format!("{paper:?}, {:?}", bar.label);
+                assert!(!r.labels.is_empty(), "{what}: no label");
+                assert!(r.labels.len() <= BAR_LABEL_LINES, "{what}: too many lines");
+                for (x, end) in &r.labels {
+                    assert!(
+                        *x >= 0.0 && *end < bar_x,
+                        "{what}: label {x}..{end} meets the bar at {bar_x}"
+                    );
+                }
+                let bar_end = match r.bar {
+                    Some((x, width)) => {
+                        assert!((x - bar_x).abs() < 0.01, "{what}: bars start together");
+                        // Proportional to the value.
+                        let want = longest * bar.value as f32 / 120.0;
+                        assert!(
+                            (width - want).abs() <= mm(0.3),
+                            "{what}: {width} pt long, want {want}"
+                        );
+                        x + width
+                    }
+                    None => {
+                        assert_eq!(bar.value, 0, "{what}: no bar");
+                        bar_x
+                    }
+                };
+                let (value_x, value_end) = r.value;
+                assert!(
+                    value_x >= bar_end,
+                    "{what}: value at {value_x} inside the bar"
+                );
+                assert!(
+                    value_end <= geo.width + 0.01,
+                    "{what}: value past the column"
+                );
+            }
+            // The long label was cut, not dropped: its first line is there.
+            assert!(rows[1].labels.len() == BAR_LABEL_LINES, "{paper:?}");
+        }
+    }
+
+    #[test]
+    fn short_labels_sit_beside_their_bars_and_line_breaks_are_kept() {
+        let fonts = Fonts::embedded_only();
+        let geo = Geometry::of(Paper::A4);
+        let bars = vec![
+            Bar::new("1", 40, Tone::Neutral),
+            Bar::new("2", 30, Tone::Neutral),
+            Bar::new("证照已过期\nThe credential has expired", 3, Tone::Bad),
+        ];
+        let blocks = vec![Block::bars("窗口 Counters", bars)];
+        let laid = items(&doc(Paper::A4, blocks), &fonts, &geo).expect("lays out");
+        assert_eq!(laid.len(), 4, "a title and one item a bar");
+        let texts = |item: &Item| -> Vec<String> {
+            item.marks
+                .iter()
+                .filter_map(|m| match m {
+                    Mark::Text { text, .. } => Some(text.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(texts(&laid[1]), ["1", "40"]);
+        assert_eq!(
+            texts(&laid[3]),
+            ["证照已过期", "The credential has expired", "3"]
+        );
+    }
+
+    #[test]
+    fn a_chart_moves_to_the_next_page_with_its_title() {
+        let fonts = Fonts::embedded_only();
+        let geo = Geometry::of(Paper::A4);
+        let line = Format::of(Paper::A4, Style::Normal).height;
+        // Filler to 20 lines short of the page's end; the chart needs more than that.
+        let filler = (geo.content_height() / line) as usize - 20;
+        let mut blocks: Vec<Block> = (0..filler)
+            .map(|i| Block::text(format!("第{i}行"), Style::Normal))
+            .collect();
+        let bars: Vec<Bar> = (0..24)
+            .map(|h| Bar::new(format!("{h:02}:00"), h, Tone::Neutral))
+            .collect();
+        blocks.push(Block::bars("每小时 Per hour", bars));
+        let laid = items(&doc(Paper::A4, blocks), &fonts, &geo).expect("lays out");
+        let pages = paginate(laid, &geo);
+        assert_eq!(pages.len(), 2);
+        assert_eq!(pages[0].items.len(), filler, "the chart left page 1 whole");
+        assert_eq!(pages[1].items.len(), 25, "title and 24 bars on page 2");
+    }
+
+    #[test]
+    fn a_chart_taller_than_a_page_breaks_after_its_first_rows() {
+        let fonts = Fonts::embedded_only();
+        let geo = Geometry::of(Paper::A6);
+        let bars: Vec<Bar> = (0..60)
+            .map(|i| Bar::new(format!("clerk-{i:03}"), i + 1, Tone::Neutral))
+            .collect();
+        let mut blocks = vec![Block::text("前言 Preface", Style::Normal); 3];
+        blocks.push(Block::bars("各办事员 Per clerk", bars));
+        let laid = items(&doc(Paper::A6, blocks), &fonts, &geo).expect("lays out");
+        let count = laid.len();
+        let pages = paginate(laid, &geo);
+        let placed: usize = pages.iter().map(|p| p.items.len()).sum();
+        assert_eq!(placed, count);
+        // It starts on page 1 below the preface, and every page is filled: no page per row.
+        assert!(
+            pages[0].items.len() > 3 + CHART_ROWS_WITH_TITLE,
+            "{}",
+            pages[0].items.len()
+        );
+        let line = Format::of(Paper::A6, Style::Normal).height;
+        let per_page = (geo.content_height() / line) as usize;
+        assert!(pages.len() <= 64 / per_page + 2, "{} pages", pages.len());
     }
 
     #[test]

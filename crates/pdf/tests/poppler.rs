@@ -5,7 +5,7 @@
 
 use countersign_pdf::render;
 use countersign_printdoc::fonts::{Fonts, MISSING};
-use countersign_printdoc::{Block, Document, Paper, Style};
+use countersign_printdoc::{Bar, Block, Document, Paper, Style, Tone};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -119,6 +119,72 @@ impl Rendered {
             ],
         );
         prefix.with_extension("png")
+    }
+
+    /// Page 1 at `dpi`, in colour, decoded.
+    fn colour_picture(&self, dpi: u32) -> image::RgbImage {
+        let prefix = self.dir.path().join("colour");
+        let prefix_arg = prefix.to_str().expect("temp paths are UTF-8");
+        let dpi = dpi.to_string();
+        poppler(
+            "pdftoppm",
+            &[
+                "-r",
+                &dpi,
+                "-png",
+                "-singlefile",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                self.arg(),
+                prefix_arg,
+            ],
+        );
+        image::open(prefix.with_extension("png"))
+            .expect("pdftoppm wrote a PNG")
+            .to_rgb8()
+    }
+
+    /// Page 1's words with their boxes, as `pdftotext -bbox` finds them: (word, x min, x max,
+    /// y min), in points.
+    fn words(&self) -> Vec<(String, f32, f32, f32)> {
+        let html = poppler(
+            "pdftotext",
+            &[
+                "-bbox",
+                "-enc",
+                "UTF-8",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                self.arg(),
+                "-",
+            ],
+        );
+        let attr = |tag: &str, name: &str| -> f32 {
+            let from = tag
+                .find(&format!("{name}=\""))
+                .unwrap_or_else(|| panic!("no {name} in {tag}"))
+                + name.len()
+                + 2;
+            let to = from + tag[from..].find('"').expect("a closing quote");
+            tag[from..to].parse().expect("a number")
+        };
+        html.split("<word ")
+            .skip(1)
+            .map(|rest| {
+                let (tag, rest) = rest.split_once('>').expect("a word tag");
+                let (word, _) = rest.split_once("</word>").expect("a word's end");
+                (
+                    word.to_owned(),
+                    attr(tag, "xMin"),
+                    attr(tag, "xMax"),
+                    attr(tag, "yMin"),
+                )
+            })
+            .collect()
     }
 }
 
@@ -452,4 +518,157 @@ fn a_receipt_is_small() {
     );
     // The shipped font is 8 MB: a receipt this small proves it was subset.
     assert!(pdf.bytes < 100_000, "{} bytes", pdf.bytes);
+}
+
+/// The verdict mix as the daily report charts it, with a label long enough to wrap.
+fn verdict_chart(paper: Paper) -> Document {
+    Document {
+        paper,
+        title: "chart".into(),
+        lang: "zh-CN".into(),
+        blocks: vec![
+            Block::centered("每日核验报告 Daily verification report", Style::Heading),
+            Block::bars(
+                "核验结论 Verdicts",
+                vec![
+                    Bar::new("有效 VALID", 80, Tone::Good),
+                    Bar::new("无效 INVALID", 20, Tone::Bad),
+                    Bar::new("无法确认 CANNOT CONFIRM", 40, Tone::Warn),
+                    Bar::new("其他 Other", 10, Tone::Neutral),
+                ],
+            ),
+        ],
+    }
+}
+
+/// Pixels of `picture` within `tolerance` of `rgb` in every channel: (x, y).
+fn pixels_of(picture: &image::RgbImage, rgb: [u8; 3], tolerance: u8) -> Vec<(u32, u32)> {
+    picture
+        .enumerate_pixels()
+        .filter(|(_, _, p)| p.0.iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= tolerance))
+        .map(|(x, y, _)| (x, y))
+        .collect()
+}
+
+#[test]
+fn a_bar_chart_reads_back_with_its_bars_in_colour() {
+    let fonts = Fonts::embedded_only();
+    let dpi = 100;
+    let px_per_pt = dpi as f32 / 72.0;
+    for paper in [Paper::A4, Paper::Roll80] {
+        let pdf = Rendered::new(&verdict_chart(paper), &fonts);
+        let text = pdf.text();
+        assert!(
+            text.contains("核验结论 Verdicts"),
+            "{paper:?}: no title in\n{text}"
+        );
+        // Each label's line ends in its value.
+        for (label, value) in [
+            ("有效 VALID", "80"),
+            ("无效 INVALID", "20"),
+            ("其他 Other", "10"),
+        ] {
+            let line = text
+                .lines()
+                .find(|l| l.contains(label))
+                .unwrap_or_else(|| panic!("{paper:?}: no {label:?} in\n{text}"));
+            assert!(
+                line.trim_end().ends_with(value),
+                "{paper:?}: {label:?} without its value {value}: {line:?}"
+            );
+        }
+        assert!(text.contains("无法确认"), "{paper:?}:\n{text}");
+        assert!(text.contains("40"), "{paper:?}:\n{text}");
+
+        // The bars, in the verdict screen's colours, top to bottom, in proportion.
+        let picture = pdf.colour_picture(dpi);
+        let mut extents = Vec::new();
+        for (tone, value) in [
+            (Tone::Good, 80.0),
+            (Tone::Bad, 20.0),
+            (Tone::Warn, 40.0),
+            (Tone::Neutral, 10.0),
+        ] {
+            // Within 6 of each channel: no grey (a glyph's anti-aliased edge) is that close
+            // to the neutral blue-grey.
+            let found = pixels_of(&picture, tone.rgb(), 6);
+            assert!(
+                found.len() > 50,
+                "{paper:?}: {} pixels of {tone:?} {:?}",
+                found.len(),
+                tone.rgb()
+            );
+            let left = found.iter().map(|p| p.0).min().unwrap_or_default();
+            let right = found.iter().map(|p| p.0).max().unwrap_or_default();
+            let top = found.iter().map(|p| p.1).min().unwrap_or_default();
+            extents.push((tone, value, left, right + 1 - left, top));
+        }
+        let (_, _, left, longest, _) = extents[0];
+        for window in extents.windows(2) {
+            assert!(
+                window[0].4 < window[1].4,
+                "{paper:?}: bars out of order {extents:?}"
+            );
+        }
+        for (tone, value, x, width, _) in &extents {
+            assert!(
+                x.abs_diff(left) <= 1,
+                "{paper:?}: {tone:?} bar starts at {x}, not {left}"
+            );
+            let want = longest as f32 * value / 80.0;
+            assert!(
+                (*width as f32 - want).abs() <= 2.0,
+                "{paper:?}: {tone:?} bar {width} px, want {want}"
+            );
+        }
+        // No label's word reaches the bars.
+        let bars_at = left as f32 / px_per_pt;
+        for (word, _, x_max, _) in pdf.words() {
+            if [
+                "有效",
+                "VALID",
+                "无效",
+                "INVALID",
+                "无法确认",
+                "CANNOT",
+                "CONFIRM",
+                "其他",
+                "Other",
+            ]
+            .contains(&word.as_str())
+            {
+                assert!(
+                    x_max < bars_at,
+                    "{paper:?}: {word:?} ends at {x_max} pt, bars start at {bars_at}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_chart_that_does_not_fit_below_starts_the_next_page_with_its_title() {
+    let fonts = Fonts::embedded_only();
+    let mut doc = verdict_chart(Paper::A6);
+    // 24 lines leave about 5 of A6's 29: the chart needs 6.
+    let filler: Vec<Block> = (0..24)
+        .map(|i| Block::text(format!("第{i}行 line {i}"), Style::Normal))
+        .collect();
+    doc.blocks.splice(1..1, filler);
+    let pdf = Rendered::new(&doc, &fonts);
+    assert_eq!(pdf.pages(), 2, "{}", pdf.text());
+    let (first, second) = (pdf.page_text(1), pdf.page_text(2));
+    assert!(first.contains("line 23"), "{first}");
+    assert!(
+        !first.contains("核验结论"),
+        "the title stayed behind:\n{first}"
+    );
+    for want in [
+        "核验结论 Verdicts",
+        "有效 VALID",
+        "无效 INVALID",
+        "其他 Other",
+    ] {
+        assert!(second.contains(want), "{want:?} not on page 2:\n{second}");
+    }
 }

@@ -4,14 +4,18 @@
 //! - a day's report (all groupings, repeats, failure reasons), median over 30 days;
 //! - a day's entries read back (what an export reads);
 //! - a full integrity check of the chain;
-//! - the file size per entry.
+//! - the file size per entry;
+//! - the supervisor's review: the first page (50 rows, newest first) of (a) one day unfiltered,
+//!   (b) a month filtered by clerk, (c) the year filtered by verdict INVALID and by issuer, and
+//!   a page deep into (c) by its cursors; `count` of each; `summary` of a day and of a month;
+//!   the attention list of a day.
 //!
 //! `cargo bench -p countersign-log --bench log` runs it at 1,000,000 (the loaded file is kept
 //! in `target/bench-log-1000000.sqlite` for the next run); under `cargo test --all-targets`
 //! (no `--bench` argument) it is a 5,000-entry smoke run in a temporary directory.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
-use countersign_log::{ChainUsed, Channel, Log, NewEntry};
+use countersign_log::{ChainUsed, Channel, Filter, Log, NewEntry};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -167,6 +171,8 @@ fn main() {
         median(read_ms)
     );
 
+    review(&log);
+
     let t = Instant::now();
     let integrity = log.verify().expect("verify");
     let secs = t.elapsed().as_secs_f64();
@@ -201,4 +207,140 @@ fn main() {
             s[s.len() * 9 / 10]
         }
     );
+}
+
+/// Runs `f`, returning how long it took in milliseconds and what it returned.
+fn timed<T>(f: impl FnOnce() -> T) -> (f64, T) {
+    let t = Instant::now();
+    let out = f();
+    (t.elapsed().as_secs_f64() * 1e3, out)
+}
+
+fn print_median(what: &str, samples: Vec<f64>, note: &str) {
+    let max = samples.iter().copied().fold(0.0, f64::max);
+    println!(
+        "{what:<34}median {:.2} ms (max {max:.2} ms){note}",
+        median(samples)
+    );
+}
+
+/// The supervisor's review screen: pages, counts, summaries and the attention list.
+fn review(log: &Log) {
+    let start = china()
+        .from_local_datetime(&first_day().and_hms_opt(0, 0, 0).expect("time"))
+        .single()
+        .expect("time")
+        .with_timezone(&Utc);
+    let days = |from: i64, n: i64| {
+        Filter::between(
+            start + Duration::days(from),
+            start + Duration::days(from + n),
+        )
+    };
+    let names = [
+        "北京市朝阳区市场监督管理局",
+        "上海市公安局浦东分局",
+        "京华大学",
+    ];
+
+    // (a) one day, unfiltered, 30 days across the year.
+    let (mut page_ms, mut count_ms, mut summary_ms, mut attention_ms) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut rows = (0, 0, 0);
+    for d in 0..30 {
+        let filter = days(d * 12, 1);
+        let (ms, page) = timed(|| log.page(&filter, None, 50).expect("page"));
+        page_ms.push(ms);
+        assert!(!page.entries.is_empty(), "day {d} has entries");
+        let (ms, n) = timed(|| log.count(&filter).expect("count"));
+        count_ms.push(ms);
+        let (ms, summary) = timed(|| log.summary(&filter, china()).expect("summary"));
+        summary_ms.push(ms);
+        assert_eq!(summary.total, n);
+        let (ms, list) = timed(|| log.attention(&filter, china()).expect("attention"));
+        attention_ms.push(ms);
+        rows = (n, list.len(), 0);
+    }
+    let note = format!(" ({} entries)", rows.0);
+    print_median("(a) day, unfiltered: page 1", page_ms, "");
+    print_median("(a) day, unfiltered: count", count_ms, &note);
+    print_median("summary of a day", summary_ms, &note);
+    print_median(
+        "attention list of a day",
+        attention_ms,
+        &format!(" ({} items)", rows.1),
+    );
+
+    // (b) a month (30 days) filtered by clerk, twelve months.
+    let (mut page_ms, mut count_ms, mut summary_ms) = (Vec::new(), Vec::new(), Vec::new());
+    let mut month = (0, 0);
+    for m in 0..12 {
+        let filter = Filter {
+            clerk: Some(format!("clerk-{:03}", m % 12 + 1)),
+            ..days(m * 30, 30)
+        };
+        let (ms, page) = timed(|| log.page(&filter, None, 50).expect("page"));
+        page_ms.push(ms);
+        let (ms, n) = timed(|| log.count(&filter).expect("count"));
+        count_ms.push(ms);
+        assert_eq!(page.entries.len() as u64, n.min(50));
+        let unfiltered = days(m * 30, 30);
+        let (ms, summary) = timed(|| log.summary(&unfiltered, china()).expect("summary"));
+        summary_ms.push(ms);
+        month = (n, summary.total);
+    }
+    print_median("(b) month, one clerk: page 1", page_ms, "");
+    print_median(
+        "(b) month, one clerk: count",
+        count_ms,
+        &format!(" ({} entries)", month.0),
+    );
+    print_median(
+        "summary of a month",
+        summary_ms,
+        &format!(" ({} entries)", month.1),
+    );
+
+    // (c) the year, INVALID verdicts of one issuer (by its registered name), each issuer
+    // three times.
+    let (mut page_ms, mut count_ms, mut deep_ms) = (Vec::new(), Vec::new(), Vec::new());
+    let mut year = 0;
+    for i in 0..9 {
+        let filter = Filter {
+            verdict: Some("INVALID".into()),
+            issuer: Some(names[i % 3].into()),
+            ..days(0, 366)
+        };
+        let (ms, page) = timed(|| log.page(&filter, None, 50).expect("page"));
+        page_ms.push(ms);
+        let (ms, n) = timed(|| log.count(&filter).expect("count"));
+        count_ms.push(ms);
+        assert_eq!(page.entries.len() as u64, n.min(50));
+        year = n;
+        // The 20th page, reached by following the cursors.
+        let mut before = page.next;
+        for _ in 0..18 {
+            before = log.page(&filter, before, 50).expect("page").next;
+        }
+        let (ms, deep) = timed(|| log.page(&filter, before, 50).expect("page"));
+        deep_ms.push(ms);
+        assert!(n < 1000 || deep.entries.len() == 50);
+    }
+    print_median("(c) year, INVALID+issuer: page 1", page_ms, "");
+    print_median(
+        "(c) year, INVALID+issuer: count",
+        count_ms,
+        &format!(" ({year} entries)"),
+    );
+    print_median("(c) year: 20th page by cursor", deep_ms, "");
+
+    // The whole year counted, unfiltered and by clerk.
+    let (ms, n) = timed(|| log.count(&days(0, 366)).expect("count"));
+    println!("{:<34}{ms:.2} ms ({n} entries)", "count, year unfiltered");
+    let clerk_year = Filter {
+        clerk: Some("clerk-005".into()),
+        ..days(0, 366)
+    };
+    let (ms, n) = timed(|| log.count(&clerk_year).expect("count"));
+    println!("{:<34}{ms:.2} ms ({n} entries)", "count, year, one clerk");
 }

@@ -7,7 +7,10 @@
 //! - an entry that links to an entry standing later, or earlier than its predecessor, was
 //!   **reordered** (moved);
 //! - an entry that links to a hash no entry has follows **deleted** entries.
+//!
+//! The audit trail is a chain of the same shape and is walked by the same code.
 
+use crate::audit::AuditIntegrity;
 use crate::GENESIS;
 use std::collections::HashMap;
 use std::fmt;
@@ -72,12 +75,14 @@ pub struct Integrity {
     pub head: [u8; 32],
     /// Changes found, in log order; the first is the first entry that was changed.
     pub findings: Vec<Finding>,
+    /// The audit trail's own chain (schema version 3; empty in older files).
+    pub audit: AuditIntegrity,
 }
 
 impl Integrity {
-    /// Whether the chain is intact.
+    /// Whether both chains, the entries' and the audit trail's, are intact.
     pub fn is_intact(&self) -> bool {
-        self.findings.is_empty()
+        self.findings.is_empty() && self.audit.is_intact()
     }
 }
 
@@ -113,7 +118,8 @@ impl Walker {
         });
     }
 
-    pub(crate) fn finish(self) -> Integrity {
+    /// Classifies the breaks: how many links, the last hash, and the findings in order.
+    pub(crate) fn finish(self) -> (u64, [u8; 32], Vec<Finding>) {
         let links = self.links;
         // Only a broken link needs to know where a hash stands: build the index on demand.
         let mut index: Option<HashMap<[u8; 32], usize>> = None;
@@ -156,11 +162,11 @@ impl Walker {
             }
             i += 1;
         }
-        Integrity {
-            entries: links.len() as u64,
-            head: links.last().map_or(GENESIS, |l| l.hash),
+        (
+            links.len() as u64,
+            links.last().map_or(GENESIS, |l| l.hash),
             findings,
-        }
+        )
     }
 }
 

@@ -7,18 +7,31 @@
 //! [`Log::append`] returns (WAL with `synchronous=FULL`): the app shows a verdict as logged only
 //! after that.
 //!
+//! The supervisor's side reads it through [`Log::page`], [`Log::count`] and [`Log::summary`]
+//! (a [`Filter`]: time range, counter, clerk, verdict, type, issuer; keyset pages newest
+//! first), [`Log::attention`] (repeated credentials, failure bursts, stale mirror state,
+//! reprinted receipts) and [`Log::report`] (a day). What supervisors do with it is recorded in
+//! the audit trail ([`Log::audit`]), a second hash chain in the same file that
+//! [`Log::verify`] checks too.
+//!
 //! It stores what it is given: no full credential ever reaches it, and the subject summary
 //! arrives already masked by the hall's policy. It knows nothing about credentials, chains or
-//! receipts beyond the identifiers it records.
+//! receipts beyond the identifiers it records, and never reads the clock.
 
+mod attention;
+mod audit;
 mod chain;
 mod digest;
 mod query;
+mod review;
 mod schema;
 
+pub use attention::{Attention, AttentionKind, AttentionRules};
+pub use audit::{AuditFinding, AuditIntegrity, AuditRecord};
 pub use chain::{Finding, FindingKind, Integrity};
 pub use digest::{DayDigest, DigestProblem};
 pub use query::{day_bounds, Count, DayReport, Repeat};
+pub use review::{Filter, Page, Summary, MAX_PAGE};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -301,6 +314,9 @@ impl Log {
             Some((seq, hash)) => (seq, to_hash(&hash)?),
             None => (0, GENESIS),
         };
+        // Entries out of time order are listed apart, so that time ranges stay spans of row
+        // numbers (see `review`).
+        let mut clock = review::Clock::load(&tx)?;
         let mut out = Vec::with_capacity(batch.len());
         {
             let mut insert_entry = tx.prepare_cached(
@@ -345,6 +361,10 @@ impl Log {
                     salt.to_vec(),
                     personal_preimage(&new.personal)
                 ])?;
+                for (late, at_ms) in clock.place(seq, new.at.timestamp_millis()) {
+                    tx.prepare_cached("INSERT INTO entries_late (seq, at_ms) VALUES (?1, ?2)")?
+                        .execute(params![late, at_ms])?;
+                }
                 out.push(Entry {
                     seq,
                     entry: new.clone(),
@@ -392,9 +412,10 @@ impl Log {
         }
     }
 
-    /// Walks the whole chain; see [`Integrity`]. Reading and hashing a row depend on that row
-    /// alone, so the rows are split by position across one read connection per core (SQLite
-    /// readers do not block each other); the links are then walked in order.
+    /// Walks the whole chain, then the audit trail's; see [`Integrity`]. Reading and hashing a
+    /// row depend on that row alone, so the rows are split by position across one read
+    /// connection per core (SQLite readers do not block each other); the links are then walked
+    /// in order. The audit trail is small and walked on this connection.
     pub fn verify(&self) -> Result<Integrity, LogError> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 8));
         // Below this a second connection costs more than it saves.
@@ -408,9 +429,16 @@ impl Log {
                 .query_row("SELECT min(seq), max(seq) FROM entries", [], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?;
+        let audit = self.verify_audit()?;
         let mut walker = chain::Walker::default();
         let (Some(first), Some(last)) = (first, last) else {
-            return Ok(walker.finish());
+            let (entries, head, findings) = walker.finish();
+            return Ok(Integrity {
+                entries,
+                head,
+                findings,
+                audit,
+            });
         };
         let path = self
             .conn
@@ -471,7 +499,13 @@ impl Log {
                 );
             }
         }
-        Ok(walker.finish())
+        let (entries, head, findings) = walker.finish();
+        Ok(Integrity {
+            entries,
+            head,
+            findings,
+            audit,
+        })
     }
 }
 
@@ -531,6 +565,11 @@ impl RawRow {
 /// The columns [`read_entry`] reads, `FROM entries e` joined with the summaries; a version-1
 /// file (read-only) has no `issuer_name` or `reasons` yet.
 fn select_entry(version: i64) -> String {
+    select_entry_hinted(version, "")
+}
+
+/// [`select_entry`] with an index hint for `entries e` (`INDEXED BY …`, `NOT INDEXED`).
+fn select_entry_hinted(version: i64, hint: &str) -> String {
     let v2 = if version >= 2 {
         "e.issuer_name, e.reasons"
     } else {
@@ -540,7 +579,7 @@ fn select_entry(version: i64) -> String {
         "SELECT e.seq, e.at_ms, e.hall, e.counter, e.clerk, e.channel,
             e.credential_type, e.issuer, e.leaf, e.verdict, e.failing, e.chain_block, e.chain_time,
             e.chain_source, e.receipt, e.personal_hash, e.prev_hash, e.hash, p.salt, p.summary, {v2}
-        FROM entries e LEFT JOIN personal p ON p.seq = e.seq"
+        FROM entries e {hint} LEFT JOIN personal p ON p.seq = e.seq"
     )
 }
 

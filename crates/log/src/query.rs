@@ -1,10 +1,12 @@
 //! Reading the log back: a day's entries, a day's report, and lookups by credential or
 //! receipt. Every query is bounded by an index (`at_ms`, `leaf`, `receipt`), so a report on one
-//! day costs the same in a log of a thousand entries or of a year's million.
+//! day costs the same in a log of a thousand entries or of a year's million. The report is the
+//! review's [`Log::summary`] of the day (see `review`) plus the day's repeated credentials.
 
+use crate::review::Filter;
 use crate::{select_entry, to_hash, Entry, Log, LogError};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use std::collections::BTreeMap;
+use rusqlite::types::Value;
 
 /// One group of a report: a value and how many entries had it (`None`: not recorded, e.g. the
 /// type of a credential that could not be read).
@@ -107,108 +109,73 @@ impl Log {
         Ok(out)
     }
 
-    /// The report on the hall-local `day`.
+    /// The report on the hall-local `day`: the [`Log::summary`] of the day's entries and the
+    /// credentials verified more than once that day.
     pub fn report(&self, day: NaiveDate, offset: FixedOffset) -> Result<DayReport, LogError> {
-        let (start, end) = day_bounds(day, offset)?;
-        let bounds = [start.timestamp_millis(), end.timestamp_millis()];
-        let (total, first, last): (u64, Option<u64>, Option<u64>) = self.conn.query_row(
-            "SELECT count(*), min(seq), max(seq) FROM entries WHERE at_ms >= ?1 AND at_ms < ?2",
-            bounds,
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
-        let issuer_column = if self.version >= 2 {
-            "coalesce(issuer_name, issuer)"
-        } else {
-            "issuer"
-        };
-        let mut by_hour = [0u64; 24];
-        {
-            let mut st = self.conn.prepare_cached(
-                "SELECT ((at_ms / 1000 + ?3) % 86400) / 3600, count(*) FROM entries
-                 WHERE at_ms >= ?1 AND at_ms < ?2 GROUP BY 1",
-            )?;
-            let mut rows = st.query(rusqlite::params![
-                bounds[0],
-                bounds[1],
-                i64::from(offset.local_minus_utc())
-            ])?;
-            while let Some(r) = rows.next()? {
-                let hour: i64 = r.get(0)?;
-                let slot = usize::try_from(hour.rem_euclid(24)).unwrap_or(0);
-                by_hour[slot] += r.get::<_, u64>(1)?;
-            }
-        }
+        let filter = Filter::day(day, offset)?;
+        let s = self.summary(&filter, offset)?;
+        let repeated = self
+            .repeats(&filter, &("1".to_string(), Vec::new()), 2, 2)?
+            .into_iter()
+            .map(|r| r.repeat)
+            .collect();
         Ok(DayReport {
             day,
             offset,
-            total,
-            range: first.zip(last),
-            by_verdict: self.group("verdict", bounds)?,
-            by_type: self.group("credential_type", bounds)?,
-            by_issuer: self.group(issuer_column, bounds)?,
-            by_clerk: self.group("clerk", bounds)?,
-            by_counter: self.group("counter", bounds)?,
-            by_channel: self.group("channel", bounds)?,
-            by_chain_source: self.group("chain_source", bounds)?,
-            by_hour,
-            failures: self.failures(bounds)?,
-            repeated: self.repeated(bounds)?,
+            total: s.total,
+            range: s.range,
+            by_verdict: s.by_verdict,
+            by_type: s.by_type,
+            by_issuer: s.by_issuer,
+            by_clerk: s.by_clerk,
+            by_counter: s.by_counter,
+            by_channel: s.by_channel,
+            by_chain_source: s.by_chain_source,
+            by_hour: s.by_hour,
+            failures: s.failures,
+            repeated,
         })
     }
 
-    fn group(&self, column: &str, bounds: [i64; 2]) -> Result<Vec<Count>, LogError> {
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {column}, count(*) FROM entries WHERE at_ms >= ?1 AND at_ms < ?2
-             GROUP BY 1 ORDER BY 2 DESC, 1"
-        ))?;
-        let rows = st.query_map(bounds, |r| {
-            Ok(Count {
-                key: r.get(0)?,
-                count: r.get(1)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    fn failures(&self, bounds: [i64; 2]) -> Result<Vec<Count>, LogError> {
-        let reasons = if self.version >= 2 { "reasons" } else { "NULL" };
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT failing, {reasons}, count(*) FROM entries
-             WHERE at_ms >= ?1 AND at_ms < ?2 AND failing != '' GROUP BY 1, 2"
-        ))?;
-        let mut rows = st.query(bounds)?;
-        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-        while let Some(r) = rows.next()? {
-            let failing: String = r.get(0)?;
-            let reasons: Option<String> = r.get(1)?;
-            let n: u64 = r.get(2)?;
-            let keys = match reasons.filter(|t| !t.is_empty()) {
-                Some(reasons) => reasons,
-                None => failing,
-            };
-            for key in keys.split(',') {
-                *counts.entry(key.to_string()).or_default() += n;
-            }
+    /// The credentials among `filter`'s entries verified at least `min_times` times or at
+    /// `min_counters` different counters, most often first; `matches` (an SQL expression over
+    /// `e` and its values) marks the ones that have an entry it holds for.
+    pub(crate) fn repeats(
+        &self,
+        filter: &Filter,
+        matches: &(String, Vec<Value>),
+        min_times: u64,
+        min_counters: u64,
+    ) -> Result<Vec<RepeatFound>, LogError> {
+        let arms = self.arms(filter, None)?;
+        if arms.is_empty() {
+            return Ok(Vec::new());
         }
-        let mut out: Vec<Count> = counts
-            .into_iter()
-            .map(|(key, count)| Count {
-                key: Some(key),
-                count,
-            })
-            .collect();
-        out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-        Ok(out)
-    }
-
-    fn repeated(&self, bounds: [i64; 2]) -> Result<Vec<Repeat>, LogError> {
-        let mut st = self.conn.prepare_cached(
+        let mut parts = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        for arm in &arms {
+            parts.push(format!(
+                "SELECT e.leaf, e.credential_type, e.counter, e.at_ms, e.seq, {} AS m
+                 FROM entries e {} WHERE {} AND e.leaf IS NOT NULL",
+                matches.0, arm.hint, arm.cond
+            ));
+            values.extend(matches.1.iter().cloned());
+            values.extend(arm.values.iter().cloned());
+        }
+        values.push(Value::Integer(i64::try_from(min_times).unwrap_or(i64::MAX)));
+        values.push(Value::Integer(
+            i64::try_from(min_counters).unwrap_or(i64::MAX),
+        ));
+        let sql = format!(
             "SELECT leaf, min(credential_type), count(*), group_concat(DISTINCT counter),
-                    min(at_ms), max(at_ms)
-             FROM entries WHERE at_ms >= ?1 AND at_ms < ?2 AND leaf IS NOT NULL
-             GROUP BY leaf HAVING count(*) > 1 ORDER BY 3 DESC, 5",
-        )?;
-        let mut rows = st.query(bounds)?;
+                    min(at_ms), max(at_ms), group_concat(seq), max(m)
+             FROM ({}) GROUP BY leaf
+             HAVING count(*) >= ? OR count(DISTINCT counter) >= ?
+             ORDER BY 3 DESC, 5, 1",
+            parts.join(" UNION ALL ")
+        );
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let mut rows = st.query(rusqlite::params_from_iter(values.iter()))?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let counters: String = r.get(3)?;
@@ -217,17 +184,39 @@ impl Log {
             let time = |ms: i64| {
                 DateTime::from_timestamp_millis(ms).ok_or_else(|| LogError::Corrupt("time".into()))
             };
-            out.push(Repeat {
-                leaf: to_hash(&r.get::<_, Vec<u8>>(0)?)?,
-                credential_type: r.get(1)?,
-                count: r.get(2)?,
-                counters,
-                first: time(r.get(4)?)?,
-                last: time(r.get(5)?)?,
+            let seqs: String = r.get(6)?;
+            let mut seqs: Vec<u64> = seqs
+                .split(',')
+                .map(|s| {
+                    s.parse()
+                        .map_err(|_| LogError::Corrupt("a row number".into()))
+                })
+                .collect::<Result<_, _>>()?;
+            seqs.sort_unstable();
+            out.push(RepeatFound {
+                repeat: Repeat {
+                    leaf: to_hash(&r.get::<_, Vec<u8>>(0)?)?,
+                    credential_type: r.get(1)?,
+                    count: r.get(2)?,
+                    counters,
+                    first: time(r.get(4)?)?,
+                    last: time(r.get(5)?)?,
+                },
+                seqs,
+                matched: r.get(7)?,
             });
         }
         Ok(out)
     }
+}
+
+/// A credential verified more than once, with its entries.
+pub(crate) struct RepeatFound {
+    pub(crate) repeat: Repeat,
+    /// Its entries' row numbers, ascending.
+    pub(crate) seqs: Vec<u64>,
+    /// Whether one of them matched the expression asked about.
+    pub(crate) matched: bool,
 }
 
 /// The UTC instants a hall-local day starts and ends at.

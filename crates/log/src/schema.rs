@@ -1,10 +1,14 @@
 //! The log's schema and its migrations, by `PRAGMA user_version`.
 
+use crate::review::Clock;
 use crate::LogError;
 use rusqlite::Connection;
 
+/// What a migration changes in the data after its SQL, in the same transaction.
+type Fill = fn(&Connection) -> Result<(), LogError>;
+
 /// Migrations in order; migration `i` brings the file to version `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[(&str, Option<Fill>)] = &[(V1, None), (V2, None), (V3, Some(fill_late))];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -69,6 +73,48 @@ ALTER TABLE entries ADD COLUMN issuer_name TEXT;
 ALTER TABLE entries ADD COLUMN reasons TEXT;
 ";
 
+// Version 3: what a supervisor's review screen reads, and the audit trail. Nothing here is
+// hashed into an entry, so every entry keeps its hash.
+//
+// - One index per filter of the review screen. Each is `(column)` and so ordered by
+//   `(column, seq)`: within a value the rows stand in log order, and a page (newest first,
+//   keyset by seq) walks the index backwards from its cursor and stops after a page.
+// - `entries_late`: the few entries that stand out of time order (the hall's clock was set
+//   back, or was ahead for a while). Every other entry's time is at least that of every such
+//   entry before it, so a time range is one span of row numbers found with two lookups in
+//   `entries_at`; these few are looked up by their own time. Which entries are listed is
+//   decided as they are appended (`review::Clock`); the migration lists those of an older
+//   file the same way (`fill_late`).
+// - `audit`: who did what on the supervisor's side (exports, integrity checks, reveals,
+//   receipts printed again), chained by hash like the entries (docs/PROTOCOL.md, section 8).
+const V3: &str = "
+CREATE INDEX entries_clerk ON entries (clerk);
+CREATE INDEX entries_counter ON entries (counter);
+CREATE INDEX entries_verdict ON entries (verdict);
+CREATE INDEX entries_type ON entries (credential_type) WHERE credential_type IS NOT NULL;
+CREATE INDEX entries_issuer ON entries (issuer) WHERE issuer IS NOT NULL;
+CREATE INDEX entries_issuer_name ON entries (issuer_name) WHERE issuer_name IS NOT NULL;
+
+CREATE TABLE entries_late (
+    seq INTEGER PRIMARY KEY REFERENCES entries (seq),
+    at_ms INTEGER NOT NULL
+) STRICT;
+CREATE INDEX entries_late_at ON entries_late (at_ms);
+
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    role TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev_hash BLOB NOT NULL,
+    hash BLOB NOT NULL
+) STRICT;
+CREATE INDEX audit_at ON audit (at_ms);
+CREATE INDEX audit_action ON audit (action, at_ms);
+";
+
 /// The file's schema version (0 for a new, empty file).
 pub fn version(conn: &Connection) -> Result<i64, LogError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -94,11 +140,29 @@ pub fn migrate(
     if found > 0 {
         backup(conn, found)?;
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    for (i, (sql, fill)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if let Some(fill) = fill {
+            fill(&tx)?;
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Lists the entries of an older file that stand out of time order, exactly as appending them
+/// one by one would have.
+fn fill_late(conn: &Connection) -> Result<(), LogError> {
+    let mut clock = Clock::empty();
+    let mut insert = conn.prepare("INSERT INTO entries_late (seq, at_ms) VALUES (?1, ?2)")?;
+    let mut st = conn.prepare("SELECT seq, at_ms FROM entries ORDER BY seq")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        for (seq, at_ms) in clock.place(r.get(0)?, r.get(1)?) {
+            insert.execute(rusqlite::params![seq, at_ms])?;
+        }
     }
     Ok(())
 }

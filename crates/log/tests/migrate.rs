@@ -1,17 +1,26 @@
-//! Schema migrations from every earlier version. `fixtures/log-v1.sqlite` was written by the
-//! version-1 build (six entries over two days, two summaries purged, 2026-11-02 closed and
-//! signed with the key of seed [7; 32]); it is never modified, only copied.
+//! Schema migrations from every earlier version. The fixtures are never modified, only copied:
+//! - `fixtures/log-v1.sqlite` was written by the version-1 build (six entries over two days,
+//!   two summaries purged, 2026-11-02 closed and signed with the key of seed [7; 32]);
+//! - `fixtures/log-v2.sqlite` by the version-2 build (seven entries over 2026-11-02 and
+//!   2026-11-03 with issuer names and reason codes, entry 6 logged after entry 5 but timed ten
+//!   minutes before it (the clock was set back), two summaries purged, 2026-11-02 closed and
+//!   signed with the same key).
 
-use chrono::{FixedOffset, NaiveDate, TimeZone, Utc};
-use countersign_log::{Channel, Log, LogError, NewEntry};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use countersign_log::{Attention, Channel, Filter, Log, LogError, NewEntry, Page, Summary};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/log-v1.sqlite");
+const FIXTURE_V2: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/log-v2.sqlite");
 
 fn copy_fixture(dir: &Path) -> PathBuf {
+    copy(FIXTURE, dir)
+}
+
+fn copy(fixture: &str, dir: &Path) -> PathBuf {
     let path = dir.join("log.sqlite");
-    std::fs::copy(FIXTURE, &path).expect("copy fixture");
+    std::fs::copy(fixture, &path).expect("copy fixture");
     path
 }
 
@@ -64,7 +73,7 @@ fn a_version_1_log_is_backed_up_then_upgraded_and_keeps_verifying() {
         .expect("verify");
 
     let mut log = Log::open(&path).expect("open and migrate");
-    assert_eq!(log.schema_version(), 2);
+    assert_eq!(log.schema_version(), 3);
     let backup = log.backup_path().expect("a backup was taken").to_owned();
     assert_eq!(backup, dir.path().join("log.sqlite.v1.bak"));
     assert_eq!(user_version(&backup), 1);
@@ -112,7 +121,7 @@ fn a_version_1_log_is_backed_up_then_upgraded_and_keeps_verifying() {
         None,
         "no second backup when nothing migrates"
     );
-    assert_eq!(user_version(&path), 2);
+    assert_eq!(user_version(&path), 3);
 }
 
 #[test]
@@ -120,7 +129,7 @@ fn a_new_file_needs_no_backup() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("new.sqlite");
     let log = Log::open(&path).expect("create");
-    assert_eq!(log.schema_version(), 2);
+    assert_eq!(log.schema_version(), 3);
     assert_eq!(log.backup_path(), None);
     assert!(!dir.path().join("new.sqlite.v0.bak").exists());
 }
@@ -157,10 +166,207 @@ fn a_log_from_a_newer_build_is_refused_untouched() {
         match result {
             Err(LogError::TooNew {
                 found: 9,
-                supported: 2,
+                supported: 3,
             }) => {}
             other => panic!("expected TooNew, got {other:?}"),
         }
     }
     assert_eq!(std::fs::read(&path).expect("read"), bytes);
+}
+
+fn hall_local(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    china()
+        .with_ymd_and_hms(2026, 11, day, hour, minute, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Filters that touch every field and every fixture row: both days, each day, the ten
+/// minutes around the late entry, and each filter alone or combined.
+fn filters() -> Vec<Filter> {
+    let both = Filter::between(hall_local(1, 0, 0), hall_local(5, 0, 0));
+    let with = |f: &dyn Fn(&mut Filter)| {
+        let mut filter = both.clone();
+        f(&mut filter);
+        filter
+    };
+    vec![
+        both.clone(),
+        Filter::day(NaiveDate::from_ymd_opt(2026, 11, 2).expect("day"), china()).expect("day"),
+        Filter::day(NaiveDate::from_ymd_opt(2026, 11, 3).expect("day"), china()).expect("day"),
+        Filter::between(hall_local(3, 10, 15), hall_local(3, 10, 35)),
+        with(&|f| f.counter = Some("C1".into())),
+        with(&|f| f.clerk = Some("clerk-008".into())),
+        with(&|f| f.verdict = Some("INVALID".into())),
+        with(&|f| f.verdict = Some("VALID".into())),
+        with(&|f| f.credential_type = Some("DiplomaCredential".into())),
+        with(&|f| f.issuer = Some("北京市教育委员会".into())),
+        with(&|f| f.issuer = Some("did:key:z6MkfixtureIssuerB".into())),
+        with(&|f| f.issuer = Some("did:key:z6MkfixtureIssuer".into())),
+        with(&|f| {
+            f.verdict = Some("VALID".into());
+            f.counter = Some("C2".into());
+        }),
+    ]
+}
+
+/// Every answer the review gives on `log` for [`filters`]: all pages of two, the count, the
+/// summary and the attention list.
+fn answers(log: &Log) -> Vec<(Vec<Page>, u64, Summary, Vec<Attention>)> {
+    filters()
+        .iter()
+        .map(|filter| {
+            let mut pages = Vec::new();
+            let mut before = None;
+            loop {
+                let page = log.page(filter, before, 2).expect("page");
+                before = page.next;
+                pages.push(page);
+                if before.is_none() {
+                    break;
+                }
+            }
+            (
+                pages,
+                log.count(filter).expect("count"),
+                log.summary(filter, china()).expect("summary"),
+                log.attention(filter, china()).expect("attention"),
+            )
+        })
+        .collect()
+}
+
+fn seqs(page: &Page) -> Vec<u64> {
+    page.entries.iter().map(|e| e.seq).collect()
+}
+
+#[test]
+fn a_version_2_log_reads_as_it_is_when_opened_read_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = copy(FIXTURE_V2, dir.path());
+    let log = Log::open_read_only(&path).expect("open read-only");
+    assert_eq!(log.schema_version(), 2);
+    assert_eq!(log.len().expect("len"), 7);
+    let integrity = log.verify().expect("verify");
+    assert!(integrity.is_intact(), "{:?}", integrity.findings);
+    assert_eq!(
+        integrity.audit.records, 0,
+        "no audit trail before version 3"
+    );
+    assert!(log
+        .verify_digests(&[hall_key()])
+        .expect("digests")
+        .is_empty());
+    assert!(log
+        .audit_entries(hall_local(1, 0, 0), hall_local(5, 0, 0), 10)
+        .expect("audit")
+        .is_empty());
+    // The late entry (6, timed 10:20 after entry 5 at 10:30) is found by its time.
+    let around = Filter::between(hall_local(3, 10, 15), hall_local(3, 10, 35));
+    assert_eq!(seqs(&log.page(&around, None, 10).expect("page")), [6, 5]);
+    let day = NaiveDate::from_ymd_opt(2026, 11, 3).expect("day");
+    assert_eq!(log.report(day, china()).expect("report").total, 4);
+    drop(log);
+    assert_eq!(user_version(&path), 2, "a read-only open never migrates");
+}
+
+#[test]
+fn a_version_2_log_is_backed_up_then_upgraded_and_answers_the_same() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = copy(FIXTURE_V2, dir.path());
+    let (before, read_only_answers) = {
+        let log = Log::open_read_only(&path).expect("open");
+        (log.verify().expect("verify"), answers(&log))
+    };
+
+    let mut log = Log::open(&path).expect("open and migrate");
+    assert_eq!(log.schema_version(), 3);
+    let backup = log.backup_path().expect("a backup was taken").to_owned();
+    assert_eq!(backup, dir.path().join("log.sqlite.v2.bak"));
+    assert_eq!(user_version(&backup), 2);
+    assert_eq!(
+        Log::open_read_only(&backup)
+            .expect("open backup")
+            .verify()
+            .expect("verify backup"),
+        before
+    );
+    assert_eq!(
+        log.verify().expect("verify"),
+        before,
+        "the same entries, the same hashes"
+    );
+    assert!(log
+        .verify_digests(&[hall_key()])
+        .expect("digests")
+        .is_empty());
+    // The migration listed the entry out of time order: entry 5, timed after entry 6 though
+    // logged before it, as appending would have.
+    let late: Vec<u64> = {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        let mut st = conn
+            .prepare("SELECT seq FROM entries_late ORDER BY seq")
+            .expect("prepare");
+        let rows = st.query_map([], |r| r.get(0)).expect("query");
+        rows.collect::<Result<_, _>>().expect("rows")
+    };
+    assert_eq!(late, [5]);
+    // The indexed reading of version 3 answers exactly what the plain reading of version 2 did.
+    assert_eq!(answers(&log), read_only_answers);
+
+    // Appending (once more out of time order) and auditing work after the migration.
+    let appended = log
+        .append(&NewEntry {
+            at: hall_local(3, 10, 25),
+            hall: "bj-chaoyang-01".into(),
+            counter: "C1".into(),
+            clerk: "clerk-007".into(),
+            channel: Channel::Scanner,
+            credential_type: Some("DiplomaCredential".into()),
+            issuer: Some("did:key:z6MkfixtureIssuerA".into()),
+            issuer_name: Some("北京市教育委员会".into()),
+            leaf: Some([0x55; 32]),
+            verdict: "VALID".into(),
+            failing: vec![],
+            reasons: vec![],
+            chain: None,
+            receipt: None,
+            personal: BTreeMap::new(),
+        })
+        .expect("append after migration");
+    assert_eq!(appended.seq, 8);
+    assert_eq!(appended.prev_hash, before.head);
+    let around = Filter::between(hall_local(3, 10, 15), hall_local(3, 10, 35));
+    assert_eq!(seqs(&log.page(&around, None, 10).expect("page")), [8, 6, 5]);
+    assert_eq!(
+        log.audit(
+            "sup-001",
+            "supervisor",
+            "integrity.run",
+            "",
+            hall_local(4, 9, 0)
+        )
+        .expect("audit"),
+        1
+    );
+    let check = log.verify().expect("verify");
+    assert!(check.is_intact(), "{check:?}");
+    assert_eq!((check.entries, check.audit.records), (8, 1));
+}
+
+#[test]
+fn a_version_1_log_answers_the_same_before_and_after_the_upgrade() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = copy_fixture(dir.path());
+    let read_only = answers(&Log::open_read_only(&path).expect("open"));
+    let log = Log::open(&path).expect("migrate");
+    assert_eq!(log.schema_version(), 3);
+    let migrated = answers(&log);
+    assert_eq!(migrated, read_only);
+    // The fixture's mirror was 26 hours behind all along: one stale state, six entries.
+    let all = &migrated[0];
+    assert_eq!(all.1, 6);
+    assert_eq!(all.3.len(), 1, "{:?}", all.3);
+    assert_eq!(all.3[0].entries, [1, 2, 3, 4, 5, 6]);
+    assert!(all.3[0].detail.contains("block"), "{}", all.3[0].detail);
 }

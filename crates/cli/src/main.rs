@@ -1,14 +1,16 @@
 //! `countersign`: the command line over Countersign's libraries, for issuers (keygen, issue),
-//! for IT staff and for scripted checks (verify). It holds no logic of its own beyond reading
-//! arguments and files and printing results; everything else is the same library code the
-//! desktop app calls.
+//! for IT staff (provision, doctor) and for scripted checks (verify). It holds no logic of its
+//! own beyond reading arguments and files and printing results; everything else is the same
+//! library code the desktop app calls.
 
 mod chain;
 mod demo;
+mod doctor;
 mod issue;
 mod keyfile;
 mod log;
 mod mirror;
+mod provision;
 mod receipt;
 mod staff;
 mod verify;
@@ -68,6 +70,13 @@ enum Command {
     /// The hall's printer: status, test page, the print queue (list, retry, cancel, flush)
     #[command(subcommand)]
     Printer(receipt::PrinterCommand),
+    /// Signed hall bundles: the authority's key, create and sign bundles; inspect and apply
+    /// them on a counter PC. Exit 0 done, 1 refused, 3 usage
+    #[command(subcommand)]
+    Provision(provision::ProvisionCommand),
+    /// Check this counter PC: bundle, databases, disk, chain, mirror, printer, scanner, camera,
+    /// clock. Exit 0 all ok, 1 warnings, 2 failures, 3 usage
+    Doctor(doctor::DoctorArgs),
     /// Write the demo issuers, registry snapshot, credentials and QR images (deterministic)
     Demo {
         /// Output folder
@@ -99,6 +108,8 @@ fn main() -> ExitCode {
         Command::Staff(command) => staff::run(&command),
         Command::Receipt(command) => receipt::run(&command),
         Command::Printer(command) => receipt::run_printer(&command),
+        Command::Provision(command) => provision::run(&command),
+        Command::Doctor(args) => doctor::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,0 +1,46 @@
+//! Provisioning counter PCs from a hall bundle signed by the provincial IT authority, and
+//! checking that a provisioned PC is healthy.
+//!
+//! A hall bundle (FORMAT.md beside this crate) says everything a hall's counters need: the
+//! hall and its counters, the chain endpoints and registry, the policies (stale chain state,
+//! fail-closed, retention, privacy masks, auto-print), printers, scanners, language, updates,
+//! and optionally a registry mirror snapshot for halls installed offline. The authority signs
+//! it with Ed25519 over a domain tag and the RFC 8785 form of the bundle ([`sign()`]); a machine
+//! accepts it ([`Machine::verify`], [`Machine::apply`]) only from the authority it trusts
+//! (given, installed in `authority.pub`, or that of the bundle already applied: never the
+//! bundle's own key), only for its own hall, only at a higher version than it has, and only
+//! with the very snapshot it was signed with. [`Settings`] is the typed view the app starts
+//! from; [`health::check`] is `countersign doctor`.
+//!
+//! It is not the app's configuration reader for anything the bundle does not say (idle lock,
+//! sound, sync interval stay the app's), it does not choose which counter a PC is (the setup
+//! screen does), and it never installs software: `updates` is data for the updater. Only the
+//! health check talks to the network (through `countersign-chain` and the printer); the bundle
+//! format, signing and verification do no network I/O and take time from the caller.
+
+mod error;
+pub mod health;
+mod machine;
+mod model;
+pub mod paths;
+mod settings;
+mod sign;
+mod snapshot;
+mod trust;
+
+pub use error::{ErrorKind, ProvisionError};
+pub use machine::{write_atomic, Applied, Expect, Machine, MirrorOutcome, Verified};
+pub use model::{
+    Bundle, Chain, Counter, Hall, Policies, PrinterEntry, ScannerEntry, SnapshotRef, Updates,
+    FORMAT,
+};
+pub use settings::{
+    ChainSettings, CounterInfo, HallInfo, Language, PrinterSetting, Scanner, Settings,
+    SnapshotInfo, UpdateSettings,
+};
+pub use sign::{
+    key_hex, parse_public_key, sign, signing_input, AuthorityKey, Envelope, SignedBundle,
+    MAX_BUNDLE_BYTES, SIGNING_DOMAIN,
+};
+pub use snapshot::write_snapshot;
+pub use trust::{parse_authority, read_public_key_file, Anchor, TrustSource};

@@ -42,6 +42,12 @@ pub fn signed_in(state: &AppState) -> Result<Session, CommandError> {
 
 /// A signed-in clerk, or the reason the counter may not verify now.
 pub fn clerk(state: &AppState) -> Result<Session, CommandError> {
+    if state.config.setup.is_some() {
+        return Err(CommandError::new(
+            "setup_required",
+            "this PC is not set up for a hall yet",
+        ));
+    }
     match session(state)? {
         Some(s) if s.is_clerk() => Ok(s),
         Some(_) => Err(CommandError::new(
@@ -142,6 +148,11 @@ pub struct StatusView {
     scanner_max_gap_ms: u32,
     idle_lock_seconds: u64,
     sound: bool,
+    /// What the setup screen must ask for (none: the PC is set up).
+    setup: Option<crate::setup::SetupView>,
+    hall_name: String,
+    /// The applied bundle's version, when the PC runs on one.
+    bundle_version: Option<u64>,
 }
 
 /// The chain as the status bar tells it.
@@ -226,6 +237,13 @@ pub fn app_status(state: State<'_, AppState>) -> Result<StatusView, CommandError
         scanner_max_gap_ms: state.config.scanner_gap_ms,
         idle_lock_seconds: state.config.idle_lock().as_secs(),
         sound: state.config.sound,
+        setup: state
+            .config
+            .setup
+            .as_ref()
+            .map(crate::setup::SetupView::new),
+        hall_name: state.config.hall_name(),
+        bundle_version: state.config.provisioned.as_ref().map(|(v, _)| *v),
     })
 }
 

@@ -1,8 +1,30 @@
-//! The counter's configuration, from the environment until provisioning (issue 8) signs it.
-//! Every path is redirectable, so tests run the real app on temporary files.
+//! The counter's configuration: the hall bundle applied on this PC (signed by the provincial
+//! IT authority, checked again at every start), with `COUNTERSIGN_*` environment variables
+//! over it (tests, training rooms, IT's overrides). Every path is redirectable, so tests run
+//! the real app on temporary files. Without a bundle, and without a hall named in the
+//! environment, the app starts on its setup screen.
 
 use chrono::Offset;
+use countersign_provision::paths;
 use std::path::PathBuf;
+
+/// Why the counter cannot work yet: the setup screen says which and takes what is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Setup {
+    /// No bundle was applied on this PC.
+    NoBundle,
+    /// The applied bundle is refused (altered, untrusted …): what is wrong and what to do.
+    Refused {
+        /// A stable code (`bundle.tampered` …).
+        code: String,
+        /// What is wrong.
+        problem: String,
+        /// What IT should do.
+        action: String,
+    },
+    /// The hall has several counters: which one is this PC?
+    ChooseCounter(Vec<(String, Option<String>)>),
+}
 
 /// What the app was started with.
 #[derive(Debug, Clone)]
@@ -53,37 +75,118 @@ pub struct Config {
     pub auto_print: bool,
     /// Other halls' keys trusted for receipt checks: `HALL=HEX`, comma separated.
     pub trust: Vec<String>,
+    /// The hall's privacy policy (what the log keeps of the subject, for how long).
+    pub privacy: countersign_station::PrivacyPolicy,
+    /// Where provisioning is read from and written to.
+    pub config_dir: PathBuf,
+    /// The applied bundle's version and authority, when one is applied.
+    pub provisioned: Option<(u64, String)>,
+    /// What the setup screen must ask for, if anything.
+    pub setup: Option<Setup>,
+    /// The hall's update server (its `latest.json` manifest URL).
+    pub update_url: Option<String>,
+    /// The minisign public key updates must be signed with (the text `tauri signer` prints).
+    pub update_pubkey: Option<String>,
 }
 
 fn china_standard_time() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix())
 }
 
+/// The counter chosen on the setup screen, in the data folder.
+const COUNTER_FILE: &str = "counter";
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 impl Config {
-    /// Reads `COUNTERSIGN_*`; `default_data_dir` is the OS's app data directory.
-    pub fn from_env(default_data_dir: PathBuf) -> Self {
+    /// The applied bundle (if any) with `COUNTERSIGN_*` over it; `default_data_dir` is the OS's
+    /// app data directory.
+    pub fn load(default_data_dir: PathBuf) -> Self {
         let data_dir = var("COUNTERSIGN_DATA_DIR").map_or(default_data_dir, PathBuf::from);
+        let config_dir = paths::locate_config_dir();
+        let machine = countersign_provision::Machine {
+            config_dir: config_dir.clone(),
+            data_dir: data_dir.clone(),
+            authority_file: paths::default_authority_file(),
+        };
+        let (settings, refused) = match machine.load(None) {
+            Ok(Some((bundle, _))) => (Some(bundle), None),
+            Ok(None) => (None, None),
+            Err(e) => {
+                tracing::error!("hall bundle refused: {e}");
+                (
+                    None,
+                    Some(Setup::Refused {
+                        code: e.code().to_string(),
+                        problem: e.problem.clone(),
+                        action: e.action.clone(),
+                    }),
+                )
+            }
+        };
+        let provisioned = settings
+            .as_ref()
+            .map(|b| (b.version(), countersign_provision::key_hex(b.authority())));
+        let bundle = settings.as_ref().map(|b| b.settings());
+        // The counter this PC is: named in the environment, chosen on the setup screen, or the
+        // hall's only one.
+        let counter = var("COUNTERSIGN_COUNTER")
+            .or_else(|| {
+                std::fs::read_to_string(data_dir.join(COUNTER_FILE))
+                    .ok()
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| bundle.is_some_and(|b| b.counter(c).is_some()))
+            })
+            .or_else(|| match bundle.map(|b| b.counters.as_slice()) {
+                Some([only]) => Some(only.id.clone()),
+                _ => None,
+            });
+        let setup = match (refused, bundle, &counter) {
+            (Some(refused), _, _) => Some(refused),
+            (None, None, _) if var("COUNTERSIGN_HALL").is_none() => Some(Setup::NoBundle),
+            (None, Some(b), None) => Some(Setup::ChooseCounter(
+                b.counters
+                    .iter()
+                    .map(|c| (c.id.clone(), c.name.clone()))
+                    .collect(),
+            )),
+            _ => None,
+        };
+        let counter = counter.unwrap_or_else(|| "1".into());
+        let printer = bundle.and_then(|b| b.printer_for(&counter));
+        let env_bool = |name: &str| var(name).map(|v| v == "1" || v == "true");
         Self {
             rpc: var("COUNTERSIGN_RPC")
                 .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
+                .or_else(|| bundle.map(|b| b.chain.endpoints.clone()))
                 .unwrap_or_default(),
-            registry: var("COUNTERSIGN_REGISTRY"),
+            registry: var("COUNTERSIGN_REGISTRY")
+                .or_else(|| bundle.map(|b| b.chain.registry.to_string())),
             mirror: var("COUNTERSIGN_MIRROR").map(PathBuf::from),
             snapshot: var("COUNTERSIGN_SNAPSHOT").map(PathBuf::from),
-            hall: var("COUNTERSIGN_HALL").unwrap_or_else(|| "DEMO-HALL".into()),
-            counter: var("COUNTERSIGN_COUNTER").unwrap_or_else(|| "1".into()),
+            hall: var("COUNTERSIGN_HALL")
+                .or_else(|| bundle.map(|b| b.hall.id.clone()))
+                .unwrap_or_else(|| "DEMO-HALL".into()),
+            hall_name: var("COUNTERSIGN_HALL_NAME").or_else(|| bundle.map(|b| b.hall.name.clone())),
+            counter,
             staff_db: var("COUNTERSIGN_STAFF_DB").map(PathBuf::from),
             idle_lock_minutes: var("COUNTERSIGN_IDLE_LOCK_MINUTES")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(5),
             utc_offset: var("COUNTERSIGN_UTC_OFFSET")
                 .and_then(|v| v.parse().ok())
+                .or_else(|| bundle.map(|b| b.hall.utc_offset))
                 .unwrap_or_else(china_standard_time),
-            serial_scanner: var("COUNTERSIGN_SERIAL_SCANNER"),
+            serial_scanner: var("COUNTERSIGN_SERIAL_SCANNER").or_else(|| {
+                match bundle.map(|b| &b.scanner) {
+                    Some(countersign_provision::Scanner::Serial { port, baud }) => {
+                        Some(format!("{}:{baud}", port.display()))
+                    }
+                    _ => None,
+                }
+            }),
             sync_interval_secs: var("COUNTERSIGN_SYNC_INTERVAL_SECS")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(30)
@@ -91,27 +194,55 @@ impl Config {
             sound: var("COUNTERSIGN_SOUND").is_none_or(|v| v != "0" && v != "off"),
             language: match var("COUNTERSIGN_LANGUAGE").as_deref() {
                 Some("en") => "en".into(),
-                _ => "zh-CN".into(),
+                Some(_) => "zh-CN".into(),
+                None => bundle.map_or("zh-CN", |b| b.language.as_str()).into(),
             },
             max_chain_age_hours: var("COUNTERSIGN_MAX_CHAIN_AGE_HOURS")
                 .and_then(|v| v.parse().ok())
+                .or_else(|| bundle.map(|b| i64::from(b.max_chain_age_hours)))
                 .unwrap_or(24),
-            fail_closed: var("COUNTERSIGN_FAIL_CLOSED").is_some_and(|v| v == "1" || v == "true"),
+            fail_closed: env_bool("COUNTERSIGN_FAIL_CLOSED")
+                .or_else(|| bundle.map(|b| b.fail_closed))
+                .unwrap_or(false),
             scanner_gap_ms: var("COUNTERSIGN_SCANNER_GAP_MS")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(80),
-            hall_name: var("COUNTERSIGN_HALL_NAME"),
             hall_key: var("COUNTERSIGN_HALL_KEY").map(PathBuf::from),
-            printer: var("COUNTERSIGN_PRINTER"),
+            printer: var("COUNTERSIGN_PRINTER").or_else(|| printer.map(|p| p.address.clone())),
             paper: var("COUNTERSIGN_PAPER")
                 .and_then(|p| countersign_printdoc::Paper::parse(&p))
+                .or_else(|| printer.map(|p| p.paper))
                 .unwrap_or(countersign_printdoc::Paper::Roll80),
-            auto_print: var("COUNTERSIGN_AUTO_PRINT").is_some_and(|v| v == "1" || v == "true"),
+            auto_print: env_bool("COUNTERSIGN_AUTO_PRINT")
+                .or_else(|| bundle.map(|b| b.auto_print))
+                .unwrap_or(false),
+            update_url: var("COUNTERSIGN_UPDATE_URL")
+                .or_else(|| bundle.and_then(|b| b.updates.as_ref().map(|u| u.url.clone()))),
+            update_pubkey: var("COUNTERSIGN_UPDATE_PUBKEY")
+                .or_else(|| bundle.and_then(|b| b.updates.as_ref().map(|u| u.public_key.clone()))),
             trust: var("COUNTERSIGN_TRUST")
                 .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
                 .unwrap_or_default(),
+            privacy: bundle.map(|b| b.privacy.clone()).unwrap_or_default(),
+            config_dir,
+            provisioned,
+            setup,
             data_dir,
         }
+    }
+
+    /// This PC's machine folders, for applying a bundle from the setup screen.
+    pub fn machine(&self) -> countersign_provision::Machine {
+        countersign_provision::Machine {
+            config_dir: self.config_dir.clone(),
+            data_dir: self.data_dir.clone(),
+            authority_file: paths::default_authority_file(),
+        }
+    }
+
+    /// Where the counter chosen on the setup screen is kept.
+    pub fn counter_file(&self) -> PathBuf {
+        self.data_dir.join(COUNTER_FILE)
     }
 
     /// The hall's name for receipts.
@@ -128,12 +259,12 @@ impl Config {
 
     /// The print queue.
     pub fn print_queue_path(&self) -> PathBuf {
-        self.data_dir.join("print-queue.sqlite")
+        self.data_dir.join(paths::PRINT_QUEUE_FILE)
     }
 
     /// The hall's verification log.
     pub fn log_path(&self) -> PathBuf {
-        self.data_dir.join("verification-log.sqlite")
+        self.data_dir.join(paths::LOG_FILE)
     }
 
     /// How long the screen may go without input before it locks.
@@ -145,7 +276,7 @@ impl Config {
     pub fn staff_path(&self) -> PathBuf {
         self.staff_db
             .clone()
-            .unwrap_or_else(|| self.data_dir.join("staff.sqlite"))
+            .unwrap_or_else(|| self.data_dir.join(paths::STAFF_FILE))
     }
 
     /// The serial scanner's port and speed (9600 unless `:BAUD` is given).
@@ -163,6 +294,6 @@ impl Config {
     pub fn mirror_path(&self) -> PathBuf {
         self.mirror
             .clone()
-            .unwrap_or_else(|| self.data_dir.join("registry-mirror.sqlite"))
+            .unwrap_or_else(|| self.data_dir.join(paths::MIRROR_FILE))
     }
 }

@@ -10,13 +10,15 @@ mod printing;
 mod receipts;
 mod serial;
 mod session;
+mod setup;
+mod updates;
 mod view;
 
 pub use config::Config;
 
 use countersign_mirror::Follower;
 use countersign_staff::Staff;
-use countersign_station::{ChainSource, Counter, Identity, PrivacyPolicy, Station};
+use countersign_station::{ChainSource, Counter, Identity, Station};
 use session::Session;
 use std::sync::{Arc, Mutex};
 use tauri::Manager;
@@ -47,6 +49,8 @@ pub struct AppState {
     pub printing: Result<Option<printing::Printing>, String>,
     /// The fonts receipts are drawn with (previews).
     pub fonts: std::sync::Arc<countersign_printdoc::fonts::Fonts>,
+    /// An update downloaded and verified, waiting to be installed.
+    pub staged_update: Mutex<Option<updates::Staged>>,
 }
 
 /// A failure as the screen receives it.
@@ -145,7 +149,7 @@ fn follower(config: &Config) -> Option<Follower> {
 
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let default_dir = app.path().app_data_dir()?;
-    let config = Config::from_env(default_dir);
+    let config = Config::load(default_dir);
     std::fs::create_dir_all(&config.data_dir)?;
     // Rotating daily files in the data directory; the guard lives as long as the app.
     let appender =
@@ -176,7 +180,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let log = Station::open(
         config.log_path(),
         identity,
-        PrivacyPolicy::default(),
+        config.privacy.clone(),
         chrono::Utc::now(),
     )
     .map(|station| station.with_utc_offset(config.utc_offset))
@@ -235,6 +239,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         hall_key,
         printing,
         fonts: std::sync::Arc::new(countersign_printdoc::fonts::Fonts::default()),
+        staged_update: Mutex::new(None),
     });
     Ok(())
 }
@@ -242,6 +247,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
 /// Starts the app.
 pub fn run() {
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(setup)
         // The camera only: the webview asks, the clerk already chose to scan with it.
         .on_permission_request(|_, kind| match kind {
@@ -267,6 +273,11 @@ pub fn run() {
             receipts::print_test_page,
             receipts::check_receipt,
             receipts::check_receipt_image,
+            setup::apply_bundle,
+            setup::choose_counter,
+            setup::restart_app,
+            updates::check_update,
+            updates::install_update,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -10,7 +10,7 @@ import { IdleTimer } from "./idle";
 import { jobLine, printLine, receiptLines, type PrintJobView, type PrintStatusView, type ReceiptCheckView } from "./print";
 import { DEFAULT_SCANNER, ScanDetector } from "./scanner";
 import { cue, play } from "./sound";
-import { chainStatus, deviceLines, errorMessage, whoLine, type SessionView, type StatusView } from "./status";
+import { chainStatus, deviceLines, errorMessage, whoLine, type SessionView, type SetupView, type StatusView } from "./status";
 import {
   chainLine,
   fieldLabel,
@@ -40,7 +40,7 @@ interface CommandError {
   message?: string;
 }
 
-type Screen = "signin" | "ready" | "verdict" | "error" | "history" | "printer" | "receipt" | "preview-panel";
+type Screen = "setup" | "signin" | "ready" | "verdict" | "error" | "history" | "printer" | "receipt" | "preview-panel";
 
 interface PrinterPanelView {
   configured: boolean;
@@ -69,7 +69,7 @@ let idle = new IdleTimer(300_000, performance.now());
 
 function show(section: Screen): void {
   screen = section;
-  for (const id of ["signin", "ready", "verdict", "error", "history", "printer", "receipt", "preview-panel"]) $(id).hidden = id !== section;
+  for (const id of ["setup", "signin", "ready", "verdict", "error", "history", "printer", "receipt", "preview-panel"]) $(id).hidden = id !== section;
   $("screen").dataset.state = section;
   if (section === "signin") $<HTMLInputElement>($<HTMLInputElement>("signin-id").value ? "signin-pin" : "signin-id").focus();
   // A button clicked on the last screen may now be hidden: keys go to the page again.
@@ -103,6 +103,8 @@ function renderStatic(): void {
   $("printer-jobs-empty").textContent = t("printer.jobs.empty");
   $("printer-test").textContent = t("action.testpage");
   $("printer-close").textContent = t("action.close");
+  $("update-title").textContent = t("update.title");
+  $("update-check").textContent = t("action.update.check");
   $("receipt-title").textContent = t("receipt.check.title");
   $("receipt-hint").textContent = t("receipt.check.hint");
   $("receipt-close").textContent = t("action.close");
@@ -289,6 +291,32 @@ async function showPrinter(): Promise<void> {
   );
   $("printer-test").hidden = !panel.configured || panel.configError !== null;
   show("printer");
+}
+
+interface UpdateView {
+  status: "current" | "verified";
+  current: string;
+  version: string | null;
+  notes: string | null;
+  size: number | null;
+}
+
+async function checkUpdate(): Promise<void> {
+  const line = $("update-result");
+  line.textContent = t("update.checking");
+  delete line.dataset.kind;
+  try {
+    const u = await invoke<UpdateView>("check_update");
+    line.textContent =
+      u.status === "current"
+        ? t("update.current", { current: u.current })
+        : t("update.verified", { version: u.version ?? "", size: u.size ?? 0 });
+    line.dataset.kind = "ok";
+  } catch (e) {
+    const err = e as CommandError;
+    line.textContent = errorMessage(err.code, err.message ?? "");
+    line.dataset.kind = "problem";
+  }
 }
 
 function showReceiptCheck(r: ReceiptCheckView | null): void {
@@ -590,7 +618,67 @@ function shortcut(k: string): void {
 let pendingShortcut: number | undefined;
 
 function inSigninForm(target: EventTarget | null): boolean {
-  return target instanceof HTMLElement && target.closest("#signin-form") !== null;
+  return target instanceof HTMLElement && target.closest("#signin-form, #setup") !== null;
+}
+
+function showSetup(setup: SetupView): void {
+  $("setup-title").textContent = t("setup.title");
+  $("setup-message").textContent =
+    setup.kind === "refused"
+      ? t("setup.message.refused", { problem: setup.problem ?? "", action: setup.action ?? "" })
+      : setup.kind === "choose_counter"
+        ? t("setup.choose_counter")
+        : t("setup.no_bundle");
+  $("setup-bundle").hidden = setup.kind === "choose_counter";
+  $("setup-hint").textContent = t("setup.hint");
+  $("setup-authority-label").textContent = t(setup.authorityFile ? "setup.authority.file" : "setup.authority");
+  $<HTMLInputElement>("setup-authority").hidden = setup.authorityFile;
+  $("setup-file-label").textContent = t("setup.file");
+  $("setup-restart").textContent = t("action.restart");
+  $("setup-counters").replaceChildren(
+    ...setup.counters.map(([id, name]) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "counter";
+      b.dataset.id = id;
+      b.textContent = name ? `${id} · ${name}` : id;
+      b.addEventListener("click", async () => {
+        try {
+          await invoke("choose_counter", { id });
+          setupDone(t("setup.counter.chosen", { id }));
+        } catch (e) {
+          setupFailed(e);
+        }
+      });
+      return b;
+    }),
+  );
+  show("setup");
+}
+
+function setupDone(text: string): void {
+  const result = $("setup-result");
+  result.textContent = text;
+  result.dataset.kind = "ok";
+  $("setup-restart").hidden = false;
+}
+
+function setupFailed(e: unknown): void {
+  const err = e as CommandError;
+  const result = $("setup-result");
+  result.textContent = errorMessage(err.code, err.message ?? "");
+  result.dataset.kind = "problem";
+}
+
+async function applyBundle(file: File): Promise<void> {
+  const bundle = await file.text();
+  const authority = $<HTMLInputElement>("setup-authority").value.trim() || null;
+  try {
+    const applied = await invoke<{ hallName: string; version: number }>("apply_bundle", { bundle, authority });
+    setupDone(t("setup.applied", { hallName: applied.hallName, version: applied.version }));
+  } catch (e) {
+    setupFailed(e);
+  }
 }
 
 async function start(): Promise<void> {
@@ -670,6 +758,7 @@ async function start(): Promise<void> {
   $("receipt-toggle").addEventListener("click", () => (screen === "receipt" ? next() : showReceiptCheck(null)));
   $("printer-close").addEventListener("click", next);
   $("receipt-close").addEventListener("click", next);
+  $("update-check").addEventListener("click", () => void checkUpdate());
   $("printer-test").addEventListener("click", async () => {
     await invoke("print_test_page").catch(showError);
     await showPrinter();
@@ -686,7 +775,9 @@ async function start(): Promise<void> {
   window.addEventListener("drop", async (ev) => {
     ev.preventDefault();
     const file = ev.dataTransfer?.files?.[0];
-    if (file) await verifyImage(new Uint8Array(await file.arrayBuffer()));
+    if (!file) return;
+    if (screen === "setup") await applyBundle(file);
+    else await verifyImage(new Uint8Array(await file.arrayBuffer()));
   });
   window.addEventListener("paste", async (ev) => {
     const item = [...(ev.clipboardData?.items ?? [])].find((i) => i.type.startsWith("image/"));
@@ -717,7 +808,15 @@ async function start(): Promise<void> {
       show("error");
     }
   });
-  if (session?.role === "clerk") show("ready");
+  $<HTMLInputElement>("setup-file").addEventListener("change", async (ev) => {
+    const input = ev.target as HTMLInputElement;
+    const file = input.files?.[0];
+    if (file) await applyBundle(file);
+    input.value = "";
+  });
+  $("setup-restart").addEventListener("click", () => void invoke("restart_app"));
+  if (status?.setup) showSetup(status.setup);
+  else if (session?.role === "clerk") show("ready");
   else if (session) await showHistory();
   else show("signin");
 }

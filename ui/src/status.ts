@@ -21,6 +21,16 @@ export interface ChainStatusView {
   syncError: string | null;
 }
 
+/** What the setup screen must ask for (src-tauri `SetupView`). */
+export interface SetupView {
+  kind: "no_bundle" | "refused" | "choose_counter";
+  code: string | null;
+  problem: string | null;
+  action: string | null;
+  counters: [string, string | null][];
+  authorityFile: boolean;
+}
+
 /** The app's status (src-tauri `StatusView`). */
 export interface StatusView {
   hall: string;
@@ -40,6 +50,9 @@ export interface StatusView {
   scannerMaxGapMs: number;
   idleLockSeconds: number;
   sound: boolean;
+  setup: SetupView | null;
+  hallName: string;
+  bundleVersion: number | null;
 }
 
 /** "Online · block 12 · synced just now" / "Offline · hall mirror at block 9 · synced 11-24 17:02 (20 h ago)". */

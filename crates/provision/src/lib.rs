@@ -1,7 +1,7 @@
 //! Provisioning counter PCs from a hall bundle signed by the provincial IT authority, and
 //! checking that a provisioned PC is healthy.
 //!
-//! A hall bundle (FORMAT.md beside this crate) says everything a hall's counters need: the
+//! A hall bundle (docs/PROTOCOL.md §10) says everything a hall's counters need: the
 //! hall and its counters, the chain endpoints and registry, the policies (stale chain state,
 //! fail-closed, retention, privacy masks, auto-print), printers, scanners, language, updates,
 //! and optionally a registry mirror snapshot for halls installed offline. The authority signs

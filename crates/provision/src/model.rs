@@ -1,4 +1,4 @@
-//! The bundle as JSON: one struct per object of FORMAT.md, members in camelCase, unknown
+//! The bundle as JSON: one struct per object of docs/PROTOCOL.md §10, members in camelCase, unknown
 //! members refused (a misspelt `failClosd` must not be silently ignored on hundreds of PCs).
 //!
 //! These types hold what the file says, as text where the file has text; [`crate::Settings`]
@@ -10,7 +10,7 @@ use serde_json::Value;
 /// The `format` tag of bundles this build writes and reads.
 pub const FORMAT: &str = "countersign-hall-bundle/1";
 
-/// A hall's provisioning, as signed by the provincial IT authority (FORMAT.md, "The bundle").
+/// A hall's provisioning, as signed by the provincial IT authority (docs/PROTOCOL.md §10.3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Bundle {
@@ -255,7 +255,7 @@ impl Bundle {
         })
     }
 
-    /// The bundle as a JSON object, members in the order of FORMAT.md.
+    /// The bundle as a JSON object, members in the order of docs/PROTOCOL.md §10.
     pub fn to_value(&self) -> Result<Value, String> {
         serde_json::to_value(self).map_err(|e| e.to_string())
     }

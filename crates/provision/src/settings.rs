@@ -1,5 +1,5 @@
 //! The checked, typed view of a bundle: what the app configures itself from. Every rule of
-//! FORMAT.md that is not plain JSON shape is checked here, so a bundle that passes is one the
+//! docs/PROTOCOL.md §10 that is not plain JSON shape is checked here, so a bundle that passes is one the
 //! app can start with.
 
 use crate::model::{Bundle, FORMAT};
@@ -193,7 +193,7 @@ fn hex_0x<const N: usize>(what: &str, text: &str) -> Result<[u8; N], String> {
 }
 
 impl Settings {
-    /// Checks a bundle against every rule of FORMAT.md and returns its typed view; the error
+    /// Checks a bundle against every rule of docs/PROTOCOL.md §10 and returns its typed view; the error
     /// names the first member that breaks a rule.
     pub fn from_bundle(b: &Bundle) -> Result<Self, String> {
         if b.format != FORMAT {

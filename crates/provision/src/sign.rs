@@ -119,7 +119,7 @@ impl AuthorityKey {
 
 /// Signs `bundle`: sets its `authority` to the key's public key (refusing a draft that names
 /// another authority), checks every rule of the format, and returns the signed file's bytes
-/// (pretty JSON, members in FORMAT.md's order, a final newline).
+/// (pretty JSON, members in the order of docs/PROTOCOL.md §10.3, a final newline).
 pub fn sign(bundle: &Bundle, key: &AuthorityKey) -> Result<Vec<u8>, String> {
     let mut bundle = bundle.clone();
     let public = key.public_hex();

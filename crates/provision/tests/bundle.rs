@@ -185,7 +185,7 @@ fn a_signed_bundle_reads_back_as_signed_with_its_typed_settings() {
 }
 
 /// A fixed key and bundle, signed: any change to the signing input (tag, canonical form,
-/// members written by `sign`) changes these bytes, and FORMAT.md quotes them.
+/// members written by `sign`) changes these bytes, and docs/PROTOCOL.md §10.2 quotes them.
 #[test]
 fn the_signing_input_and_signature_of_a_fixed_bundle_do_not_change() {
     let key = authority(7);

@@ -4,6 +4,7 @@
 #
 #   scripts/test.sh                   everything (what CI runs)
 #   FUZZ_SECONDS=0 scripts/test.sh    skip the fuzzing phase
+# It installs the .deb on this machine (and removes it): run it on a CI or test machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A run from a fresh clone never reuses incremental state; without it the target directory is
@@ -62,6 +63,17 @@ cargo test --workspace --doc --locked
 
 phase "demo on a real anvil chain"
 COUNTERSIGN_CLI=$PWD/target/debug/countersign scripts/demo.sh >/dev/null
+
+# The Linux packages from the debug build the tests used, then the .deb installed on this
+# machine as IT would: provisioned with a signed bundle, checked with the installed doctor,
+# every refusal, removal keeping the hall's data (docs/INSTALL.md, "What CI proves").
+phase "package (.deb, .rpm from the debug build)"
+scripts/package.sh --debug >/dev/null
+
+phase "install the .deb, provision, doctor, remove"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+$sudo scripts/install-check.sh
 
 if [ "${FUZZ_SECONDS:-30}" != "0" ]; then
     phase "fuzz (payload, credential JSON)"

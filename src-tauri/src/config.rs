@@ -93,6 +93,20 @@ fn china_standard_time() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix())
 }
 
+/// The machine-wide data folder the Linux package makes (`/var/lib/countersign`, group
+/// `countersign`), when this user may write there: every clerk of the PC then shares one log,
+/// mirror and print queue, as one counter should.
+fn machine_data_dir() -> Option<PathBuf> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let dir = PathBuf::from("/var/lib/countersign");
+    let probe = dir.join(format!(".probe-{}", std::process::id()));
+    let writable = std::fs::write(&probe, b"").is_ok();
+    let _ = std::fs::remove_file(&probe);
+    writable.then_some(dir)
+}
+
 /// The counter chosen on the setup screen, in the data folder.
 const COUNTER_FILE: &str = "counter";
 
@@ -104,7 +118,10 @@ impl Config {
     /// The applied bundle (if any) with `COUNTERSIGN_*` over it; `default_data_dir` is the OS's
     /// app data directory.
     pub fn load(default_data_dir: PathBuf) -> Self {
-        let data_dir = var("COUNTERSIGN_DATA_DIR").map_or(default_data_dir, PathBuf::from);
+        let data_dir = var("COUNTERSIGN_DATA_DIR")
+            .map(PathBuf::from)
+            .or_else(machine_data_dir)
+            .unwrap_or(default_data_dir);
         let config_dir = paths::locate_config_dir();
         let machine = countersign_provision::Machine {
             config_dir: config_dir.clone(),

@@ -343,6 +343,12 @@ fn verify(
             "findings": integrity.findings.iter().map(|f| json!({
                 "seq": f.seq, "kind": f.kind.as_str(), "text": f.to_string(),
             })).collect::<Vec<_>>(),
+            "audit": {
+                "records": integrity.audit.records,
+                "findings": integrity.audit.findings.iter().map(|f| json!({
+                    "seq": f.seq, "kind": f.kind.as_str(), "text": f.to_string(),
+                })).collect::<Vec<_>>(),
+            },
             "days": digests.iter().map(|d| json!({
                 "day": d.day.to_string(),
                 "entries": d.count,
@@ -367,6 +373,21 @@ fn verify(
                     integrity.findings.len()
                 );
                 for f in integrity.findings.iter().skip(1).take(20) {
+                    println!("  then: {f}");
+                }
+            }
+        }
+        match integrity.audit.findings.first() {
+            None => println!(
+                "audit trail: intact 完整 ({} records)",
+                integrity.audit.records
+            ),
+            Some(first) => {
+                println!(
+                    "audit trail: CHANGED 已被改动 — first change: {first} ({} change(s) in all)",
+                    integrity.audit.findings.len()
+                );
+                for f in integrity.audit.findings.iter().skip(1).take(20) {
                     println!("  then: {f}");
                 }
             }

@@ -212,7 +212,7 @@ fn keygen(out: &Path) -> Result<u8, CliError> {
 const TEMPLATE: &str = r#"// A hall bundle template for `countersign provision create --from FILE`.
 // Lines starting with // are comments. create sets format, version, issuedAt, hall.id and
 // hall.name; sign sets authority (and mirrorSnapshot with --mirror). Every member is described
-// in crates/provision/FORMAT.md.
+// in docs/PROTOCOL.md §10.
 {
   "format": "countersign-hall-bundle/1",
   "version": 1,

@@ -586,3 +586,41 @@ fn a_day_digest_is_anchored_and_a_rewritten_day_does_not_match_it() {
     assert_eq!(code(&out), Some(2), "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("anchors not checked"));
 }
+
+#[test]
+fn an_edited_audit_record_is_named_by_log_verify() {
+    let dir = tempfile::tempdir().expect("dir");
+    let log = a_day(dir.path());
+    {
+        let mut file = countersign_log::Log::open(&log).expect("log");
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-24T18:00:00+08:00")
+            .expect("time")
+            .with_timezone(&chrono::Utc);
+        file.audit("sup-01", "supervisor", "export.csv", "2026-11-24", at)
+            .expect("audit");
+        file.audit("sup-01", "supervisor", "integrity.run", "", at)
+            .expect("audit");
+    }
+    let out = ok(&run(&["log", "verify", "--log", s(&log)]));
+    assert!(
+        out.contains("audit trail: intact 完整 (2 records)"),
+        "{out}"
+    );
+    let shell = Command::new("sqlite3")
+        .arg(&log)
+        .arg("UPDATE audit SET detail = '2026-11-23' WHERE seq = 1;")
+        .status()
+        .expect("the sqlite3 shell (scripts/test.sh installs it)");
+    assert!(shell.success());
+    let out = run(&["log", "verify", "--log", s(&log)]);
+    assert_eq!(code(&out), Some(1), "{}", text(&out.stdout));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("hash chain: intact"),
+        "entries untouched: {said}"
+    );
+    assert!(
+        said.contains("audit trail: CHANGED 已被改动 — first change: audit record 1 was edited"),
+        "{said}"
+    );
+}

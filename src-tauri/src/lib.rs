@@ -8,9 +8,11 @@ mod commands;
 mod config;
 mod printing;
 mod receipts;
+mod review_view;
 mod serial;
 mod session;
 mod setup;
+mod supervisor;
 mod updates;
 mod view;
 
@@ -51,6 +53,8 @@ pub struct AppState {
     pub fonts: std::sync::Arc<countersign_printdoc::fonts::Fonts>,
     /// An update downloaded and verified, waiting to be installed.
     pub staged_update: Mutex<Option<updates::Staged>>,
+    /// The supervisor's console: its read-only connections to the log, where exports go.
+    pub review: supervisor::Review,
 }
 
 /// A failure as the screen receives it.
@@ -226,6 +230,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(window) = app.get_webview_window("main") {
         camera::enable_media_stream(&window);
     }
+    let review = supervisor::Review::new(config.log_path(), &config.data_dir);
     app.manage(AppState {
         counter: Mutex::new(Counter::new(chain, policy, log)),
         language: Mutex::new(config.language.clone()),
@@ -240,6 +245,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         printing,
         fonts: std::sync::Arc::new(countersign_printdoc::fonts::Fonts::default()),
         staged_update: Mutex::new(None),
+        review,
     });
     Ok(())
 }
@@ -273,6 +279,14 @@ pub fn run() {
             receipts::print_test_page,
             receipts::check_receipt,
             receipts::check_receipt_image,
+            supervisor::review_overview,
+            supervisor::review_page,
+            supervisor::review_entry,
+            supervisor::review_search,
+            supervisor::review_integrity,
+            supervisor::review_export,
+            supervisor::review_policy,
+            supervisor::record_reveal,
             setup::apply_bundle,
             setup::choose_counter,
             setup::restart_app,

@@ -72,6 +72,17 @@ pub fn queue_receipt(
         .enqueue(&job)
         .map_err(|e| CommandError::new("print.queue", e))?;
     tracing::info!(job = id, receipt = %signed.receipt.id, copy, "receipt queued");
+    // The audit trail counts prints and reprints by the receipt id alone (the attention list
+    // lists reprinted receipts from it). Printing never waits on it: a receipt that cannot be
+    // recorded still prints, and the app's own log says so.
+    let action = if copy {
+        "receipt.reprint"
+    } else {
+        "receipt.print"
+    };
+    if let Err(e) = crate::supervisor::record(state, clerk, "clerk", action, &signed.receipt.id) {
+        tracing::warn!(receipt = %signed.receipt.id, "{action} not audited: {}", e.message);
+    }
     job_view(state, printing, id)
 }
 

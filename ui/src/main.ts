@@ -5,9 +5,41 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { Camera, type CameraState } from "./camera";
+import type { SvgNode } from "./charts";
 import { lang, setLang, t, type Lang } from "./i18n";
 import { IdleTimer } from "./idle";
 import { jobLine, printLine, receiptLines, type PrintJobView, type PrintStatusView, type ReceiptCheckView } from "./print";
+import {
+  attentionLine,
+  auditLine,
+  dayFilter,
+  detailLabel,
+  detailLines,
+  digestCells,
+  exportLine,
+  filterArgs,
+  filterLine,
+  integrityLines,
+  options,
+  pageLine,
+  policyLines,
+  reasonWord,
+  searchArgs,
+  summaryCharts,
+  totalsLine,
+  typeName,
+  type AttentionView,
+  type EntryDetailView,
+  type ExportView,
+  type FilterArgs,
+  type FilterState,
+  type IntegrityView,
+  type OptionsView,
+  type OverviewView,
+  type PageView,
+  type PolicyView,
+  type ReviewRow,
+} from "./review";
 import { DEFAULT_SCANNER, ScanDetector } from "./scanner";
 import { cue, play } from "./sound";
 import { chainStatus, deviceLines, errorMessage, whoLine, type SessionView, type SetupView, type StatusView } from "./status";
@@ -40,7 +72,7 @@ interface CommandError {
   message?: string;
 }
 
-type Screen = "setup" | "signin" | "ready" | "verdict" | "error" | "history" | "printer" | "receipt" | "preview-panel";
+type Screen = "setup" | "signin" | "ready" | "verdict" | "error" | "history" | "printer" | "receipt" | "preview-panel" | "console";
 
 interface PrinterPanelView {
   configured: boolean;
@@ -69,7 +101,7 @@ let idle = new IdleTimer(300_000, performance.now());
 
 function show(section: Screen): void {
   screen = section;
-  for (const id of ["setup", "signin", "ready", "verdict", "error", "history", "printer", "receipt", "preview-panel"]) $(id).hidden = id !== section;
+  for (const id of ["setup", "signin", "ready", "verdict", "error", "history", "printer", "receipt", "preview-panel", "console"]) $(id).hidden = id !== section;
   $("screen").dataset.state = section;
   if (section === "signin") $<HTMLInputElement>($<HTMLInputElement>("signin-id").value ? "signin-pin" : "signin-id").focus();
   // A button clicked on the last screen may now be hidden: keys go to the page again.
@@ -108,6 +140,7 @@ function renderStatic(): void {
   $("receipt-title").textContent = t("receipt.check.title");
   $("receipt-hint").textContent = t("receipt.check.hint");
   $("receipt-close").textContent = t("action.close");
+  renderConsoleStatic();
   renderSigninMessage();
   renderStatus();
 }
@@ -424,7 +457,11 @@ function next(): void {
   currentJob = null;
   revealed = false;
   delete $("screen").dataset.verdict;
-  show(session?.role === "supervisor" ? "history" : "ready");
+  if (session?.role === "supervisor") {
+    // Esc in the console: from an entry's detail back to where it was opened.
+    if (screen === "console" && pane === "detail") showPane(detailFrom);
+    else void showConsole(screen === "console" ? pane : "overview");
+  } else show("ready");
 }
 
 async function switchLanguage(): Promise<void> {
@@ -435,6 +472,7 @@ async function switchLanguage(): Promise<void> {
   if (current && screen === "verdict") renderVerdict();
   if (screen === "history") await showHistory();
   if (screen === "printer") await showPrinter();
+  if (screen === "console") renderConsole();
 }
 
 async function refreshStatus(): Promise<void> {
@@ -455,6 +493,7 @@ async function refreshStatus(): Promise<void> {
 async function lockScreen(note: string): Promise<void> {
   await invoke("sign_out", { reason: note }).catch(() => undefined);
   session = null;
+  resetConsole();
   current = null;
   camera.stop();
   $("camera").hidden = true;
@@ -490,8 +529,10 @@ async function signIn(): Promise<void> {
   $("signin-error").textContent = "";
   idle = new IdleTimer((status?.idleLockSeconds ?? 300) * 1000, performance.now());
   await refreshStatus();
-  if (session.role === "supervisor") await showHistory();
-  else show("ready");
+  if (session.role === "supervisor") {
+    resetConsole();
+    await showConsole("overview");
+  } else show("ready");
 }
 
 function cell(text: string): HTMLTableCellElement {
@@ -567,7 +608,8 @@ async function showHistory(): Promise<void> {
 }
 
 function toggleHistory(): void {
-  if (screen === "history" && session?.role === "clerk") next();
+  if (session?.role === "supervisor") void showConsole("entries");
+  else if (screen === "history") next();
   else void showHistory();
 }
 
@@ -605,20 +647,19 @@ function shortcut(k: string): void {
   } else if (k === "k") {
     if (screen === "receipt") next();
     else showReceiptCheck(null);
-  } else if (session.role !== "clerk") return;
+  } else if (session.role === "supervisor") consoleKey(k);
+  else if (session.role !== "clerk") return;
   else if (k === "p" && current && screen === "verdict") void printReceipt();
   else if (k === "v" && current && screen === "verdict") void previewReceipt(current.logged.seq, false);
-  else if (k === "r" && current && screen === "verdict") {
-    revealed = !revealed;
-    renderVerdict();
-  } else if (k === "o") $<HTMLInputElement>("image-input").click();
+  else if (k === "r" && current && screen === "verdict") void toggleReveal();
+  else if (k === "o") $<HTMLInputElement>("image-input").click();
   else if (k === "c") toggleCamera();
 }
 
 let pendingShortcut: number | undefined;
 
 function inSigninForm(target: EventTarget | null): boolean {
-  return target instanceof HTMLElement && target.closest("#signin-form, #setup") !== null;
+  return target instanceof HTMLElement && target.closest("#signin-form, #setup, .typed") !== null;
 }
 
 function showSetup(setup: SetupView): void {
@@ -681,6 +722,597 @@ async function applyBundle(file: File): Promise<void> {
   }
 }
 
+
+/** Shows the masked numbers once the reveal is in the audit trail; hides them at once. */
+async function toggleReveal(): Promise<void> {
+  // Nothing masked, nothing to reveal (a business licence's fields are public).
+  if (!current || !current.fields.some((f) => f.sensitive)) return;
+  if (!revealed) {
+    try {
+      await invoke("record_reveal", {
+        seq: current.logged.seq ?? null,
+        fields: current.fields.filter((f) => f.sensitive).map((f) => f.key),
+      });
+    } catch (e) {
+      const err = e as CommandError;
+      showPrintProblem(t("reveal.not_recorded", { message: err.message ?? "" }));
+      return;
+    }
+  }
+  revealed = !revealed;
+  renderVerdict();
+}
+
+// ---- The supervisor's console -------------------------------------------------------------
+// Panes: the overview (today at a glance, or the filter's range), the entries table (a page
+// of 50 at a time, never the whole range), an entry's detail, the attention list, the
+// integrity check, the privacy policy. The strings come from review.ts; this places them.
+
+type Pane = "overview" | "entries" | "attention" | "integrity" | "policy" | "detail";
+
+let pane: Pane = "overview";
+let detailFrom: Pane = "entries";
+let applied: FilterArgs | null = null;
+let overview: OverviewView | null = null;
+let page: (PageView & { offset: number }) | null = null;
+/** The `before` cursor of each page shown, oldest last (`null`: the first page), for "previous". */
+let cursors: (number | null)[] = [];
+let total: number | null = null;
+let searched: { query: string; rows: ReviewRow[] } | null = null;
+let detail: EntryDetailView | null = null;
+let integrity: IntegrityView | null = null;
+let integrityNote: string | null = null;
+let policy: PolicyView | null = null;
+let exported: { text: string; kind: "ok" | "problem" | "busy" } | null = null;
+let selected = -1;
+/** Rows per page (src-tauri `supervisor::PAGE`). */
+const PAGE = 50;
+
+const FILTER_FIELDS: [keyof FilterState, string, keyof OptionsView][] = [
+  ["counter", "filter-counter", "counters"],
+  ["clerk", "filter-clerk", "clerks"],
+  ["verdict", "filter-verdict", "verdicts"],
+  ["credentialType", "filter-type", "types"],
+  ["issuer", "filter-issuer", "issuers"],
+];
+
+function resetConsole(): void {
+  pane = "overview";
+  applied = null;
+  overview = null;
+  page = null;
+  cursors = [];
+  total = null;
+  searched = null;
+  detail = null;
+  integrity = null;
+  integrityNote = null;
+  policy = null;
+  exported = null;
+  selected = -1;
+}
+
+function renderConsoleStatic(): void {
+  $("console-title").textContent = t("console.title");
+  $("console-keys").textContent = t("console.keys");
+  for (const p of ["overview", "entries", "attention", "integrity", "policy"]) $(`tab-${p}`).textContent = t(`console.tab.${p}`);
+  $("filter-title").textContent = t("console.filter.title");
+  $("filter-from-label").textContent = t("console.filter.from");
+  $("filter-to-label").textContent = t("console.filter.to");
+  $("filter-counter-label").textContent = t("history.counter");
+  $("filter-clerk-label").textContent = t("history.clerk");
+  $("filter-verdict-label").textContent = t("history.verdict");
+  $("filter-type-label").textContent = t("history.type");
+  $("filter-issuer-label").textContent = t("receipt.issuer");
+  $("filter-apply").textContent = t("console.filter.apply");
+  $("filter-today").textContent = t("console.filter.today");
+  $("search-label").textContent = t("console.search.label");
+  $("search-submit").textContent = t("console.search.submit");
+  $("overview-attention-title").textContent = t("console.tab.attention");
+  $("page-prev").textContent = t("console.page.prev");
+  $("page-next").textContent = t("console.page.next");
+  $("detail-back").textContent = t("console.detail.back");
+  $("attention-title").textContent = t("console.tab.attention");
+  $("integrity-title").textContent = t("integrity.title");
+  $("integrity-run").textContent = t("integrity.run");
+  $("digests-title").textContent = t("integrity.digests");
+  $("audit-title").textContent = t("integrity.audit.recent");
+  $("policy-title").textContent = t("policy.title");
+  $("export-title").textContent = t("export.title");
+  $("export-csv").textContent = t("export.csv");
+  $("export-xlsx").textContent = t("export.xlsx");
+  $("export-pdf").textContent = t("export.pdf");
+}
+
+function consoleProblem(e: unknown): void {
+  const err = (e && typeof e === "object" ? e : { message: String(e) }) as CommandError;
+  if (err.code === "signed_out") {
+    void lockScreen("signin.locked.idle");
+    return;
+  }
+  const text = e instanceof Error ? e.message : errorMessage(err.code, err.message ?? "");
+  $("console-error").textContent = text;
+}
+
+function formState(): FilterState {
+  const value = (id: string) => ($(id) as HTMLInputElement | HTMLSelectElement).value;
+  return {
+    from: value("filter-from"),
+    to: value("filter-to"),
+    counter: value("filter-counter"),
+    clerk: value("filter-clerk"),
+    verdict: value("filter-verdict"),
+    credentialType: value("filter-type"),
+    issuer: value("filter-issuer"),
+  };
+}
+
+/** Fills the selects with the values seen in the range, keeping what was chosen. */
+function renderFilterForm(): void {
+  if (!overview || !applied) return;
+  $<HTMLInputElement>("filter-from").value = applied.from;
+  $<HTMLInputElement>("filter-to").value = applied.to;
+  const chosen: Record<string, string | null> = {
+    counter: applied.counter,
+    clerk: applied.clerk,
+    verdict: applied.verdict === "UNVERIFIABLE" ? "CANNOT_CONFIRM" : applied.verdict,
+    credentialType: applied.credentialType,
+    issuer: applied.issuer,
+  };
+  for (const [field, id, list] of FILTER_FIELDS) {
+    const select = $<HTMLSelectElement>(id);
+    const choices = options(list, overview.options[list]);
+    const want = chosen[field] ?? "";
+    if (want && !choices.some(([v]) => v === want)) choices.push([want, want]);
+    select.replaceChildren(
+      ...choices.map(([value, label]) => {
+        const o = document.createElement("option");
+        o.value = value;
+        o.textContent = label;
+        return o;
+      }),
+    );
+    select.value = want;
+  }
+}
+
+async function showConsole(to: Pane): Promise<void> {
+  if (session?.role !== "supervisor") return;
+  show("console");
+  if (!overview) await loadOverview();
+  showPane(to);
+}
+
+function showPane(to: Pane): void {
+  pane = to;
+  for (const p of ["overview", "entries", "attention", "integrity", "policy", "detail"]) $(`pane-${p}`).hidden = p !== to;
+  for (const b of document.querySelectorAll<HTMLButtonElement>("#console-tabs button")) {
+    b.classList.toggle("current", b.dataset.pane === to);
+  }
+  $("console").dataset.pane = to;
+  if (to === "entries" && !page && !searched) void loadPage(null, 0);
+  if (to === "policy" && !policy) void loadPolicy();
+  renderConsole();
+}
+
+/** Everything on the console from what was last received (also on a language switch). */
+function renderConsole(): void {
+  renderConsoleStatic();
+  renderFilterForm();
+  $("console-filter-line").textContent = applied ? filterLine(applied, typeLabelOf) : "";
+  renderOverview();
+  renderEntries();
+  renderDetail();
+  renderAttention($("attention-list"));
+  renderIntegrity();
+  renderPolicy();
+  const result = $("export-result");
+  result.textContent = exported?.text ?? "";
+  if (exported) result.dataset.kind = exported.kind;
+  else delete result.dataset.kind;
+}
+
+function typeLabelOf(key: string): string {
+  const c = overview?.options.types.find((x) => x.key === key);
+  return typeName(key, c?.zh, c?.en);
+}
+
+async function loadOverview(): Promise<void> {
+  $("console-error").textContent = "";
+  const started = performance.now();
+  const asked = applied;
+  try {
+    const got = await invoke<OverviewView>("review_overview", { filter: asked });
+    // A later filter's overview may have arrived first: keep the newest.
+    if (asked !== applied) return;
+    overview = got;
+    if (!applied) applied = filterArgs(dayFilter(got.today));
+    // Read by the end-to-end run for the overview figure.
+    $("overview-totals").dataset.ms = (performance.now() - started).toFixed(1);
+  } catch (e) {
+    consoleProblem(e);
+  }
+  renderConsole();
+}
+
+async function applyFilter(state: FilterState = formState()): Promise<void> {
+  try {
+    applied = filterArgs(state);
+  } catch (e) {
+    consoleProblem(e);
+    return;
+  }
+  page = null;
+  cursors = [];
+  total = null;
+  searched = null;
+  selected = -1;
+  // The first page does not wait for the range's summary (the app reads them apart).
+  const summarised = loadOverview();
+  if (pane === "entries") await loadPage(null, 0);
+  else if (pane === "detail" || pane === "integrity" || pane === "policy") showPane("entries");
+  await summarised;
+}
+
+async function loadPage(before: number | null, offset: number): Promise<void> {
+  if (!applied) return;
+  $("console-error").textContent = "";
+  const started = performance.now();
+  const asked = applied;
+  try {
+    const got = await invoke<PageView>("review_page", { filter: asked, before });
+    if (asked !== applied) return;
+    if (got.total !== null) total = got.total;
+    page = { ...got, offset };
+    searched = null;
+    selected = got.rows.length > 0 ? 0 : -1;
+    // Read by the end-to-end run for the time-to-page figure.
+    $("entries-table").dataset.ms = (performance.now() - started).toFixed(1);
+  } catch (e) {
+    consoleProblem(e);
+  }
+  renderEntries();
+}
+
+async function nextPage(): Promise<void> {
+  if (!page || page.next === null || searched) return;
+  if (cursors.length === 0) cursors.push(null);
+  cursors.push(page.next);
+  await loadPage(page.next, page.offset + page.rows.length);
+}
+
+async function previousPage(): Promise<void> {
+  if (!page || page.offset === 0 || searched || cursors.length < 2) return;
+  cursors.pop();
+  const before = cursors[cursors.length - 1] ?? null;
+  await loadPage(before, Math.max(0, page.offset - PAGE));
+}
+
+function verdictCell(verdict: string): HTMLTableCellElement {
+  const td = cell(t(`verdict.${verdict}`));
+  td.className = "verdict";
+  return td;
+}
+
+function renderEntries(): void {
+  const rows = searched ? searched.rows : (page?.rows ?? []);
+  $("entries-line").textContent = searched
+    ? rows.length > 0
+      ? t("console.search.results", { query: searched.query, n: rows.length })
+      : t("console.search.none", { query: searched.query })
+    : page
+      ? pageLine(page.offset, page.rows.length, total)
+      : t("console.loading");
+  const heads = ["history.time", "history.counter", "history.clerk", "history.type", "history.verdict", "history.reason", "history.subject", "receipt.id"];
+  $("entries-head").replaceChildren(
+    ...heads.map((k) => {
+      const th = document.createElement("th");
+      th.textContent = t(k);
+      return th;
+    }),
+  );
+  const multiDay = applied !== null && applied.from !== applied.to;
+  $("entries-rows").replaceChildren(
+    ...rows.map((r, i) => {
+      const tr = document.createElement("tr");
+      tr.dataset.seq = String(r.seq);
+      tr.dataset.verdict = r.verdict;
+      if (i === selected) tr.classList.add("selected");
+      const reason = r.reasons[0];
+      tr.append(
+        cell(multiDay || searched ? `${r.date} ${r.time}` : r.time),
+        cell(r.counter),
+        cell(r.clerk),
+        cell(r.credentialType ? typeName(r.credentialType, r.typeZh, r.typeEn) : ""),
+        verdictCell(r.verdict),
+        cell(reason ? reasonWord(reason) : ""),
+        cell(r.purged ? t("console.detail.purged") : r.subject.map(([, v]) => v).join(" ")),
+        cell(r.receipt ?? ""),
+      );
+      tr.addEventListener("click", () => void openDetail(r.seq));
+      return tr;
+    }),
+  );
+  $<HTMLButtonElement>("page-prev").disabled = !page || page.offset === 0 || searched !== null;
+  $<HTMLButtonElement>("page-next").disabled = !page || page.next === null || searched !== null;
+}
+
+async function openDetail(seq: number): Promise<void> {
+  try {
+    detail = await invoke<EntryDetailView>("review_entry", { seq });
+  } catch (e) {
+    consoleProblem(e);
+    return;
+  }
+  if (pane !== "detail") detailFrom = pane;
+  showPane("detail");
+}
+
+function renderDetail(): void {
+  if (!detail) return;
+  $("detail-title").textContent = t("console.detail.title", { seq: detail.seq });
+  $("pane-detail").dataset.verdict = detail.verdict;
+  $("detail-fields").replaceChildren(
+    ...detailLines(detail).flatMap(([k, v]) => {
+      const dt = document.createElement("dt");
+      dt.textContent = detailLabel(k);
+      const dd = document.createElement("dd");
+      dd.textContent = v;
+      return [dt, dd];
+    }),
+  );
+}
+
+/** The attention list into `list`: each item in words, its entries as links to their detail. */
+function renderAttention(list: HTMLElement): void {
+  const items: AttentionView[] = overview?.attention ?? [];
+  if (items.length === 0) {
+    const li = document.createElement("li");
+    li.className = "none";
+    li.textContent = t("console.attention.none");
+    list.replaceChildren(li);
+    return;
+  }
+  list.replaceChildren(
+    ...items.map((a) => {
+      const li = document.createElement("li");
+      li.dataset.kind = a.kind;
+      li.append(attentionLine(a), " ");
+      for (const seq of a.entries.slice(0, 12)) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "entry-link";
+        b.dataset.seq = String(seq);
+        b.textContent = `#${seq}`;
+        b.addEventListener("click", () => void openDetail(seq));
+        li.append(b);
+      }
+      if (a.entries.length > 12) li.append(` +${a.entries.length - 12}`);
+      return li;
+    }),
+  );
+}
+
+/** A chart's tree (charts.ts) as SVG elements: createElementNS and textContent only, so a
+ * label is never parsed as markup. */
+function svg(node: SvgNode): SVGElement {
+  const el = document.createElementNS("http://www.w3.org/2000/svg", node.tag);
+  for (const [name, value] of Object.entries(node.attrs)) el.setAttribute(name, String(value));
+  if (node.text !== undefined) el.textContent = node.text;
+  for (const child of node.children ?? []) el.append(svg(child));
+  return el;
+}
+
+function renderOverview(): void {
+  const charts = $("overview-charts");
+  charts.replaceChildren();
+  if (!overview) {
+    $("overview-totals").textContent = t("console.loading");
+    return;
+  }
+  $("overview-totals").textContent = totalsLine(overview.summary);
+  $("overview-totals").dataset.total = String(overview.summary.total);
+  charts.append(...summaryCharts(overview.summary).map(svg));
+  renderAttention($("overview-attention"));
+}
+
+async function runIntegrity(): Promise<void> {
+  showPane("integrity");
+  integrity = null;
+  integrityNote = t("integrity.running");
+  renderIntegrity();
+  try {
+    integrity = await invoke<IntegrityView>("review_integrity");
+    integrityNote = null;
+  } catch (e) {
+    integrityNote = null;
+    consoleProblem(e);
+  }
+  renderIntegrity();
+}
+
+function renderIntegrity(): void {
+  const banner = $("integrity-banner");
+  const lines = $("integrity-lines");
+  if (!integrity) {
+    $("integrity-headline").textContent = integrityNote ?? "";
+    banner.dataset.kind = integrityNote ? "busy" : "none";
+    lines.replaceChildren();
+    $("integrity-checked").textContent = "";
+    $("digests-table").hidden = true;
+    $("digests-empty").textContent = "";
+    $("audit-list").replaceChildren();
+    return;
+  }
+  const r = integrityLines(integrity);
+  $("integrity-headline").textContent = r.headline;
+  banner.dataset.kind = r.kind;
+  lines.replaceChildren(
+    ...r.lines.map((l) => {
+      const li = document.createElement("li");
+      li.textContent = l;
+      return li;
+    }),
+  );
+  $("integrity-checked").textContent = t("integrity.checked", { when: integrity.checkedAt, ms: integrity.millis });
+  $("digests-empty").textContent = integrity.digests.length === 0 ? t("integrity.digests.none") : "";
+  $("digests-table").hidden = integrity.digests.length === 0;
+  $("digests-head").replaceChildren(
+    ...["day", "count", "digest", "signed", "anchored"].map((k) => {
+      const th = document.createElement("th");
+      th.textContent = t(`integrity.digests.${k}`);
+      return th;
+    }),
+  );
+  $("digests-rows").replaceChildren(
+    ...integrity.digests.map((d) => {
+      const tr = document.createElement("tr");
+      tr.dataset.day = d.day;
+      if (d.problem) tr.dataset.problem = d.problem;
+      tr.append(...digestCells(d).map(cell));
+      return tr;
+    }),
+  );
+  $("audit-list").replaceChildren(
+    ...integrity.recentAudit.map((a) => {
+      const li = document.createElement("li");
+      li.dataset.action = a.action;
+      li.textContent = auditLine(a);
+      return li;
+    }),
+  );
+}
+
+async function loadPolicy(): Promise<void> {
+  try {
+    policy = await invoke<PolicyView>("review_policy");
+  } catch (e) {
+    consoleProblem(e);
+  }
+  renderPolicy();
+}
+
+function renderPolicy(): void {
+  if (!policy) return;
+  $("policy-lines").replaceChildren(
+    ...policyLines(policy).map((l) => {
+      const li = document.createElement("li");
+      li.textContent = l;
+      return li;
+    }),
+  );
+}
+
+async function runSearch(): Promise<void> {
+  const q = searchArgs($<HTMLInputElement>("search-input").value);
+  if (!q) return;
+  try {
+    const rows = await invoke<ReviewRow[]>("review_search", { query: q.query });
+    searched = { query: q.query, rows };
+    selected = rows.length > 0 ? 0 : -1;
+  } catch (e) {
+    consoleProblem(e);
+    return;
+  }
+  showPane("entries");
+}
+
+async function runExport(format: "csv" | "xlsx" | "pdf"): Promise<void> {
+  if (!applied) return;
+  exported = { text: t("export.busy"), kind: "busy" };
+  renderConsole();
+  try {
+    const e = await invoke<ExportView>("review_export", { filter: applied, format });
+    exported = { text: exportLine(e), kind: "ok" };
+  } catch (e) {
+    const err = e as CommandError;
+    exported = { text: errorMessage(err.code, err.message ?? ""), kind: "problem" };
+  }
+  renderConsole();
+}
+
+/** A supervisor's letter key (after the scanner's gap). */
+function consoleKey(k: string): void {
+  if (screen !== "console") {
+    if ("teaimfs".includes(k)) void showConsole("overview").then(() => consoleKey(k));
+    return;
+  }
+  if (k === "t") {
+    showPane("overview");
+    void loadOverview();
+  } else if (k === "e") {
+    if (searched) {
+      searched = null;
+      page = null;
+    }
+    showPane("entries");
+  } else if (k === "a") showPane("attention");
+  else if (k === "i") void runIntegrity();
+  else if (k === "m") showPane("policy");
+  else if (k === "f") $<HTMLInputElement>("filter-from").focus();
+  else if (k === "s") $<HTMLInputElement>("search-input").focus();
+  else if (k === "n" && pane === "entries") void nextPage();
+  else if (k === "b" && pane === "entries") void previousPage();
+  else if (k === "x") void runExport("csv");
+  else if (k === "w") void runExport("xlsx");
+  else if (k === "d") void runExport("pdf");
+}
+
+/** Arrows move through the entries table, Enter opens the selected entry. */
+function consoleArrow(key: string): boolean {
+  if (pane !== "entries") return false;
+  const rows = searched ? searched.rows : (page?.rows ?? []);
+  if (rows.length === 0) return false;
+  if (key === "ArrowDown" || key === "ArrowUp") {
+    selected = Math.min(rows.length - 1, Math.max(0, selected + (key === "ArrowDown" ? 1 : -1)));
+    renderEntries();
+    document.querySelector("#entries-rows tr.selected")?.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+  if (key === "Enter" && selected >= 0 && rows[selected]) {
+    void openDetail(rows[selected].seq);
+    return true;
+  }
+  return false;
+}
+
+function wireConsole(): void {
+  for (const b of document.querySelectorAll<HTMLButtonElement>("#console-tabs button")) {
+    b.addEventListener("click", () => {
+      const to = b.dataset.pane as Pane;
+      if (to === "integrity" && !integrity) void runIntegrity();
+      else showPane(to);
+      if (to === "overview") void loadOverview();
+    });
+  }
+  // After a submit the keys are the console's again (F, S, E …), not the form's.
+  const leaveForm = () => {
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+    $("screen").focus();
+  };
+  $("console-filter").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    leaveForm();
+    void applyFilter();
+  });
+  $("filter-today").addEventListener("click", () => {
+    leaveForm();
+    if (overview) void applyFilter(dayFilter(overview.today));
+  });
+  $("console-search").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    leaveForm();
+    void runSearch();
+  });
+  $("page-next").addEventListener("click", () => void nextPage());
+  $("page-prev").addEventListener("click", () => void previousPage());
+  $("detail-back").addEventListener("click", () => showPane(detailFrom));
+  $("integrity-run").addEventListener("click", () => void runIntegrity());
+  $("export-csv").addEventListener("click", () => void runExport("csv"));
+  $("export-xlsx").addEventListener("click", () => void runExport("xlsx"));
+  $("export-pdf").addEventListener("click", () => void runExport("pdf"));
+}
+
 async function start(): Promise<void> {
   try {
     status = await invoke<StatusView>("app_status");
@@ -707,8 +1339,15 @@ async function start(): Promise<void> {
   window.addEventListener(
     "keydown",
     (ev) => {
-      // The PIN and staff ID are typed by a person: no burst detection, no shortcuts.
-      if (inSigninForm(ev.target)) return;
+      // The PIN and staff ID (and the console's filter and search) are typed by a person:
+      // no burst detection, no shortcuts. Esc leaves the console's fields for the keys.
+      if (inSigninForm(ev.target)) {
+        if (ev.key === "Escape" && ev.target instanceof HTMLElement && ev.target.closest(".typed")) {
+          ev.target.blur();
+          $("screen").focus();
+        }
+        return;
+      }
       const key = {
         key: ev.key,
         time: ev.timeStamp,
@@ -728,6 +1367,7 @@ async function start(): Promise<void> {
       }
       if (detector.inBurst || ev.ctrlKey || ev.altKey || ev.metaKey || !session) return;
       if (ev.key === "Escape") next();
+      else if (screen === "console" && consoleArrow(ev.key)) ev.preventDefault();
       else if (ev.key === "F10") {
         ev.preventDefault();
         void lockScreen("");
@@ -743,10 +1383,7 @@ async function start(): Promise<void> {
     void signIn();
   });
   $("next").addEventListener("click", next);
-  $("reveal").addEventListener("click", () => {
-    revealed = !revealed;
-    renderVerdict();
-  });
+  $("reveal").addEventListener("click", () => void toggleReveal());
   $("lang").addEventListener("click", () => void switchLanguage());
   $("signout").addEventListener("click", () => void lockScreen(""));
   $("history-toggle").addEventListener("click", toggleHistory);
@@ -815,9 +1452,10 @@ async function start(): Promise<void> {
     input.value = "";
   });
   $("setup-restart").addEventListener("click", () => void invoke("restart_app"));
+  wireConsole();
   if (status?.setup) showSetup(status.setup);
   else if (session?.role === "clerk") show("ready");
-  else if (session) await showHistory();
+  else if (session) await showConsole("overview");
   else show("signin");
 }
 

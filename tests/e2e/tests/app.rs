@@ -217,7 +217,8 @@ async fn demo_credentials_on_the_registry_snapshot() {
     );
     app.screenshot("history-clerk").await.expect("screenshot");
 
-    // Signing out locks the counter; a supervisor sees every counter's day and cannot verify.
+    // Signing out locks the counter; a supervisor sees every counter's day (the console,
+    // tests/supervisor.rs) and cannot verify.
     app.press("\u{E00C}").await.expect("Escape");
     app.press("\u{E03A}").await.expect("F10");
     app.text_of("#signin-title", WAIT)
@@ -236,13 +237,24 @@ async fn demo_credentials_on_the_registry_snapshot() {
         .await
         .expect("sign in");
     assert_eq!(
-        app.text_of("#history-title", WAIT)
+        app.text_of("#console-title", WAIT)
             .await
             .expect("supervisor"),
-        "值班主管 · 今日概况"
+        "值班主管 · 核验记录"
     );
-    let rows = app.text_of("#history-rows", WAIT).await.expect("rows");
+    assert_eq!(
+        app.text_until("#overview-totals", WAIT, |t| t.starts_with("共"))
+            .await
+            .expect("today at a glance"),
+        "共 5 次：有效 2，无效 2，无法确认 1"
+    );
+    app.press("e").await.expect("E");
+    let rows = app.text_of("#entries-rows", WAIT).await.expect("rows");
     assert!(rows.contains("clerk-007"), "{rows}");
+    assert!(
+        !rows.contains("310115199003070017"),
+        "no full number: {rows}"
+    );
     app.screenshot("supervisor-today")
         .await
         .expect("screenshot");

@@ -1,0 +1,550 @@
+//! What the supervisor's console receives (ui/src/review.ts has the same shapes): the log's
+//! review types converted by hand for the screen, times in the hall's offset, verdicts by the
+//! screen's names. Subjects travel only as the log holds them, masked.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use countersign_credential::kinds;
+use countersign_log::{
+    Attention, AuditRecord, Count, DayDigest, DigestProblem, Entry, Finding, Integrity, Summary,
+};
+use serde::Serialize;
+
+/// Hall-local `YYYY-MM-DD HH:MM:SS`.
+pub fn local(at: DateTime<Utc>, offset: FixedOffset) -> String {
+    at.with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// The screen's name for a stored verdict.
+fn verdict(stored: &str) -> String {
+    match stored {
+        "UNVERIFIABLE" => "CANNOT_CONFIRM".into(),
+        other => other.into(),
+    }
+}
+
+/// One value and how many entries had it.
+#[derive(Debug, Serialize)]
+pub struct CountView {
+    key: Option<String>,
+    count: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    zh: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    en: Option<&'static str>,
+}
+
+fn counts(counts: &[Count]) -> Vec<CountView> {
+    counts
+        .iter()
+        .map(|c| CountView {
+            key: c.key.clone(),
+            count: c.count,
+            zh: None,
+            en: None,
+        })
+        .collect()
+}
+
+/// Credential types with their names where Countersign knows the type.
+fn type_counts(counts: &[Count]) -> Vec<CountView> {
+    counts
+        .iter()
+        .map(|c| {
+            let kind = c.key.as_deref().and_then(kinds::kind);
+            CountView {
+                key: c.key.clone(),
+                count: c.count,
+                zh: kind.map(|k| k.label_zh),
+                en: kind.map(|k| k.label_en),
+            }
+        })
+        .collect()
+}
+
+/// Counts over a filter's entries.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SummaryView {
+    total: u64,
+    by_verdict: Vec<CountView>,
+    by_type: Vec<CountView>,
+    by_issuer: Vec<CountView>,
+    by_clerk: Vec<CountView>,
+    by_counter: Vec<CountView>,
+    by_channel: Vec<CountView>,
+    by_chain_source: Vec<CountView>,
+    by_hour: [u64; 24],
+    failures: Vec<CountView>,
+}
+
+impl From<&Summary> for SummaryView {
+    fn from(s: &Summary) -> Self {
+        Self {
+            total: s.total,
+            by_verdict: counts(&s.by_verdict),
+            by_type: type_counts(&s.by_type),
+            by_issuer: counts(&s.by_issuer),
+            by_clerk: counts(&s.by_clerk),
+            by_counter: counts(&s.by_counter),
+            by_channel: counts(&s.by_channel),
+            by_chain_source: counts(&s.by_chain_source),
+            by_hour: s.by_hour,
+            failures: counts(&s.failures),
+        }
+    }
+}
+
+/// The values seen in a time range: what the filter form offers.
+#[derive(Debug, Serialize)]
+pub struct OptionsView {
+    counters: Vec<CountView>,
+    clerks: Vec<CountView>,
+    verdicts: Vec<CountView>,
+    types: Vec<CountView>,
+    issuers: Vec<CountView>,
+}
+
+impl From<&Summary> for OptionsView {
+    fn from(s: &Summary) -> Self {
+        let mut counters = counts(&s.by_counter);
+        // Counters by their id ("1", "2", … "10"), not by volume: the form is a list to pick from.
+        counters.sort_by(|a, b| {
+            let n = |c: &CountView| c.key.as_deref().and_then(|k| k.parse::<u64>().ok());
+            n(a).cmp(&n(b)).then_with(|| a.key.cmp(&b.key))
+        });
+        let mut clerks = counts(&s.by_clerk);
+        clerks.sort_by(|a, b| a.key.cmp(&b.key));
+        Self {
+            counters,
+            clerks,
+            verdicts: counts(&s.by_verdict),
+            types: type_counts(&s.by_type),
+            issuers: counts(&s.by_issuer),
+        }
+    }
+}
+
+/// One item of the attention list.
+#[derive(Debug, Serialize)]
+pub struct AttentionView {
+    kind: &'static str,
+    subject: String,
+    /// The issuer's registered name, for a burst of failures.
+    label: Option<String>,
+    entries: Vec<u64>,
+    audit: Vec<u64>,
+    /// Hall-local time of the first and last entry concerned.
+    first: Option<String>,
+    last: Option<String>,
+    /// The counters of the entries concerned (a repeated credential's).
+    counters: Vec<String>,
+    detail: String,
+}
+
+impl AttentionView {
+    /// The item, with what the screen words it from looked up in `entries` (the item's first
+    /// and last entries, or all of them for a repeated credential). `day_only` shows times
+    /// as `HH:MM`, else `MM-DD HH:MM`.
+    pub fn new(a: &Attention, entries: &[Entry], offset: FixedOffset, day_only: bool) -> Self {
+        let time = |e: &Entry| {
+            let t = e.entry.at.with_timezone(&offset);
+            if day_only {
+                t.format("%H:%M").to_string()
+            } else {
+                t.format("%m-%d %H:%M").to_string()
+            }
+        };
+        let mut counters: Vec<String> = entries.iter().map(|e| e.entry.counter.clone()).collect();
+        counters.sort();
+        counters.dedup();
+        Self {
+            kind: a.kind.as_str(),
+            subject: a.subject.clone(),
+            label: entries.iter().find_map(|e| e.entry.issuer_name.clone()),
+            entries: a.entries.clone(),
+            audit: a.audit.clone(),
+            first: entries.iter().min_by_key(|e| e.entry.at).map(time),
+            last: entries.iter().max_by_key(|e| e.entry.at).map(time),
+            counters,
+            detail: a.detail.clone(),
+        }
+    }
+}
+
+/// The console's overview: the range, its counts, the values to filter by, the attention list.
+#[derive(Debug, Serialize)]
+pub struct OverviewView {
+    /// The hall-local day today.
+    pub today: String,
+    pub from: String,
+    pub to: String,
+    pub summary: SummaryView,
+    pub options: OptionsView,
+    pub attention: Vec<AttentionView>,
+}
+
+/// A row of the entries table.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewRow {
+    seq: u64,
+    date: String,
+    time: String,
+    counter: String,
+    clerk: String,
+    channel: &'static str,
+    verdict: String,
+    credential_type: Option<String>,
+    type_zh: Option<&'static str>,
+    type_en: Option<&'static str>,
+    issuer_name: Option<String>,
+    reasons: Vec<String>,
+    /// The masked subject summary the log keeps (empty once purged).
+    subject: Vec<(String, String)>,
+    purged: bool,
+    receipt: Option<String>,
+}
+
+impl ReviewRow {
+    /// The row of a logged entry, hall-local.
+    pub fn new(e: &Entry, offset: FixedOffset) -> Self {
+        let n = &e.entry;
+        let at = n.at.with_timezone(&offset);
+        let kind = n.credential_type.as_deref().and_then(kinds::kind);
+        Self {
+            seq: e.seq,
+            date: at.format("%Y-%m-%d").to_string(),
+            time: at.format("%H:%M:%S").to_string(),
+            counter: n.counter.clone(),
+            clerk: n.clerk.clone(),
+            channel: n.channel.as_str(),
+            verdict: verdict(&n.verdict),
+            credential_type: n.credential_type.clone(),
+            type_zh: kind.map(|k| k.label_zh),
+            type_en: kind.map(|k| k.label_en),
+            issuer_name: n.issuer_name.clone().or_else(|| n.issuer.clone()),
+            reasons: if n.reasons.is_empty() {
+                n.failing.clone()
+            } else {
+                n.reasons.clone()
+            },
+            subject: n
+                .personal
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            purged: e.purged,
+            receipt: n.receipt.clone(),
+        }
+    }
+}
+
+/// A page of the entries table.
+#[derive(Debug, Serialize)]
+pub struct PageView {
+    pub rows: Vec<ReviewRow>,
+    /// The cursor of the next (older) page.
+    pub next: Option<u64>,
+    /// How many entries the filter selects (on the first page).
+    pub total: Option<u64>,
+}
+
+/// One failing check and its reason code.
+#[derive(Debug, Serialize)]
+pub struct FailingView {
+    check: String,
+    reason: Option<String>,
+}
+
+/// A subject field as the log holds it (masked), with its labels.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectField {
+    key: String,
+    label_zh: String,
+    label_en: String,
+    value: String,
+}
+
+/// The chain state an entry used.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainView {
+    source: String,
+    block: u64,
+    block_time: String,
+}
+
+/// An entry in full, as the log holds it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryDetailView {
+    seq: u64,
+    at: String,
+    hall: String,
+    counter: String,
+    clerk: String,
+    channel: &'static str,
+    verdict: String,
+    credential_type: Option<String>,
+    type_zh: Option<&'static str>,
+    type_en: Option<&'static str>,
+    issuer_name: Option<String>,
+    issuer: Option<String>,
+    credential_hash: Option<String>,
+    failing: Vec<FailingView>,
+    chain: Option<ChainView>,
+    receipt: Option<String>,
+    subject: Vec<SubjectField>,
+    purged: bool,
+    entry_hash: String,
+}
+
+/// A subject field's labels, from the credential types that have it.
+fn field_labels(key: &str) -> (String, String) {
+    kinds::KINDS
+        .iter()
+        .flat_map(|k| k.fields.iter())
+        .find(|f| f.key == key)
+        .map_or_else(
+            || (key.to_string(), key.to_string()),
+            |f| (f.label_zh.to_string(), f.label_en.to_string()),
+        )
+}
+
+impl EntryDetailView {
+    /// The detail of a logged entry, hall-local.
+    pub fn new(e: &Entry, offset: FixedOffset) -> Self {
+        let n = &e.entry;
+        let kind = n.credential_type.as_deref().and_then(kinds::kind);
+        Self {
+            seq: e.seq,
+            at: local(n.at, offset),
+            hall: n.hall.clone(),
+            counter: n.counter.clone(),
+            clerk: n.clerk.clone(),
+            channel: n.channel.as_str(),
+            verdict: verdict(&n.verdict),
+            credential_type: n.credential_type.clone(),
+            type_zh: kind.map(|k| k.label_zh),
+            type_en: kind.map(|k| k.label_en),
+            issuer_name: n.issuer_name.clone(),
+            issuer: n.issuer.clone(),
+            credential_hash: n.leaf.map(hex::encode),
+            // Reasons were recorded beside the failing checks, in the same order.
+            failing: n
+                .failing
+                .iter()
+                .enumerate()
+                .map(|(i, check)| FailingView {
+                    check: check.clone(),
+                    reason: n.reasons.get(i).cloned(),
+                })
+                .collect(),
+            chain: n.chain.as_ref().map(|c| ChainView {
+                source: c.source.clone(),
+                block: c.block,
+                block_time: local(c.block_time, offset),
+            }),
+            receipt: n.receipt.clone(),
+            subject: n
+                .personal
+                .iter()
+                .map(|(k, v)| {
+                    let (label_zh, label_en) = field_labels(k);
+                    SubjectField {
+                        key: k.clone(),
+                        label_zh,
+                        label_en,
+                        value: v.clone(),
+                    }
+                })
+                .collect(),
+            purged: e.purged,
+            entry_hash: hex::encode(e.hash),
+        }
+    }
+}
+
+/// A change the integrity check found.
+#[derive(Debug, Serialize)]
+pub struct FindingView {
+    seq: u64,
+    kind: &'static str,
+}
+
+impl From<&Finding> for FindingView {
+    fn from(f: &Finding) -> Self {
+        Self {
+            seq: f.seq,
+            kind: f.kind.as_str(),
+        }
+    }
+}
+
+/// A closed day's signed digest.
+#[derive(Debug, Serialize)]
+pub struct DigestView {
+    day: String,
+    count: u64,
+    range: Option<(u64, u64)>,
+    digest: String,
+    /// Signed by a hall key this counter trusts, and the signature verifies.
+    signed: bool,
+    problem: Option<&'static str>,
+    anchored: Option<String>,
+}
+
+impl DigestView {
+    /// The digest and what the check found wrong with it, if anything.
+    pub fn new(d: &DayDigest, problem: Option<&DigestProblem>) -> Self {
+        Self {
+            day: d.day.to_string(),
+            count: d.count,
+            range: d.range,
+            digest: hex::encode(d.digest),
+            signed: !matches!(problem, Some(DigestProblem::BadSignature)),
+            problem: problem.map(|p| match p {
+                DigestProblem::BadSignature => "bad-signature",
+                DigestProblem::Altered => "altered",
+                DigestProblem::EntriesChanged => "entries-changed",
+                DigestProblem::BrokenChain => "broken-chain",
+            }),
+            anchored: d.anchor_tx.clone(),
+        }
+    }
+}
+
+/// An audit record.
+#[derive(Debug, Serialize)]
+pub struct AuditView {
+    seq: u64,
+    at: String,
+    actor: String,
+    role: String,
+    action: String,
+    detail: String,
+}
+
+impl AuditView {
+    /// The record, hall-local.
+    pub fn new(a: &AuditRecord, offset: FixedOffset) -> Self {
+        Self {
+            seq: a.seq,
+            at: local(a.at, offset),
+            actor: a.actor.clone(),
+            role: a.role.clone(),
+            action: a.action.clone(),
+            detail: a.detail.clone(),
+        }
+    }
+}
+
+/// The integrity check's result.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrityView {
+    pub intact: bool,
+    pub entries: u64,
+    pub findings: Vec<FindingView>,
+    pub audit_records: u64,
+    pub audit_findings: Vec<FindingView>,
+    pub digests: Vec<DigestView>,
+    pub recent_audit: Vec<AuditView>,
+    pub checked_at: String,
+    pub millis: u64,
+}
+
+impl IntegrityView {
+    /// The check's findings, the days' digests with their problems, the latest audit records.
+    pub fn new(
+        integrity: &Integrity,
+        digests: Vec<DigestView>,
+        recent_audit: Vec<AuditView>,
+        checked_at: String,
+        millis: u64,
+    ) -> Self {
+        let digests_ok = digests.iter().all(|d| d.problem.is_none());
+        Self {
+            intact: integrity.is_intact() && digests_ok,
+            entries: integrity.entries,
+            findings: integrity.findings.iter().map(FindingView::from).collect(),
+            audit_records: integrity.audit.records,
+            audit_findings: integrity
+                .audit
+                .findings
+                .iter()
+                .map(|f| FindingView {
+                    seq: f.seq,
+                    kind: f.kind.as_str(),
+                })
+                .collect(),
+            digests,
+            recent_audit,
+            checked_at,
+            millis,
+        }
+    }
+}
+
+/// A file an export wrote.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportView {
+    pub format: &'static str,
+    pub path: String,
+    pub entries: u64,
+    /// The PDF is the whole day's report, whatever the other filters.
+    pub whole_day: bool,
+}
+
+/// One field the privacy policy keeps.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyField {
+    key: String,
+    label_zh: String,
+    label_en: String,
+    /// `keep` (head and tail characters kept, the rest starred) or `clear`.
+    mask: &'static str,
+    head: usize,
+    tail: usize,
+}
+
+/// The hall's privacy policy, read-only.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyView {
+    retention_days: u32,
+    fields: Vec<PolicyField>,
+}
+
+impl From<&countersign_station::PrivacyPolicy> for PolicyView {
+    fn from(p: &countersign_station::PrivacyPolicy) -> Self {
+        use countersign_station::Mask;
+        Self {
+            retention_days: p.retention_days,
+            fields: p
+                .fields
+                .iter()
+                .map(|(key, mask)| {
+                    let (label_zh, label_en) = field_labels(key);
+                    let (mask, head, tail) = match mask {
+                        Mask::Keep { head, tail } => ("keep", *head, *tail),
+                        Mask::Clear => ("clear", 0, 0),
+                    };
+                    PolicyField {
+                        key: key.clone(),
+                        label_zh,
+                        label_en,
+                        mask,
+                        head,
+                        tail,
+                    }
+                })
+                .collect(),
+        }
+    }
+}

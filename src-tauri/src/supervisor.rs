@@ -1,0 +1,691 @@
+//! The supervisor's console: a day's (or a range's) review, the attention list, the integrity
+//! check, exports and the privacy policy. Each command is a few lines over `countersign-log`,
+//! `countersign-export`, `countersign-dayreport` and `countersign-pdf`.
+//!
+//! Reading never holds up the counter: the console reads through its own read-only
+//! connections to the log (never the counter's writer), one for pages and lookups and one for
+//! summaries and exports, so a page never waits behind a year's summary (SQLite readers in WAL
+//! mode do not block each other); every command here is `async` and does its work on Tauri's
+//! blocking pool, so the window stays responsive through a year's summary or a full integrity
+//! check (which opens a connection of its own). What a supervisor does (and a clerk's reveal of a masked number) is
+//! recorded in the log's audit trail through the counter's writer; an action that cannot be
+//! recorded is not done.
+
+use crate::commands::{clerk, lock, session};
+use crate::review_view::{
+    local, AttentionView, AuditView, DigestView, EntryDetailView, ExportView, IntegrityView,
+    OptionsView, OverviewView, PageView, PolicyView, ReviewRow, SummaryView,
+};
+use crate::session::Session;
+use crate::{AppState, CommandError};
+use chrono::{FixedOffset, NaiveDate, Utc};
+use countersign_log::{Entry, Filter, Log, LogError};
+use serde::Deserialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tauri::{AppHandle, Manager};
+
+/// Rows per page of the entries table.
+pub const PAGE: usize = 50;
+
+/// The console's own state: where exports go, and its read-only connections to the log.
+pub struct Review {
+    log_path: PathBuf,
+    /// `<data dir>/exports`, or `COUNTERSIGN_EXPORT_DIR`.
+    pub export_dir: PathBuf,
+    /// Pages, entries, searches: quick, indexed.
+    pages: Mutex<Option<Log>>,
+    /// Summaries, the attention list, exports: as long as the range is.
+    sums: Mutex<Option<Log>>,
+}
+
+/// Which of the console's connections a read uses.
+#[derive(Clone, Copy)]
+enum Reader {
+    Pages,
+    Sums,
+}
+
+impl Review {
+    /// The console over the log at `log_path`; exports go to `COUNTERSIGN_EXPORT_DIR` if set,
+    /// else `<data_dir>/exports` (read here, at start, like every other path).
+    pub fn new(log_path: PathBuf, data_dir: &Path) -> Self {
+        let export_dir = std::env::var_os("COUNTERSIGN_EXPORT_DIR")
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| data_dir.join("exports"), PathBuf::from);
+        Self {
+            log_path,
+            export_dir,
+            pages: Mutex::new(None),
+            sums: Mutex::new(None),
+        }
+    }
+
+    /// Runs `f` on one of the read-only connections, opening it on first use (and again after
+    /// an error, in case the file was replaced).
+    fn read<T>(
+        &self,
+        which: Reader,
+        f: impl FnOnce(&Log) -> Result<T, LogError>,
+    ) -> Result<T, CommandError> {
+        let reader = match which {
+            Reader::Pages => &self.pages,
+            Reader::Sums => &self.sums,
+        };
+        let mut reader = reader
+            .lock()
+            .map_err(|_| CommandError::new("internal", "review state unusable"))?;
+        if reader.is_none() {
+            *reader = Some(Log::open_read_only(&self.log_path).map_err(log_error)?);
+        }
+        let log = reader
+            .as_ref()
+            .ok_or_else(|| CommandError::new("internal", "no log reader"))?;
+        let result = f(log);
+        if result.is_err() {
+            *reader = None;
+        }
+        result.map_err(log_error)
+    }
+}
+
+fn log_error(e: LogError) -> CommandError {
+    CommandError::new("review.log", e.to_string())
+}
+
+/// A signed-in supervisor, or why not.
+fn supervisor(state: &AppState) -> Result<Session, CommandError> {
+    match session(state)? {
+        Some(s) if !s.is_clerk() => Ok(s),
+        Some(_) => Err(CommandError::new(
+            "review.not_supervisor",
+            "only a supervisor may review the log",
+        )),
+        None => Err(CommandError::new("signed_out", "no one is signed in")),
+    }
+}
+
+/// Records `action` on `detail` by `actor` in `role` in the log's audit trail.
+pub fn record(
+    state: &AppState,
+    actor: &str,
+    role: &str,
+    action: &str,
+    detail: &str,
+) -> Result<u64, CommandError> {
+    let mut counter = lock(state)?;
+    let station = counter
+        .station_mut()
+        .map_err(|e| CommandError::new("review.audit", e.to_string()))?;
+    let seq = station
+        .log_mut()
+        .audit(actor, role, action, detail, Utc::now())
+        .map_err(|e| CommandError::new("review.audit", e.to_string()))?;
+    tracing::info!(actor, role, action, detail, audit = seq, "audited");
+    Ok(seq)
+}
+
+/// Runs `f` with the app's state on the blocking pool, off the window's thread.
+async fn blocking<T: Send + 'static>(
+    app: AppHandle,
+    f: impl FnOnce(&AppState) -> Result<T, CommandError> + Send + 'static,
+) -> Result<T, CommandError> {
+    tauri::async_runtime::spawn_blocking(move || f(&app.state::<AppState>()))
+        .await
+        .map_err(|e| CommandError::new("internal", e.to_string()))?
+}
+
+/// The filter as the screen sends it: hall-local days (both included) and exact values.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilterArgs {
+    from: String,
+    to: String,
+    counter: Option<String>,
+    clerk: Option<String>,
+    verdict: Option<String>,
+    credential_type: Option<String>,
+    issuer: Option<String>,
+}
+
+impl FilterArgs {
+    /// Every entry of one hall-local day.
+    fn day(day: NaiveDate) -> Self {
+        Self {
+            from: day.to_string(),
+            to: day.to_string(),
+            counter: None,
+            clerk: None,
+            verdict: None,
+            credential_type: None,
+            issuer: None,
+        }
+    }
+
+    /// The first and last day, in order.
+    fn days(&self) -> Result<(NaiveDate, NaiveDate), CommandError> {
+        let parse = |d: &str| {
+            NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| {
+                CommandError::new(
+                    "review.bad_filter",
+                    format!("{d:?} is not a YYYY-MM-DD day"),
+                )
+            })
+        };
+        let (a, b) = (parse(&self.from)?, parse(&self.to)?);
+        Ok((a.min(b), a.max(b)))
+    }
+
+    /// The log's filter: from the first day's hall-local midnight to the one after the last.
+    fn filter(&self, offset: FixedOffset) -> Result<Filter, CommandError> {
+        let (first, last) = self.days()?;
+        let bad = |e: LogError| CommandError::new("review.bad_filter", e.to_string());
+        let from = countersign_log::day_bounds(first, offset).map_err(bad)?.0;
+        let to = countersign_log::day_bounds(last, offset).map_err(bad)?.1;
+        fn value(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
+        Ok(Filter {
+            counter: value(&self.counter).map(str::to_string),
+            clerk: value(&self.clerk).map(str::to_string),
+            // The screen calls UNVERIFIABLE "CANNOT_CONFIRM".
+            verdict: value(&self.verdict).map(|v| match v {
+                "CANNOT_CONFIRM" => "UNVERIFIABLE".to_string(),
+                v => v.to_string(),
+            }),
+            credential_type: value(&self.credential_type).map(str::to_string),
+            issuer: value(&self.issuer).map(str::to_string),
+            ..Filter::between(from, to)
+        })
+    }
+
+    /// The filter in a few words, for the audit trail: `2026-11-25 counter=3 verdict=INVALID`.
+    fn describe(&self) -> String {
+        let (first, last) = self.days().unwrap_or_default();
+        let mut out = if first == last {
+            first.to_string()
+        } else {
+            format!("{first}..{last}")
+        };
+        for (name, value) in [
+            ("counter", &self.counter),
+            ("clerk", &self.clerk),
+            ("verdict", &self.verdict),
+            ("type", &self.credential_type),
+            ("issuer", &self.issuer),
+        ] {
+            if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                out.push_str(&format!(" {name}={v}"));
+            }
+        }
+        out
+    }
+}
+
+fn today(offset: FixedOffset) -> NaiveDate {
+    Utc::now().with_timezone(&offset).date_naive()
+}
+
+/// The overview of a range (today when none is given): its counts and charts' data, the values
+/// seen in the range for the filter form, and the attention list.
+#[tauri::command]
+pub async fn review_overview(
+    app: AppHandle,
+    filter: Option<FilterArgs>,
+) -> Result<OverviewView, CommandError> {
+    blocking(app, move |state| {
+        supervisor(state)?;
+        let offset = state.config.utc_offset;
+        let today = today(offset);
+        let args = filter.unwrap_or_else(|| FilterArgs::day(today));
+        let (first, last) = args.days()?;
+        let filter = args.filter(offset)?;
+        state.review.read(Reader::Sums, |log| {
+            let summary = log.summary(&filter, offset)?;
+            let options = if filter.is_time_only() {
+                OptionsView::from(&summary)
+            } else {
+                OptionsView::from(&log.summary(&Filter::between(filter.from, filter.to), offset)?)
+            };
+            let mut attention = Vec::new();
+            for item in log.attention(&filter, offset)? {
+                let wanted: Vec<u64> = match item.kind {
+                    countersign_log::AttentionKind::RepeatedCredential => item.entries.clone(),
+                    _ => item
+                        .entries
+                        .first()
+                        .into_iter()
+                        .chain(item.entries.last())
+                        .copied()
+                        .collect(),
+                };
+                let mut entries = Vec::new();
+                for seq in wanted {
+                    entries.extend(log.entry(seq)?);
+                }
+                attention.push(AttentionView::new(&item, &entries, offset, first == last));
+            }
+            Ok(OverviewView {
+                today: today.to_string(),
+                from: first.to_string(),
+                to: last.to_string(),
+                summary: SummaryView::from(&summary),
+                options,
+                attention,
+            })
+        })
+    })
+    .await
+}
+
+/// A page of the filter's entries, newest first: those before `before` (the previous page's
+/// `next`); the first page also says how many the filter selects.
+#[tauri::command]
+pub async fn review_page(
+    app: AppHandle,
+    filter: FilterArgs,
+    before: Option<u64>,
+) -> Result<PageView, CommandError> {
+    blocking(app, move |state| {
+        supervisor(state)?;
+        let offset = state.config.utc_offset;
+        let filter = filter.filter(offset)?;
+        state.review.read(Reader::Pages, |log| {
+            let page = log.page(&filter, before, PAGE)?;
+            let total = match before {
+                None => Some(log.count(&filter)?),
+                Some(_) => None,
+            };
+            Ok(PageView {
+                rows: page
+                    .entries
+                    .iter()
+                    .map(|e| ReviewRow::new(e, offset))
+                    .collect(),
+                next: page.next,
+                total,
+            })
+        })
+    })
+    .await
+}
+
+/// One entry in full (as the log holds it: the subject masked).
+#[tauri::command]
+pub async fn review_entry(app: AppHandle, seq: u64) -> Result<EntryDetailView, CommandError> {
+    blocking(app, move |state| {
+        supervisor(state)?;
+        let offset = state.config.utc_offset;
+        state
+            .review
+            .read(Reader::Pages, |log| log.entry(seq))?
+            .map(|e| EntryDetailView::new(&e, offset))
+            .ok_or_else(|| CommandError::new("review.no_entry", format!("entry {seq}")))
+    })
+    .await
+}
+
+/// Finds verifications by receipt id or credential hash (64 hex digits); the search is
+/// recorded in the audit trail first.
+#[tauri::command]
+pub async fn review_search(app: AppHandle, query: String) -> Result<Vec<ReviewRow>, CommandError> {
+    blocking(app, move |state| {
+        let who = supervisor(state)?;
+        let query = query.trim().trim_start_matches("0x").to_string();
+        let leaf: Option<[u8; 32]> = hex::decode(&query)
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok());
+        let detail = match leaf {
+            Some(_) => format!("hash {}", query.to_ascii_lowercase()),
+            None => format!("receipt {query}"),
+        };
+        record(state, &who.account.id, "supervisor", "search", &detail)?;
+        let offset = state.config.utc_offset;
+        let found = state.review.read(Reader::Pages, |log| match &leaf {
+            Some(leaf) => log.find_by_leaf(leaf),
+            None => log.find_by_receipt(&query),
+        })?;
+        Ok(found
+            .iter()
+            .rev()
+            .map(|e| ReviewRow::new(e, offset))
+            .collect())
+    })
+    .await
+}
+
+/// Checks the whole log (both hash chains, and the signed daily digests against the hall key)
+/// on its own read-only connection; the run and its result go into the audit trail.
+#[tauri::command]
+pub async fn review_integrity(app: AppHandle) -> Result<IntegrityView, CommandError> {
+    blocking(app, move |state| {
+        let who = supervisor(state)?;
+        let started = std::time::Instant::now();
+        let offset = state.config.utc_offset;
+        let log = Log::open_read_only(&state.review.log_path).map_err(log_error)?;
+        let integrity = log.verify().map_err(log_error)?;
+        let trusted: Vec<_> = state.hall_key.iter().map(|k| k.public()).collect();
+        let problems = log.verify_digests(&trusted).map_err(log_error)?;
+        let digests: Vec<DigestView> = log
+            .digests()
+            .map_err(log_error)?
+            .iter()
+            .rev()
+            .map(|d| {
+                let problem = problems.iter().find(|(day, _)| *day == d.day).map(|p| &p.1);
+                DigestView::new(d, problem)
+            })
+            .collect();
+        let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let result = match (
+            integrity.findings.first(),
+            integrity.audit.findings.first(),
+            problems.first(),
+        ) {
+            (Some(f), _, _) => format!("changed: {f}"),
+            (None, Some(f), _) => format!("changed: {f}"),
+            (None, None, Some((day, problem))) => format!("digest of {day}: {problem:?}"),
+            (None, None, None) => format!(
+                "intact ({} entries, {} audit records)",
+                integrity.entries, integrity.audit.records
+            ),
+        };
+        record(
+            state,
+            &who.account.id,
+            "supervisor",
+            "integrity.run",
+            &result,
+        )?;
+        let recent = log
+            .audit_entries(
+                chrono::DateTime::<Utc>::MIN_UTC,
+                chrono::DateTime::<Utc>::MAX_UTC,
+                20,
+            )
+            .map_err(log_error)?
+            .iter()
+            .map(|a| AuditView::new(a, offset))
+            .collect();
+        tracing::info!(%result, millis, "integrity check");
+        Ok(IntegrityView::new(
+            &integrity,
+            digests,
+            recent,
+            local(Utc::now(), offset),
+            millis,
+        ))
+    })
+    .await
+}
+
+/// Every entry `filter` selects, in log order, read a page of [`countersign_log::MAX_PAGE`]
+/// at a time.
+fn all_entries(log: &Log, filter: &Filter) -> Result<Vec<Entry>, LogError> {
+    let mut out = Vec::new();
+    let mut before = None;
+    loop {
+        let page = log.page(filter, before, countersign_log::MAX_PAGE)?;
+        out.extend(page.entries);
+        match page.next {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    out.reverse();
+    Ok(out)
+}
+
+/// A file name's part made of the hall id: letters, digits, `-`, `_` and `.` only.
+fn file_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Writes `bytes` to `<dir>/<stem>.<ext>`, or `<stem>-2.<ext>` … when that exists: an export
+/// never replaces an earlier one.
+fn write_new(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    for n in 1..1000 {
+        let name = if n == 1 {
+            format!("{stem}.{ext}")
+        } else {
+            format!("{stem}-{n}.{ext}")
+        };
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                file.write_all(bytes)?;
+                file.sync_all()?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "{stem}.{ext}: too many exports of the same name"
+    )))
+}
+
+/// Exports the filter's entries as `csv` or `xlsx` (masked summaries only, as the log holds
+/// them), or the day's printable report as `pdf` (one day, every counter), into the exports
+/// folder; recorded in the audit trail with the file's name.
+#[tauri::command]
+pub async fn review_export(
+    app: AppHandle,
+    filter: FilterArgs,
+    format: String,
+) -> Result<ExportView, CommandError> {
+    blocking(app, move |state| {
+        let who = supervisor(state)?;
+        let offset = state.config.utc_offset;
+        let (first, last) = filter.days()?;
+        let days = if first == last {
+            first.to_string()
+        } else {
+            format!("{first}_{last}")
+        };
+        let stem = |what: &str| format!("{}_{days}_{what}", file_safe(&state.config.hall));
+        let export_error = |e: String| CommandError::new("review.export", e);
+        let (format, bytes, stem, entries, whole_day) = match format.as_str() {
+            "csv" | "xlsx" => {
+                let log_filter = filter.filter(offset)?;
+                let (entries, summary) = state.review.read(Reader::Sums, |log| {
+                    Ok((
+                        all_entries(log, &log_filter)?,
+                        log.summary(&log_filter, offset)?,
+                    ))
+                })?;
+                let opts = countersign_export::ExportOptions {
+                    offset,
+                    title: format!("{} {}", state.config.hall, filter.describe()),
+                };
+                let bytes = if format == "csv" {
+                    let mut bytes = Vec::new();
+                    countersign_export::write_csv(&entries, &opts, &mut bytes)
+                        .map_err(|e| export_error(e.to_string()))?;
+                    bytes
+                } else {
+                    // The summary sheet counts what the entries sheet lists: the filter's
+                    // entries (a report of the first day's shape, without repeats).
+                    let report = countersign_log::DayReport {
+                        day: first,
+                        offset,
+                        total: summary.total,
+                        range: summary.range,
+                        by_verdict: summary.by_verdict,
+                        by_type: summary.by_type,
+                        by_issuer: summary.by_issuer,
+                        by_clerk: summary.by_clerk,
+                        by_counter: summary.by_counter,
+                        by_channel: summary.by_channel,
+                        by_chain_source: summary.by_chain_source,
+                        by_hour: summary.by_hour,
+                        failures: summary.failures,
+                        repeated: Vec::new(),
+                    };
+                    countersign_export::xlsx_bytes(&entries, &report, &opts)
+                        .map_err(|e| export_error(e.to_string()))?
+                };
+                let name = if format == "csv" { "csv" } else { "xlsx" };
+                (name, bytes, stem("entries"), entries.len() as u64, false)
+            }
+            "pdf" => {
+                if first != last {
+                    return Err(CommandError::new(
+                        "review.one_day",
+                        "the daily report is of one day",
+                    ));
+                }
+                let (report, digest) = state.review.read(Reader::Sums, |log| {
+                    let digest = log.digests()?.into_iter().find(|d| d.day == first);
+                    Ok((log.report(first, offset)?, digest))
+                })?;
+                let doc = countersign_dayreport::compose(
+                    &report,
+                    digest
+                        .as_ref()
+                        .map(countersign_dayreport::DigestInfo::from)
+                        .as_ref(),
+                    &state.config.hall_name(),
+                    Utc::now(),
+                    &format!("{} ({})", who.account.name, who.account.id),
+                    countersign_dayreport::DEFAULT_PAPER,
+                );
+                let bytes = countersign_pdf::render(&doc, &state.fonts)
+                    .map_err(|e| export_error(e.to_string()))?;
+                ("pdf", bytes, stem("report"), report.total, true)
+            }
+            other => {
+                return Err(CommandError::new(
+                    "bad_request",
+                    format!("export format {other:?}"),
+                ))
+            }
+        };
+        let path = write_new(&state.review.export_dir, &stem, format, &bytes)
+            .map_err(|e| export_error(format!("{}: {e}", state.review.export_dir.display())))?;
+        let detail = format!(
+            "{} -> {} ({entries} entries)",
+            filter.describe(),
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        );
+        if let Err(e) = record(
+            state,
+            &who.account.id,
+            "supervisor",
+            &format!("export.{format}"),
+            &detail,
+        ) {
+            // Not recorded, not done: the file goes.
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+        Ok(ExportView {
+            format,
+            path: path.display().to_string(),
+            entries,
+            whole_day,
+        })
+    })
+    .await
+}
+
+/// The hall's privacy policy (what the log keeps of a subject, masked how, for how long).
+#[tauri::command]
+pub fn review_policy(state: tauri::State<'_, AppState>) -> Result<PolicyView, CommandError> {
+    supervisor(&state)?;
+    Ok(PolicyView::from(&state.config.privacy))
+}
+
+/// Records that the clerk revealed the masked numbers of the verdict on screen (logged entry
+/// `seq`, if it was logged): the screen shows them only once this returns.
+#[tauri::command]
+pub fn record_reveal(
+    state: tauri::State<'_, AppState>,
+    seq: Option<u64>,
+    fields: Vec<String>,
+) -> Result<(), CommandError> {
+    let who = clerk(&state)?;
+    // Field names only (`idNumber`), never values.
+    let fields: Vec<String> = fields
+        .iter()
+        .take(16)
+        .map(|f| {
+            f.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(40)
+                .collect()
+        })
+        .collect();
+    let detail = match seq {
+        Some(seq) => format!("entry {seq}: {}", fields.join(",")),
+        None => format!("not logged: {}", fields.join(",")),
+    };
+    record(&state, &who.account.id, "clerk", "reveal", &detail).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(from: &str, to: &str) -> FilterArgs {
+        FilterArgs {
+            from: from.into(),
+            to: to.into(),
+            counter: Some("3".into()),
+            clerk: Some(" ".into()),
+            verdict: Some("CANNOT_CONFIRM".into()),
+            credential_type: None,
+            issuer: None,
+        }
+    }
+
+    #[test]
+    fn a_range_is_hall_local_days_both_included() {
+        let offset = FixedOffset::east_opt(8 * 3600).expect("offset");
+        let f = args("2026-11-25", "2026-11-24")
+            .filter(offset)
+            .expect("filter");
+        assert_eq!(f.from.to_rfc3339(), "2026-11-23T16:00:00+00:00");
+        assert_eq!(f.to.to_rfc3339(), "2026-11-25T16:00:00+00:00");
+        assert_eq!(f.counter.as_deref(), Some("3"));
+        assert_eq!(f.clerk, None, "a blank value is no filter");
+        assert_eq!(f.verdict.as_deref(), Some("UNVERIFIABLE"));
+        assert_eq!(
+            args("2026-11-24", "2026-11-25").describe(),
+            "2026-11-24..2026-11-25 counter=3 verdict=CANNOT_CONFIRM"
+        );
+        let bad = args("yesterday", "2026-11-25").filter(offset);
+        assert_eq!(
+            bad.map(|_| ()).map_err(|e| e.code),
+            Err("review.bad_filter")
+        );
+    }
+
+    #[test]
+    fn an_export_never_replaces_an_earlier_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let first = write_new(dir.path(), "BJ-CY-01_2026-11-25_entries", "csv", b"a").expect("1");
+        let second = write_new(dir.path(), "BJ-CY-01_2026-11-25_entries", "csv", b"b").expect("2");
+        assert!(first.ends_with("BJ-CY-01_2026-11-25_entries.csv"));
+        assert!(second.ends_with("BJ-CY-01_2026-11-25_entries-2.csv"));
+        assert_eq!(std::fs::read(first).expect("read"), b"a");
+        assert_eq!(file_safe("BJ/CY 01"), "BJ_CY_01");
+    }
+}

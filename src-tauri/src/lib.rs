@@ -252,6 +252,15 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
 
 /// Starts the app.
 pub fn run() {
+    // WebKitGTK's accelerated compositing costs the web process about 80 MB resident (measured:
+    // PSS 194 → 116 MB) for nothing a counter screen needs; COUNTERSIGN_GPU=1 keeps it. Set
+    // before any thread exists, as the web process reads it when it is spawned.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none()
+        && std::env::var("COUNTERSIGN_GPU").as_deref() != Ok("1")
+    {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(setup)

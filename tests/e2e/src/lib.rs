@@ -137,16 +137,24 @@ pub fn payload(sample: &str) -> String {
 
 /// The app binary built by `cargo build -p countersign-app`.
 pub fn app_binary() -> PathBuf {
+    // Another build of the app (the release build, for its figures).
+    if let Some(path) = std::env::var_os("COUNTERSIGN_APP_BINARY") {
+        return PathBuf::from(path);
+    }
+    debug_dir().join("countersign-app")
+}
+
+fn debug_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"),
         PathBuf::from,
     );
-    target.join("debug/countersign-app")
+    target.join("debug")
 }
 
 /// The `countersign` CLI built beside the app.
 pub fn cli_binary() -> PathBuf {
-    app_binary().with_file_name("countersign")
+    debug_dir().join("countersign")
 }
 
 /// Runs the CLI with `env`; returns stdout, or the whole output as the error.

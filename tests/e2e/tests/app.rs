@@ -323,7 +323,8 @@ async fn figures_scan_to_verdict_and_memory() {
     );
     eprintln!("FIGURE cold start to sign-in screen: {cold:?}");
     eprintln!(
-        "FIGURE idle memory of the app's {processes} processes (debug build): RSS {:.0} MB, PSS {:.0} MB (RSS after 50 scans: {:.0} MB)",
+        "FIGURE idle memory of the app's {processes} processes ({}): RSS {:.0} MB, PSS {:.0} MB (RSS after 50 scans: {:.0} MB)",
+        countersign_e2e::app_binary().display(),
         idle_rss as f64 / 1_048_576.0,
         idle_pss as f64 / 1_048_576.0,
         busy_rss as f64 / 1_048_576.0

@@ -17,7 +17,7 @@ pub use source::{ChainSource, SourceError};
 use chrono::{DateTime, Duration, FixedOffset, Offset, Utc};
 use countersign_chainstate::Source;
 use countersign_log::{ChainUsed, Log, LogError, NewEntry};
-use countersign_verify::{Outcome, Report, SkipReason};
+use countersign_verify::{Outcome, Report, SkipReason, Verdict};
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
 use std::path::Path;
@@ -195,6 +195,18 @@ pub fn entry_for(
         .iter()
         .filter(|c| counted(c.outcome))
         .collect();
+    let mut failing: Vec<String> = failed.iter().map(|c| c.id.as_str().to_string()).collect();
+    let mut reasons: Vec<String> = failed.iter().map(|c| c.code.to_string()).collect();
+    // Under fail-closed, chain state too old turns VALID into UNVERIFIABLE with every check
+    // passed: without this the log would hold an UNVERIFIABLE with no reason, and the
+    // supervisor's stale-mirror rule could not see it. `chain` is not a check id; the log's
+    // failing list documents it (PROTOCOL §8).
+    if report.verdict == Verdict::Unverifiable
+        && report.warnings.iter().any(|w| w.code == "chain.stale")
+    {
+        failing.push("chain".into());
+        reasons.push("chain.stale".into());
+    }
     let summary = report.summary.as_ref();
     NewEntry {
         at: report.checked_at,
@@ -210,8 +222,8 @@ pub fn entry_for(
             .and_then(|s| s.issuer_name.clone()),
         leaf: report.leaf.map(|l| l.0),
         verdict: report.verdict.as_str().to_string(),
-        failing: failed.iter().map(|c| c.id.as_str().to_string()).collect(),
-        reasons: failed.iter().map(|c| c.code.to_string()).collect(),
+        failing,
+        reasons,
         chain: report.chain.as_ref().map(|c| ChainUsed {
             block: c.block,
             block_time: c.block_time,

@@ -157,6 +157,52 @@ fn failures_are_logged_with_their_checks_and_reasons() {
 }
 
 #[test]
+fn fail_closed_on_stale_chain_state_logs_the_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A month after the snapshot's block: far past the policy's 24 hours, yet before the
+    // sample expires.
+    let late = noon() + Duration::days(30);
+    let mut station = open(&dir, late);
+    let input = demo("samples/valid-residence-permit.cs1.txt");
+    let chain = chain();
+    let clock = FixedClock(late);
+    let verify_with = |fail_closed_when_stale| {
+        let params = Params {
+            clock: &clock,
+            chain: Some(&chain),
+            policy: Policy {
+                fail_closed_when_stale,
+                ..Policy::default()
+            },
+        };
+        countersign_verify::verify_text(std::str::from_utf8(&input).expect("text"), &params)
+    };
+
+    let closed = verify_with(true);
+    assert_eq!(closed.verdict.as_str(), "UNVERIFIABLE");
+    let Logged::Entry(seq) = station.record(&closed, &input, Channel::Scanner, None) else {
+        panic!("not logged");
+    };
+    let e = station.log().entry(seq).expect("read").expect("entry");
+    assert_eq!(e.entry.verdict, "UNVERIFIABLE");
+    assert_eq!(e.entry.failing, ["chain"]);
+    assert_eq!(e.entry.reasons, ["chain.stale"]);
+
+    // Fail-open: VALID with a warning, and no failing check in the log.
+    let open_report = verify_with(false);
+    assert_eq!(open_report.verdict.as_str(), "VALID");
+    assert!(open_report.warnings.iter().any(|w| w.code == "chain.stale"));
+    let entry = countersign_station::entry_for(
+        &open_report,
+        &identity(),
+        &PrivacyPolicy::default(),
+        Channel::Scanner,
+        None,
+    );
+    assert!(entry.failing.is_empty() && entry.reasons.is_empty());
+}
+
+#[test]
 fn a_repeat_within_seconds_is_shown_but_not_logged_twice() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut station = open(&dir, noon());

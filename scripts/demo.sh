@@ -112,7 +112,8 @@ today=$(TZ=Asia/Shanghai date +%F)
 echo
 echo "--- the hall's log: today's report ($today, hall time) ---"
 "$cs" log report --date "$today"
-if ! "$cs" log report --date "$today" --json | grep -q '"total": 15,'; then
+report=$("$cs" log report --date "$today" --json) || failed=1
+if ! grep -q '"total": 15,' <<<"$report"; then
     echo "expected 15 logged verifications (7 online, 7 offline, 1 full report)"; failed=1
 fi
 "$cs" log verify || failed=1

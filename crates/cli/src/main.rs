@@ -3,6 +3,26 @@
 //! own beyond reading arguments and files and printing results; everything else is the same
 //! library code the desktop app calls.
 
+// Every module prints through these, not std's: std's `println!` panics with a backtrace when
+// the reader has gone (`countersign log report --json | grep -q …` once grep has its match).
+// Defined before the modules so that they shadow std's in all of them.
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            $crate::stdout_failed(&e)
+        }
+    }};
+}
+macro_rules! print {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout(), $($arg)*) {
+            $crate::stdout_failed(&e)
+        }
+    }};
+}
+
 mod chain;
 mod demo;
 mod doctor;
@@ -118,6 +138,18 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Standard output could not be written. A reader that stopped reading ends the process
+/// quietly with the status a shell gives SIGPIPE (128 + 13), as other command-line tools
+/// end; any other failure (a full disk behind a redirection) is said, with the usage code.
+/// Whatever the command did before printing is already done: results are printed last.
+fn stdout_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(141);
+    }
+    eprintln!("countersign: cannot write the output: {e}");
+    std::process::exit(i32::from(EXIT_USAGE));
 }
 
 /// A failure of a command, with the exit code it maps to.

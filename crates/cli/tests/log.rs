@@ -270,6 +270,24 @@ fn a_day_is_reported_searched_and_exported() {
 }
 
 #[test]
+fn a_reader_that_stops_reading_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = a_day(dir.path());
+    // The read end is closed before the command starts, so its first write fails for certain.
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_countersign"))
+        .args(["log", "report", "--log", s(&log), "--date", DAY, "--json"])
+        .stdout(writer)
+        .output()
+        .expect("countersign runs");
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(code(&out), Some(141), "{stderr}");
+    assert_eq!(stderr, "");
+}
+
+#[test]
 fn a_closed_day_verifies_and_a_tampered_entry_is_named() {
     let dir = tempfile::tempdir().expect("temp dir");
     let log = a_day(dir.path());

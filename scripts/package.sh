@@ -2,23 +2,30 @@
 # Builds the Linux packages (.deb and .rpm) with the Tauri bundler; both carry the desktop app
 # (/usr/bin/countersign-app) and the command line (/usr/bin/countersign).
 #   scripts/package.sh            release packages, for distribution (target/release/bundle/)
-#   scripts/package.sh --debug    from the debug build the tests already made (what CI installs)
+#   scripts/package.sh --debug    from the debug build the tests already made (what CI installs):
+#                                 the same cargo command as test.sh's build (a no-op after it),
+#                                 then `tauri bundle` over those binaries. Building them again
+#                                 with `-p` or `tauri build` resolves features without the
+#                                 dev-dependencies and recompiles ~300 crates (10 min in CI).
+#                                 The app so built embeds ui/dist all the same (no devUrl).
 # AppImage is not built: its bundler downloads AppRun from the internet at build time.
 # Windows installers are built on Windows: see installers/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=release
-tauri_flag=()
-cargo_flag=(--release)
-if [ "${1:-}" = "--debug" ]; then
-    profile=debug
-    tauri_flag=(--debug)
-    cargo_flag=()
-fi
+[ "${1:-}" = "--debug" ] && profile=debug
 scripts/ui.sh --build
-cargo build -p countersign-cli --locked "${cargo_flag[@]}"
+if [ "$profile" = debug ]; then
+    cargo build --workspace --all-targets --locked
+else
+    cargo build -p countersign-cli --locked --release
+fi
 mkdir -p target/package
 cp "target/$profile/countersign" target/package/countersign
 # The Tauri CLI from ui/'s lockfile; from the repository root it finds src-tauri/.
-ui/node_modules/.bin/tauri build "${tauri_flag[@]}" --bundles deb,rpm --ci -- --locked
+if [ "$profile" = debug ]; then
+    ui/node_modules/.bin/tauri bundle --debug --bundles deb,rpm --ci
+else
+    ui/node_modules/.bin/tauri build --bundles deb,rpm --ci -- --locked
+fi
 ls -l "target/$profile/bundle/deb/"*.deb "target/$profile/bundle/rpm/"*.rpm

@@ -64,6 +64,11 @@ cargo test --workspace --doc --locked
 phase "demo on a real anvil chain"
 COUNTERSIGN_CLI=$PWD/target/debug/countersign scripts/demo.sh >/dev/null
 
+# Our credentials in an independent eddsa-jcs-2022 verifier and its credentials in ours
+# (tests/interop, pinned by its package-lock.json).
+phase "interop (independent eddsa-jcs-2022 verifier)"
+COUNTERSIGN_CLI=$PWD/target/debug/countersign scripts/interop.sh
+
 # The Linux packages from the debug build the tests used, then the .deb installed on this
 # machine as IT would: provisioned with a signed bundle, checked with the installed doctor,
 # every refusal, removal keeping the hall's data (docs/INSTALL.md, "What CI proves").

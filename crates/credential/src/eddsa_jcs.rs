@@ -54,6 +54,14 @@ pub enum SignatureError {
         /// The value found.
         found: String,
     },
+    /// A proof option Countersign refuses (docs/PROTOCOL.md §2.2 says why for each).
+    #[error("the proof carries {member}, which Countersign does not accept: {why}")]
+    UnsupportedOption {
+        /// The member of the proof.
+        member: &'static str,
+        /// Why it is refused, for the report.
+        why: &'static str,
+    },
     /// `proofValue` is not base58btc multibase.
     #[error("the proof value is malformed: {0}")]
     BadProofValue(#[from] MultibaseError),
@@ -66,6 +74,13 @@ pub enum SignatureError {
     /// The proof's `@context` is not a prefix of the document's.
     #[error("the proof's @context does not match the credential's")]
     ContextMismatch,
+    /// The proof's `@context` is a strict prefix of the document's: the contexts after it are
+    /// not signed, and could redefine the signed terms.
+    #[error("the credential's @context has {unsigned} context(s) after the proof's, which the signature does not cover")]
+    UnsignedContext {
+        /// How many contexts the signature does not cover.
+        unsigned: usize,
+    },
     /// The verification method is not an Ed25519 did:key.
     #[error("the verification method is not usable: {0}")]
     VerificationMethod(#[from] DidKeyError),
@@ -132,6 +147,42 @@ fn string_field<'a>(
         .ok_or(SignatureError::MissingField(name))
 }
 
+/// Proof options that are valid Data Integrity but that a credential shown at a counter must not
+/// carry, with the reason the report gives (docs/PROTOCOL.md §2.2).
+const REFUSED_OPTIONS: [(&str, &str); 4] = [
+    (
+        "previousProof",
+        "proof chains sign the document with earlier proofs in it, and Countersign verifies one proof over the document without proof",
+    ),
+    (
+        "expires",
+        "a credential's lifetime is its validUntil; a second, proof-level expiry is not shown to the clerk",
+    ),
+    (
+        "domain",
+        "domain binds a proof to one verifier's session (a presentation), and a counter has none",
+    ),
+    (
+        "challenge",
+        "challenge binds a proof to one verifier's session (a presentation), and a counter has none",
+    ),
+];
+
+/// XML Schema 1.1 `dateTimeStamp` (what Data Integrity requires of `created`): RFC 3339 is
+/// looser (a space or a lowercase `t` between date and time, a lowercase `z`), so the
+/// separators are checked here before chrono checks the numbers.
+fn is_date_time_stamp(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let zone_ok = text.ends_with('Z')
+        || (bytes.len() > 6
+            && matches!(bytes[bytes.len() - 6], b'+' | b'-')
+            && bytes[bytes.len() - 3] == b':');
+    bytes.len() > 10
+        && bytes[10] == b'T'
+        && zone_ok
+        && chrono::DateTime::parse_from_rfc3339(text).is_ok()
+}
+
 fn check_options(options: &Map<String, Value>) -> Result<(), SignatureError> {
     if string_field(options, "type")? != PROOF_TYPE {
         return Err(SignatureError::NoDataIntegrityProof);
@@ -143,12 +194,17 @@ fn check_options(options: &Map<String, Value>) -> Result<(), SignatureError> {
         });
     }
     if let Some(created) = options.get("created") {
-        let text = created.as_str().unwrap_or_default();
-        if chrono::DateTime::parse_from_rfc3339(text).is_err() {
+        if !created.as_str().is_some_and(is_date_time_stamp) {
             return Err(SignatureError::BadCreated {
                 found: created.to_string(),
             });
         }
+    }
+    if let Some((member, why)) = REFUSED_OPTIONS
+        .iter()
+        .find(|(member, _)| options.contains_key(*member))
+    {
+        return Err(SignatureError::UnsupportedOption { member, why });
     }
     Ok(())
 }
@@ -156,6 +212,11 @@ fn check_options(options: &Map<String, Value>) -> Result<(), SignatureError> {
 /// Signs an unsecured document; returns the proof object to attach (with `proofValue`).
 ///
 /// `created` is an RFC 3339 time with a zone (passed in: this crate never reads the clock).
+///
+/// The proof carries the document's `@context`, as the specification's Create Proof does (spec
+/// 3.3.1 step 2) and its vector shows: verifiers that hash the proof as they find it (Digital
+/// Bazaar's, behind the W3C test suite) otherwise hash a configuration without the context that
+/// was signed, and call every credential forged.
 pub fn create_proof(
     unsecured: &Map<String, Value>,
     key: &SigningKey,
@@ -171,6 +232,9 @@ pub fn create_proof(
         did.verification_method().into(),
     );
     options.insert("proofPurpose".into(), ASSERTION_METHOD.into());
+    if let Some(context) = unsecured.get("@context") {
+        options.insert("@context".into(), context.clone());
+    }
     let input = signing_input(unsecured, &options)?;
     let signature = key.sign(&input.hash_data());
     options.insert(
@@ -257,6 +321,13 @@ fn verify(document: &Value, with_entry: bool) -> Result<(DidKey, Option<Vec<u8>>
             if !context_starts_with(document.get("@context"), proof_context) {
                 return Err(SignatureError::ContextMismatch);
             }
+            // The specification accepts a document @context that only starts with the
+            // proof's; we refuse the unsigned rest (docs/PROTOCOL.md §2.2).
+            let unsigned =
+                context_len(document.get("@context")).saturating_sub(as_list(proof_context).len());
+            if unsigned > 0 {
+                return Err(SignatureError::UnsignedContext { unsigned });
+            }
             Some(proof_context)
         }
         None => document.get("@context"),
@@ -310,6 +381,10 @@ fn as_list(v: &Value) -> Vec<&Value> {
         Value::Array(items) => items.iter().collect(),
         other => vec![other],
     }
+}
+
+fn context_len(context: Option<&Value>) -> usize {
+    context.map_or(0, |c| as_list(c).len())
 }
 
 fn context_starts_with(document: Option<&Value>, prefix: &Value) -> bool {

@@ -145,3 +145,31 @@ fn the_one_pass_verifier_agrees_with_the_two_separate_steps() {
         countersign_credential::credential_leaf(signed.as_object().expect("object"))
     );
 }
+
+/// Our issuing path reproduces the vector's secured credential exactly, `@context` in the
+/// proof included (the form every conformant verifier accepts).
+#[test]
+fn create_proof_reproduces_the_vectors_secured_credential() {
+    let unsigned = object("unsigned.json");
+    let keys = object("keyPair.json");
+    let secret = secret_key_from_multibase(keys["privateKeyMultibase"].as_str().expect("string"))
+        .expect("vector secret key");
+    let created = object("proofConfigJCS.json")["created"]
+        .as_str()
+        .expect("created")
+        .to_owned();
+    let proof = countersign_credential::eddsa_jcs::create_proof(&unsigned, &secret, &created)
+        .expect("signs the vector");
+    let mut signed = unsigned.clone();
+    signed.insert("proof".into(), Value::Object(proof));
+    assert_eq!(
+        String::from_utf8_lossy(
+            &countersign_jcs::canonicalize(&Value::Object(signed)).expect("canonical")
+        ),
+        String::from_utf8_lossy(
+            &countersign_jcs::canonicalize(&Value::Object(object("signedJCS.json")))
+                .expect("canonical")
+        ),
+        "secured document"
+    );
+}

@@ -85,6 +85,9 @@ fn signature_code(e: &SignatureError) -> &'static str {
             "signature.malformed"
         }
         SignatureError::VerificationMethod(_) => "signature.key",
+        SignatureError::UnsupportedOption { .. } | SignatureError::UnsignedContext { .. } => {
+            "signature.unsupported"
+        }
         _ => "signature.malformed",
     }
 }

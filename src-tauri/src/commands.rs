@@ -8,7 +8,7 @@ use serde::Serialize;
 use tauri::State;
 
 /// Largest picture accepted from the screen (a phone photo is a few MB).
-pub const MAX_IMAGE_BYTES: usize = 32 * 1024 * 1024;
+pub const MAX_IMAGE_BYTES: usize = countersign_defaults::MAX_IMAGE_BYTES;
 
 pub fn lock(
     state: &AppState,
@@ -61,35 +61,43 @@ pub fn clerk(state: &AppState) -> Result<Session, CommandError> {
     }
 }
 
-/// Verifies a scanned payload (scanner burst or camera) and records it.
+/// What a scan turned out to be: a credential's verdict, or a brought-back receipt's check.
+#[derive(Debug, Serialize)]
+pub struct ScanView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdict: Option<VerdictView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    receipt: Option<crate::view::ReceiptCheckView>,
+}
+
+/// Whatever was scanned as text (scanner burst, serial scanner or camera): a receipt is
+/// checked, anything else verified as a credential and recorded. `expecting_receipt` is the
+/// clerk's receipt-checking screen.
 #[tauri::command]
-pub fn verify_scan(
-    state: State<'_, AppState>,
+pub async fn scan_text(
+    app: tauri::AppHandle,
     text: String,
     channel: String,
-) -> Result<VerdictView, CommandError> {
+    expecting_receipt: bool,
+) -> Result<ScanView, CommandError> {
     let channel = match channel.as_str() {
         "camera" => Channel::Camera,
         _ => Channel::Scanner,
     };
-    let who = clerk(&state)?;
-    let verified = lock(&state)?.verify(text.trim().as_bytes(), channel, chrono::Utc::now());
-    tracing::info!(verdict = verified.report.verdict.as_str(), "scan verified");
-    Ok(with_auto_print(&state, &verified, &who))
+    crate::worker::run(app, move |state| {
+        scanned(state, text.trim().as_bytes(), channel, expecting_receipt)
+    })
+    .await
 }
 
-/// Verifies a picture (opened, dropped or pasted), sent as the raw request body.
+/// A picture (opened, dropped or pasted), sent as the raw request body; the header
+/// `x-expecting-receipt: 1` is the receipt-checking screen. Decided as [`scan_text`] decides.
 #[tauri::command]
-pub fn verify_image(
-    state: State<'_, AppState>,
+pub async fn scan_image(
+    app: tauri::AppHandle,
     request: tauri::ipc::Request<'_>,
-) -> Result<VerdictView, CommandError> {
-    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
-        return Err(CommandError::new(
-            "bad_request",
-            "the picture must be sent as bytes",
-        ));
-    };
+) -> Result<ScanView, CommandError> {
+    let bytes = crate::worker::raw_body(&request, "the picture must be sent as bytes")?;
     if bytes.len() > MAX_IMAGE_BYTES {
         return Err(CommandError::new(
             "image_too_large",
@@ -99,10 +107,49 @@ pub fn verify_image(
             ),
         ));
     }
-    let who = clerk(&state)?;
-    let verified = lock(&state)?.verify(bytes, Channel::Image, chrono::Utc::now());
-    tracing::info!(verdict = verified.report.verdict.as_str(), "image verified");
-    Ok(with_auto_print(&state, &verified, &who))
+    let expecting_receipt = request
+        .headers()
+        .get("x-expecting-receipt")
+        .is_some_and(|v| v.as_bytes() == b"1");
+    crate::worker::run(app, move |state| {
+        scanned(state, &bytes, Channel::Image, expecting_receipt)
+    })
+    .await
+}
+
+/// The one place the counter decides what a scan is (`countersign_station::scan`) and acts.
+pub fn scanned(
+    state: &AppState,
+    input: &[u8],
+    channel: Channel,
+    expecting_receipt: bool,
+) -> Result<ScanView, CommandError> {
+    match countersign_station::scan::classify(input, expecting_receipt) {
+        countersign_station::scan::Scanned::Receipt(payload) => {
+            signed_in(state)?;
+            Ok(ScanView {
+                verdict: None,
+                receipt: Some(crate::receipts::check_input(state, payload.as_bytes())?),
+            })
+        }
+        countersign_station::scan::Scanned::Credential => {
+            // A supervisor's console checks receipts but verifies nothing: said apart from
+            // "signed out", which locks the screen.
+            if !signed_in(state)?.is_clerk() {
+                return Err(CommandError::new(
+                    "scan.not_clerk",
+                    "a supervisor is signed in; credentials are verified by a clerk",
+                ));
+            }
+            let who = clerk(state)?;
+            let verified = lock(state)?.verify(input, channel, state.config.clock.now());
+            tracing::info!(verdict = verified.report.verdict.as_str(), "verified");
+            Ok(ScanView {
+                verdict: Some(with_auto_print(state, &verified, &who)),
+                receipt: None,
+            })
+        }
+    }
 }
 
 /// The verdict view; where the hall prints every receipt, a new entry's receipt is queued
@@ -113,6 +160,35 @@ fn with_auto_print(
     who: &Session,
 ) -> VerdictView {
     let mut view = VerdictView::from(verified);
+    view.id = state
+        .shown
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        + 1;
+    let sensitive = verified
+        .report
+        .summary
+        .as_ref()
+        .map(|s| {
+            s.fields
+                .iter()
+                .filter(|f| f.sensitive)
+                .map(|f| (f.key.clone(), f.value.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let seq = match &verified.logged {
+        countersign_station::Logged::Entry(seq) | countersign_station::Logged::Repeat(seq) => {
+            Some(*seq)
+        }
+        _ => None,
+    };
+    if let Ok(mut on_screen) = state.on_screen.lock() {
+        *on_screen = Some(crate::OnScreen {
+            id: view.id,
+            seq,
+            sensitive,
+        });
+    }
     if let (true, countersign_station::Logged::Entry(seq)) =
         (state.config.auto_print, &verified.logged)
     {
@@ -173,9 +249,13 @@ pub struct ChainStatusView {
 
 /// What the status bar shows.
 #[tauri::command]
-pub fn app_status(state: State<'_, AppState>) -> Result<StatusView, CommandError> {
-    let session = session(&state)?;
-    let counter = lock(&state)?;
+pub async fn app_status(app: tauri::AppHandle) -> Result<StatusView, CommandError> {
+    crate::worker::run(app, app_status_on).await
+}
+
+fn app_status_on(state: &AppState) -> Result<StatusView, CommandError> {
+    let session = session(state)?;
+    let counter = lock(state)?;
     let language = state
         .language
         .lock()
@@ -249,8 +329,17 @@ pub fn app_status(state: State<'_, AppState>) -> Result<StatusView, CommandError
 
 /// Signs a member of staff in with their PIN.
 #[tauri::command]
-pub fn sign_in(
-    state: State<'_, AppState>,
+pub async fn sign_in(
+    app: tauri::AppHandle,
+    id: String,
+    pin: String,
+    role: String,
+) -> Result<SessionView, CommandError> {
+    crate::worker::run(app, move |state| sign_in_on(state, id, pin, role)).await
+}
+
+fn sign_in_on(
+    state: &AppState,
     id: String,
     pin: String,
     role: String,
@@ -266,7 +355,7 @@ pub fn sign_in(
             .as_mut()
             .map_err(|e| CommandError::new("staff.storage", e.clone()))?;
         staff
-            .sign_in(id.trim(), &pin, role, chrono::Utc::now())
+            .sign_in(id.trim(), &pin, role, state.config.clock.now())
             .map_err(|e| match &e {
                 // The screen counts the minutes left from this.
                 countersign_staff::SignInError::Locked { until } => {
@@ -277,7 +366,7 @@ pub fn sign_in(
     };
     let session = Session::new(account);
     if session.is_clerk() {
-        if let Ok(station) = lock(&state)?.station_mut() {
+        if let Ok(station) = lock(state)?.station_mut() {
             station.set_clerk(session.account.id.clone());
         }
     }
@@ -323,21 +412,28 @@ pub fn still_here(state: State<'_, AppState>) -> Result<bool, CommandError> {
 /// Today's verifications (hall-local day): the clerk's own, or every counter's for a
 /// supervisor. Newest first, at most `limit`.
 #[tauri::command]
-pub fn today_history(
-    state: State<'_, AppState>,
+pub async fn today_history(
+    app: tauri::AppHandle,
     limit: Option<usize>,
 ) -> Result<Vec<HistoryRow>, CommandError> {
-    let Some(session) = session(&state)? else {
+    crate::worker::run(app, move |state| today_history_on(state, limit)).await
+}
+
+fn today_history_on(
+    state: &AppState,
+    limit: Option<usize>,
+) -> Result<Vec<HistoryRow>, CommandError> {
+    let Some(session) = session(state)? else {
         return Err(CommandError::new(
             "signed_out",
             "sign in to see the history",
         ));
     };
     let offset = state.config.utc_offset;
-    let today = chrono::Utc::now().with_timezone(&offset).date_naive();
+    let today = state.config.clock.now().with_timezone(&offset).date_naive();
     let (start, end) = countersign_log::day_bounds(today, offset)
         .map_err(|e| CommandError::new("log", e.to_string()))?;
-    let counter = lock(&state)?;
+    let counter = lock(state)?;
     let station = counter
         .station()
         .map_err(|e| CommandError::new("log", e.to_string()))?;
@@ -357,14 +453,22 @@ pub fn today_history(
 /// Finds the QR payload in a camera frame: the raw body is width and height (u32, little
 /// endian) followed by one byte of luminance per pixel.
 #[tauri::command]
-pub fn decode_frame(request: tauri::ipc::Request<'_>) -> Result<Option<String>, CommandError> {
-    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
-        return Err(CommandError::new(
-            "bad_request",
-            "the frame must be sent as bytes",
-        ));
-    };
-    crate::camera::decode_frame(bytes).map_err(|e| CommandError::new("bad_frame", e))
+pub async fn decode_frame(
+    request: tauri::ipc::Request<'_>,
+) -> Result<Option<String>, CommandError> {
+    let bytes = crate::worker::raw_body(&request, "the frame must be sent as bytes")?;
+    tauri::async_runtime::spawn_blocking(move || crate::camera::decode_frame(&bytes))
+        .await
+        .map_err(|e| CommandError::new("internal", e.to_string()))?
+        .map_err(|e| CommandError::new("bad_frame", e))
+}
+
+/// The clerk entered (`on`) or left the receipt-checking screen.
+#[tauri::command]
+pub fn set_receipt_mode(state: State<'_, AppState>, on: bool) {
+    state
+        .receipt_mode
+        .store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Switches the screen's language (`zh-CN` or `en`).

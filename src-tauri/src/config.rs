@@ -87,24 +87,14 @@ pub struct Config {
     pub update_url: Option<String>,
     /// The minisign public key updates must be signed with (the text `tauri signer` prints).
     pub update_pubkey: Option<String>,
+    /// The time the app runs at: the system's, or (COUNTERSIGN_CLOCK, an RFC 3339 instant, for
+    /// tests, training rooms and demos) one started at a chosen instant.
+    pub clock: countersign_station::Clock,
 }
 
 fn china_standard_time() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix())
-}
-
-/// The machine-wide data folder the Linux package makes (`/var/lib/countersign`, group
-/// `countersign`), when this user may write there: every clerk of the PC then shares one log,
-/// mirror and print queue, as one counter should.
-fn machine_data_dir() -> Option<PathBuf> {
-    if !cfg!(target_os = "linux") {
-        return None;
-    }
-    let dir = PathBuf::from("/var/lib/countersign");
-    let probe = dir.join(format!(".probe-{}", std::process::id()));
-    let writable = std::fs::write(&probe, b"").is_ok();
-    let _ = std::fs::remove_file(&probe);
-    writable.then_some(dir)
+    chrono::FixedOffset::east_opt(countersign_defaults::HALL_UTC_OFFSET_SECONDS)
+        .unwrap_or_else(|| chrono::Utc.fix())
 }
 
 /// The counter chosen on the setup screen, in the data folder.
@@ -115,13 +105,10 @@ fn var(name: &str) -> Option<String> {
 }
 
 impl Config {
-    /// The applied bundle (if any) with `COUNTERSIGN_*` over it; `default_data_dir` is the OS's
-    /// app data directory.
-    pub fn load(default_data_dir: PathBuf) -> Self {
-        let data_dir = var("COUNTERSIGN_DATA_DIR")
-            .map(PathBuf::from)
-            .or_else(machine_data_dir)
-            .unwrap_or(default_data_dir);
+    /// The applied bundle (if any) with `COUNTERSIGN_*` over it, in the data folder found by
+    /// the one rule the CLI and `doctor` follow too (`countersign_provision::paths`).
+    pub fn load() -> Self {
+        let data_dir = countersign_provision::paths::default_data_dir();
         let config_dir = paths::locate_config_dir();
         let machine = countersign_provision::Machine {
             config_dir: config_dir.clone(),
@@ -191,7 +178,7 @@ impl Config {
             staff_db: var("COUNTERSIGN_STAFF_DB").map(PathBuf::from),
             idle_lock_minutes: var("COUNTERSIGN_IDLE_LOCK_MINUTES")
                 .and_then(|v| v.parse().ok())
-                .unwrap_or(5),
+                .unwrap_or(countersign_defaults::IDLE_LOCK_MINUTES),
             utc_offset: var("COUNTERSIGN_UTC_OFFSET")
                 .and_then(|v| v.parse().ok())
                 .or_else(|| bundle.map(|b| b.hall.utc_offset))
@@ -206,7 +193,7 @@ impl Config {
             }),
             sync_interval_secs: var("COUNTERSIGN_SYNC_INTERVAL_SECS")
                 .and_then(|v| v.parse().ok())
-                .unwrap_or(30)
+                .unwrap_or(countersign_defaults::SYNC_INTERVAL_SECONDS)
                 .max(1),
             sound: var("COUNTERSIGN_SOUND").is_none_or(|v| v != "0" && v != "off"),
             language: match var("COUNTERSIGN_LANGUAGE").as_deref() {
@@ -217,13 +204,13 @@ impl Config {
             max_chain_age_hours: var("COUNTERSIGN_MAX_CHAIN_AGE_HOURS")
                 .and_then(|v| v.parse().ok())
                 .or_else(|| bundle.map(|b| i64::from(b.max_chain_age_hours)))
-                .unwrap_or(24),
+                .unwrap_or(i64::from(countersign_defaults::MAX_CHAIN_AGE_HOURS)),
             fail_closed: env_bool("COUNTERSIGN_FAIL_CLOSED")
                 .or_else(|| bundle.map(|b| b.fail_closed))
-                .unwrap_or(false),
+                .unwrap_or(countersign_defaults::FAIL_CLOSED_WHEN_STALE),
             scanner_gap_ms: var("COUNTERSIGN_SCANNER_GAP_MS")
                 .and_then(|v| v.parse().ok())
-                .unwrap_or(80),
+                .unwrap_or(countersign_defaults::SCANNER_GAP_MS),
             hall_key: var("COUNTERSIGN_HALL_KEY").map(PathBuf::from),
             printer: var("COUNTERSIGN_PRINTER").or_else(|| printer.map(|p| p.address.clone())),
             paper: var("COUNTERSIGN_PAPER")
@@ -241,6 +228,11 @@ impl Config {
                 .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
                 .unwrap_or_default(),
             privacy: bundle.map(|b| b.privacy.clone()).unwrap_or_default(),
+            clock: var("COUNTERSIGN_CLOCK")
+                .and_then(|v| chrono::DateTime::parse_from_rfc3339(&v).ok())
+                .map_or_else(countersign_station::Clock::system, |at| {
+                    countersign_station::Clock::starting_at(at.with_timezone(&chrono::Utc))
+                }),
             config_dir,
             provisioned,
             setup,
@@ -301,7 +293,10 @@ impl Config {
         let spec = self.serial_scanner.as_deref()?;
         match spec.rsplit_once(':') {
             Some((path, baud)) if baud.chars().all(|c| c.is_ascii_digit()) && !baud.is_empty() => {
-                Some((PathBuf::from(path), baud.parse().unwrap_or(9600)))
+                Some((
+                    PathBuf::from(path),
+                    baud.parse().unwrap_or(countersign_defaults::SERIAL_BAUD),
+                ))
             }
             _ => Some((PathBuf::from(spec), 9600)),
         }

@@ -15,6 +15,8 @@ mod setup;
 mod supervisor;
 mod updates;
 mod view;
+mod window;
+mod worker;
 
 pub use config::Config;
 
@@ -55,6 +57,23 @@ pub struct AppState {
     pub staged_update: Mutex<Option<updates::Staged>>,
     /// The supervisor's console: its read-only connections to the log, where exports go.
     pub review: supervisor::Review,
+    /// How many verdicts have been shown (each view's id).
+    pub shown: std::sync::atomic::AtomicU64,
+    /// The verdict on screen and its sensitive values, held here until the clerk reveals them.
+    pub on_screen: Mutex<Option<OnScreen>>,
+    /// The clerk is on the receipt-checking screen: what a serial scanner reads is a receipt.
+    pub receipt_mode: std::sync::atomic::AtomicBool,
+}
+
+/// The verdict on the screen, as far as revealing goes.
+#[derive(Debug)]
+pub struct OnScreen {
+    /// The view's id.
+    pub id: u64,
+    /// Its log entry, when it was logged.
+    pub seq: Option<u64>,
+    /// The sensitive fields' whole values, by key.
+    pub sensitive: Vec<(String, String)>,
 }
 
 /// A failure as the screen receives it.
@@ -152,22 +171,15 @@ fn follower(config: &Config) -> Option<Follower> {
 }
 
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
-    let default_dir = app.path().app_data_dir()?;
-    let config = Config::load(default_dir);
+    let config = Config::load();
     std::fs::create_dir_all(&config.data_dir)?;
-    // Rotating daily files in the data directory; the guard lives as long as the app.
-    let appender =
-        tracing_appender::rolling::daily(config.data_dir.join("logs"), "countersign.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
-    let _ = tracing_subscriber::fmt()
-        .with_writer(writer)
-        .with_ansi(false)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG_LEVEL")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .try_init();
-    app.manage(guard);
+    // Every library's events to the size-capped, rotating diagnostic file in the data folder.
+    if let Err(e) = countersign_tracefile::init(&config.data_dir, "COUNTERSIGN_LOG_LEVEL") {
+        eprintln!(
+            "countersign-app: no diagnostic file in {}: {e}",
+            config.data_dir.display()
+        );
+    }
     let (chain, chain_note) = match chain_source(&config) {
         Ok(x) => x,
         Err(e) => {
@@ -181,13 +193,37 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         counter: config.counter.clone(),
         clerk: String::new(),
     };
+    let hall_key = countersign_hallkey::HallKey::load_or_create(
+        &config.hall_key_path(),
+        &config.hall,
+    )
+    .map(|(key, created)| {
+        if created {
+            tracing::info!(key = %key.public_hex(), "hall key created; register it with the chain");
+        }
+        key
+    })
+    .map_err(|e| {
+        tracing::error!("hall key: {e}");
+        e.to_string()
+    });
     let log = Station::open(
         config.log_path(),
         identity,
         config.privacy.clone(),
-        chrono::Utc::now(),
+        config.clock.now(),
     )
-    .map(|station| station.with_utc_offset(config.utc_offset))
+    .map(|station| {
+        let station = station.with_utc_offset(config.utc_offset);
+        // The app closes and signs each ended day by itself, at start and at the first
+        // verification of a new day (a hall that never runs the CLI still has signed days).
+        match &hall_key {
+            Ok(key) if key.hall() == config.hall => {
+                station.closing_days_with(key.hall(), key.signing_key().clone(), config.clock.now())
+            }
+            _ => station,
+        }
+    })
     .map_err(|e| {
         tracing::error!("verification log: {e}");
         e.to_string()
@@ -207,20 +243,6 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         tracing::error!("staff accounts: {e}");
         format!("{}: {e}", config.staff_path().display())
     });
-    let hall_key = countersign_hallkey::HallKey::load_or_create(
-        &config.hall_key_path(),
-        &config.hall,
-    )
-    .map(|(key, created)| {
-        if created {
-            tracing::info!(key = %key.public_hex(), "hall key created; register it with the chain");
-        }
-        key
-    })
-    .map_err(|e| {
-        tracing::error!("hall key: {e}");
-        e.to_string()
-    });
     let printing = printing::start(&config, app.handle().clone()).inspect_err(|e| {
         tracing::error!("receipt printer: {e}");
     });
@@ -229,6 +251,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let serial = serial::start(&config, app.handle().clone(), Arc::clone(&serial_status));
     if let Some(window) = app.get_webview_window("main") {
         camera::enable_media_stream(&window);
+        window::restore(&window, &config.data_dir);
     }
     let review = supervisor::Review::new(config.log_path(), &config.data_dir);
     app.manage(AppState {
@@ -246,6 +269,9 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         fonts: std::sync::Arc::new(countersign_printdoc::fonts::Fonts::default()),
         staged_update: Mutex::new(None),
         review,
+        shown: std::sync::atomic::AtomicU64::new(0),
+        on_screen: Mutex::new(None),
+        receipt_mode: std::sync::atomic::AtomicBool::new(false),
     });
     Ok(())
 }
@@ -264,17 +290,23 @@ pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(setup)
+        .on_window_event(|window, event| {
+            if let Some(state) = window.try_state::<AppState>() {
+                window::remember(window, event, &state.config.data_dir);
+            }
+        })
         // The camera only: the webview asks, the clerk already chose to scan with it.
         .on_permission_request(|_, kind| match kind {
             tauri::webview::PermissionKind::Camera => tauri::webview::PermissionResponse::Allow,
             _ => tauri::webview::PermissionResponse::Deny,
         })
         .invoke_handler(tauri::generate_handler![
-            commands::verify_scan,
-            commands::verify_image,
+            commands::scan_text,
+            commands::scan_image,
             commands::decode_frame,
             commands::app_status,
             commands::set_language,
+            commands::set_receipt_mode,
             commands::sign_in,
             commands::sign_out,
             commands::still_here,
@@ -286,8 +318,6 @@ pub fn run() {
             receipts::retry_print,
             receipts::cancel_print,
             receipts::print_test_page,
-            receipts::check_receipt,
-            receipts::check_receipt_image,
             supervisor::review_overview,
             supervisor::review_page,
             supervisor::review_entry,
@@ -295,7 +325,7 @@ pub fn run() {
             supervisor::review_integrity,
             supervisor::review_export,
             supervisor::review_policy,
-            supervisor::record_reveal,
+            supervisor::reveal,
             setup::apply_bundle,
             setup::choose_counter,
             setup::restart_app,

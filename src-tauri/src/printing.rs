@@ -22,6 +22,7 @@ pub struct Printing {
     pub fonts: Arc<Fonts>,
     /// What is printed at the top of every receipt.
     pub heading: HallHeading,
+    clock: countersign_station::Clock,
 }
 
 /// Starts printing when a printer is configured: `Ok(None)` when none is, `Err` when the
@@ -52,6 +53,7 @@ pub fn start(config: &Config, app: tauri::AppHandle) -> Result<Option<Printing>,
         thread,
         fonts,
         heading,
+        clock: config.clock,
     }))
 }
 
@@ -66,7 +68,7 @@ impl Printing {
     pub fn enqueue(&self, job: &NewJob) -> Result<i64, String> {
         let id = self
             .queue()?
-            .enqueue(job, chrono::Utc::now())
+            .enqueue(job, self.clock.now())
             .map_err(|e| e.to_string())?;
         self.thread.nudge();
         Ok(id)
@@ -102,7 +104,7 @@ impl Printing {
         self.queue
             .lock()
             .map_err(|_| QueueError::NoSuchJob(id))?
-            .retry(id, chrono::Utc::now())?;
+            .retry(id, self.clock.now())?;
         self.thread.nudge();
         Ok(())
     }
@@ -112,7 +114,7 @@ impl Printing {
         self.queue
             .lock()
             .map_err(|_| QueueError::NoSuchJob(id))?
-            .cancel(id, chrono::Utc::now())
+            .cancel(id, self.clock.now())
     }
 
     /// The spooler's latest news.

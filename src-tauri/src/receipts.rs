@@ -8,7 +8,6 @@ use crate::{AppState, CommandError};
 use countersign_printing::{JobKind, NewJob};
 use countersign_station::receipts::{check, CheckContext, CheckError, TrustedHall};
 use serde::Serialize;
-use tauri::State;
 
 fn printing(state: &AppState) -> Result<&crate::printing::Printing, CommandError> {
     match &state.printing {
@@ -100,31 +99,47 @@ fn job_view(
 
 /// Prints the receipt of logged entry `seq`; `copy` marks a reprint.
 #[tauri::command]
-pub fn print_receipt(
-    state: State<'_, AppState>,
+pub async fn print_receipt(
+    app: tauri::AppHandle,
     seq: u64,
     copy: bool,
 ) -> Result<PrintJobView, CommandError> {
-    let clerk = clerk(&state)?;
-    queue_receipt(&state, seq, copy, &clerk.account.id)
+    crate::worker::run(app, move |state| print_receipt_on(state, seq, copy)).await
+}
+
+fn print_receipt_on(state: &AppState, seq: u64, copy: bool) -> Result<PrintJobView, CommandError> {
+    let clerk = clerk(state)?;
+    queue_receipt(state, seq, copy, &clerk.account.id)
 }
 
 /// One print job, to follow it.
 #[tauri::command]
-pub fn print_job(state: State<'_, AppState>, id: i64) -> Result<PrintJobView, CommandError> {
-    signed_in(&state)?;
-    job_view(&state, printing(&state)?, id)
+pub async fn print_job(app: tauri::AppHandle, id: i64) -> Result<PrintJobView, CommandError> {
+    crate::worker::run(app, move |state| print_job_on(state, id)).await
+}
+
+fn print_job_on(state: &AppState, id: i64) -> Result<PrintJobView, CommandError> {
+    signed_in(state)?;
+    job_view(state, printing(state)?, id)
 }
 
 /// The receipt of logged entry `seq` as the printer will print it (a PNG picture).
 #[tauri::command]
-pub fn receipt_preview(
-    state: State<'_, AppState>,
+pub async fn receipt_preview(
+    app: tauri::AppHandle,
     seq: u64,
     copy: bool,
 ) -> Result<tauri::ipc::Response, CommandError> {
-    signed_in(&state)?;
-    let signed = signed(&state, seq)?;
+    crate::worker::run(app, move |state| receipt_preview_on(state, seq, copy)).await
+}
+
+fn receipt_preview_on(
+    state: &AppState,
+    seq: u64,
+    copy: bool,
+) -> Result<tauri::ipc::Response, CommandError> {
+    signed_in(state)?;
+    let signed = signed(state, seq)?;
     let (paper, heading) = match &state.printing {
         Ok(Some(p)) => (p.paper, p.heading.clone()),
         _ => (
@@ -141,7 +156,7 @@ pub fn receipt_preview(
             paper,
             hall_name: heading.name,
             utc_offset: heading.utc_offset,
-            reprinted_at: copy.then(chrono::Utc::now),
+            reprinted_at: copy.then(|| state.config.clock.now()),
         },
     );
     let picture = countersign_printdoc::raster::render(&doc, &state.fonts);
@@ -169,8 +184,12 @@ pub struct PrinterPanelView {
 
 /// The printer panel.
 #[tauri::command]
-pub fn printer_panel(state: State<'_, AppState>) -> Result<PrinterPanelView, CommandError> {
-    signed_in(&state)?;
+pub async fn printer_panel(app: tauri::AppHandle) -> Result<PrinterPanelView, CommandError> {
+    crate::worker::run(app, printer_panel_on).await
+}
+
+fn printer_panel_on(state: &AppState) -> Result<PrinterPanelView, CommandError> {
+    signed_in(state)?;
     let (configured, config_error, address, status, jobs) = match &state.printing {
         Ok(Some(p)) => (
             true,
@@ -210,25 +229,37 @@ fn queue_error(e: countersign_printing::QueueError) -> CommandError {
 
 /// Tries a waiting job again now.
 #[tauri::command]
-pub fn retry_print(state: State<'_, AppState>, id: i64) -> Result<(), CommandError> {
-    signed_in(&state)?;
-    printing(&state)?.retry(id).map_err(queue_error)
+pub async fn retry_print(app: tauri::AppHandle, id: i64) -> Result<(), CommandError> {
+    crate::worker::run(app, move |state| retry_print_on(state, id)).await
+}
+
+fn retry_print_on(state: &AppState, id: i64) -> Result<(), CommandError> {
+    signed_in(state)?;
+    printing(state)?.retry(id).map_err(queue_error)
 }
 
 /// Gives up on a job that has not printed.
 #[tauri::command]
-pub fn cancel_print(state: State<'_, AppState>, id: i64) -> Result<(), CommandError> {
-    let who = signed_in(&state)?;
-    printing(&state)?.cancel(id).map_err(queue_error)?;
+pub async fn cancel_print(app: tauri::AppHandle, id: i64) -> Result<(), CommandError> {
+    crate::worker::run(app, move |state| cancel_print_on(state, id)).await
+}
+
+fn cancel_print_on(state: &AppState, id: i64) -> Result<(), CommandError> {
+    let who = signed_in(state)?;
+    printing(state)?.cancel(id).map_err(queue_error)?;
     tracing::info!(job = id, by = %who.account.id, "print job cancelled");
     Ok(())
 }
 
 /// Prints the printer test page.
 #[tauri::command]
-pub fn print_test_page(state: State<'_, AppState>) -> Result<PrintJobView, CommandError> {
-    let who = signed_in(&state)?;
-    let printing = printing(&state)?;
+pub async fn print_test_page(app: tauri::AppHandle) -> Result<PrintJobView, CommandError> {
+    crate::worker::run(app, print_test_page_on).await
+}
+
+fn print_test_page_on(state: &AppState) -> Result<PrintJobView, CommandError> {
+    let who = signed_in(state)?;
+    let printing = printing(state)?;
     let job = NewJob {
         kind: JobKind::TestPage,
         receipt_id: None,
@@ -242,7 +273,7 @@ pub fn print_test_page(state: State<'_, AppState>) -> Result<PrintJobView, Comma
     let id = printing
         .enqueue(&job)
         .map_err(|e| CommandError::new("print.queue", e))?;
-    job_view(&state, printing, id)
+    job_view(state, printing, id)
 }
 
 /// The hall keys this counter trusts for receipts: its own, and the ones it was given.
@@ -276,7 +307,7 @@ fn trusted(state: &AppState) -> Vec<TrustedHall> {
     out
 }
 
-fn check_input(state: &AppState, input: &[u8]) -> Result<ReceiptCheckView, CommandError> {
+pub fn check_input(state: &AppState, input: &[u8]) -> Result<ReceiptCheckView, CommandError> {
     signed_in(state)?;
     let trusted = trusted(state);
     let counter = lock(state)?;
@@ -299,31 +330,4 @@ fn check_input(state: &AppState, input: &[u8]) -> Result<ReceiptCheckView, Comma
         Err(CheckError::Picture(e)) => Err(CommandError::new("receipt.picture", e)),
         Err(CheckError::Log(e)) => Err(CommandError::new("log", e)),
     }
-}
-
-/// Checks a receipt's QR text (scanned).
-#[tauri::command]
-pub fn check_receipt(
-    state: State<'_, AppState>,
-    text: String,
-) -> Result<ReceiptCheckView, CommandError> {
-    check_input(&state, text.trim().as_bytes())
-}
-
-/// Checks a picture of a receipt (opened, dropped or pasted), sent as the raw request body.
-#[tauri::command]
-pub fn check_receipt_image(
-    state: State<'_, AppState>,
-    request: tauri::ipc::Request<'_>,
-) -> Result<ReceiptCheckView, CommandError> {
-    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
-        return Err(CommandError::new(
-            "bad_request",
-            "the picture must be sent as bytes",
-        ));
-    };
-    if bytes.len() > crate::commands::MAX_IMAGE_BYTES {
-        return Err(CommandError::new("image_too_large", "the limit is 32 MB"));
-    }
-    check_input(&state, bytes)
 }

@@ -1,11 +1,11 @@
-//! A serial-mode scanner, when the hall configures one: its scans reach the screen as
-//! `serial-scan` events and are verified exactly as a keyboard-wedge burst is, so there is one
-//! path from a scan to a verdict.
+//! A serial-mode scanner, when the hall configures one: its scans are decided and verified in
+//! the app by the same entry as a keyboard-wedge burst (`commands::scanned`), off the window's
+//! thread, and the screen receives the answer as a `serial-scanned` event.
 
 use crate::Config;
 use countersign_serial_scanner::{ScanEvent, SerialConfig, SerialScanner};
 use std::sync::{Arc, Mutex};
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
 
 fn set(status: &Mutex<Option<String>>, to: &str) {
     if let Ok(mut s) = status.lock() {
@@ -31,9 +31,25 @@ pub fn start(
     let state = Arc::clone(&status);
     let started = SerialScanner::start(settings, move |event| match event {
         ScanEvent::Scan(text) => {
-            if let Err(e) = app.emit("serial-scan", text) {
-                tracing::error!("serial scanner: scan not passed to the screen: {e}");
-            }
+            let app = app.clone();
+            tauri::async_runtime::spawn_blocking(move || {
+                let state = app.state::<crate::AppState>();
+                let expecting_receipt = state
+                    .receipt_mode
+                    .load(std::sync::atomic::Ordering::Relaxed);
+                let answer = match crate::commands::scanned(
+                    &state,
+                    text.trim().as_bytes(),
+                    countersign_station::Channel::Scanner,
+                    expecting_receipt,
+                ) {
+                    Ok(view) => serde_json::json!({ "ok": view }),
+                    Err(error) => serde_json::json!({ "error": error }),
+                };
+                if let Err(e) = app.emit("serial-scanned", answer) {
+                    tracing::error!("serial scanner: the answer did not reach the screen: {e}");
+                }
+            });
         }
         ScanEvent::Connected { .. } => {
             tracing::info!("serial scanner connected");

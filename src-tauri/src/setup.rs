@@ -6,7 +6,6 @@
 use crate::config::Setup;
 use crate::{AppState, CommandError};
 use serde::Serialize;
-use tauri::State;
 
 /// What the setup screen shows.
 #[derive(Debug, Serialize)]
@@ -87,8 +86,16 @@ fn provision_error(e: countersign_provision::ProvisionError) -> CommandError {
 /// Applies a hall bundle (its file's text) on this PC. Only while the PC is unprovisioned or
 /// its bundle is refused: updates come through the installer or `countersign provision apply`.
 #[tauri::command]
-pub fn apply_bundle(
-    state: State<'_, AppState>,
+pub async fn apply_bundle(
+    app: tauri::AppHandle,
+    bundle: String,
+    authority: Option<String>,
+) -> Result<AppliedView, CommandError> {
+    crate::worker::run(app, move |state| apply_bundle_on(state, bundle, authority)).await
+}
+
+fn apply_bundle_on(
+    state: &AppState,
     bundle: String,
     authority: Option<String>,
 ) -> Result<AppliedView, CommandError> {
@@ -143,7 +150,11 @@ pub fn apply_bundle(
 
 /// Records which of the hall's counters this PC is.
 #[tauri::command]
-pub fn choose_counter(state: State<'_, AppState>, id: String) -> Result<(), CommandError> {
+pub async fn choose_counter(app: tauri::AppHandle, id: String) -> Result<(), CommandError> {
+    crate::worker::run(app, move |state| choose_counter_on(state, id)).await
+}
+
+fn choose_counter_on(state: &AppState, id: String) -> Result<(), CommandError> {
     let Some(Setup::ChooseCounter(counters)) = &state.config.setup else {
         return Err(CommandError::new(
             "setup.not_needed",

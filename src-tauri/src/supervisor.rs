@@ -24,7 +24,7 @@ use serde::Deserialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use tauri::{AppHandle, Manager};
+use tauri::AppHandle;
 
 /// Rows per page of the entries table.
 pub const PAGE: usize = 50;
@@ -120,21 +120,13 @@ pub fn record(
         .map_err(|e| CommandError::new("review.audit", e.to_string()))?;
     let seq = station
         .log_mut()
-        .audit(actor, role, action, detail, Utc::now())
+        .audit(actor, role, action, detail, state.config.clock.now())
         .map_err(|e| CommandError::new("review.audit", e.to_string()))?;
     tracing::info!(actor, role, action, detail, audit = seq, "audited");
     Ok(seq)
 }
 
-/// Runs `f` with the app's state on the blocking pool, off the window's thread.
-async fn blocking<T: Send + 'static>(
-    app: AppHandle,
-    f: impl FnOnce(&AppState) -> Result<T, CommandError> + Send + 'static,
-) -> Result<T, CommandError> {
-    tauri::async_runtime::spawn_blocking(move || f(&app.state::<AppState>()))
-        .await
-        .map_err(|e| CommandError::new("internal", e.to_string()))?
-}
+use crate::worker::run as blocking;
 
 /// The filter as the screen sends it: hall-local days (both included) and exact values.
 #[derive(Debug, Clone, Deserialize)]
@@ -223,8 +215,8 @@ impl FilterArgs {
     }
 }
 
-fn today(offset: FixedOffset) -> NaiveDate {
-    Utc::now().with_timezone(&offset).date_naive()
+fn today(clock: &countersign_station::Clock, offset: FixedOffset) -> NaiveDate {
+    clock.now().with_timezone(&offset).date_naive()
 }
 
 /// The overview of a range (today when none is given): its counts and charts' data, the values
@@ -237,7 +229,7 @@ pub async fn review_overview(
     blocking(app, move |state| {
         supervisor(state)?;
         let offset = state.config.utc_offset;
-        let today = today(offset);
+        let today = today(&state.config.clock, offset);
         let args = filter.unwrap_or_else(|| FilterArgs::day(today));
         let (first, last) = args.days()?;
         let filter = args.filter(offset)?;
@@ -413,7 +405,7 @@ pub async fn review_integrity(app: AppHandle) -> Result<IntegrityView, CommandEr
             &integrity,
             digests,
             recent,
-            local(Utc::now(), offset),
+            local(state.config.clock.now(), offset),
             millis,
         ))
     })
@@ -520,25 +512,17 @@ pub async fn review_export(
                     bytes
                 } else {
                     // The summary sheet counts what the entries sheet lists: the filter's
-                    // entries (a report of the first day's shape, without repeats).
-                    let report = countersign_log::DayReport {
-                        day: first,
-                        offset,
-                        total: summary.total,
-                        range: summary.range,
-                        by_verdict: summary.by_verdict,
-                        by_type: summary.by_type,
-                        by_issuer: summary.by_issuer,
-                        by_clerk: summary.by_clerk,
-                        by_counter: summary.by_counter,
-                        by_channel: summary.by_channel,
-                        by_chain_source: summary.by_chain_source,
-                        by_hour: summary.by_hour,
-                        failures: summary.failures,
-                        repeated: Vec::new(),
-                    };
-                    countersign_export::xlsx_bytes(&entries, &report, &opts)
-                        .map_err(|e| export_error(e.to_string()))?
+                    // entries over its days.
+                    countersign_export::xlsx_bytes(
+                        &entries,
+                        &countersign_export::SummarySheet {
+                            days: (first, last),
+                            summary: &summary,
+                            repeated: &[],
+                        },
+                        &opts,
+                    )
+                    .map_err(|e| export_error(e.to_string()))?
                 };
                 let name = if format == "csv" { "csv" } else { "xlsx" };
                 (name, bytes, stem("entries"), entries.len() as u64, false)
@@ -561,13 +545,13 @@ pub async fn review_export(
                         .map(countersign_dayreport::DigestInfo::from)
                         .as_ref(),
                     &state.config.hall_name(),
-                    Utc::now(),
+                    state.config.clock.now(),
                     &format!("{} ({})", who.account.name, who.account.id),
                     countersign_dayreport::DEFAULT_PAPER,
                 );
                 let bytes = countersign_pdf::render(&doc, &state.fonts)
                     .map_err(|e| export_error(e.to_string()))?;
-                ("pdf", bytes, stem("report"), report.total, true)
+                ("pdf", bytes, stem("report"), report.summary.total, true)
             }
             other => {
                 return Err(CommandError::new(
@@ -613,31 +597,51 @@ pub fn review_policy(state: tauri::State<'_, AppState>) -> Result<PolicyView, Co
     Ok(PolicyView::from(&state.config.privacy))
 }
 
-/// Records that the clerk revealed the masked numbers of the verdict on screen (logged entry
-/// `seq`, if it was logged): the screen shows them only once this returns.
+/// A revealed field's whole value.
+#[derive(Debug, serde::Serialize)]
+pub struct RevealedField {
+    key: String,
+    value: String,
+}
+
+/// Reveals the masked numbers of verdict `id`, the one on the clerk's screen: first the reveal
+/// is recorded in the audit trail (its log entry and the field names, never the values), and
+/// only once that has committed are the values returned. Not recorded, not revealed.
 #[tauri::command]
-pub fn record_reveal(
-    state: tauri::State<'_, AppState>,
-    seq: Option<u64>,
-    fields: Vec<String>,
-) -> Result<(), CommandError> {
-    let who = clerk(&state)?;
-    // Field names only (`idNumber`), never values.
-    let fields: Vec<String> = fields
-        .iter()
-        .take(16)
-        .map(|f| {
-            f.chars()
-                .filter(char::is_ascii_alphanumeric)
-                .take(40)
-                .collect()
-        })
-        .collect();
-    let detail = match seq {
-        Some(seq) => format!("entry {seq}: {}", fields.join(",")),
-        None => format!("not logged: {}", fields.join(",")),
+pub async fn reveal(app: AppHandle, id: u64) -> Result<Vec<RevealedField>, CommandError> {
+    blocking(app, move |state| reveal_on(state, id)).await
+}
+
+fn reveal_on(state: &AppState, id: u64) -> Result<Vec<RevealedField>, CommandError> {
+    let who = clerk(state)?;
+    let (seq, sensitive) = {
+        let on_screen = state
+            .on_screen
+            .lock()
+            .map_err(|_| CommandError::new("internal", "screen state unusable"))?;
+        match on_screen.as_ref() {
+            Some(shown) if shown.id == id => (shown.seq, shown.sensitive.clone()),
+            _ => {
+                return Err(CommandError::new(
+                    "reveal.gone",
+                    "that verdict is no longer on the screen",
+                ))
+            }
+        }
     };
-    record(&state, &who.account.id, "clerk", "reveal", &detail).map(|_| ())
+    if sensitive.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<&str> = sensitive.iter().map(|(k, _)| k.as_str()).collect();
+    let detail = match seq {
+        Some(seq) => format!("entry {seq}: {}", names.join(",")),
+        None => format!("not logged: {}", names.join(",")),
+    };
+    record(state, &who.account.id, "clerk", "reveal", &detail)?;
+    Ok(sensitive
+        .into_iter()
+        .map(|(key, value)| RevealedField { key, value })
+        .collect())
 }
 
 #[cfg(test)]

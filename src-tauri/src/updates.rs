@@ -103,17 +103,18 @@ pub async fn check_update(
 /// Installs the verified update and restarts the app (on Linux the package manager asks for
 /// an administrator: counter PCs are normally updated by IT's fleet tools instead).
 #[tauri::command]
-pub fn install_update(
-    app: tauri::AppHandle,
-    state: State<'_, AppState>,
-) -> Result<(), CommandError> {
-    signed_in(&state)?;
-    let staged = state
-        .staged_update
-        .lock()
-        .map_err(|_| CommandError::new("internal", "update state unusable"))?
-        .take()
-        .ok_or_else(|| CommandError::new("update.none", "no verified update is waiting"))?;
-    staged.update.install(&staged.bytes).map_err(classify)?;
-    app.restart();
+pub async fn install_update(app: tauri::AppHandle) -> Result<(), CommandError> {
+    let handle = app.clone();
+    crate::worker::run(app, |state| {
+        signed_in(state)?;
+        let staged = state
+            .staged_update
+            .lock()
+            .map_err(|_| CommandError::new("internal", "update state unusable"))?
+            .take()
+            .ok_or_else(|| CommandError::new("update.none", "no verified update is waiting"))?;
+        staged.update.install(&staged.bytes).map_err(classify)
+    })
+    .await?;
+    handle.restart();
 }

@@ -1,6 +1,6 @@
 //! What the screen receives: a verification as the clerk reads it (ui/src/view.ts has the
-//! same shape). Personal numbers travel both masked and whole; the screen shows the masked
-//! form unless the clerk reveals it.
+//! same shape). Personal numbers reach the screen masked; their whole values come only from
+//! the `reveal` command, once the reveal is recorded in the audit trail.
 
 use countersign_chainstate::Source;
 use countersign_station::{Logged, Verified};
@@ -72,6 +72,8 @@ pub struct VerdictView {
     logged: LoggedView,
     /// The receipt printed on its own (the hall prints every receipt), or why not.
     pub print: Option<PrintJobView>,
+    /// Which verification this is on the screen: the clerk's reveal names it.
+    pub id: u64,
 }
 
 impl From<&Verified> for VerdictView {
@@ -113,7 +115,13 @@ impl From<&Verified> for VerdictView {
                         key: f.key.clone(),
                         label_zh: f.label_zh.clone(),
                         label_en: f.label_en.clone(),
-                        value: f.value.clone(),
+                        // A sensitive number reaches the screen whole only through
+                        // `reveal`, after the reveal is in the audit trail.
+                        value: if f.sensitive {
+                            f.display_value(false)
+                        } else {
+                            f.value.clone()
+                        },
                         masked: f.display_value(false),
                         sensitive: f.sensitive,
                     })
@@ -153,6 +161,7 @@ impl From<&Verified> for VerdictView {
                 },
             },
             print: None,
+            id: 0,
         }
     }
 }

@@ -50,6 +50,7 @@ import {
   loggedLine,
   reasonLines,
   typeLabel,
+  type RevealedField,
   type VerdictView,
 } from "./view";
 
@@ -91,7 +92,8 @@ let current: VerdictView | null = null;
 /** The print job of the verdict on screen, followed until it prints or has to wait. */
 let currentJob: PrintJobView | null = null;
 let previewUrl: string | null = null;
-let revealed = false;
+/** The whole values the clerk revealed for the verdict on screen (null: masked). */
+let revealed: Map<string, string> | null = null;
 let status: StatusView | null = null;
 let session: SessionView | null = null;
 let screen: Screen = "signin";
@@ -100,6 +102,10 @@ let scanStarted = 0;
 let idle = new IdleTimer(300_000, performance.now());
 
 function show(section: Screen): void {
+  // The app decides what a serial scan is: it must know when the clerk is checking receipts.
+  if ((section === "receipt") !== (screen === "receipt")) {
+    void invoke("set_receipt_mode", { on: section === "receipt" }).catch(() => undefined);
+  }
   screen = section;
   for (const id of ["setup", "signin", "ready", "verdict", "error", "history", "printer", "receipt", "preview-panel", "console"]) $(id).hidden = id !== section;
   $("screen").dataset.state = section;
@@ -377,17 +383,15 @@ function showReceiptCheck(r: ReceiptCheckView | null): void {
   if (status?.sound) play(cue(r.finding === "genuine" ? "VALID" : r.finding === "cannot_confirm" ? "CANNOT_CONFIRM" : "INVALID"));
 }
 
-async function checkReceipt(input: string | Uint8Array): Promise<void> {
-  if (!session) return;
-  try {
-    const r =
-      typeof input === "string"
-        ? await invoke<ReceiptCheckView>("check_receipt", { text: input })
-        : await invoke<ReceiptCheckView>("check_receipt_image", input);
-    showReceiptCheck(r);
-  } catch (e) {
-    showError(e);
-  }
+/** What the app's one scan entry answered: a credential's verdict or a receipt's check. */
+interface ScanView {
+  verdict?: VerdictView;
+  receipt?: ReceiptCheckView;
+}
+
+function scanShown(r: ScanView): void {
+  if (r.receipt) showReceiptCheck(r.receipt);
+  else if (r.verdict) verdictShown(r.verdict);
 }
 
 function showError(e: unknown): void {
@@ -405,7 +409,7 @@ function verdictShown(v: VerdictView): void {
   current = v;
   currentJob = v.print ?? null;
   if (currentJob) void followJob(currentJob.id);
-  revealed = false;
+  revealed = null;
   renderVerdict();
   if (status?.sound) play(cue(v.verdict));
   const started = scanStarted;
@@ -419,43 +423,37 @@ async function verifyText(text: string, channel: "scanner" | "camera"): Promise<
   scanStarted = performance.now();
   // Read by the end-to-end tests when a scan goes astray.
   document.body.dataset.lastScan = `${screen}|${text.length}|${text.slice(0, 12)}`;
-  // A receipt's code, or anything scanned while checking receipts, is a receipt to check.
-  if (session && (screen === "receipt" || text.trim().startsWith("CSR1:"))) {
-    await checkReceipt(text);
-    return;
-  }
-  if (session?.role !== "clerk") {
+  if (!session) {
     if (screen === "signin") $("signin-error").textContent = t("signin.scan.first");
     return;
   }
+  // The app decides what it is (a receipt brought back, or a credential) and what is allowed.
   try {
-    verdictShown(await invoke<VerdictView>("verify_scan", { text, channel }));
+    scanShown(await invoke<ScanView>("scan_text", { text, channel, expectingReceipt: screen === "receipt" }));
   } catch (e) {
-    showError(e);
+    // A credential scanned in the supervisor's console is ignored, as it always was.
+    if ((e as CommandError)?.code !== "scan.not_clerk") showError(e);
   }
 }
 
 async function verifyImage(bytes: Uint8Array): Promise<void> {
   scanStarted = performance.now();
-  if (session && screen === "receipt") {
-    await checkReceipt(bytes);
-    return;
-  }
-  if (session?.role !== "clerk") {
+  if (!session) {
     if (screen === "signin") $("signin-error").textContent = t("signin.scan.first");
     return;
   }
   try {
-    verdictShown(await invoke<VerdictView>("verify_image", bytes));
+    const headers = { "x-expecting-receipt": screen === "receipt" ? "1" : "0" };
+    scanShown(await invoke<ScanView>("scan_image", bytes, { headers }));
   } catch (e) {
-    showError(e);
+    if ((e as CommandError)?.code !== "scan.not_clerk") showError(e);
   }
 }
 
 function next(): void {
   current = null;
   currentJob = null;
-  revealed = false;
+  revealed = null;
   delete $("screen").dataset.verdict;
   if (session?.role === "supervisor") {
     // Esc in the console: from an entry's detail back to where it was opened.
@@ -515,6 +513,9 @@ async function signIn(): Promise<void> {
     $("signin-error").textContent = t("staff.empty");
     return;
   }
+  // The PIN check takes a moment (argon2, off the window's thread): no earlier message stays
+  // on screen meanwhile to be mistaken for this attempt's answer.
+  $("signin-error").textContent = "";
   try {
     session = await invoke<SessionView>("sign_in", { id, pin, role });
   } catch (e) {
@@ -723,23 +724,25 @@ async function applyBundle(file: File): Promise<void> {
 }
 
 
-/** Shows the masked numbers once the reveal is in the audit trail; hides them at once. */
+/**
+ * Shows the masked numbers: the app records the reveal in the audit trail and only then sends
+ * the whole values; hiding them again forgets them at once.
+ */
 async function toggleReveal(): Promise<void> {
   // Nothing masked, nothing to reveal (a business licence's fields are public).
   if (!current || !current.fields.some((f) => f.sensitive)) return;
-  if (!revealed) {
+  if (revealed) {
+    revealed = null;
+  } else {
     try {
-      await invoke("record_reveal", {
-        seq: current.logged.seq ?? null,
-        fields: current.fields.filter((f) => f.sensitive).map((f) => f.key),
-      });
+      const fields = await invoke<RevealedField[]>("reveal", { id: current.id });
+      revealed = new Map(fields.map((f) => [f.key, f.value]));
     } catch (e) {
       const err = e as CommandError;
       showPrintProblem(t("reveal.not_recorded", { message: err.message ?? "" }));
       return;
     }
   }
-  revealed = !revealed;
   renderVerdict();
 }
 
@@ -1421,7 +1424,11 @@ async function start(): Promise<void> {
     const file = item?.getAsFile();
     if (file) await verifyImage(new Uint8Array(await file.arrayBuffer()));
   });
-  await listen<string>("serial-scan", (ev) => void verifyText(ev.payload, "scanner"));
+  // A serial scanner's scans are decided and verified in the app; the screen shows the answer.
+  await listen<{ ok?: ScanView; error?: CommandError }>("serial-scanned", (ev) => {
+    if (ev.payload.ok) scanShown(ev.payload.ok);
+    else if (ev.payload.error && ev.payload.error.code !== "scan.not_clerk") showError(ev.payload.error);
+  });
   await listen<PrintStatusView>("print-status", (ev) => {
     if (status) {
       status.printStatus = ev.payload;

@@ -17,6 +17,7 @@ const base: VerdictView = {
   chain: null,
   warnings: [],
   logged: { kind: "entry", seq: 3 },
+  id: 1,
 };
 
 describe("verdict screen text", () => {
@@ -44,9 +45,13 @@ describe("verdict screen text", () => {
   });
 
   it("masks personal numbers unless revealed", () => {
-    const f = { key: "idNumber", labelZh: "身份证号", labelEn: "ID number", value: "110108199803120018", masked: "110108********0018", sensitive: true };
-    expect(fieldValue(f, false)).toBe("110108********0018");
-    expect(fieldValue(f, true)).toBe("110108199803120018");
+    // The app sends a sensitive field masked in both places; the whole value only by reveal.
+    const f = { key: "idNumber", labelZh: "身份证号", labelEn: "ID number", value: "110108********0018", masked: "110108********0018", sensitive: true };
+    expect(fieldValue(f, null)).toBe("110108********0018");
+    expect(fieldValue(f, new Map([["name", "x"]]))).toBe("110108********0018");
+    expect(fieldValue(f, new Map([["idNumber", "110108199803120018"]]))).toBe("110108199803120018");
+    const open = { ...f, key: "name", value: "王小明", masked: "王*明", sensitive: false };
+    expect(fieldValue(open, null)).toBe("王小明");
   });
 
   it("never says logged when it was not", () => {

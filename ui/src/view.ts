@@ -52,6 +52,14 @@ export interface VerdictView {
   logged: LoggedView;
   /** The receipt printed on its own where the hall prints every receipt. */
   print?: import("./print").PrintJobView | null;
+  /** Which verification this is: the clerk's reveal names it. */
+  id: number;
+}
+
+/** A revealed field's whole value (the `reveal` command's answer). */
+export interface RevealedField {
+  key: string;
+  value: string;
 }
 
 /** "2 minutes ago", in the current language. */
@@ -102,8 +110,13 @@ export function fieldLabel(f: FieldView): string {
   return lang() === "en" ? f.labelEn : f.labelZh;
 }
 
-export function fieldValue(f: FieldView, revealed: boolean): string {
-  return f.sensitive && !revealed ? f.masked : f.value;
+/**
+ * A field as shown: sensitive numbers arrive masked, and their whole values only come from the
+ * `reveal` command (after the reveal is in the audit trail), as `revealed`, by field key.
+ */
+export function fieldValue(f: FieldView, revealed: ReadonlyMap<string, string> | null): string {
+  if (!f.sensitive) return f.value;
+  return revealed?.get(f.key) ?? f.masked;
 }
 
 export function loggedLine(l: LoggedView): string {

@@ -121,8 +121,16 @@ pub fn connect_first(
     let mut tried = Vec::new();
     for endpoint in endpoints {
         match Registry::connect(endpoint, registry, options.clone()) {
-            Ok(r) => return Ok(r),
-            Err(e) => tried.push(e),
+            Ok(r) => {
+                if !tried.is_empty() {
+                    tracing::warn!(endpoint = %endpoint, passed_over = tried.len(), "failed over to another chain node");
+                }
+                return Ok(r);
+            }
+            Err(e) => {
+                tracing::warn!(endpoint = %endpoint, error = %e, "chain node passed over");
+                tried.push(e);
+            }
         }
     }
     Err(ConnectError { tried })

@@ -147,6 +147,12 @@ impl RpcClient {
         loop {
             match self.call_once(method, &params) {
                 Err(e) if e.is_transport() && attempt < self.options.attempts.max(1) => {
+                    tracing::warn!(
+                        method,
+                        attempt,
+                        error = %e,
+                        "chain node did not answer; trying again"
+                    );
                     std::thread::sleep(wait);
                     wait = wait.saturating_mul(2);
                     attempt += 1;

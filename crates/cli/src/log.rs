@@ -18,7 +18,7 @@ pub struct LogFile {
     #[arg(long = "log", env = "COUNTERSIGN_LOG")]
     pub path: PathBuf,
     /// The hall's UTC offset: days are cut at the hall's midnight
-    #[arg(long, default_value = "+08:00", value_parser = parse_offset)]
+    #[arg(long, default_value = "+08:00", value_parser = crate::parse_offset, allow_hyphen_values = true)]
     pub utc_offset: FixedOffset,
 }
 
@@ -145,11 +145,6 @@ pub struct AnchorArgs {
     /// The registry to anchor on
     #[arg(long, env = "COUNTERSIGN_REGISTRY")]
     pub registry: Option<RegistryRef>,
-}
-
-fn parse_offset(text: &str) -> Result<FixedOffset, String> {
-    text.parse::<FixedOffset>()
-        .map_err(|_| format!("{text:?} is not a UTC offset such as +08:00"))
 }
 
 fn log_error(path: &Path, e: countersign_log::LogError) -> CliError {
@@ -459,18 +454,18 @@ pub fn report_json(r: &DayReport) -> Value {
     json!({
         "day": r.day.to_string(),
         "utcOffset": r.offset.to_string(),
-        "total": r.total,
-        "firstSeq": r.range.map(|x| x.0),
-        "lastSeq": r.range.map(|x| x.1),
-        "byVerdict": counts_json(&r.by_verdict),
-        "byType": counts_json(&r.by_type),
-        "byIssuer": counts_json(&r.by_issuer),
-        "byClerk": counts_json(&r.by_clerk),
-        "byCounter": counts_json(&r.by_counter),
-        "byChannel": counts_json(&r.by_channel),
-        "byChainSource": counts_json(&r.by_chain_source),
-        "byHour": r.by_hour.to_vec(),
-        "failures": counts_json(&r.failures),
+        "total": r.summary.total,
+        "firstSeq": r.summary.range.map(|x| x.0),
+        "lastSeq": r.summary.range.map(|x| x.1),
+        "byVerdict": counts_json(&r.summary.by_verdict),
+        "byType": counts_json(&r.summary.by_type),
+        "byIssuer": counts_json(&r.summary.by_issuer),
+        "byClerk": counts_json(&r.summary.by_clerk),
+        "byCounter": counts_json(&r.summary.by_counter),
+        "byChannel": counts_json(&r.summary.by_channel),
+        "byChainSource": counts_json(&r.summary.by_chain_source),
+        "byHour": r.summary.by_hour.to_vec(),
+        "failures": counts_json(&r.summary.failures),
         "repeated": r.repeated.iter().map(|x| json!({
             "hash": hex::encode(x.leaf),
             "type": x.credential_type,
@@ -485,7 +480,7 @@ pub fn report_json(r: &DayReport) -> Value {
 fn render_report(r: &DayReport) -> String {
     let mut out = format!(
         "{} (UTC{}): {} verifications 次核验\n",
-        r.day, r.offset, r.total
+        r.day, r.offset, r.summary.total
     );
     let section = |out: &mut String, title: &str, counts: &[Count]| {
         if counts.is_empty() {
@@ -500,17 +495,23 @@ fn render_report(r: &DayReport) -> String {
             ));
         }
     };
-    section(&mut out, "verdict 结论", &r.by_verdict);
-    section(&mut out, "credential type 证照类型", &r.by_type);
-    section(&mut out, "issuer 签发机关", &r.by_issuer);
-    section(&mut out, "clerk 办事员", &r.by_clerk);
-    section(&mut out, "counter 窗口", &r.by_counter);
-    section(&mut out, "channel 方式", &r.by_channel);
-    section(&mut out, "chain state 链状态", &r.by_chain_source);
-    section(&mut out, "failure reasons 未通过原因", &r.failures);
-    if r.total > 0 {
+    section(&mut out, "verdict 结论", &r.summary.by_verdict);
+    section(&mut out, "credential type 证照类型", &r.summary.by_type);
+    section(&mut out, "issuer 签发机关", &r.summary.by_issuer);
+    section(&mut out, "clerk 办事员", &r.summary.by_clerk);
+    section(&mut out, "counter 窗口", &r.summary.by_counter);
+    section(&mut out, "channel 方式", &r.summary.by_channel);
+    section(&mut out, "chain state 链状态", &r.summary.by_chain_source);
+    section(&mut out, "failure reasons 未通过原因", &r.summary.failures);
+    if r.summary.total > 0 {
         out.push_str("per hour 每小时\n");
-        for (hour, n) in r.by_hour.iter().enumerate().filter(|(_, n)| **n > 0) {
+        for (hour, n) in r
+            .summary
+            .by_hour
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+        {
             out.push_str(&format!("  {hour:02}:00  {n:>6}\n"));
         }
     }
@@ -557,8 +558,16 @@ fn export(file: &LogFile, date: NaiveDate, format: Format, out: &Path) -> Result
             let report = log
                 .report(date, file.utc_offset)
                 .map_err(|e| log_error(&file.path, e))?;
-            countersign_export::xlsx_bytes(&entries, &report, &opts)
-                .map_err(|e| CliError::Failed(e.to_string()))?
+            countersign_export::xlsx_bytes(
+                &entries,
+                &countersign_export::SummarySheet {
+                    days: (date, date),
+                    summary: &report.summary,
+                    repeated: &report.repeated,
+                },
+                &opts,
+            )
+            .map_err(|e| CliError::Failed(e.to_string()))?
         }
     };
     write_file(out, &bytes)?;

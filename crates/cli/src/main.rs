@@ -114,6 +114,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // The libraries' events (RPC retries, failovers, mirror pages, migrations, print jobs) go
+    // to the hall's diagnostic file, when this machine has a hall data folder.
+    let data_dir = countersign_provision::paths::default_data_dir();
+    if data_dir.is_dir() {
+        let _ = countersign_tracefile::init(&data_dir, "COUNTERSIGN_LOG_LEVEL");
+    }
     let result = match cli.command {
         Command::Keygen { out, name } => keyfile::keygen(&out, &name).map(|()| 0),
         Command::Issue(args) => issue::run(&args).map(|()| 0),
@@ -196,4 +202,11 @@ pub fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
                 .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
         })
         .map_err(|_| format!("{text:?} is not a date (2026-11-25) or an RFC 3339 time (2026-11-25T09:00:00+08:00)"))
+}
+
+/// Parses a UTC offset argument. Its flag is declared with `allow_hyphen_values`: a hall west
+/// of Greenwich writes `--utc-offset -06:00`, which clap would otherwise take for a flag.
+pub fn parse_offset(text: &str) -> Result<chrono::FixedOffset, String> {
+    text.parse::<chrono::FixedOffset>()
+        .map_err(|_| format!("{text:?} is not a UTC offset such as +08:00 or -06:00"))
 }

@@ -65,7 +65,7 @@ pub enum StaffCommand {
         #[command(flatten)]
         file: StaffFile,
         /// The hall's UTC offset, for the times shown
-        #[arg(long, default_value = "+08:00", value_parser = parse_offset)]
+        #[arg(long, default_value = "+08:00", value_parser = crate::parse_offset, allow_hyphen_values = true)]
         utc_offset: FixedOffset,
         /// Print the accounts as JSON
         #[arg(long)]
@@ -107,7 +107,7 @@ pub enum StaffCommand {
         #[arg(long, default_value_t = 50)]
         limit: usize,
         /// The hall's UTC offset, for the times shown
-        #[arg(long, default_value = "+08:00", value_parser = parse_offset)]
+        #[arg(long, default_value = "+08:00", value_parser = crate::parse_offset, allow_hyphen_values = true)]
         utc_offset: FixedOffset,
         /// Print the attempts as JSON
         #[arg(long)]
@@ -147,11 +147,6 @@ pub fn run(command: &StaffCommand) -> Result<u8, CliError> {
         } => sign_ins(file, *limit, *utc_offset, *json),
     }
     .map(|()| 0)
-}
-
-fn parse_offset(text: &str) -> Result<FixedOffset, String> {
-    text.parse::<FixedOffset>()
-        .map_err(|_| format!("{text:?} is not a UTC offset such as +08:00"))
 }
 
 fn refuse_pin_argument(pin: Option<&str>) -> Result<(), CliError> {

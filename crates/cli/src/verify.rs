@@ -25,7 +25,7 @@ pub struct VerifyArgs {
     #[arg(long, value_parser = parse_time)]
     pub at: Option<DateTime<Utc>>,
     /// Chain state older than this many hours earns a warning
-    #[arg(long, default_value_t = 24)]
+    #[arg(long, default_value_t = i64::from(countersign_defaults::MAX_CHAIN_AGE_HOURS))]
     pub max_chain_age_hours: i64,
     /// Chain state too old: UNVERIFIABLE instead of a warning
     #[arg(long)]

@@ -313,6 +313,7 @@ fn a_healthy_counter_passes_then_a_stale_mirror_warns_or_fails_and_a_stopped_cha
     for id in [
         "bundle",
         "disk",
+        "diagnostics",
         "sqlite.log",
         "sqlite.mirror",
         "sqlite.staff",

@@ -269,6 +269,57 @@ fn a_day_is_reported_searched_and_exported() {
     assert_eq!(code(&again), Some(3));
 }
 
+/// A hall west of Greenwich: `--utc-offset -06:00` is a value, not a flag, and cuts the days
+/// at that hall's midnight (09:00 +08:00 is 19:00 the evening before at -06:00).
+#[test]
+fn a_hall_west_of_greenwich_gives_a_negative_offset() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = a_day(dir.path());
+    let day = |date: &str| -> serde_json::Value {
+        serde_json::from_str(&ok(&run(&[
+            "log",
+            "report",
+            "--log",
+            s(&log),
+            "--date",
+            date,
+            "--utc-offset",
+            "-06:00",
+            "--json",
+        ])))
+        .expect("report JSON")
+    };
+    let evening = day("2026-11-23");
+    assert_eq!(evening["total"], 4);
+    assert_eq!(
+        (&evening["byHour"][19], &evening["byHour"][20]),
+        (&2.into(), &2.into())
+    );
+    let night = day("2026-11-24");
+    assert_eq!(night["total"], 2);
+    assert_eq!(
+        (&night["byHour"][1], &night["byHour"][2]),
+        (&1.into(), &1.into())
+    );
+
+    let refused = run(&[
+        "log",
+        "report",
+        "--log",
+        s(&log),
+        "--date",
+        DAY,
+        "--utc-offset",
+        "-6h",
+    ]);
+    assert_eq!(code(&refused), Some(3), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("is not a UTC offset such as +08:00 or -06:00"),
+        "{}",
+        text(&refused.stderr)
+    );
+}
+
 #[test]
 fn a_reader_that_stops_reading_ends_the_command_quietly() {
     let dir = tempfile::tempdir().expect("temp dir");

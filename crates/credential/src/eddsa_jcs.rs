@@ -376,10 +376,12 @@ fn verify(document: &Value, with_entry: bool) -> Result<(DidKey, Option<Vec<u8>>
     Ok((signer, entry))
 }
 
-fn as_list(v: &Value) -> Vec<&Value> {
+/// A `@context` as the list of its contexts (a single context is a list of one), borrowed:
+/// this runs on every scan, so it allocates nothing.
+fn as_list(v: &Value) -> &[Value] {
     match v {
-        Value::Array(items) => items.iter().collect(),
-        other => vec![other],
+        Value::Array(items) => items,
+        other => std::slice::from_ref(other),
     }
 }
 
@@ -391,6 +393,5 @@ fn context_starts_with(document: Option<&Value>, prefix: &Value) -> bool {
     let Some(document) = document else {
         return false;
     };
-    let (doc, pre) = (as_list(document), as_list(prefix));
-    doc.len() >= pre.len() && doc.iter().zip(&pre).all(|(a, b)| a == b)
+    as_list(document).starts_with(as_list(prefix))
 }

@@ -4,7 +4,7 @@
 
 use chrono::{FixedOffset, NaiveDate, TimeZone, Utc};
 use countersign_dayreport::{compose, DigestInfo, DEFAULT_PAPER};
-use countersign_log::{Count, DayReport, Repeat};
+use countersign_log::{Count, DayReport, Repeat, Summary};
 use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::Paper;
 use std::path::PathBuf;
@@ -50,53 +50,55 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let report = DayReport {
         day: NaiveDate::from_ymd_opt(2025, 3, 14).ok_or("date")?,
         offset,
-        total: 128,
-        range: Some((1201, 1328)),
-        by_verdict: vec![
-            count("VALID", 112),
-            count("INVALID", 9),
-            count("UNVERIFIABLE", 7),
-        ],
-        by_type: vec![
-            count("BusinessLicenceCredential", 70),
-            count("ResidencePermitCredential", 40),
-            count("DiplomaCredential", 15),
-            Count {
-                key: None,
-                count: 3,
-            },
-        ],
-        by_issuer: vec![
-            count("北京市朝阳区市场监督管理局", 70),
-            count("北京市公安局朝阳分局", 40),
-            count(
-                "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
-                15,
-            ),
-            Count {
-                key: None,
-                count: 3,
-            },
-        ],
-        by_clerk: [28, 22, 19, 17, 15, 12, 9, 6]
-            .iter()
-            .enumerate()
-            .map(|(i, n)| count(&format!("clerk-{:03}", i + 1), *n))
-            .collect(),
-        by_counter: [40, 30, 20, 18, 12, 8]
-            .iter()
-            .enumerate()
-            .map(|(i, n)| count(&(i + 1).to_string(), *n))
-            .collect(),
-        by_channel: vec![count("scanner", 120), count("camera", 5), count("image", 3)],
-        by_chain_source: vec![count("online", 110), count("mirror", 18)],
-        by_hour,
-        failures: vec![
-            count("signature.mismatch", 4),
-            count("validity.expired", 3),
-            count("issuer.unregistered", 1),
-            count("format", 1),
-        ],
+        summary: Summary {
+            total: 128,
+            range: Some((1201, 1328)),
+            by_verdict: vec![
+                count("VALID", 112),
+                count("INVALID", 9),
+                count("UNVERIFIABLE", 7),
+            ],
+            by_type: vec![
+                count("BusinessLicenceCredential", 70),
+                count("ResidencePermitCredential", 40),
+                count("DiplomaCredential", 15),
+                Count {
+                    key: None,
+                    count: 3,
+                },
+            ],
+            by_issuer: vec![
+                count("北京市朝阳区市场监督管理局", 70),
+                count("北京市公安局朝阳分局", 40),
+                count(
+                    "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+                    15,
+                ),
+                Count {
+                    key: None,
+                    count: 3,
+                },
+            ],
+            by_clerk: [28, 22, 19, 17, 15, 12, 9, 6]
+                .iter()
+                .enumerate()
+                .map(|(i, n)| count(&format!("clerk-{:03}", i + 1), *n))
+                .collect(),
+            by_counter: [40, 30, 20, 18, 12, 8]
+                .iter()
+                .enumerate()
+                .map(|(i, n)| count(&(i + 1).to_string(), *n))
+                .collect(),
+            by_channel: vec![count("scanner", 120), count("camera", 5), count("image", 3)],
+            by_chain_source: vec![count("online", 110), count("mirror", 18)],
+            by_hour,
+            failures: vec![
+                count("signature.mismatch", 4),
+                count("validity.expired", 3),
+                count("issuer.unregistered", 1),
+                count("format", 1),
+            ],
+        },
         repeated: vec![
             Repeat {
                 leaf: [0xAB; 32],

@@ -17,22 +17,24 @@
 //! ```
 //! use chrono::{FixedOffset, NaiveDate, TimeZone, Utc};
 //! use countersign_dayreport::{compose, DEFAULT_PAPER};
-//! use countersign_log::DayReport;
+//! use countersign_log::{DayReport, Summary};
 //!
 //! let report = DayReport {
 //!     day: NaiveDate::from_ymd_opt(2025, 3, 14).expect("a date"),
 //!     offset: FixedOffset::east_opt(8 * 3600).expect("an offset"),
-//!     total: 0,
-//!     range: None,
-//!     by_verdict: vec![],
-//!     by_type: vec![],
-//!     by_issuer: vec![],
-//!     by_clerk: vec![],
-//!     by_counter: vec![],
-//!     by_channel: vec![],
-//!     by_chain_source: vec![],
-//!     by_hour: [0; 24],
-//!     failures: vec![],
+//!     summary: Summary {
+//!         total: 0,
+//!         range: None,
+//!         by_verdict: vec![],
+//!         by_type: vec![],
+//!         by_issuer: vec![],
+//!         by_clerk: vec![],
+//!         by_counter: vec![],
+//!         by_channel: vec![],
+//!         by_chain_source: vec![],
+//!         by_hour: [0; 24],
+//!         failures: vec![],
+//!     },
 //!     repeated: vec![],
 //! };
 //! let printed = Utc.with_ymd_and_hms(2025, 3, 15, 0, 30, 0).single().expect("a time");
@@ -104,7 +106,7 @@ pub fn compose(
         Block::Rule,
     ];
     totals(&mut blocks, report);
-    if report.total > 0 {
+    if report.summary.total > 0 {
         charts(&mut blocks, report);
         repeats(&mut blocks, &report.repeated, offset);
     }
@@ -129,19 +131,19 @@ fn totals(blocks: &mut Vec<Block>, report: &DayReport) {
     blocks.push(Block::text(both("dayreport.totals"), Style::Heading));
     blocks.push(Block::field(
         both("dayreport.total"),
-        report.total.to_string(),
+        report.summary.total.to_string(),
     ));
-    if report.total == 0 {
+    if report.summary.total == 0 {
         blocks.push(Block::text(both("dayreport.empty"), Style::Normal));
         return;
     }
-    for (verdict, count) in verdicts(&report.by_verdict) {
+    for (verdict, count) in verdicts(&report.summary.by_verdict) {
         blocks.push(Block::field(
             verdict_label(&verdict),
-            format!("{count} ({})", percent(count, report.total)),
+            format!("{count} ({})", percent(count, report.summary.total)),
         ));
     }
-    if let Some((first, last)) = report.range {
+    if let Some((first, last)) = report.summary.range {
         blocks.push(Block::field(
             both("dayreport.range"),
             format!("#{first}–#{last}"),
@@ -154,16 +156,16 @@ fn totals(blocks: &mut Vec<Block>, report: &DayReport) {
             .collect::<Vec<_>>()
             .join(" · ")
     };
-    if !report.by_channel.is_empty() {
+    if !report.summary.by_channel.is_empty() {
         blocks.push(Block::field(
             both("dayreport.channels"),
-            listed(&report.by_channel, channel_label),
+            listed(&report.summary.by_channel, channel_label),
         ));
     }
-    if !report.by_chain_source.is_empty() {
+    if !report.summary.by_chain_source.is_empty() {
         blocks.push(Block::field(
             both("dayreport.chain"),
-            listed(&report.by_chain_source, chain_label),
+            listed(&report.summary.by_chain_source, chain_label),
         ));
     }
 }
@@ -171,7 +173,7 @@ fn totals(blocks: &mut Vec<Block>, report: &DayReport) {
 /// The charts: verdict mix, per hour, failure reasons, per clerk, per counter, per type and
 /// per issuer.
 fn charts(blocks: &mut Vec<Block>, report: &DayReport) {
-    let verdict_bars = verdicts(&report.by_verdict)
+    let verdict_bars = verdicts(&report.summary.by_verdict)
         .into_iter()
         .map(|(verdict, count)| Bar::new(verdict_label(&verdict), count, verdict_tone(&verdict)))
         .collect();
@@ -180,17 +182,23 @@ fn charts(blocks: &mut Vec<Block>, report: &DayReport) {
 
     // The hours from the first with an entry to the last, empty hours between them kept so
     // that a lull shows as a gap.
-    let busy: Vec<usize> = (0..24).filter(|h| report.by_hour[*h] > 0).collect();
+    let busy: Vec<usize> = (0..24).filter(|h| report.summary.by_hour[*h] > 0).collect();
     if let (Some(&first), Some(&last)) = (busy.first(), busy.last()) {
         let hours = (first..=last)
-            .map(|h| Bar::new(format!("{h:02}:00"), report.by_hour[h], Tone::Neutral))
+            .map(|h| {
+                Bar::new(
+                    format!("{h:02}:00"),
+                    report.summary.by_hour[h],
+                    Tone::Neutral,
+                )
+            })
             .collect();
         blocks.push(Block::Space);
         blocks.push(Block::bars(both("dayreport.chart.hours"), hours));
     }
 
     blocks.push(Block::Space);
-    if report.failures.is_empty() {
+    if report.summary.failures.is_empty() {
         blocks.push(Block::text(
             both("dayreport.chart.failures"),
             Style::Heading,
@@ -199,6 +207,7 @@ fn charts(blocks: &mut Vec<Block>, report: &DayReport) {
     } else {
         // Every recorded failure is a failed check, which makes a verdict INVALID: red.
         let reasons = report
+            .summary
             .failures
             .iter()
             .map(|c| Bar::new(reason_label(c.key.as_deref()), c.count, Tone::Bad))
@@ -209,12 +218,16 @@ fn charts(blocks: &mut Vec<Block>, report: &DayReport) {
     for (title, counts, label) in [
         (
             "dayreport.chart.clerks",
-            &report.by_clerk,
+            &report.summary.by_clerk,
             recorded_label as fn(Option<&str>) -> String,
         ),
-        ("dayreport.counters", &report.by_counter, recorded_label),
-        ("dayreport.types", &report.by_type, type_label),
-        ("dayreport.issuers", &report.by_issuer, issuer_label),
+        (
+            "dayreport.counters",
+            &report.summary.by_counter,
+            recorded_label,
+        ),
+        ("dayreport.types", &report.summary.by_type, type_label),
+        ("dayreport.issuers", &report.summary.by_issuer, issuer_label),
     ] {
         if counts.is_empty() {
             continue;

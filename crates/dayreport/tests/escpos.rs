@@ -4,7 +4,7 @@ use chrono::{FixedOffset, NaiveDate, TimeZone, Utc};
 use countersign_dayreport::compose;
 use countersign_escpos::interpret::{interpret, Item};
 use countersign_escpos::{encode, Profile};
-use countersign_log::{Count, DayReport};
+use countersign_log::{Count, DayReport, Summary};
 use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::Paper;
 
@@ -23,21 +23,23 @@ fn the_report_prints_on_a_roll_within_its_columns() {
     let report = DayReport {
         day: NaiveDate::from_ymd_opt(2025, 3, 14).expect("a date"),
         offset: FixedOffset::east_opt(8 * 3600).expect("+08:00"),
-        total: 42,
-        range: Some((7, 48)),
-        by_verdict: vec![
-            count("VALID", 38),
-            count("INVALID", 3),
-            count("UNVERIFIABLE", 1),
-        ],
-        by_type: vec![count("ResidencePermitCredential", 42)],
-        by_issuer: vec![count("北京市公安局朝阳分局", 42)],
-        by_clerk: vec![count("clerk-001", 30), count("clerk-002", 12)],
-        by_counter: vec![count("1", 30), count("2", 12)],
-        by_channel: vec![count("scanner", 42)],
-        by_chain_source: vec![count("online", 42)],
-        by_hour,
-        failures: vec![count("validity.expired", 2), count("signature.mismatch", 1)],
+        summary: Summary {
+            total: 42,
+            range: Some((7, 48)),
+            by_verdict: vec![
+                count("VALID", 38),
+                count("INVALID", 3),
+                count("UNVERIFIABLE", 1),
+            ],
+            by_type: vec![count("ResidencePermitCredential", 42)],
+            by_issuer: vec![count("北京市公安局朝阳分局", 42)],
+            by_clerk: vec![count("clerk-001", 30), count("clerk-002", 12)],
+            by_counter: vec![count("1", 30), count("2", 12)],
+            by_channel: vec![count("scanner", 42)],
+            by_chain_source: vec![count("online", 42)],
+            by_hour,
+            failures: vec![count("validity.expired", 2), count("signature.mismatch", 1)],
+        },
         repeated: vec![],
     };
     let printed = Utc

@@ -5,7 +5,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use countersign_dayreport::{compose, DigestInfo, DEFAULT_PAPER, MAX_REPEATS_LISTED};
 use countersign_i18n::{both, t, Lang};
-use countersign_log::{Count, DayReport, Repeat};
+use countersign_log::{Count, DayReport, Repeat, Summary};
 use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::{Block, Document, Paper};
 use std::path::PathBuf;
@@ -83,53 +83,55 @@ fn day(clerks: usize) -> DayReport {
     DayReport {
         day: NaiveDate::from_ymd_opt(2025, 3, 14).expect("a date"),
         offset: offset(),
-        total: 128,
-        range: Some((1201, 1328)),
-        by_verdict: vec![
-            count("VALID", 112),
-            count("INVALID", 9),
-            count("UNVERIFIABLE", 7),
-        ],
-        by_type: vec![
-            count("BusinessLicenceCredential", 70),
-            count("ResidencePermitCredential", 40),
-            count("DiplomaCredential", 15),
-            Count {
-                key: None,
-                count: 3,
-            },
-        ],
-        by_issuer: vec![
-            count("北京市朝阳区市场监督管理局", 70),
-            count("北京市公安局朝阳分局", 40),
-            count(
-                "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
-                15,
-            ),
-            Count {
-                key: None,
-                count: 3,
-            },
-        ],
-        by_clerk,
-        by_counter: (1..=6)
-            .map(|c| count(&c.to_string(), [40, 30, 20, 18, 12, 8][c - 1]))
-            .collect(),
-        by_channel: vec![count("scanner", 120), count("camera", 5), count("image", 3)],
-        by_chain_source: vec![
-            count("online", 110),
-            count("mirror", 15),
-            Count {
-                key: None,
-                count: 3,
-            },
-        ],
-        by_hour,
-        failures: FAILURES
-            .iter()
-            .zip([4, 3, 1, 1])
-            .map(|((code, _), n)| count(code, n))
-            .collect(),
+        summary: Summary {
+            total: 128,
+            range: Some((1201, 1328)),
+            by_verdict: vec![
+                count("VALID", 112),
+                count("INVALID", 9),
+                count("UNVERIFIABLE", 7),
+            ],
+            by_type: vec![
+                count("BusinessLicenceCredential", 70),
+                count("ResidencePermitCredential", 40),
+                count("DiplomaCredential", 15),
+                Count {
+                    key: None,
+                    count: 3,
+                },
+            ],
+            by_issuer: vec![
+                count("北京市朝阳区市场监督管理局", 70),
+                count("北京市公安局朝阳分局", 40),
+                count(
+                    "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+                    15,
+                ),
+                Count {
+                    key: None,
+                    count: 3,
+                },
+            ],
+            by_clerk,
+            by_counter: (1..=6)
+                .map(|c| count(&c.to_string(), [40, 30, 20, 18, 12, 8][c - 1]))
+                .collect(),
+            by_channel: vec![count("scanner", 120), count("camera", 5), count("image", 3)],
+            by_chain_source: vec![
+                count("online", 110),
+                count("mirror", 15),
+                Count {
+                    key: None,
+                    count: 3,
+                },
+            ],
+            by_hour,
+            failures: FAILURES
+                .iter()
+                .zip([4, 3, 1, 1])
+                .map(|((code, _), n)| count(code, n))
+                .collect(),
+        },
         repeated: vec![
             Repeat {
                 leaf: [0xAB; 32],
@@ -350,21 +352,21 @@ fn forty_clerks_break_into_pages_sanely() {
 #[test]
 fn an_empty_day_and_every_paper_render() {
     let mut empty = day(1);
-    empty.total = 0;
-    empty.range = None;
+    empty.summary.total = 0;
+    empty.summary.range = None;
     for list in [
-        &mut empty.by_verdict,
-        &mut empty.by_type,
-        &mut empty.by_issuer,
-        &mut empty.by_clerk,
-        &mut empty.by_counter,
-        &mut empty.by_channel,
-        &mut empty.by_chain_source,
-        &mut empty.failures,
+        &mut empty.summary.by_verdict,
+        &mut empty.summary.by_type,
+        &mut empty.summary.by_issuer,
+        &mut empty.summary.by_clerk,
+        &mut empty.summary.by_counter,
+        &mut empty.summary.by_channel,
+        &mut empty.summary.by_chain_source,
+        &mut empty.summary.failures,
     ] {
         list.clear();
     }
-    empty.by_hour = [0; 24];
+    empty.summary.by_hour = [0; 24];
     empty.repeated.clear();
     let doc = compose(&empty, None, HALL, printed_at(), "S-01", DEFAULT_PAPER);
     assert!(!doc.blocks.iter().any(|b| matches!(b, Block::Bars { .. })));

@@ -17,7 +17,7 @@ mod csv_out;
 mod xlsx;
 
 pub use csv_out::write_csv;
-pub use xlsx::{xlsx_bytes, ENTRIES_SHEET, SUMMARY_SHEET};
+pub use xlsx::{xlsx_bytes, SummarySheet, ENTRIES_SHEET, SUMMARY_SHEET};
 
 use chrono::FixedOffset;
 

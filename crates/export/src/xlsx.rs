@@ -6,8 +6,21 @@
 
 use crate::cells::{channel_label, local, local_text, row, source_label, verdict_label, Cell};
 use crate::{ExportError, ExportOptions, COLUMNS};
+use chrono::NaiveDate;
 use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
-use countersign_log::{Count, DayReport, Entry};
+use countersign_log::{Count, Entry, Repeat, Summary};
+
+/// What the summary sheet reports: the hall-local days (first and last, both included), the
+/// counts over the exported entries, and the credentials verified more than once among them.
+#[derive(Debug, Clone, Copy)]
+pub struct SummarySheet<'a> {
+    /// First and last day.
+    pub days: (NaiveDate, NaiveDate),
+    /// The counts.
+    pub summary: &'a Summary,
+    /// Repeated credentials (empty when not looked for).
+    pub repeated: &'a [Repeat],
+}
 use rust_xlsxwriter::{
     Color, DocProperties, ExcelDateTime, Format, FormatBorder, Workbook, Worksheet, XlsxError,
 };
@@ -25,13 +38,13 @@ const CUT: &str = "…[截断 truncated]";
 const MIN_WIDTH: usize = 8;
 const MAX_WIDTH: usize = 70;
 
-/// Builds the workbook for one day: sheet "汇总 Summary" with `report` (totals and each
-/// grouping as a small table) and sheet "明细 Entries" with `entries`, the CSV's columns
-/// with numbers as numbers and times as Excel datetimes, header frozen and filterable.
-/// `entries` and `report` are expected to be of the same day; nothing checks it.
+/// Builds the workbook: sheet "汇总 Summary" with `sheet` (the days, totals and each grouping as
+/// a small table) and sheet "明细 Entries" with `entries`, the CSV's columns with numbers as
+/// numbers and times as Excel datetimes, header frozen and filterable. `entries` and the
+/// summary are expected to be of the same selection; nothing checks it.
 pub fn xlsx_bytes(
     entries: &[Entry],
-    report: &DayReport,
+    sheet: &SummarySheet<'_>,
     opts: &ExportOptions,
 ) -> Result<Vec<u8>, ExportError> {
     let styles = Styles::new();
@@ -41,7 +54,7 @@ pub fn xlsx_bytes(
             .set_title(&opts.title)
             .set_subject("核验记录 Verification log"),
     );
-    summary(workbook.add_worksheet(), report, opts, &styles)?;
+    summary_sheet(workbook.add_worksheet(), sheet, opts, &styles)?;
     entries_sheet(workbook.add_worksheet(), entries, opts, &styles)?;
     Ok(workbook.save_to_buffer()?)
 }
@@ -217,9 +230,9 @@ fn entries_sheet(
     Ok(())
 }
 
-fn summary(
+fn summary_sheet(
     ws: &mut Worksheet,
-    report: &DayReport,
+    sheet: &SummarySheet<'_>,
     opts: &ExportOptions,
     styles: &Styles,
 ) -> Result<(), ExportError> {
@@ -227,11 +240,17 @@ fn summary(
     // The title spans the sheet visually; its width must not set column A's.
     s.ws.write_string_with_format(0, 0, fit(&opts.title), &styles.title)?;
     let mut r = 2;
+    let (report, (first, last)) = (sheet.summary, sheet.days);
+    let days = if first == last {
+        first.format("%Y-%m-%d").to_string()
+    } else {
+        format!("{} – {}", first.format("%Y-%m-%d"), last.format("%Y-%m-%d"))
+    };
     s.text(r, 0, "日期 Day", Some(&styles.bold))?;
-    s.text(r, 1, &report.day.format("%Y-%m-%d").to_string(), None)?;
+    s.text(r, 1, &days, None)?;
     r += 1;
     s.text(r, 0, "时区 UTC offset", Some(&styles.bold))?;
-    s.text(r, 1, &report.offset.to_string(), None)?;
+    s.text(r, 1, &opts.offset.to_string(), None)?;
     r += 1;
     s.text(r, 0, "总数 Total", Some(&styles.bold))?;
     s.number(r, 1, report.total)?;
@@ -346,10 +365,10 @@ fn summary(
         ],
         styles,
     )?;
-    if report.repeated.is_empty() {
+    if sheet.repeated.is_empty() {
         s.text(r, 0, NONE, None)?;
     }
-    for repeat in &report.repeated {
+    for repeat in sheet.repeated {
         s.text(r, 0, &hex::encode(repeat.leaf), None)?;
         s.text(
             r,

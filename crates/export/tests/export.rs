@@ -12,7 +12,8 @@
 use calamine::{open_workbook_from_rs, Data, DataType, Range, Reader, Xlsx};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use countersign_export::{
-    write_csv, xlsx_bytes, ExportOptions, COLUMNS, ENTRIES_SHEET, PURGED, SUMMARY_SHEET,
+    write_csv, xlsx_bytes, ExportOptions, SummarySheet, COLUMNS, ENTRIES_SHEET, PURGED,
+    SUMMARY_SHEET,
 };
 use countersign_log::{ChainUsed, Channel, DayReport, Entry, Log, NewEntry};
 use std::collections::BTreeMap;
@@ -328,7 +329,16 @@ fn sheet_xml(bytes: &[u8], n: usize) -> String {
 #[test]
 fn xlsx_entries_sheet_has_typed_cells() {
     let day = the_day();
-    let bytes = xlsx_bytes(&day.entries, &day.report, &opts()).expect("xlsx");
+    let bytes = xlsx_bytes(
+        &day.entries,
+        &SummarySheet {
+            days: (day.report.day, day.report.day),
+            summary: &day.report.summary,
+            repeated: &day.report.repeated,
+        },
+        &opts(),
+    )
+    .expect("xlsx");
     let mut book = open(&bytes);
     assert_eq!(book.sheet_names(), [SUMMARY_SHEET, ENTRIES_SHEET]);
 
@@ -401,7 +411,16 @@ fn beside(range: &Range<Data>, after: usize, label: &str, col: usize) -> (usize,
 #[test]
 fn xlsx_summary_sheet_reports_the_day() {
     let day = the_day();
-    let bytes = xlsx_bytes(&day.entries, &day.report, &opts()).expect("xlsx");
+    let bytes = xlsx_bytes(
+        &day.entries,
+        &SummarySheet {
+            days: (day.report.day, day.report.day),
+            summary: &day.report.summary,
+            repeated: &day.report.repeated,
+        },
+        &opts(),
+    )
+    .expect("xlsx");
     let mut book = open(&bytes);
     let range = book.worksheet_range(SUMMARY_SHEET).expect("summary sheet");
 
@@ -466,7 +485,12 @@ fn xlsx_of_an_empty_day_still_opens_with_both_sheets() {
     let dir = tempfile::tempdir().expect("temp dir");
     let log = Log::open(dir.path().join("log.sqlite")).expect("open log");
     let report = log.report(day(), china()).expect("report");
-    let bytes = xlsx_bytes(&[], &report, &opts()).expect("xlsx");
+    let sheet = SummarySheet {
+        days: (report.day, report.day),
+        summary: &report.summary,
+        repeated: &report.repeated,
+    };
+    let bytes = xlsx_bytes(&[], &sheet, &opts()).expect("xlsx");
     let mut book = open(&bytes);
     let entries = book.worksheet_range(ENTRIES_SHEET).expect("entries sheet");
     assert_eq!(entries.height(), 1, "header only");
@@ -474,4 +498,40 @@ fn xlsx_of_an_empty_day_still_opens_with_both_sheets() {
     assert_eq!(beside(&summary, 0, "总数 Total", 1).1, Data::Float(0.0));
     let (verdicts, _) = beside(&summary, 0, "按结论 By verdict", 0);
     assert_eq!(text(&summary, verdicts + 2, 0), "（无） none");
+}
+
+/// A range of days: the summary sheet names the range and counts all of it (it once named
+/// only the first day).
+#[test]
+fn xlsx_of_several_days_names_the_range_and_counts_it_all() {
+    let day = the_day();
+    let log = Log::open(day._dir.path().join("log.sqlite")).expect("open log");
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).expect("date");
+    let last = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
+    let (start, _) = countersign_log::day_bounds(first, china()).expect("bounds");
+    let (_, end) = countersign_log::day_bounds(last, china()).expect("bounds");
+    let filter = countersign_log::Filter::between(start, end);
+    let entries = log.entries_between(start, end).expect("entries");
+    let summary = log.summary(&filter, china()).expect("summary");
+    assert_eq!(summary.total, entries.len() as u64);
+    let sheet = SummarySheet {
+        days: (first, last),
+        summary: &summary,
+        repeated: &[],
+    };
+    let bytes = xlsx_bytes(&entries, &sheet, &opts()).expect("xlsx");
+    let mut book = open(&bytes);
+    let range = book.worksheet_range(SUMMARY_SHEET).expect("summary sheet");
+    assert_eq!(
+        beside(&range, 0, "日期 Day", 1).1,
+        Data::String("2026-11-24 – 2026-11-25".into())
+    );
+    assert_eq!(
+        beside(&range, 0, "总数 Total", 1).1,
+        Data::Float(entries.len() as f64)
+    );
+    assert!(
+        entries.len() > day.entries.len(),
+        "the evening before is counted too"
+    );
 }

@@ -157,7 +157,7 @@ fn main() {
         let t = Instant::now();
         let report = log.report(day, china()).expect("report");
         report_ms.push(t.elapsed().as_secs_f64() * 1e3);
-        assert!(report.total > 0, "day {day} has entries");
+        assert!(report.summary.total > 0, "day {day} has entries");
         let t = Instant::now();
         day_entries = log.entries_on(day, china()).expect("entries").len();
         read_ms.push(t.elapsed().as_secs_f64() * 1e3);

@@ -85,7 +85,7 @@ impl Default for AttentionRules {
             repeat_times: 3,
             burst_failures: 5,
             burst_window: Duration::minutes(10),
-            max_mirror_age: Duration::hours(24),
+            max_mirror_age: Duration::hours(i64::from(countersign_defaults::MAX_CHAIN_AGE_HOURS)),
             reprints: 1,
         }
     }

@@ -154,6 +154,47 @@ impl Log {
         Ok(digest)
     }
 
+    /// Closes every hall-local day that has ended and is not closed yet, oldest first: from
+    /// the day after the last closed one (or the day of the first entry, in a log that never
+    /// closed one) through yesterday as of `now`. Days without entries are closed too, so the
+    /// chain of digests has no gaps a deleted day could hide in. Returns what it closed; an
+    /// empty log, or one closed through yesterday, closes nothing.
+    pub fn close_ended_days(
+        &mut self,
+        hall: &str,
+        offset: FixedOffset,
+        key: &SigningKey,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DayDigest>, LogError> {
+        let Some(yesterday) = now.with_timezone(&offset).date_naive().pred_opt() else {
+            return Ok(Vec::new());
+        };
+        let last_closed: Option<String> =
+            self.conn
+                .query_row("SELECT max(day) FROM digests", [], |r| r.get(0))?;
+        let first = match last_closed {
+            Some(day) => day
+                .parse::<NaiveDate>()
+                .map_err(|_| LogError::Corrupt(format!("digest day {day:?}")))?
+                .succ_opt(),
+            None => {
+                let first_ms: Option<i64> =
+                    self.conn
+                        .query_row("SELECT min(at_ms) FROM entries", [], |r| r.get(0))?;
+                first_ms
+                    .and_then(DateTime::<Utc>::from_timestamp_millis)
+                    .map(|at| at.with_timezone(&offset).date_naive())
+            }
+        };
+        let mut closed = Vec::new();
+        let mut day = first;
+        while let Some(d) = day.filter(|d| *d <= yesterday) {
+            closed.push(self.close_day(hall, d, offset, key, now)?);
+            day = d.succ_opt();
+        }
+        Ok(closed)
+    }
+
     /// Records that a day's digest was anchored on the registry.
     pub fn set_anchored(&mut self, day: NaiveDate, tx_hash: &str) -> Result<(), LogError> {
         self.conn.execute(

@@ -278,6 +278,7 @@ impl Log {
                     path: target.clone(),
                     source,
                 })?;
+            tracing::info!(from = found, backup = %target.display(), "log schema upgrade: backup made");
             backup = Some(target);
             Ok(())
         })?;

@@ -4,6 +4,7 @@
 //! review's [`Log::summary`] of the day (see `review`) plus the day's repeated credentials.
 
 use crate::review::Filter;
+use crate::review::Summary;
 use crate::{select_entry, to_hash, Entry, Log, LogError};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::types::Value;
@@ -42,28 +43,8 @@ pub struct DayReport {
     pub day: NaiveDate,
     /// The hall's UTC offset the day was cut with.
     pub offset: FixedOffset,
-    /// Entries that day.
-    pub total: u64,
-    /// First and last entry of the day.
-    pub range: Option<(u64, u64)>,
-    /// By verdict, most frequent first.
-    pub by_verdict: Vec<Count>,
-    /// By credential type.
-    pub by_type: Vec<Count>,
-    /// By issuer (its registered name where known, else its did:key).
-    pub by_issuer: Vec<Count>,
-    /// By clerk.
-    pub by_clerk: Vec<Count>,
-    /// By counter.
-    pub by_counter: Vec<Count>,
-    /// By input channel.
-    pub by_channel: Vec<Count>,
-    /// By chain state used: `online`, `mirror`, … (`None`: no chain consulted).
-    pub by_chain_source: Vec<Count>,
-    /// Entries per hall-local hour, 0–23.
-    pub by_hour: [u64; 24],
-    /// Failure reasons (reason code, or the check id for entries that recorded none).
-    pub failures: Vec<Count>,
+    /// The counts over the day's entries (the same as a review of that day).
+    pub summary: Summary,
     /// Credentials verified more than once, most often first.
     pub repeated: Vec<Repeat>,
 }
@@ -113,7 +94,7 @@ impl Log {
     /// credentials verified more than once that day.
     pub fn report(&self, day: NaiveDate, offset: FixedOffset) -> Result<DayReport, LogError> {
         let filter = Filter::day(day, offset)?;
-        let s = self.summary(&filter, offset)?;
+        let summary = self.summary(&filter, offset)?;
         let repeated = self
             .repeats(&filter, &("1".to_string(), Vec::new()), 2, 2)?
             .into_iter()
@@ -122,17 +103,7 @@ impl Log {
         Ok(DayReport {
             day,
             offset,
-            total: s.total,
-            range: s.range,
-            by_verdict: s.by_verdict,
-            by_type: s.by_type,
-            by_issuer: s.by_issuer,
-            by_clerk: s.by_clerk,
-            by_counter: s.by_counter,
-            by_channel: s.by_channel,
-            by_chain_source: s.by_chain_source,
-            by_hour: s.by_hour,
-            failures: s.failures,
+            summary,
             repeated,
         })
     }

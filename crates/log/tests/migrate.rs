@@ -57,8 +57,8 @@ fn a_version_1_log_reads_as_it_is_when_opened_read_only() {
     let report = log
         .report(NaiveDate::from_ymd_opt(2026, 11, 3).expect("day"), china())
         .expect("report");
-    assert_eq!(report.total, 3);
-    assert_eq!(report.failures[0].key.as_deref(), Some("validity"));
+    assert_eq!(report.summary.total, 3);
+    assert_eq!(report.summary.failures[0].key.as_deref(), Some("validity"));
     drop(log);
     assert_eq!(user_version(&path), 1, "a read-only open never migrates");
 }
@@ -265,7 +265,7 @@ fn a_version_2_log_reads_as_it_is_when_opened_read_only() {
     let around = Filter::between(hall_local(3, 10, 15), hall_local(3, 10, 35));
     assert_eq!(seqs(&log.page(&around, None, 10).expect("page")), [6, 5]);
     let day = NaiveDate::from_ymd_opt(2026, 11, 3).expect("day");
-    assert_eq!(log.report(day, china()).expect("report").total, 4);
+    assert_eq!(log.report(day, china()).expect("report").summary.total, 4);
     drop(log);
     assert_eq!(user_version(&path), 2, "a read-only open never migrates");
 }

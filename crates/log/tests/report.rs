@@ -128,11 +128,14 @@ fn a_day_report_counts_everything_a_supervisor_reviews() {
     let (_dir, log) = sample_log();
     let day = NaiveDate::from_ymd_opt(2026, 11, 25).expect("day");
     let r = log.report(day, china()).expect("report");
-    assert_eq!(r.total, 7);
-    assert_eq!(r.range, Some((2, 8)));
-    assert_eq!(r.by_verdict, [count("VALID", 4), count("INVALID", 3)]);
+    assert_eq!(r.summary.total, 7);
+    assert_eq!(r.summary.range, Some((2, 8)));
     assert_eq!(
-        r.by_type,
+        r.summary.by_verdict,
+        [count("VALID", 4), count("INVALID", 3)]
+    );
+    assert_eq!(
+        r.summary.by_type,
         [
             count("DiplomaCredential", 6),
             Count {
@@ -141,12 +144,15 @@ fn a_day_report_counts_everything_a_supervisor_reviews() {
             }
         ]
     );
-    assert_eq!(r.by_issuer[0], count("北京市教育委员会", 6));
-    assert_eq!(r.by_clerk, [count("clerk-1", 4), count("clerk-2", 3)]);
-    assert_eq!(r.by_counter, [count("2", 4), count("1", 3)]);
-    assert_eq!(r.by_channel, [count("scanner", 7)]);
+    assert_eq!(r.summary.by_issuer[0], count("北京市教育委员会", 6));
     assert_eq!(
-        r.by_chain_source,
+        r.summary.by_clerk,
+        [count("clerk-1", 4), count("clerk-2", 3)]
+    );
+    assert_eq!(r.summary.by_counter, [count("2", 4), count("1", 3)]);
+    assert_eq!(r.summary.by_channel, [count("scanner", 7)]);
+    assert_eq!(
+        r.summary.by_chain_source,
         [
             count("online", 5),
             Count {
@@ -161,10 +167,10 @@ fn a_day_report_counts_everything_a_supervisor_reviews() {
     hours[9] = 3;
     hours[14] = 2;
     hours[23] = 1;
-    assert_eq!(r.by_hour, hours);
+    assert_eq!(r.summary.by_hour, hours);
     // A reason code where one was recorded; the check id where none was.
     assert_eq!(
-        r.failures,
+        r.summary.failures,
         [
             count("format.not-a-credential", 1),
             count("signature", 1),
@@ -185,9 +191,11 @@ fn an_empty_day_reports_zero() {
     let r = log
         .report(NaiveDate::from_ymd_opt(2026, 1, 1).expect("day"), china())
         .expect("report");
-    assert_eq!(r.total, 0);
-    assert_eq!(r.range, None);
-    assert!(r.by_verdict.is_empty() && r.repeated.is_empty() && r.failures.is_empty());
+    assert_eq!(r.summary.total, 0);
+    assert_eq!(r.summary.range, None);
+    assert!(
+        r.summary.by_verdict.is_empty() && r.repeated.is_empty() && r.summary.failures.is_empty()
+    );
 }
 
 #[test]

@@ -449,22 +449,30 @@ fn the_day_report_is_the_summary_of_the_day() {
             .expect("summary");
         assert_eq!(
             (
-                report.total,
-                report.range,
-                &report.by_verdict,
-                &report.by_type
+                report.summary.total,
+                report.summary.range,
+                &report.summary.by_verdict,
+                &report.summary.by_type
             ),
             (s.total, s.range, &s.by_verdict, &s.by_type)
         );
         assert_eq!(
-            (&report.by_issuer, &report.by_clerk, &report.by_counter),
+            (
+                &report.summary.by_issuer,
+                &report.summary.by_clerk,
+                &report.summary.by_counter
+            ),
             (&s.by_issuer, &s.by_clerk, &s.by_counter)
         );
         assert_eq!(
-            (&report.by_channel, &report.by_chain_source, report.by_hour),
+            (
+                &report.summary.by_channel,
+                &report.summary.by_chain_source,
+                report.summary.by_hour
+            ),
             (&s.by_channel, &s.by_chain_source, s.by_hour)
         );
-        assert_eq!(report.failures, s.failures);
+        assert_eq!(report.summary.failures, s.failures);
     }
 }
 

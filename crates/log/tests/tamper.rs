@@ -302,6 +302,49 @@ fn digests_are_closed_once_in_order_and_only_when_the_day_is_over() {
 }
 
 #[test]
+fn ended_days_close_by_themselves_in_order_with_empty_days_between() {
+    let (_dir, path) = ten();
+    let mut log = Log::open(&path).expect("open");
+    let day = at(1).with_timezone(&china()).date_naive();
+    // The same day: nothing has ended yet.
+    assert!(log
+        .close_ended_days("BJ-CY-01", china(), &hall_key(), at(20))
+        .expect("close")
+        .is_empty());
+    // Three days later: the entries' day and the two empty days after it, in order, chained.
+    let later = at(20) + Duration::days(3);
+    let closed = log
+        .close_ended_days("BJ-CY-01", china(), &hall_key(), later)
+        .expect("close");
+    let days: Vec<_> = closed.iter().map(|d| d.day).collect();
+    assert_eq!(
+        days,
+        [day, day + Duration::days(1), day + Duration::days(2)]
+    );
+    assert_eq!(
+        closed.iter().map(|d| d.count).collect::<Vec<_>>(),
+        [10, 0, 0]
+    );
+    assert_eq!(closed[1].prev_digest, closed[0].digest);
+    assert_eq!(closed[2].prev_digest, closed[1].digest);
+    // Again: closed through yesterday, nothing more.
+    assert!(log
+        .close_ended_days("BJ-CY-01", china(), &hall_key(), later)
+        .expect("close")
+        .is_empty());
+    drop(log);
+    assert!(digest_problems(&path).is_empty());
+
+    // An empty log has no day to close.
+    let empty_dir = tempfile::tempdir().expect("temp dir");
+    let mut empty = Log::open(empty_dir.path().join("log.sqlite")).expect("open");
+    assert!(empty
+        .close_ended_days("BJ-CY-01", china(), &hall_key(), later)
+        .expect("close")
+        .is_empty());
+}
+
+#[test]
 fn a_digest_signed_by_another_key_or_edited_is_refused() {
     let (_dir, path) = ten();
     close_all(&path);

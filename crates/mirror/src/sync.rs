@@ -129,6 +129,7 @@ pub(crate) fn sync_until(
 ) -> Result<SyncReport, SyncError> {
     let endpoint = source.endpoint();
     if source.registry() != mirror.registry() {
+        tracing::warn!(endpoint = %endpoint, registry = %source.registry(), "node serves another registry: not synced");
         return Err(SyncError::WrongRegistry {
             endpoint,
             found: source.registry().to_string(),
@@ -145,6 +146,9 @@ pub(crate) fn sync_until(
     let mut reorg_depth = None;
     if let Some(cursor) = mirror.cursor()? {
         reorg_depth = check_fork(mirror, &ask, cursor, head.number, options.start_block)?;
+        if let Some(depth) = reorg_depth {
+            tracing::warn!(endpoint = %endpoint, depth, "the chain reorganised: mirror rolled back to the fork");
+        }
     }
     let from = match mirror.cursor()? {
         Some(c) => c.number.saturating_add(1),
@@ -186,7 +190,9 @@ pub(crate) fn sync_until(
             }
         };
         check_page(mirror, &ask, &events, next, &cursor)?;
-        report.events += mirror.apply(&events, cursor)? as u64;
+        let applied = mirror.apply(&events, cursor)? as u64;
+        tracing::debug!(endpoint = %endpoint, from = next, to, events = applied, "mirror page applied");
+        report.events += applied;
         report.pages += 1;
         report.to = to;
         progress(&Progress {

@@ -139,6 +139,7 @@ pub fn check(options: &Options) -> Report {
     let machine = &options.machine;
     let settings = bundle_check(options, &mut checks);
     checks.push(disk_check(&machine.data_dir));
+    checks.push(diagnostics_check(&machine.data_dir));
 
     let mut intact = std::collections::BTreeMap::new();
     for (id, file) in [
@@ -217,6 +218,31 @@ fn human_bytes(n: u64) -> String {
         format!("{:.1} GiB", n / GIB)
     } else {
         format!("{:.0} MiB", n / (1024.0 * 1024.0))
+    }
+}
+
+/// Where the programs' diagnostic file is, so IT knows where to look (never a failure: the
+/// file is for diagnosis only).
+fn diagnostics_check(data_dir: &Path) -> Check {
+    let path = countersign_tracefile::path_in(data_dir);
+    let cap = format!(
+        "rotated at {} MB, {} older files kept",
+        countersign_tracefile::MAX_BYTES / (1024 * 1024),
+        countersign_tracefile::KEEP
+    );
+    match std::fs::metadata(&path) {
+        Ok(meta) => Check::ok(
+            "diagnostics",
+            format!(
+                "{} ({} KB; {cap})",
+                path.display(),
+                meta.len().div_ceil(1024)
+            ),
+        ),
+        Err(_) => Check::ok(
+            "diagnostics",
+            format!("{} (nothing written yet; {cap})", path.display()),
+        ),
     }
 }
 

@@ -185,11 +185,11 @@ pub struct SnapshotRef {
 }
 
 fn default_language() -> String {
-    "zh-CN".into()
+    countersign_defaults::LANGUAGE.into()
 }
 
 fn default_max_chain_age_hours() -> u32 {
-    24
+    countersign_defaults::MAX_CHAIN_AGE_HOURS
 }
 
 impl Bundle {

@@ -77,14 +77,20 @@ pub fn locate_config_dir() -> PathBuf {
     user_config_dir()
 }
 
-/// The hall's data folder: `COUNTERSIGN_DATA_DIR`, else `/var/lib/countersign` when root,
-/// else the app's own data folder for this user (`~/.local/share/cn.countersign.counter`).
+/// The machine-wide data folder the Linux package makes.
+pub const MACHINE_DATA_DIR: &str = "/var/lib/countersign";
+
+/// The hall's data folder, one rule for the app, the CLI and `doctor` alike:
+/// `COUNTERSIGN_DATA_DIR`, else the machine-wide folder when the package made it (whoever
+/// runs: a user who may not write there is told so, rather than given a second log
+/// elsewhere), else this user's own folder (`~/.local/share/cn.countersign.counter`).
 pub fn default_data_dir() -> PathBuf {
     if let Some(dir) = var("COUNTERSIGN_DATA_DIR") {
         return PathBuf::from(dir);
     }
-    if is_root() && cfg!(unix) {
-        return PathBuf::from("/var/lib/countersign");
+    let machine = Path::new(MACHINE_DATA_DIR);
+    if cfg!(unix) && machine.is_dir() {
+        return machine.to_path_buf();
     }
     dirs::data_dir()
         .unwrap_or_else(|| PathBuf::from("."))

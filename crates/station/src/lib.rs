@@ -6,18 +6,22 @@
 //! It decides nothing about validity (that is `countersign-verify`) and stores nothing itself
 //! (that is `countersign-log`); it only joins them the way a counter needs.
 
+mod clock;
 mod policy;
 pub mod receipts;
+pub mod scan;
 mod source;
 
+pub use clock::Clock;
 pub use countersign_log::Channel;
 pub use policy::{Mask, PolicyError, PrivacyPolicy};
 pub use source::{ChainSource, SourceError};
 
-use chrono::{DateTime, Duration, FixedOffset, Offset, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Offset, Utc};
 use countersign_chainstate::Source;
-use countersign_log::{ChainUsed, Log, LogError, NewEntry};
+use countersign_log::{ChainUsed, DayDigest, Log, LogError, NewEntry};
 use countersign_verify::{Outcome, Report, SkipReason, Verdict};
+use ed25519_dalek::SigningKey;
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
 use std::path::Path;
@@ -59,7 +63,7 @@ pub enum StationError {
 }
 
 /// How long a repeated scan of the same credential counts as the same verification.
-pub const REPEAT_WINDOW: Duration = Duration::seconds(5);
+pub const REPEAT_WINDOW: Duration = Duration::seconds(countersign_defaults::REPEAT_WINDOW_SECONDS);
 
 /// The counter's log, identity and policy.
 #[derive(Debug)]
@@ -71,6 +75,11 @@ pub struct Station {
     recent: VecDeque<([u8; 32], DateTime<Utc>, u64)>,
     /// The hall's UTC offset: receipt ids carry the hall-local date.
     utc_offset: FixedOffset,
+    /// The hall id and key that sign day digests: with them the station closes each ended
+    /// day by itself (a hall that runs only the app still has signed days).
+    day_signer: Option<(String, SigningKey)>,
+    /// The last hall-local day known closed, so that most verifications skip the check.
+    closed_through: Option<NaiveDate>,
 }
 
 impl Station {
@@ -86,7 +95,10 @@ impl Station {
             policy,
             log: Log::open(path)?,
             recent: VecDeque::new(),
-            utc_offset: FixedOffset::east_opt(8 * 3600).unwrap_or(Utc.fix()),
+            utc_offset: FixedOffset::east_opt(countersign_defaults::HALL_UTC_OFFSET_SECONDS)
+                .unwrap_or(Utc.fix()),
+            day_signer: None,
+            closed_through: None,
         };
         station.purge_expired(now)?;
         Ok(station)
@@ -96,6 +108,34 @@ impl Station {
     pub fn with_utc_offset(mut self, offset: FixedOffset) -> Self {
         self.utc_offset = offset;
         self
+    }
+
+    /// Closes ended days with the hall's key from now on: at once, and then whenever a
+    /// verification is recorded on a later day than the last one closed.
+    pub fn closing_days_with(mut self, hall: &str, key: SigningKey, now: DateTime<Utc>) -> Self {
+        self.day_signer = Some((hall.to_string(), key));
+        if let Err(e) = self.close_ended_days(now) {
+            tracing::warn!("closing ended days: {e}");
+        }
+        self
+    }
+
+    /// Closes, signs and chains every hall-local day that ended before `now` and is not closed
+    /// yet (none without the hall's key). Returns the days it closed.
+    pub fn close_ended_days(&mut self, now: DateTime<Utc>) -> Result<Vec<DayDigest>, LogError> {
+        let Some((hall, key)) = &self.day_signer else {
+            return Ok(Vec::new());
+        };
+        let yesterday = now.with_timezone(&self.utc_offset).date_naive().pred_opt();
+        if yesterday.is_some() && self.closed_through >= yesterday {
+            return Ok(Vec::new());
+        }
+        let closed = self.log.close_ended_days(hall, self.utc_offset, key, now)?;
+        for day in &closed {
+            tracing::info!(day = %day.day, count = day.count, "day closed and signed");
+        }
+        self.closed_through = yesterday;
+        Ok(closed)
     }
 
     /// The receipt of logged entry `seq`, unsigned; `None` when there is no such entry or it
@@ -161,6 +201,11 @@ impl Station {
             let day = at.with_timezone(&self.utc_offset).date_naive();
             countersign_receipt::new_receipt_id(day).ok()
         });
+        // The first verification of a new day closes the days before it; a failure to close
+        // is for IT (the status and doctor show unclosed days) and never costs the verdict.
+        if let Err(e) = self.close_ended_days(at) {
+            tracing::warn!("closing ended days: {e}");
+        }
         let entry = entry_for(report, &self.identity, &self.policy, channel, receipt);
         match self.log.append(&entry) {
             Ok(recorded) => {

@@ -71,7 +71,7 @@ impl Default for PrivacyPolicy {
                 ("unifiedSocialCreditCode".into(), number),
                 ("companyName".into(), Mask::Clear),
             ]),
-            retention_days: 90,
+            retention_days: countersign_defaults::RETENTION_DAYS,
         }
     }
 }
@@ -96,7 +96,7 @@ impl PrivacyPolicy {
             }
         }
         let retention_days = match object.get("retentionDays") {
-            None => 90,
+            None => countersign_defaults::RETENTION_DAYS,
             Some(v) => v
                 .as_u64()
                 .and_then(|d| u32::try_from(d).ok())

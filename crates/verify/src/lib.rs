@@ -61,8 +61,8 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         Self {
-            max_chain_age: Duration::hours(24),
-            fail_closed_when_stale: false,
+            max_chain_age: Duration::hours(i64::from(countersign_defaults::MAX_CHAIN_AGE_HOURS)),
+            fail_closed_when_stale: countersign_defaults::FAIL_CLOSED_WHEN_STALE,
         }
     }
 }

@@ -49,14 +49,9 @@ async fn start(data: &Path, printer: &str, paper: &str, auto_print: bool) -> App
     app
 }
 
-/// The QR codes on a PDF's pages, rendered at 200 dpi.
-fn pdf_codes(pdf: &Path, dir: &Path) -> Vec<String> {
-    let prefix = dir.join(format!(
-        "page-{}",
-        pdf.file_stem()
-            .map(|s| s.to_string_lossy().len())
-            .unwrap_or(0)
-    ));
+/// The PDF's first page rendered at 200 dpi in grey, as a PNG file named after `name`.
+fn pdf_page(pdf: &Path, dir: &Path, name: &str) -> std::path::PathBuf {
+    let prefix = dir.join(name);
     let status = Command::new("pdftoppm")
         .args(["-r", "200", "-gray", "-png", "-singlefile"])
         .arg(pdf)
@@ -64,7 +59,18 @@ fn pdf_codes(pdf: &Path, dir: &Path) -> Vec<String> {
         .status()
         .expect("pdftoppm (scripts/system-packages.sh)");
     assert!(status.success());
-    let png = prefix.with_extension("png");
+    prefix.with_extension("png")
+}
+
+/// The QR codes on a PDF's first page, rendered at 200 dpi.
+fn pdf_codes(pdf: &Path, dir: &Path) -> Vec<String> {
+    let name = format!(
+        "page-{}",
+        pdf.file_stem()
+            .map(|s| s.to_string_lossy().len())
+            .unwrap_or(0)
+    );
+    let png = pdf_page(pdf, dir, &name);
     let codes = countersign_qr::decode_file(&png).unwrap_or_default();
     let _ = std::fs::remove_file(png);
     codes
@@ -202,6 +208,30 @@ async fn a_receipt_prints_through_cups_and_its_printed_qr_checks_genuine() {
         "the copy carries the same receipt: {again:?}"
     );
 
+    // A photo of the printed receipt dropped on the counter's screen is a receipt brought
+    // back: checked as one, not verified and logged as a failed credential.
+    app.press("\u{E00C}").await.expect("Escape");
+    app.text_of("#ready-title", WAIT).await.expect("ready");
+    let photo = pdf_page(&pdfs[0], data.path(), "receipt-photo");
+    app.drop_file(&photo, "image/png")
+        .await
+        .expect("drop the photo");
+    app.text_until("#receipt-finding", WAIT, |t| t == "回执真实")
+        .await
+        .expect("checked as a receipt");
+    app.screenshot("receipt-photo-dropped")
+        .await
+        .expect("screenshot");
+    // Nothing was logged for it: the next verification is entry 2.
+    app.press("\u{E00C}").await.expect("Escape");
+    app.scan(&payload("valid-business-licence"))
+        .await
+        .expect("scan");
+    assert_eq!(
+        app.text_of("#logged-line", WAIT).await.expect("logged"),
+        "已记录 #2"
+    );
+
     // The printer panel: the printer is ready, nothing waits, and the test page prints.
     app.press("\u{E00C}").await.expect("Escape");
     app.press("q").await.expect("Q");
@@ -255,11 +285,14 @@ async fn a_thermal_printer_out_of_paper_keeps_the_receipt_across_a_restart_until
     // The app restarts: the receipt is still queued, with its reason.
     let app = start(data.path(), &printer.address(), "80mm", true).await;
     app.press("q").await.expect("Q");
-    let jobs = app.text_of("#printer-jobs", WAIT).await.expect("jobs");
-    assert!(
-        jobs.contains("等待重试") && jobs.contains("打印机缺纸"),
-        "{jobs}"
-    );
+    // The spooler tries the queued receipt again at start (the panel follows its news).
+    let jobs = app
+        .text_until("#printer-jobs", WAIT, |t| {
+            t.contains("等待重试") && t.contains("打印机缺纸")
+        })
+        .await
+        .expect("jobs");
+    assert!(jobs.contains("打印机缺纸"), "{jobs}");
     app.screenshot("printer-panel-waiting")
         .await
         .expect("screenshot");

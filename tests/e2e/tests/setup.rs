@@ -175,8 +175,11 @@ async fn the_setup_screen_applies_only_the_authoritys_bundle() {
     app.sign_in(CLERK.0, CLERK.2, "clerk")
         .await
         .expect("sign in");
+    // The PIN is checked off the window's thread: the status bar follows when it answers.
     assert_eq!(
-        app.text_of("#status-clerk", WAIT).await.expect("status"),
+        app.text_until("#status-clerk", WAIT, |t| t == "办事员 王芳 · 窗口 2")
+            .await
+            .expect("status"),
         "办事员 王芳 · 窗口 2"
     );
     app.screenshot("setup-done-signed-in")

@@ -8,8 +8,9 @@
 //! (intact, then, after the database is edited with the sqlite3 shell while the app is
 //! closed, the exact entry and change), and every action in the audit trail.
 //!
-//! The hall's UTC offset is chosen so that it is mid-afternoon in the hall whenever the test
-//! runs: today's verifications (09:00–14:30 hall time) are all in the past and on one day.
+//! The hall is at UTC−06:00 and the app's clock is injected (COUNTERSIGN_CLOCK): it is
+//! mid-afternoon of a fixed day in the hall whenever the test runs, so today's verifications
+//! (09:00–14:30 hall time) are all in the past and on one day, at any hour and on any date.
 
 use chrono::{DateTime, Duration as Days, FixedOffset, NaiveDate, TimeZone, Utc};
 use countersign_devprinter::{EscPosListener, StatusBytes};
@@ -24,22 +25,15 @@ const WAIT: Duration = Duration::from_secs(30);
 const HALL: &str = "BJ-CY-01";
 const HALL_NAME: &str = "北京市朝阳区政务服务中心";
 
-/// The offset that puts the hall between 15:00 and 16:00 now.
-fn afternoon_offset() -> FixedOffset {
-    let hour = i32::try_from(
-        Utc::now()
-            .format("%H")
-            .to_string()
-            .parse::<u32>()
-            .unwrap_or(0),
-    )
-    .unwrap_or(0);
-    let mut hours = 15 - hour;
-    if hours > 14 {
-        hours -= 24;
-    }
-    FixedOffset::east_opt(hours * 3600).expect("offset")
+/// A hall west of Greenwich (the CLI must take `--utc-offset -06:00` as a value), whose clock
+/// the app is started at: mid-afternoon of a fixed day, whatever the hour and date the test
+/// runs at. The demo credentials are valid on that day (2026-11-01 – 2027-10-31).
+fn hall_offset() -> FixedOffset {
+    FixedOffset::west_opt(6 * 3600).expect("-06:00")
 }
+
+/// The app's clock at start: 15:00 hall time on the test's "today".
+const CLOCK: &str = "2026-11-20T15:00:00-06:00";
 
 /// `day` at `hh:mm` hall time, as the CLI's `--at` takes it.
 fn at(day: NaiveDate, hm: &str, offset: FixedOffset) -> DateTime<FixedOffset> {
@@ -182,6 +176,7 @@ async fn start(data: &Path, offset: FixedOffset, printer: &str) -> App {
         ("COUNTERSIGN_HALL_NAME", HALL_NAME.into()),
         ("COUNTERSIGN_COUNTER", "3".into()),
         ("COUNTERSIGN_UTC_OFFSET", offset.to_string()),
+        ("COUNTERSIGN_CLOCK", CLOCK.into()),
         ("COUNTERSIGN_PRINTER", printer.into()),
         ("COUNTERSIGN_PAPER", "80mm".into()),
     ])
@@ -341,8 +336,10 @@ async fn a_supervisor_reviews_the_day_exports_it_and_finds_the_tampering() {
     let data = tempfile::tempdir().expect("temp dir");
     let dir = data.path();
     staff(dir).expect("staff accounts");
-    let offset = afternoon_offset();
-    let today = Utc::now().with_timezone(&offset).date_naive();
+    let offset = hall_offset();
+    let today = DateTime::parse_from_rfc3339(CLOCK)
+        .expect("clock")
+        .date_naive();
     let yesterday = today.pred_opt().expect("yesterday");
     let log_path = dir.join("verification-log.sqlite");
 

@@ -1,0 +1,55 @@
+//! The compiled-in defaults of Countersign, in one place, each with the reason for its value.
+//! A hall bundle (or, for tests and IT, a `COUNTERSIGN_*` variable) overrides most of them;
+//! what is here is what a hall gets when nobody said otherwise. Every crate that needs one of
+//! these reads it from here: a default written twice drifts (the chain age once lived in three
+//! files).
+//!
+//! Plain constants, no dependencies: the lowest crates can use it.
+
+/// Chain state older than this earns a "stale" warning on every verdict, and under the
+/// fail-closed policy turns VALID into CANNOT CONFIRM. A day: a hall offline overnight still
+/// verifies with a warning in the morning, and a revocation reaches every hall within a day.
+pub const MAX_CHAIN_AGE_HOURS: u32 = 24;
+
+/// Whether VALID on stale chain state becomes CANNOT CONFIRM. Off: most halls would rather
+/// serve citizens with a warning during an outage than turn them away; a province may choose
+/// otherwise in its bundle.
+pub const FAIL_CLOSED_WHEN_STALE: bool = false;
+
+/// Days a log entry keeps its masked subject summary before it is purged (the entry and its
+/// hash stay). Three months: long enough for a complaint to be looked into, short enough for
+/// the personal-information rules halls work under.
+pub const RETENTION_DAYS: u32 = 90;
+
+/// Minutes without input before the counter locks itself and the clerk must sign in again.
+pub const IDLE_LOCK_MINUTES: u32 = 5;
+
+/// The hall's UTC offset, in seconds east of Greenwich, when the bundle names none: China
+/// Standard Time (+08:00), where every hall so far is.
+pub const HALL_UTC_OFFSET_SECONDS: i32 = 8 * 3600;
+
+/// The screen's language when the bundle names none.
+pub const LANGUAGE: &str = "zh-CN";
+
+/// Seconds between mirror syncs while a node is reachable: a new revocation reaches an online
+/// hall's mirror within half a minute, at one small request per node per round.
+pub const SYNC_INTERVAL_SECONDS: u64 = 30;
+
+/// Seconds a failed chain node is left alone before a verification tries it again, so that an
+/// offline hall does not wait on a dead node at every scan.
+pub const NODE_RETRY_AFTER_SECONDS: u64 = 30;
+
+/// Seconds within which the same credential scanned again (a scanner's double read, a clerk's
+/// second try) is shown again but not logged twice.
+pub const REPEAT_WINDOW_SECONDS: i64 = 5;
+
+/// The longest pause, in milliseconds, between two keys of one keyboard-wedge scanner burst:
+/// scanners type a character every few milliseconds, people every hundred or more.
+pub const SCANNER_GAP_MS: u32 = 80;
+
+/// A serial scanner's line speed when the bundle names none (what CDC-ACM scanners ship with).
+pub const SERIAL_BAUD: u32 = 9600;
+
+/// The largest picture the counter accepts (opened, dropped or pasted): a phone photo is a few
+/// MB; more is not a credential picture.
+pub const MAX_IMAGE_BYTES: usize = 32 * 1024 * 1024;

@@ -19,9 +19,11 @@ use crate::review_view::{
 use crate::session::Session;
 use crate::{AppState, CommandError};
 use chrono::{FixedOffset, NaiveDate, Utc};
-use countersign_log::{Entry, Filter, Log, LogError};
+use countersign_log::{Filter, Log, LogError};
+use countersign_station::review::{
+    self, Actor, Destination, ExportFormat, ExportSpec, ReviewError,
+};
 use serde::Deserialize;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tauri::AppHandle;
@@ -60,6 +62,25 @@ impl Review {
             pages: Mutex::new(None),
             sums: Mutex::new(None),
         }
+    }
+
+    /// Runs `f` on one of the read-only connections (opened on first use), whatever it
+    /// returns.
+    fn with_reader<T>(&self, which: Reader, f: impl FnOnce(&Log) -> T) -> Result<T, CommandError> {
+        let reader = match which {
+            Reader::Pages => &self.pages,
+            Reader::Sums => &self.sums,
+        };
+        let mut reader = reader
+            .lock()
+            .map_err(|_| CommandError::new("internal", "review state unusable"))?;
+        if reader.is_none() {
+            *reader = Some(Log::open_read_only(&self.log_path).map_err(log_error)?);
+        }
+        let log = reader
+            .as_ref()
+            .ok_or_else(|| CommandError::new("internal", "no log reader"))?;
+        Ok(f(log))
     }
 
     /// Runs `f` on one of the read-only connections, opening it on first use (and again after
@@ -324,20 +345,26 @@ pub async fn review_entry(app: AppHandle, seq: u64) -> Result<EntryDetailView, C
 pub async fn review_search(app: AppHandle, query: String) -> Result<Vec<ReviewRow>, CommandError> {
     blocking(app, move |state| {
         let who = supervisor(state)?;
-        let query = query.trim().trim_start_matches("0x").to_string();
-        let leaf: Option<[u8; 32]> = hex::decode(&query)
-            .ok()
-            .and_then(|bytes| bytes.try_into().ok());
-        let detail = match leaf {
-            Some(_) => format!("hash {}", query.to_ascii_lowercase()),
-            None => format!("receipt {query}"),
+        let query = review::Query::parse(&query);
+        let actor = Actor {
+            id: who.account.id.clone(),
+            role: "supervisor".into(),
         };
-        record(state, &who.account.id, "supervisor", "search", &detail)?;
         let offset = state.config.utc_offset;
-        let found = state.review.read(Reader::Pages, |log| match &leaf {
-            Some(leaf) => log.find_by_leaf(leaf),
-            None => log.find_by_receipt(&query),
-        })?;
+        let found = state.review.with_reader(Reader::Pages, |read| {
+            let mut counter = lock(state)?;
+            let station = counter
+                .station_mut()
+                .map_err(|e| CommandError::new("review.audit", e.to_string()))?;
+            review::search(
+                read,
+                station.log_mut(),
+                &query,
+                &actor,
+                state.config.clock.now(),
+            )
+            .map_err(review_error)
+        })??;
         Ok(found
             .iter()
             .rev()
@@ -414,21 +441,6 @@ pub async fn review_integrity(app: AppHandle) -> Result<IntegrityView, CommandEr
 
 /// Every entry `filter` selects, in log order, read a page of [`countersign_log::MAX_PAGE`]
 /// at a time.
-fn all_entries(log: &Log, filter: &Filter) -> Result<Vec<Entry>, LogError> {
-    let mut out = Vec::new();
-    let mut before = None;
-    loop {
-        let page = log.page(filter, before, countersign_log::MAX_PAGE)?;
-        out.extend(page.entries);
-        match page.next {
-            Some(next) => before = Some(next),
-            None => break,
-        }
-    }
-    out.reverse();
-    Ok(out)
-}
-
 /// A file name's part made of the hall id: letters, digits, `-`, `_` and `.` only.
 fn file_safe(text: &str) -> String {
     text.chars()
@@ -442,39 +454,9 @@ fn file_safe(text: &str) -> String {
         .collect()
 }
 
-/// Writes `bytes` to `<dir>/<stem>.<ext>`, or `<stem>-2.<ext>` … when that exists: an export
-/// never replaces an earlier one.
-fn write_new(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    for n in 1..1000 {
-        let name = if n == 1 {
-            format!("{stem}.{ext}")
-        } else {
-            format!("{stem}-{n}.{ext}")
-        };
-        let path = dir.join(name);
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(mut file) => {
-                file.write_all(bytes)?;
-                file.sync_all()?;
-                return Ok(path);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Err(std::io::Error::other(format!(
-        "{stem}.{ext}: too many exports of the same name"
-    )))
-}
-
 /// Exports the filter's entries as `csv` or `xlsx` (masked summaries only, as the log holds
 /// them), or the day's printable report as `pdf` (one day, every counter), into the exports
-/// folder; recorded in the audit trail with the file's name.
+/// folder; recorded in the audit trail with the file's name (not recorded, not done).
 #[tauri::command]
 pub async fn review_export(
     app: AppHandle,
@@ -483,111 +465,142 @@ pub async fn review_export(
 ) -> Result<ExportView, CommandError> {
     blocking(app, move |state| {
         let who = supervisor(state)?;
-        let offset = state.config.utc_offset;
-        let (first, last) = filter.days()?;
-        let days = if first == last {
-            first.to_string()
-        } else {
-            format!("{first}_{last}")
-        };
-        let stem = |what: &str| format!("{}_{days}_{what}", file_safe(&state.config.hall));
-        let export_error = |e: String| CommandError::new("review.export", e);
-        let (format, bytes, stem, entries, whole_day) = match format.as_str() {
-            "csv" | "xlsx" => {
-                let log_filter = filter.filter(offset)?;
-                let (entries, summary) = state.review.read(Reader::Sums, |log| {
-                    Ok((
-                        all_entries(log, &log_filter)?,
-                        log.summary(&log_filter, offset)?,
-                    ))
-                })?;
-                let opts = countersign_export::ExportOptions {
-                    offset,
-                    title: format!("{} {}", state.config.hall, filter.describe()),
-                };
-                let bytes = if format == "csv" {
-                    let mut bytes = Vec::new();
-                    countersign_export::write_csv(&entries, &opts, &mut bytes)
-                        .map_err(|e| export_error(e.to_string()))?;
-                    bytes
-                } else {
-                    // The summary sheet counts what the entries sheet lists: the filter's
-                    // entries over its days.
-                    countersign_export::xlsx_bytes(
-                        &entries,
-                        &countersign_export::SummarySheet {
-                            days: (first, last),
-                            summary: &summary,
-                            repeated: &[],
-                        },
-                        &opts,
-                    )
-                    .map_err(|e| export_error(e.to_string()))?
-                };
-                let name = if format == "csv" { "csv" } else { "xlsx" };
-                (name, bytes, stem("entries"), entries.len() as u64, false)
-            }
-            "pdf" => {
-                if first != last {
-                    return Err(CommandError::new(
-                        "review.one_day",
-                        "the daily report is of one day",
-                    ));
-                }
-                let (report, digest) = state.review.read(Reader::Sums, |log| {
-                    let digest = log.digests()?.into_iter().find(|d| d.day == first);
-                    Ok((log.report(first, offset)?, digest))
-                })?;
-                let doc = countersign_dayreport::compose(
-                    &report,
-                    digest
-                        .as_ref()
-                        .map(countersign_dayreport::DigestInfo::from)
-                        .as_ref(),
-                    &state.config.hall_name(),
-                    state.config.clock.now(),
-                    &format!("{} ({})", who.account.name, who.account.id),
-                    countersign_dayreport::DEFAULT_PAPER,
-                );
-                let bytes = countersign_pdf::render(&doc, &state.fonts)
-                    .map_err(|e| export_error(e.to_string()))?;
-                ("pdf", bytes, stem("report"), report.summary.total, true)
-            }
-            other => {
-                return Err(CommandError::new(
-                    "bad_request",
-                    format!("export format {other:?}"),
-                ))
-            }
-        };
-        let path = write_new(&state.review.export_dir, &stem, format, &bytes)
-            .map_err(|e| export_error(format!("{}: {e}", state.review.export_dir.display())))?;
-        let detail = format!(
-            "{} -> {} ({entries} entries)",
-            filter.describe(),
-            path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        );
-        if let Err(e) = record(
-            state,
-            &who.account.id,
-            "supervisor",
-            &format!("export.{format}"),
-            &detail,
-        ) {
-            // Not recorded, not done: the file goes.
-            let _ = std::fs::remove_file(&path);
-            return Err(e);
+        match format.as_str() {
+            "csv" => export_entries(state, &who, &filter, ExportFormat::Csv),
+            "xlsx" => export_entries(state, &who, &filter, ExportFormat::Xlsx),
+            "pdf" => export_day_report(state, &who, &filter),
+            other => Err(CommandError::new(
+                "bad_request",
+                format!("export format {other:?}"),
+            )),
         }
-        Ok(ExportView {
-            format,
-            path: path.display().to_string(),
-            entries,
-            whole_day,
-        })
     })
     .await
+}
+
+fn review_error(e: ReviewError) -> CommandError {
+    match e {
+        ReviewError::NotRecorded(_) => CommandError::new("review.audit", e.to_string()),
+        _ => CommandError::new("review.export", e.to_string()),
+    }
+}
+
+/// The name an export of `filter` gets in the exports folder.
+fn export_stem(state: &AppState, filter: &FilterArgs, what: &str) -> Result<String, CommandError> {
+    let (first, last) = filter.days()?;
+    let days = if first == last {
+        first.to_string()
+    } else {
+        format!("{first}_{last}")
+    };
+    Ok(format!("{}_{days}_{what}", file_safe(&state.config.hall)))
+}
+
+/// CSV or XLSX of the filter's entries, through the use case the CLI runs too.
+fn export_entries(
+    state: &AppState,
+    who: &Session,
+    filter: &FilterArgs,
+    format: ExportFormat,
+) -> Result<ExportView, CommandError> {
+    let offset = state.config.utc_offset;
+    let log_filter = filter.filter(offset)?;
+    let spec = ExportSpec {
+        filter: &log_filter,
+        days: filter.days()?,
+        offset,
+        title: format!("{} {}", state.config.hall, filter.describe()),
+        describe: filter.describe(),
+        format,
+        with_repeats: false,
+    };
+    let to = Destination::Folder {
+        dir: state.review.export_dir.clone(),
+        stem: export_stem(state, filter, "entries")?,
+    };
+    let actor = Actor {
+        id: who.account.id.clone(),
+        role: "supervisor".into(),
+    };
+    let exported = state.review.with_reader(Reader::Sums, |read| {
+        let mut counter = lock(state)?;
+        let station = counter
+            .station_mut()
+            .map_err(|e| CommandError::new("review.audit", e.to_string()))?;
+        review::export(
+            read,
+            station.log_mut(),
+            &spec,
+            &to,
+            &actor,
+            state.config.clock.now(),
+        )
+        .map_err(review_error)
+    })??;
+    tracing::info!(path = %exported.path.display(), audit = exported.audit, "exported");
+    Ok(ExportView {
+        format: format.as_str(),
+        path: exported.path.display().to_string(),
+        entries: exported.entries,
+        whole_day: false,
+    })
+}
+
+/// The day's printable report (one day, every counter) as PDF.
+fn export_day_report(
+    state: &AppState,
+    who: &Session,
+    filter: &FilterArgs,
+) -> Result<ExportView, CommandError> {
+    let offset = state.config.utc_offset;
+    let (first, last) = filter.days()?;
+    if first != last {
+        return Err(CommandError::new(
+            "review.one_day",
+            "the daily report is of one day",
+        ));
+    }
+    let (report, digest) = state.review.read(Reader::Sums, |log| {
+        let digest = log.digests()?.into_iter().find(|d| d.day == first);
+        Ok((log.report(first, offset)?, digest))
+    })?;
+    let doc = countersign_dayreport::compose(
+        &report,
+        digest
+            .as_ref()
+            .map(countersign_dayreport::DigestInfo::from)
+            .as_ref(),
+        &state.config.hall_name(),
+        state.config.clock.now(),
+        &format!("{} ({})", who.account.name, who.account.id),
+        countersign_dayreport::DEFAULT_PAPER,
+    );
+    let bytes = countersign_pdf::render(&doc, &state.fonts)
+        .map_err(|e| CommandError::new("review.export", e.to_string()))?;
+    let to = Destination::Folder {
+        dir: state.review.export_dir.clone(),
+        stem: export_stem(state, filter, "report")?,
+    };
+    let path = review::write_new(&to, "pdf", &bytes).map_err(review_error)?;
+    let detail = format!(
+        "{} -> {} ({} entries)",
+        filter.describe(),
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        report.summary.total
+    );
+    if let Err(e) = record(state, &who.account.id, "supervisor", "export.pdf", &detail) {
+        // Not recorded, not done: the file goes.
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
+    }
+    Ok(ExportView {
+        format: "pdf",
+        path: path.display().to_string(),
+        entries: report.summary.total,
+        whole_day: true,
+    })
 }
 
 /// The hall's privacy policy (what the log keeps of a subject, masked how, for how long).
@@ -683,13 +696,7 @@ mod tests {
     }
 
     #[test]
-    fn an_export_never_replaces_an_earlier_one() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let first = write_new(dir.path(), "BJ-CY-01_2026-11-25_entries", "csv", b"a").expect("1");
-        let second = write_new(dir.path(), "BJ-CY-01_2026-11-25_entries", "csv", b"b").expect("2");
-        assert!(first.ends_with("BJ-CY-01_2026-11-25_entries.csv"));
-        assert!(second.ends_with("BJ-CY-01_2026-11-25_entries-2.csv"));
-        assert_eq!(std::fs::read(first).expect("read"), b"a");
+    fn a_file_name_holds_only_safe_characters() {
         assert_eq!(file_safe("BJ/CY 01"), "BJ_CY_01");
     }
 }

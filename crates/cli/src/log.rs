@@ -3,10 +3,11 @@
 //! purge expired summaries.
 
 use crate::chain::{read_account, registry_error, Endpoint};
-use crate::{read_file, write_file, CliError};
+use crate::{read_file, CliError};
 use chrono::{FixedOffset, NaiveDate, Utc};
 use countersign_credential::RegistryRef;
 use countersign_log::{Count, DayReport, DigestProblem, Entry, Log};
+use countersign_station::review;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -532,6 +533,8 @@ fn render_report(r: &DayReport) -> String {
     out
 }
 
+/// A day's entries into `out`, through the use case the supervisor's console runs, and so
+/// recorded in the log's audit trail as done by this OS account (not recorded, not done).
 fn export(file: &LogFile, date: NaiveDate, format: Format, out: &Path) -> Result<(), CliError> {
     if out.exists() {
         return Err(CliError::Usage(format!(
@@ -539,42 +542,36 @@ fn export(file: &LogFile, date: NaiveDate, format: Format, out: &Path) -> Result
             out.display()
         )));
     }
-    let log = open_read(file)?;
-    let entries = log
-        .entries_on(date, file.utc_offset)
+    let read = open_read(file)?;
+    let mut audit = open_write(file)?;
+    let filter = countersign_log::Filter::day(date, file.utc_offset)
         .map_err(|e| log_error(&file.path, e))?;
-    let opts = countersign_export::ExportOptions {
+    let spec = review::ExportSpec {
+        filter: &filter,
+        days: (date, date),
         offset: file.utc_offset,
         title: format!("{date}"),
+        describe: format!("{date}"),
+        format: match format {
+            Format::Csv => review::ExportFormat::Csv,
+            Format::Xlsx => review::ExportFormat::Xlsx,
+        },
+        with_repeats: true,
     };
-    let bytes = match format {
-        Format::Csv => {
-            let mut bytes = Vec::new();
-            countersign_export::write_csv(&entries, &opts, &mut bytes)
-                .map_err(|e| CliError::Failed(e.to_string()))?;
-            bytes
-        }
-        Format::Xlsx => {
-            let report = log
-                .report(date, file.utc_offset)
-                .map_err(|e| log_error(&file.path, e))?;
-            countersign_export::xlsx_bytes(
-                &entries,
-                &countersign_export::SummarySheet {
-                    days: (date, date),
-                    summary: &report.summary,
-                    repeated: &report.repeated,
-                },
-                &opts,
-            )
-            .map_err(|e| CliError::Failed(e.to_string()))?
-        }
-    };
-    write_file(out, &bytes)?;
+    let exported = review::export(
+        &read,
+        &mut audit,
+        &spec,
+        &review::Destination::File(out.to_path_buf()),
+        &review::Actor::os_user(),
+        Utc::now(),
+    )
+    .map_err(|e| CliError::Failed(format!("{}: {e}", file.path.display())))?;
     eprintln!(
-        "{} entries of {date} written to {}",
-        entries.len(),
-        out.display()
+        "{} entries of {date} written to {} (audit record {})",
+        exported.entries,
+        out.display(),
+        exported.audit
     );
     Ok(())
 }
@@ -612,19 +609,29 @@ fn search(
     receipt: Option<&str>,
     as_json: bool,
 ) -> Result<u8, CliError> {
-    let log = open_read(file)?;
-    let found = match (hash, receipt) {
-        (Some(h), _) => {
-            let leaf = hex::decode(h.trim().trim_start_matches("0x"))
-                .ok()
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                .ok_or_else(|| CliError::Usage(format!("--hash {h:?} is not 64 hex digits")))?;
-            log.find_by_leaf(&leaf)
-        }
-        (None, Some(r)) => log.find_by_receipt(r.trim()),
+    let query = match (hash, receipt) {
+        (Some(h), _) => match review::Query::parse(h) {
+            q @ review::Query::Hash(_) => q,
+            review::Query::Receipt(_) => {
+                return Err(CliError::Usage(format!(
+                    "--hash {h:?} is not 64 hex digits"
+                )))
+            }
+        },
+        (None, Some(r)) => review::Query::Receipt(r.trim().to_string()),
         (None, None) => return Err(CliError::Usage("give --hash or --receipt".into())),
-    }
-    .map_err(|e| log_error(&file.path, e))?;
+    };
+    // A search is a supervisor's action: recorded in the audit trail before it is made.
+    let read = open_read(file)?;
+    let mut audit = open_write(file)?;
+    let found = review::search(
+        &read,
+        &mut audit,
+        &query,
+        &review::Actor::os_user(),
+        Utc::now(),
+    )
+    .map_err(|e| CliError::Failed(format!("{}: {e}", file.path.display())))?;
     if as_json {
         println!(
             "{}",

@@ -267,6 +267,21 @@ fn a_day_is_reported_searched_and_exported() {
         s(&csv),
     ]);
     assert_eq!(code(&again), Some(3));
+
+    // Each search and export is in the audit trail, as done by this OS account (the refused
+    // ones are not): the same use case as the supervisor's console, the same record.
+    let out = Command::new("sqlite3")
+        .arg(&log)
+        .arg("SELECT role || ' ' || action || ' ' || detail FROM audit ORDER BY seq")
+        .output()
+        .expect("the sqlite3 shell (scripts/test.sh installs it)");
+    let trail = text(&out.stdout);
+    let lines: Vec<&str> = trail.lines().collect();
+    assert_eq!(lines.len(), 4, "{trail}");
+    assert_eq!(lines[0], format!("cli search hash {hash}"));
+    assert_eq!(lines[1], "cli search receipt R-NOPE");
+    assert_eq!(lines[2], "cli export.csv 2026-11-24 -> day.csv (6 entries)");
+    assert_eq!(lines[3], "cli export.xlsx 2026-11-24 -> day.xlsx (6 entries)");
 }
 
 /// A hall west of Greenwich: `--utc-offset -06:00` is a value, not a flag, and cuts the days

@@ -9,6 +9,7 @@
 mod clock;
 mod policy;
 pub mod receipts;
+pub mod review;
 pub mod scan;
 mod source;
 

@@ -7,9 +7,7 @@
 
 use crate::did_key::{DidKey, DidKeyError};
 use crate::multibase::{decode_base58btc, encode_base58btc, MultibaseError};
-use countersign_jcs::{
-    canonicalize, canonicalize_members, canonicalize_to_string, join_canonical_members, JcsError,
-};
+use countersign_jcs::{canonicalize, canonicalize_to_string, join_canonical_members, JcsError};
 use ed25519_dalek::{Signature, Signer, SigningKey};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -338,25 +336,31 @@ fn verify(document: &Value, with_entry: bool) -> Result<(DidKey, Option<Vec<u8>>
         .filter(|(k, _)| !matches!(k.as_str(), "proof" | "@context"))
         .map(|(k, v)| Ok((k.as_str(), canonicalize_to_string(v)?)))
         .collect::<Result<Vec<_>, JcsError>>()?;
-    let canonical = |context: Option<&Value>, proof: Option<&Value>| -> Result<Vec<u8>, JcsError> {
-        let context = context.map(canonicalize_to_string).transpose()?;
+    // The signed `@context`, canonicalised once for the document, the proof configuration and
+    // (when the document's is the same) the leaf entry.
+    let context_text = context.map(canonicalize_to_string).transpose()?;
+    let canonical = |context: Option<&str>, proof: Option<&Value>| -> Result<Vec<u8>, JcsError> {
         let proof = proof.map(canonicalize_to_string).transpose()?;
         Ok(join_canonical_members(
             members
                 .iter()
                 .map(|(k, v)| (*k, v.as_str()))
-                .chain(context.as_deref().map(|c| ("@context", c)))
+                .chain(context.map(|c| ("@context", c)))
                 .chain(proof.as_deref().map(|p| ("proof", p))),
         ))
     };
-    let canonical_document = canonical(context, None)?;
-    let canonical_proof_config = canonicalize_members(
-        proof
+    let canonical_document = canonical(context_text.as_deref(), None)?;
+    let proof_members = proof
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "proofValue" | "@context"))
+        .map(|(k, v)| Ok((k.as_str(), canonicalize_to_string(v)?)))
+        .collect::<Result<Vec<_>, JcsError>>()?;
+    let canonical_proof_config = join_canonical_members(
+        proof_members
             .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "proofValue" | "@context"))
-            .map(|(k, v)| (k.as_str(), v))
-            .chain(context.map(|c| ("@context", c))),
-    )?;
+            .map(|(k, v)| (*k, v.as_str()))
+            .chain(context_text.as_deref().map(|c| ("@context", c))),
+    );
     let input = SigningInput {
         document_hash: Sha256::digest(&canonical_document).into(),
         proof_config_hash: Sha256::digest(&canonical_proof_config).into(),
@@ -369,7 +373,15 @@ fn verify(document: &Value, with_entry: bool) -> Result<(DidKey, Option<Vec<u8>>
         .map_err(|_| SignatureError::Mismatch)?;
     let entry = if with_entry {
         let proof_value = find_proof_value(document)?;
-        Some(canonical(document.get("@context"), Some(proof_value))?)
+        let document_context = document.get("@context");
+        let other_context;
+        let entry_context = if document_context == context {
+            context_text.as_deref()
+        } else {
+            other_context = document_context.map(canonicalize_to_string).transpose()?;
+            other_context.as_deref()
+        };
+        Some(canonical(entry_context, Some(proof_value))?)
     } else {
         None
     };

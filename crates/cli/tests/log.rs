@@ -281,7 +281,10 @@ fn a_day_is_reported_searched_and_exported() {
     assert_eq!(lines[0], format!("cli search hash {hash}"));
     assert_eq!(lines[1], "cli search receipt R-NOPE");
     assert_eq!(lines[2], "cli export.csv 2026-11-24 -> day.csv (6 entries)");
-    assert_eq!(lines[3], "cli export.xlsx 2026-11-24 -> day.xlsx (6 entries)");
+    assert_eq!(
+        lines[3],
+        "cli export.xlsx 2026-11-24 -> day.xlsx (6 entries)"
+    );
 }
 
 /// A hall west of Greenwich: `--utc-offset -06:00` is a value, not a flag, and cuts the days

@@ -64,14 +64,18 @@ impl Review {
         }
     }
 
+    fn slot(&self, which: Reader) -> &Mutex<Option<Log>> {
+        match which {
+            Reader::Pages => &self.pages,
+            Reader::Sums => &self.sums,
+        }
+    }
+
     /// Runs `f` on one of the read-only connections (opened on first use), whatever it
     /// returns.
     fn with_reader<T>(&self, which: Reader, f: impl FnOnce(&Log) -> T) -> Result<T, CommandError> {
-        let reader = match which {
-            Reader::Pages => &self.pages,
-            Reader::Sums => &self.sums,
-        };
-        let mut reader = reader
+        let mut reader = self
+            .slot(which)
             .lock()
             .map_err(|_| CommandError::new("internal", "review state unusable"))?;
         if reader.is_none() {
@@ -90,22 +94,11 @@ impl Review {
         which: Reader,
         f: impl FnOnce(&Log) -> Result<T, LogError>,
     ) -> Result<T, CommandError> {
-        let reader = match which {
-            Reader::Pages => &self.pages,
-            Reader::Sums => &self.sums,
-        };
-        let mut reader = reader
-            .lock()
-            .map_err(|_| CommandError::new("internal", "review state unusable"))?;
-        if reader.is_none() {
-            *reader = Some(Log::open_read_only(&self.log_path).map_err(log_error)?);
-        }
-        let log = reader
-            .as_ref()
-            .ok_or_else(|| CommandError::new("internal", "no log reader"))?;
-        let result = f(log);
+        let result = self.with_reader(which, f)?;
         if result.is_err() {
-            *reader = None;
+            if let Ok(mut reader) = self.slot(which).lock() {
+                *reader = None;
+            }
         }
         result.map_err(log_error)
     }

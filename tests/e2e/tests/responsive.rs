@@ -6,11 +6,10 @@
 //! commands synchronous, as they were, the pings waited out the whole RPC timeout.)
 
 use countersign_devchain::{Anvil, DEV_KEYS};
-use countersign_e2e::{payload, staff, App, CLERK};
+use countersign_e2e::{payload, run_cli, staff, App, CLERK};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -115,23 +114,6 @@ fn pump(client: TcpStream, server: TcpStream, silent: Arc<AtomicBool>, stop: Arc
     copy(s2, c2, None);
 }
 
-fn cli(rpc: &str, args: &[&str]) {
-    let bin = countersign_e2e::cli_binary();
-    let out = Command::new(&bin)
-        .env("COUNTERSIGN_RPC", rpc)
-        .env("COUNTERSIGN_REGISTRY", REGISTRY)
-        .env_remove("COUNTERSIGN_LOG")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
-    assert!(
-        out.status.success(),
-        "countersign {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn deployer(dir: &Path) -> String {
     let path = dir.join("deployer.json");
     std::fs::write(
@@ -171,10 +153,14 @@ async fn ping(app: &App) -> Duration {
 async fn the_window_answers_while_a_node_never_does() {
     let anvil = Anvil::start().expect("anvil (scripts/tools.sh)");
     let dir = tempfile::tempdir().expect("temp dir");
-    cli(
-        &anvil.url(),
+    run_cli(
         &["chain", "deploy", "--account-key", &deployer(dir.path())],
-    );
+        &[
+            ("COUNTERSIGN_RPC", anvil.url().as_str()),
+            ("COUNTERSIGN_REGISTRY", REGISTRY),
+        ],
+    )
+    .expect("the registry deployed");
     let upstream: u16 = anvil
         .url()
         .rsplit(':')

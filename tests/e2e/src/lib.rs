@@ -24,11 +24,20 @@ pub enum E2eError {
     Timeout(Duration, String),
 }
 
-fn free_port() -> Result<u16, E2eError> {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| E2eError::Setup(format!("no free port: {e}")))
+/// Two different free ports on 127.0.0.1 (tauri-driver's and WebKitWebDriver's). Both are held
+/// open while the second is chosen: one released before the other is asked for can come back
+/// twice, and a driver on its own native port never answers (a CI run failed so).
+fn free_ports() -> Result<(u16, u16), E2eError> {
+    let bind = || {
+        TcpListener::bind("127.0.0.1:0").map_err(|e| E2eError::Setup(format!("no free port: {e}")))
+    };
+    let port = |l: &TcpListener| {
+        l.local_addr()
+            .map(|a| a.port())
+            .map_err(|e| E2eError::Setup(format!("no free port: {e}")))
+    };
+    let (first, second) = (bind()?, bind()?);
+    Ok((port(&first)?, port(&second)?))
 }
 
 fn stop(child: &mut Child) {
@@ -231,8 +240,7 @@ impl App {
             )));
         }
         let display = Display::start()?;
-        let port = free_port()?;
-        let native = free_port()?;
+        let (port, native) = free_ports()?;
         let mut command = Command::new(tauri_driver());
         command
             .args([
@@ -261,6 +269,7 @@ impl App {
             .map_err(|e| E2eError::Setup(e.to_string()))?;
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
+        let mut driver = driver;
         let client = loop {
             match ClientBuilder::new(HttpConnector::new())
                 .capabilities(caps.clone())
@@ -269,7 +278,10 @@ impl App {
             {
                 Ok(c) => break c,
                 Err(e) if Instant::now() > deadline => {
-                    return Err(E2eError::WebDriver(format!("no session on {url}: {e}")))
+                    // No session: the driver (and whatever it started) is stopped here, not
+                    // left running after the test.
+                    stop(&mut driver);
+                    return Err(E2eError::WebDriver(format!("no session on {url}: {e}")));
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }

@@ -228,11 +228,19 @@ impl Config {
                 .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
                 .unwrap_or_default(),
             privacy: bundle.map(|b| b.privacy.clone()).unwrap_or_default(),
-            clock: var("COUNTERSIGN_CLOCK")
-                .and_then(|v| chrono::DateTime::parse_from_rfc3339(&v).ok())
-                .map_or_else(countersign_station::Clock::system, |at| {
-                    countersign_station::Clock::starting_at(at.with_timezone(&chrono::Utc))
-                }),
+            clock: match var("COUNTERSIGN_CLOCK") {
+                None => countersign_station::Clock::system(),
+                Some(v) => match chrono::DateTime::parse_from_rfc3339(&v) {
+                    Ok(at) => {
+                        countersign_station::Clock::starting_at(at.with_timezone(&chrono::Utc))
+                    }
+                    // Said, not silently passed over: the system clock is used instead.
+                    Err(e) => {
+                        eprintln!("countersign-app: COUNTERSIGN_CLOCK {v:?} is not an RFC 3339 time ({e}); using the system clock");
+                        countersign_station::Clock::system()
+                    }
+                },
+            },
             config_dir,
             provisioned,
             setup,

@@ -3,7 +3,11 @@
 //! maximised when the clerk left it maximised.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
 use tauri::{WebviewWindow, WindowEvent};
+
+/// The maximised state last written (0: none yet, 1: not maximised, 2: maximised).
+static LAST_WRITTEN: AtomicU8 = AtomicU8::new(0);
 
 /// Where the window's state is kept, in the data folder.
 fn state_path(data_dir: &Path) -> PathBuf {
@@ -42,15 +46,18 @@ pub fn remember(window: &tauri::Window, event: &WindowEvent, data_dir: &Path) {
     let Ok(maximized) = window.is_maximized() else {
         return;
     };
+    // Only when it changed: a resize drag sends many events, and this runs on the window's
+    // thread, so the last state written is kept here rather than read back from the disk.
+    let state = if maximized { 2 } else { 1 };
+    if LAST_WRITTEN.swap(state, Ordering::Relaxed) == state {
+        return;
+    }
     let path = state_path(data_dir);
     let text = serde_json::json!({ "maximized": maximized }).to_string();
-    // Only when it changed: a resize drag sends many events.
-    if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-        if let Err(e) = std::fs::write(&path, text) {
-            tracing::warn!(
-                "window: cannot remember its state in {}: {e}",
-                path.display()
-            );
-        }
+    if let Err(e) = std::fs::write(&path, text) {
+        tracing::warn!(
+            "window: cannot remember its state in {}: {e}",
+            path.display()
+        );
     }
 }

@@ -3,7 +3,7 @@
 // same decoder as pictures. Without a camera (none attached, or the webview refuses) the
 // caller is told and everything else keeps working.
 
-import { invoke } from "@tauri-apps/api/core";
+import { decodeFrame } from "./api";
 
 export type CameraState = { kind: "starting" } | { kind: "live" } | { kind: "none" } | { kind: "denied"; message: string };
 
@@ -86,7 +86,7 @@ export class Camera {
       if (!ctx) return;
       ctx.drawImage(this.video, 0, 0, width, height);
       const frame = lumaFrame(ctx.getImageData(0, 0, width, height).data, width, height);
-      const found = await invoke<string | null>("decode_frame", frame);
+      const found = await decodeFrame(frame);
       if (found) this.onPayload(found);
     } catch {
       // A frame that cannot be read is skipped; the next one comes in a moment.

@@ -2,13 +2,13 @@
 // dropped/pasted/opened picture), the verdict out, ready for the next scan at once. Text comes
 // from the shared message keys; the words are computed in view.ts and status.ts.
 
-import { invoke } from "@tauri-apps/api/core";
-import { listen } from "@tauri-apps/api/event";
+import * as api from "./api";
+import { asCommandError } from "./api";
 import { Camera, type CameraState } from "./camera";
 import type { SvgNode } from "./charts";
 import { lang, setLang, t, type Lang } from "./i18n";
 import { IdleTimer } from "./idle";
-import { jobLine, printLine, receiptLines, type PrintJobView, type PrintStatusView, type ReceiptCheckView } from "./print";
+import { jobLine, printLine, receiptLines } from "./print";
 import {
   attentionLine,
   auditLine,
@@ -28,21 +28,11 @@ import {
   summaryCharts,
   totalsLine,
   typeName,
-  type AttentionView,
-  type EntryDetailView,
-  type ExportView,
-  type FilterArgs,
   type FilterState,
-  type IntegrityView,
-  type OptionsView,
-  type OverviewView,
-  type PageView,
-  type PolicyView,
-  type ReviewRow,
 } from "./review";
 import { DEFAULT_SCANNER, ScanDetector } from "./scanner";
 import { cue, play } from "./sound";
-import { chainStatus, deviceLines, errorMessage, whoLine, type SessionView, type SetupView, type StatusView } from "./status";
+import { chainStatus, deviceLines, errorMessage, whoLine } from "./status";
 import {
   chainLine,
   fieldLabel,
@@ -50,41 +40,30 @@ import {
   loggedLine,
   reasonLines,
   typeLabel,
-  type RevealedField,
-  type VerdictView,
 } from "./view";
-
-interface HistoryRow {
-  seq: number;
-  time: string;
-  counter: string;
-  clerk: string;
-  channel: string;
-  verdict: "VALID" | "INVALID" | "CANNOT_CONFIRM";
-  credentialType: string | null;
-  issuerName: string | null;
-  reasons: string[];
-  subject: [string, string][];
-  receipt: string | null;
-}
-
-interface CommandError {
-  code?: string;
-  message?: string;
-}
+import type {
+  AttentionView,
+  EntryDetailView,
+  ExportFormat,
+  FilterArgs,
+  HistoryRow,
+  IntegrityView,
+  OptionsView,
+  OverviewView,
+  PageView,
+  PolicyView,
+  PrinterPanelView,
+  PrintJobView,
+  ReceiptCheckView,
+  ReviewRow,
+  ScanView,
+  SessionView,
+  SetupView,
+  StatusView,
+  VerdictView,
+} from "./types";
 
 type Screen = "setup" | "signin" | "ready" | "verdict" | "error" | "history" | "printer" | "receipt" | "preview-panel" | "console";
-
-interface PrinterPanelView {
-  configured: boolean;
-  configError: string | null;
-  address: string | null;
-  paper: string;
-  autoPrint: boolean;
-  status: PrintStatusView | null;
-  jobs: PrintJobView[];
-  hallKey: string | null;
-}
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -104,7 +83,7 @@ let idle = new IdleTimer(300_000, performance.now());
 function show(section: Screen): void {
   // The app decides what a serial scan is: it must know when the clerk is checking receipts.
   if ((section === "receipt") !== (screen === "receipt")) {
-    void invoke("set_receipt_mode", { on: section === "receipt" }).catch(() => undefined);
+    void api.setReceiptMode(section === "receipt").catch(() => undefined);
   }
   screen = section;
   for (const id of ["setup", "signin", "ready", "verdict", "error", "history", "printer", "receipt", "preview-panel", "console"]) $(id).hidden = id !== section;
@@ -229,7 +208,7 @@ async function followJob(id: number): Promise<void> {
     if (currentJob.state === "done" || currentJob.state === "waiting" || currentJob.state === "cancelled") return;
     await new Promise((r) => setTimeout(r, 250));
     try {
-      const job = await invoke<PrintJobView>("print_job", { id });
+      const job = await api.printJob(id);
       if (currentJob?.id === id) {
         currentJob = job;
         if (screen === "verdict") renderPrintLine();
@@ -247,12 +226,12 @@ async function printReceipt(): Promise<void> {
     return;
   }
   try {
-    currentJob = await invoke<PrintJobView>("print_receipt", { seq, copy: false });
+    currentJob = await api.printReceipt(seq, false);
     renderPrintLine();
     void followJob(currentJob.id);
   } catch (e) {
-    const err = e as CommandError;
-    showPrintProblem(errorMessage(err.code, err.message ?? ""));
+    const err = asCommandError(e);
+    showPrintProblem(errorMessage(err.code, err.message));
   }
 }
 
@@ -265,7 +244,7 @@ function showPrintProblem(text: string): void {
 async function previewReceipt(seq: number | undefined, copy: boolean): Promise<void> {
   if (seq === undefined) return;
   try {
-    const bytes = await invoke<ArrayBuffer>("receipt_preview", { seq, copy });
+    const bytes = await api.receiptPreview(seq, copy);
     if (previewUrl) URL.revokeObjectURL(previewUrl);
     previewUrl = URL.createObjectURL(new Blob([bytes], { type: "image/png" }));
     $<HTMLImageElement>("preview-image").src = previewUrl;
@@ -278,7 +257,7 @@ async function previewReceipt(seq: number | undefined, copy: boolean): Promise<v
 async function showPrinter(): Promise<void> {
   let panel: PrinterPanelView;
   try {
-    panel = await invoke<PrinterPanelView>("printer_panel");
+    panel = await api.printerPanel();
   } catch (e) {
     showError(e);
     return;
@@ -313,14 +292,14 @@ async function showPrinter(): Promise<void> {
       li.dataset.job = String(j.id);
       li.dataset.state = j.state;
       li.append(jobLine(j));
-      for (const [label, command] of [["action.retry", "retry_print"], ["action.cancel", "cancel_print"]] as const) {
+      for (const [label, command, call] of [["action.retry", "retry_print", api.retryPrint], ["action.cancel", "cancel_print", api.cancelPrint]] as const) {
         if (j.state === "printing") continue;
         const b = document.createElement("button");
         b.type = "button";
         b.textContent = t(label);
         b.className = command;
         b.addEventListener("click", async () => {
-          await invoke(command, { id: j.id }).catch(showError);
+          await call(j.id).catch(showError);
           await showPrinter();
         });
         li.append(b);
@@ -332,28 +311,20 @@ async function showPrinter(): Promise<void> {
   show("printer");
 }
 
-interface UpdateView {
-  status: "current" | "verified";
-  current: string;
-  version: string | null;
-  notes: string | null;
-  size: number | null;
-}
-
 async function checkUpdate(): Promise<void> {
   const line = $("update-result");
   line.textContent = t("update.checking");
   delete line.dataset.kind;
   try {
-    const u = await invoke<UpdateView>("check_update");
+    const u = await api.checkUpdate();
     line.textContent =
       u.status === "current"
         ? t("update.current", { current: u.current })
         : t("update.verified", { version: u.version ?? "", size: u.size ?? 0 });
     line.dataset.kind = "ok";
   } catch (e) {
-    const err = e as CommandError;
-    line.textContent = errorMessage(err.code, err.message ?? "");
+    const err = asCommandError(e);
+    line.textContent = errorMessage(err.code, err.message);
     line.dataset.kind = "problem";
   }
 }
@@ -383,24 +354,18 @@ function showReceiptCheck(r: ReceiptCheckView | null): void {
   if (status?.sound) play(cue(r.finding === "genuine" ? "VALID" : r.finding === "cannot_confirm" ? "CANNOT_CONFIRM" : "INVALID"));
 }
 
-/** What the app's one scan entry answered: a credential's verdict or a receipt's check. */
-interface ScanView {
-  verdict?: VerdictView;
-  receipt?: ReceiptCheckView;
-}
-
 function scanShown(r: ScanView): void {
   if (r.receipt) showReceiptCheck(r.receipt);
   else if (r.verdict) verdictShown(r.verdict);
 }
 
 function showError(e: unknown): void {
-  const err = (e && typeof e === "object" ? e : { message: String(e) }) as CommandError;
+  const err = asCommandError(e);
   if (err.code === "signed_out" || err.code === "not_clerk") {
     void lockScreen(err.code);
     return;
   }
-  $("error-text").textContent = errorMessage(err.code, err.message ?? "");
+  $("error-text").textContent = errorMessage(err.code, err.message);
   show("error");
 }
 
@@ -429,10 +394,10 @@ async function verifyText(text: string, channel: "scanner" | "camera"): Promise<
   }
   // The app decides what it is (a receipt brought back, or a credential) and what is allowed.
   try {
-    scanShown(await invoke<ScanView>("scan_text", { text, channel, expectingReceipt: screen === "receipt" }));
+    scanShown(await api.scanText(text, channel, screen === "receipt"));
   } catch (e) {
     // A credential scanned in the supervisor's console is ignored, as it always was.
-    if ((e as CommandError)?.code !== "scan.not_clerk") showError(e);
+    if (asCommandError(e).code !== "scan.not_clerk") showError(e);
   }
 }
 
@@ -443,10 +408,9 @@ async function verifyImage(bytes: Uint8Array): Promise<void> {
     return;
   }
   try {
-    const headers = { "x-expecting-receipt": screen === "receipt" ? "1" : "0" };
-    scanShown(await invoke<ScanView>("scan_image", bytes, { headers }));
+    scanShown(await api.scanImage(bytes, screen === "receipt"));
   } catch (e) {
-    if ((e as CommandError)?.code !== "scan.not_clerk") showError(e);
+    if (asCommandError(e).code !== "scan.not_clerk") showError(e);
   }
 }
 
@@ -465,7 +429,7 @@ function next(): void {
 async function switchLanguage(): Promise<void> {
   const to: Lang = lang() === "zh-CN" ? "en" : "zh-CN";
   setLang(to);
-  await invoke("set_language", { language: to }).catch(() => undefined);
+  await api.setLanguage(to).catch(() => undefined);
   renderStatic();
   if (current && screen === "verdict") renderVerdict();
   if (screen === "history") await showHistory();
@@ -475,7 +439,7 @@ async function switchLanguage(): Promise<void> {
 
 async function refreshStatus(): Promise<void> {
   try {
-    status = await invoke<StatusView>("app_status");
+    status = await api.appStatus();
   } catch {
     return;
   }
@@ -489,7 +453,7 @@ async function refreshStatus(): Promise<void> {
 }
 
 async function lockScreen(note: string): Promise<void> {
-  await invoke("sign_out", { reason: note }).catch(() => undefined);
+  await api.signOut(note).catch(() => undefined);
   session = null;
   resetConsole();
   current = null;
@@ -517,12 +481,12 @@ async function signIn(): Promise<void> {
   // on screen meanwhile to be mistaken for this attempt's answer.
   $("signin-error").textContent = "";
   try {
-    session = await invoke<SessionView>("sign_in", { id, pin, role });
+    session = await api.signIn(id, pin, role);
   } catch (e) {
-    const err = e as CommandError;
-    const until = /until (\S+)/.exec(err.message ?? "")?.[1];
+    const err = asCommandError(e);
+    const until = /until (\S+)/.exec(err.message)?.[1];
     const minutes = until ? Math.max(1, Math.ceil((Date.parse(until) - Date.now()) / 60_000)) : 5;
-    $("signin-error").textContent = errorMessage(err.code, err.message ?? "", { minutes });
+    $("signin-error").textContent = errorMessage(err.code, err.message, { minutes });
     pinInput.focus();
     return;
   }
@@ -545,7 +509,7 @@ function cell(text: string): HTMLTableCellElement {
 async function showHistory(): Promise<void> {
   let rows: HistoryRow[];
   try {
-    rows = await invoke<HistoryRow[]>("today_history", { limit: 500 });
+    rows = await api.todayHistory(500);
   } catch (e) {
     showError(e);
     return;
@@ -591,11 +555,11 @@ async function showHistory(): Promise<void> {
           b.textContent = t("action.reprint");
           b.addEventListener("click", async () => {
             try {
-              const job = await invoke<PrintJobView>("print_receipt", { seq: r.seq, copy: true });
+              const job = await api.printReceipt(r.seq, true);
               b.textContent = printLine(job).text;
             } catch (e) {
-              const err = e as CommandError;
-              b.textContent = errorMessage(err.code, err.message ?? "");
+              const err = asCommandError(e);
+              b.textContent = errorMessage(err.code, err.message);
             }
           });
           td.append(" ", b);
@@ -686,7 +650,7 @@ function showSetup(setup: SetupView): void {
       b.textContent = name ? `${id} · ${name}` : id;
       b.addEventListener("click", async () => {
         try {
-          await invoke("choose_counter", { id });
+          await api.chooseCounter(id);
           setupDone(t("setup.counter.chosen", { id }));
         } catch (e) {
           setupFailed(e);
@@ -706,9 +670,9 @@ function setupDone(text: string): void {
 }
 
 function setupFailed(e: unknown): void {
-  const err = e as CommandError;
+  const err = asCommandError(e);
   const result = $("setup-result");
-  result.textContent = errorMessage(err.code, err.message ?? "");
+  result.textContent = errorMessage(err.code, err.message);
   result.dataset.kind = "problem";
 }
 
@@ -716,7 +680,7 @@ async function applyBundle(file: File): Promise<void> {
   const bundle = await file.text();
   const authority = $<HTMLInputElement>("setup-authority").value.trim() || null;
   try {
-    const applied = await invoke<{ hallName: string; version: number }>("apply_bundle", { bundle, authority });
+    const applied = await api.applyBundle(bundle, authority);
     setupDone(t("setup.applied", { hallName: applied.hallName, version: applied.version }));
   } catch (e) {
     setupFailed(e);
@@ -735,11 +699,11 @@ async function toggleReveal(): Promise<void> {
     revealed = null;
   } else {
     try {
-      const fields = await invoke<RevealedField[]>("reveal", { id: current.id });
+      const fields = await api.reveal(current.id);
       revealed = new Map(fields.map((f) => [f.key, f.value]));
     } catch (e) {
-      const err = e as CommandError;
-      showPrintProblem(t("reveal.not_recorded", { message: err.message ?? "" }));
+      const err = asCommandError(e);
+      showPrintProblem(t("reveal.not_recorded", { message: err.message }));
       return;
     }
   }
@@ -828,12 +792,12 @@ function renderConsoleStatic(): void {
 }
 
 function consoleProblem(e: unknown): void {
-  const err = (e && typeof e === "object" ? e : { message: String(e) }) as CommandError;
+  const err = asCommandError(e);
   if (err.code === "signed_out") {
     void lockScreen("signin.locked.idle");
     return;
   }
-  const text = e instanceof Error ? e.message : errorMessage(err.code, err.message ?? "");
+  const text = e instanceof Error ? e.message : errorMessage(err.code, err.message);
   $("console-error").textContent = text;
 }
 
@@ -925,7 +889,7 @@ async function loadOverview(): Promise<void> {
   const started = performance.now();
   const asked = applied;
   try {
-    const got = await invoke<OverviewView>("review_overview", { filter: asked });
+    const got = await api.reviewOverview(asked);
     // A later filter's overview may have arrived first: keep the newest.
     if (asked !== applied) return;
     overview = got;
@@ -963,7 +927,7 @@ async function loadPage(before: number | null, offset: number): Promise<void> {
   const started = performance.now();
   const asked = applied;
   try {
-    const got = await invoke<PageView>("review_page", { filter: asked, before });
+    const got = await api.reviewPage(asked, before);
     if (asked !== applied) return;
     if (got.total !== null) total = got.total;
     page = { ...got, offset };
@@ -1042,7 +1006,7 @@ function renderEntries(): void {
 
 async function openDetail(seq: number): Promise<void> {
   try {
-    detail = await invoke<EntryDetailView>("review_entry", { seq });
+    detail = await api.reviewEntry(seq);
   } catch (e) {
     consoleProblem(e);
     return;
@@ -1125,7 +1089,7 @@ async function runIntegrity(): Promise<void> {
   integrityNote = t("integrity.running");
   renderIntegrity();
   try {
-    integrity = await invoke<IntegrityView>("review_integrity");
+    integrity = await api.reviewIntegrity();
     integrityNote = null;
   } catch (e) {
     integrityNote = null;
@@ -1188,7 +1152,7 @@ function renderIntegrity(): void {
 
 async function loadPolicy(): Promise<void> {
   try {
-    policy = await invoke<PolicyView>("review_policy");
+    policy = await api.reviewPolicy();
   } catch (e) {
     consoleProblem(e);
   }
@@ -1210,7 +1174,7 @@ async function runSearch(): Promise<void> {
   const q = searchArgs($<HTMLInputElement>("search-input").value);
   if (!q) return;
   try {
-    const rows = await invoke<ReviewRow[]>("review_search", { query: q.query });
+    const rows = await api.reviewSearch(q.query);
     searched = { query: q.query, rows };
     selected = rows.length > 0 ? 0 : -1;
   } catch (e) {
@@ -1220,16 +1184,16 @@ async function runSearch(): Promise<void> {
   showPane("entries");
 }
 
-async function runExport(format: "csv" | "xlsx" | "pdf"): Promise<void> {
+async function runExport(format: ExportFormat): Promise<void> {
   if (!applied) return;
   exported = { text: t("export.busy"), kind: "busy" };
   renderConsole();
   try {
-    const e = await invoke<ExportView>("review_export", { filter: applied, format });
+    const e = await api.reviewExport(applied, format);
     exported = { text: exportLine(e), kind: "ok" };
   } catch (e) {
-    const err = e as CommandError;
-    exported = { text: errorMessage(err.code, err.message ?? ""), kind: "problem" };
+    const err = asCommandError(e);
+    exported = { text: errorMessage(err.code, err.message), kind: "problem" };
   }
   renderConsole();
 }
@@ -1318,7 +1282,7 @@ function wireConsole(): void {
 
 async function start(): Promise<void> {
   try {
-    status = await invoke<StatusView>("app_status");
+    status = await api.appStatus();
     setLang(status.language);
     session = status.session;
     idle = new IdleTimer(status.idleLockSeconds * 1000, performance.now());
@@ -1336,7 +1300,7 @@ async function start(): Promise<void> {
     if (session && idle.expired(performance.now())) void lockScreen("signin.locked.idle");
   }, 1000);
   const activity = () => {
-    if (session && idle.input(performance.now())) void invoke("still_here").catch(() => undefined);
+    if (session && idle.input(performance.now())) void api.stillHere().catch(() => undefined);
   };
   for (const kind of ["keydown", "pointerdown", "pointermove", "wheel"]) window.addEventListener(kind, activity, true);
   window.addEventListener(
@@ -1400,7 +1364,7 @@ async function start(): Promise<void> {
   $("receipt-close").addEventListener("click", next);
   $("update-check").addEventListener("click", () => void checkUpdate());
   $("printer-test").addEventListener("click", async () => {
-    await invoke("print_test_page").catch(showError);
+    await api.printTestPage().catch(showError);
     await showPrinter();
   });
   $("camera-toggle").addEventListener("click", toggleCamera);
@@ -1425,17 +1389,17 @@ async function start(): Promise<void> {
     if (file) await verifyImage(new Uint8Array(await file.arrayBuffer()));
   });
   // A serial scanner's scans are decided and verified in the app; the screen shows the answer.
-  await listen<{ ok?: ScanView; error?: CommandError }>("serial-scanned", (ev) => {
-    if (ev.payload.ok) scanShown(ev.payload.ok);
-    else if (ev.payload.error && ev.payload.error.code !== "scan.not_clerk") showError(ev.payload.error);
+  await api.onSerialScanned((answer) => {
+    if (answer.ok) scanShown(answer.ok);
+    else if (answer.error && answer.error.code !== "scan.not_clerk") showError(answer.error);
   });
-  await listen<PrintStatusView>("print-status", (ev) => {
+  await api.onPrintStatus((printStatus) => {
     if (status) {
-      status.printStatus = ev.payload;
+      status.printStatus = printStatus;
       renderStatus();
     }
-    if (currentJob && ev.payload.lastJob === currentJob.id) {
-      void invoke<PrintJobView>("print_job", { id: currentJob.id })
+    if (currentJob && printStatus.lastJob === currentJob.id) {
+      void api.printJob(currentJob.id)
         .then((job) => {
           if (currentJob?.id === job.id) {
             currentJob = job;
@@ -1446,7 +1410,7 @@ async function start(): Promise<void> {
     }
     if (screen === "printer") void showPrinter();
   });
-  await listen<string>("serial-rejected", () => {
+  await api.onSerialRejected(() => {
     if (session?.role === "clerk") {
       $("error-text").textContent = t("serial.rejected");
       show("error");
@@ -1458,7 +1422,7 @@ async function start(): Promise<void> {
     if (file) await applyBundle(file);
     input.value = "";
   });
-  $("setup-restart").addEventListener("click", () => void invoke("restart_app"));
+  $("setup-restart").addEventListener("click", () => void api.restartApp());
   wireConsole();
   if (status?.setup) showSetup(status.setup);
   else if (session?.role === "clerk") show("ready");

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { setLang } from "./i18n";
-import { jobLine, printerLine, printLine, receiptLines, type PrintJobView, type ReceiptCheckView } from "./print";
+import { jobLine, printerLine, printLine, receiptLines } from "./print";
+import type { PrintJobView, ReceiptCheckView } from "./types";
 
 const job: PrintJobView = {
   id: 7,

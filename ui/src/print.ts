@@ -3,54 +3,7 @@
 // window; main.ts places the strings.
 
 import { lang, t } from "./i18n";
-
-/** A print job (src-tauri `PrintJobView`). */
-export interface PrintJobView {
-  id: number;
-  state: "queued" | "printing" | "waiting" | "done" | "cancelled";
-  receipt: string | null;
-  copy: boolean;
-  testPage: boolean;
-  error: string | null;
-  detail: string | null;
-  attempts: number;
-  queued: string;
-}
-
-/** The spooler's news (src-tauri `PrintStatusView`). */
-export interface PrintStatusView {
-  state: string | null;
-  detail: string;
-  lastJob: number | null;
-  lastPrinted: boolean;
-  lastError: string | null;
-  queueError: string | null;
-}
-
-/** A checked receipt (src-tauri `ReceiptCheckView`). */
-export interface ReceiptCheckView {
-  finding: "genuine" | "cannot_confirm" | "contradicted" | "not_genuine";
-  error: string | null;
-  id: string | null;
-  hall: string | null;
-  counter: string | null;
-  clerk: string | null;
-  time: string | null;
-  verdict: "VALID" | "INVALID" | "CANNOT_CONFIRM" | null;
-  reasons: string[];
-  credentialType: string | null;
-  typeZh: string | null;
-  typeEn: string | null;
-  issuerName: string | null;
-  subject: [string, string][];
-  signer: string | null;
-  standing: "trusted" | "withdrawn" | "unknown";
-  signerStatus: string | null;
-  key: string | null;
-  log: "not_here" | "matches" | "differs" | "not_in_log";
-  logSeq: number | null;
-  differs: string[];
-}
+import type { PrintJobView, PrintStatusView, ReceiptCheckView } from "./types";
 
 /** What the verdict screen says about this verification's receipt. */
 export function printLine(job: PrintJobView): { text: string; kind: "ok" | "busy" | "problem" } {

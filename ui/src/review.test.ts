@@ -20,11 +20,8 @@ import {
   searchArgs,
   summaryCharts,
   totalsLine,
-  type AttentionView,
-  type EntryDetailView,
-  type IntegrityView,
-  type SummaryView,
 } from "./review";
+import type { AttentionView, EntryDetailView, IntegrityView, SummaryView } from "./types";
 
 const summary: SummaryView = {
   total: 10,

@@ -5,176 +5,20 @@
 
 import { barChart, hourChart, type Bar, type SvgNode } from "./charts";
 import { has, lang, t } from "./i18n";
-
-/** One value and how many entries had it (src-tauri `CountView`). */
-export interface CountView {
-  key: string | null;
-  count: number;
-  /** The value's names where Countersign knows them (credential types). */
-  zh?: string | null;
-  en?: string | null;
-}
-
-/** Counts over the filtered entries (src-tauri `SummaryView`). */
-export interface SummaryView {
-  total: number;
-  byVerdict: CountView[];
-  byType: CountView[];
-  byIssuer: CountView[];
-  byClerk: CountView[];
-  byCounter: CountView[];
-  byChannel: CountView[];
-  byChainSource: CountView[];
-  byHour: number[];
-  failures: CountView[];
-}
-
-/** The values seen in the range, offered by the filter form. */
-export interface OptionsView {
-  counters: CountView[];
-  clerks: CountView[];
-  verdicts: CountView[];
-  types: CountView[];
-  issuers: CountView[];
-}
-
-/** One item of the attention list (src-tauri `AttentionView`). */
-export interface AttentionView {
-  kind: "repeated-credential" | "failure-burst" | "stale-mirror" | "receipt-reprinted";
-  subject: string;
-  /** A readable name for the subject (the issuer's registered name), when there is one. */
-  label: string | null;
-  entries: number[];
-  audit: number[];
-  /** Hall-local first and last time of the entries concerned. */
-  first: string | null;
-  last: string | null;
-  counters: string[];
-  detail: string;
-}
-
-/** The console's overview (src-tauri `OverviewView`). */
-export interface OverviewView {
-  today: string;
-  from: string;
-  to: string;
-  summary: SummaryView;
-  options: OptionsView;
-  attention: AttentionView[];
-}
-
-/** A row of the entries table (src-tauri `ReviewRow`). */
-export interface ReviewRow {
-  seq: number;
-  date: string;
-  time: string;
-  counter: string;
-  clerk: string;
-  channel: string;
-  verdict: "VALID" | "INVALID" | "CANNOT_CONFIRM";
-  credentialType: string | null;
-  typeZh: string | null;
-  typeEn: string | null;
-  issuerName: string | null;
-  reasons: string[];
-  subject: [string, string][];
-  purged: boolean;
-  receipt: string | null;
-}
-
-/** A page of entries (src-tauri `PageView`). */
-export interface PageView {
-  rows: ReviewRow[];
-  next: number | null;
-  /** How many entries the filter selects (on the first page only). */
-  total: number | null;
-}
-
-/** One failing check of an entry. */
-export interface FailingView {
-  check: string;
-  reason: string | null;
-}
-
-/** An entry in full, as the log holds it (src-tauri `EntryDetailView`). */
-export interface EntryDetailView {
-  seq: number;
-  at: string;
-  hall: string;
-  counter: string;
-  clerk: string;
-  channel: string;
-  verdict: "VALID" | "INVALID" | "CANNOT_CONFIRM";
-  credentialType: string | null;
-  typeZh: string | null;
-  typeEn: string | null;
-  issuerName: string | null;
-  issuer: string | null;
-  credentialHash: string | null;
-  failing: FailingView[];
-  chain: { source: string; block: number; blockTime: string } | null;
-  receipt: string | null;
-  subject: { key: string; labelZh: string; labelEn: string; value: string }[];
-  purged: boolean;
-  entryHash: string;
-}
-
-/** A change found by the integrity check. */
-export interface FindingView {
-  seq: number;
-  kind: "edited" | "deleted" | "inserted" | "reordered" | "summary-edited";
-}
-
-/** A closed day's signed digest (src-tauri `DigestView`). */
-export interface DigestView {
-  day: string;
-  count: number;
-  range: [number, number] | null;
-  digest: string;
-  /** Signed by a hall key this counter trusts, and the signature verifies. */
-  signed: boolean;
-  /** What the check found wrong with it: `bad-signature`, `altered`, `entries-changed`, `broken-chain`. */
-  problem: string | null;
-  anchored: string | null;
-}
-
-/** An audit record (src-tauri `AuditView`). */
-export interface AuditView {
-  seq: number;
-  at: string;
-  actor: string;
-  role: string;
-  action: string;
-  detail: string;
-}
-
-/** The integrity check's result (src-tauri `IntegrityView`). */
-export interface IntegrityView {
-  intact: boolean;
-  entries: number;
-  findings: FindingView[];
-  auditRecords: number;
-  auditFindings: FindingView[];
-  digests: DigestView[];
-  recentAudit: AuditView[];
-  checkedAt: string;
-  millis: number;
-}
-
-/** A file written by an export (src-tauri `ExportView`). */
-export interface ExportView {
-  format: "csv" | "xlsx" | "pdf";
-  path: string;
-  entries: number;
-  /** The PDF is the whole day's report, whatever the other filters. */
-  wholeDay: boolean;
-}
-
-/** The hall's privacy policy (src-tauri `PolicyView`). */
-export interface PolicyView {
-  retentionDays: number;
-  fields: { key: string; labelZh: string; labelEn: string; mask: "keep" | "clear"; head: number; tail: number }[];
-}
+import type {
+  AttentionView,
+  AuditView,
+  CountView,
+  DigestView,
+  EntryDetailView,
+  ExportView,
+  FilterArgs,
+  FindingView,
+  IntegrityView,
+  OptionsView,
+  PolicyView,
+  SummaryView,
+} from "./types";
 
 /** What the filter form holds: hall-local days (YYYY-MM-DD) and a value per field ("" = any). */
 export interface FilterState {
@@ -185,17 +29,6 @@ export interface FilterState {
   verdict: string;
   credentialType: string;
   issuer: string;
-}
-
-/** The filter as the commands take it (src-tauri `FilterArgs`). */
-export interface FilterArgs {
-  from: string;
-  to: string;
-  counter: string | null;
-  clerk: string | null;
-  verdict: string | null;
-  credentialType: string | null;
-  issuer: string | null;
 }
 
 /** The form for one hall-local day with no other filter. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { setLang } from "./i18n";
-import { chainStatus, deviceLines, errorMessage, whoLine, type StatusView } from "./status";
+import { chainStatus, deviceLines, errorMessage, whoLine } from "./status";
+import type { StatusView } from "./types";
 import { cue } from "./sound";
 import { lumaFrame } from "./camera";
 

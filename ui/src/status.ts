@@ -2,58 +2,9 @@
 // window. The chain part says where verdicts come from now and how fresh that is.
 
 import { t } from "./i18n";
-import { printerLine, type PrintStatusView } from "./print";
+import { printerLine } from "./print";
+import type { ChainStatusView, StatusView } from "./types";
 import { ago, shortTime } from "./view";
-
-export interface SessionView {
-  id: string;
-  name: string;
-  role: "clerk" | "supervisor";
-}
-
-export interface ChainStatusView {
-  mode: "online" | "mirror" | "snapshot" | "none";
-  note: string;
-  mirrorBlock: number | null;
-  mirrorBlockTime: string | null;
-  syncedAt: string | null;
-  syncing: boolean;
-  syncError: string | null;
-}
-
-/** What the setup screen must ask for (src-tauri `SetupView`). */
-export interface SetupView {
-  kind: "no_bundle" | "refused" | "choose_counter";
-  code: string | null;
-  problem: string | null;
-  action: string | null;
-  counters: [string, string | null][];
-  authorityFile: boolean;
-}
-
-/** The app's status (src-tauri `StatusView`). */
-export interface StatusView {
-  hall: string;
-  counter: string;
-  language: "zh-CN" | "en";
-  session: SessionView | null;
-  staffReady: boolean;
-  staffError: string | null;
-  chain: ChainStatusView;
-  logOk: boolean;
-  logError: string | null;
-  printer: "none" | "misconfigured" | "configured";
-  printStatus: PrintStatusView | null;
-  printPending: number;
-  autoPrint: boolean;
-  serial: "connected" | "disconnected" | "error" | null;
-  scannerMaxGapMs: number;
-  idleLockSeconds: number;
-  sound: boolean;
-  setup: SetupView | null;
-  hallName: string;
-  bundleVersion: number | null;
-}
 
 /** "Online · block 12 · synced just now" / "Offline · hall mirror at block 9 · synced 11-24 17:02 (20 h ago)". */
 export function chainStatus(c: ChainStatusView, now: Date): string {

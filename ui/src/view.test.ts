@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { setLang } from "./i18n";
-import { ago, chainLine, fieldValue, loggedLine, reasonLines, type VerdictView } from "./view";
+import type { VerdictView } from "./types";
+import { ago, chainLine, fieldValue, loggedLine, reasonLines } from "./view";
 
 const base: VerdictView = {
   verdict: "INVALID",
@@ -17,6 +18,7 @@ const base: VerdictView = {
   chain: null,
   warnings: [],
   logged: { kind: "entry", seq: 3 },
+  print: null,
   id: 1,
 };
 

@@ -2,65 +2,7 @@
 // without a window. The DOM code in main.ts only places these strings.
 
 import { lang, t, has } from "./i18n";
-
-export type VerdictName = "VALID" | "INVALID" | "CANNOT_CONFIRM";
-
-export interface CheckView {
-  id: string;
-  outcome: "pass" | "warn" | "fail" | "skipped";
-  code: string;
-}
-
-export interface FieldView {
-  key: string;
-  labelZh: string;
-  labelEn: string;
-  value: string;
-  masked: string;
-  sensitive: boolean;
-}
-
-export interface ChainUsedView {
-  source: "online" | "mirror" | "memory";
-  block: number;
-  blockTime: string;
-  checkedAt: string;
-}
-
-export interface LoggedView {
-  kind: "entry" | "repeat" | "failed";
-  seq?: number;
-  reason?: string;
-  storage?: boolean;
-}
-
-/** The app's answer to a scan (src-tauri `VerdictView`). */
-export interface VerdictView {
-  verdict: VerdictName;
-  reason: string | null;
-  checks: CheckView[];
-  typeName: string | null;
-  typeZh: string | null;
-  typeEn: string | null;
-  issuerName: string | null;
-  issuerRegistered: boolean;
-  fields: FieldView[];
-  validFrom: string | null;
-  validUntil: string | null;
-  chain: ChainUsedView | null;
-  warnings: string[];
-  logged: LoggedView;
-  /** The receipt printed on its own where the hall prints every receipt. */
-  print?: import("./print").PrintJobView | null;
-  /** Which verification this is: the clerk's reveal names it. */
-  id: number;
-}
-
-/** A revealed field's whole value (the `reveal` command's answer). */
-export interface RevealedField {
-  key: string;
-  value: string;
-}
+import type { ChainUsedView, FieldView, LoggedView, VerdictView } from "./types";
 
 /** "2 minutes ago", in the current language. */
 export function ago(then: Date, now: Date): string {

@@ -5,7 +5,7 @@
 //! environment, the app starts on its setup screen.
 
 use chrono::Offset;
-use countersign_provision::paths;
+use countersign_paths as paths;
 use std::path::PathBuf;
 
 /// Why the counter cannot work yet: the setup screen says which and takes what is missing.
@@ -106,11 +106,11 @@ fn var(name: &str) -> Option<String> {
 
 impl Config {
     /// The applied bundle (if any) with `COUNTERSIGN_*` over it, in the data folder found by
-    /// the one rule the CLI and `doctor` follow too (`countersign_provision::paths`).
+    /// the one rule the CLI and `doctor` follow too (`countersign-paths`).
     pub fn load() -> Self {
-        let data_dir = countersign_provision::paths::default_data_dir();
+        let data_dir = paths::default_data_dir();
         let config_dir = paths::locate_config_dir();
-        let machine = countersign_provision::Machine {
+        let machine = countersign_bundle::Machine {
             config_dir: config_dir.clone(),
             data_dir: data_dir.clone(),
             authority_file: paths::default_authority_file(),
@@ -132,7 +132,7 @@ impl Config {
         };
         let provisioned = settings
             .as_ref()
-            .map(|b| (b.version(), countersign_provision::key_hex(b.authority())));
+            .map(|b| (b.version(), countersign_bundle::key_hex(b.authority())));
         let bundle = settings.as_ref().map(|b| b.settings());
         // The counter this PC is: named in the environment, chosen on the setup screen, or the
         // hall's only one.
@@ -185,7 +185,7 @@ impl Config {
                 .unwrap_or_else(china_standard_time),
             serial_scanner: var("COUNTERSIGN_SERIAL_SCANNER").or_else(|| {
                 match bundle.map(|b| &b.scanner) {
-                    Some(countersign_provision::Scanner::Serial { port, baud }) => {
+                    Some(countersign_bundle::Scanner::Serial { port, baud }) => {
                         Some(format!("{}:{baud}", port.display()))
                     }
                     _ => None,
@@ -249,8 +249,8 @@ impl Config {
     }
 
     /// This PC's machine folders, for applying a bundle from the setup screen.
-    pub fn machine(&self) -> countersign_provision::Machine {
-        countersign_provision::Machine {
+    pub fn machine(&self) -> countersign_bundle::Machine {
+        countersign_bundle::Machine {
             config_dir: self.config_dir.clone(),
             data_dir: self.data_dir.clone(),
             authority_file: paths::default_authority_file(),

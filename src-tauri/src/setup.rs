@@ -25,7 +25,7 @@ pub struct SetupView {
 impl SetupView {
     /// The view of what is missing.
     pub fn new(setup: &Setup) -> Self {
-        let authority_file = countersign_provision::paths::default_authority_file().is_file();
+        let authority_file = countersign_paths::default_authority_file().is_file();
         match setup {
             Setup::NoBundle => Self {
                 kind: "no_bundle",
@@ -69,7 +69,7 @@ pub struct AppliedView {
     counters: usize,
 }
 
-fn provision_error(e: countersign_provision::ProvisionError) -> CommandError {
+fn provision_error(e: countersign_bundle::BundleError) -> CommandError {
     let code = match e.code() {
         // The screen words the refusals it knows; the rest show their own words.
         "bundle.tampered" => "setup.tampered",
@@ -115,7 +115,7 @@ fn apply_bundle_on(
         .filter(|a| !a.is_empty())
     {
         Some(text) => Some(
-            countersign_provision::parse_public_key(text)
+            countersign_bundle::parse_public_key(text)
                 .map_err(|e| CommandError::new("setup.authority_key", e))?,
         ),
         None => None,
@@ -128,7 +128,7 @@ fn apply_bundle_on(
         .map_err(|e| CommandError::new("setup.refused", e.to_string()))?;
     let applied = machine.apply(
         &incoming,
-        &countersign_provision::Expect {
+        &countersign_bundle::Expect {
             authority: explicit,
             hall: None,
         },

@@ -1,12 +1,13 @@
-//! `countersign doctor`: is this counter PC fit to work? Runs `countersign-provision`'s health
+//! `countersign doctor`: is this counter PC fit to work? Runs `countersign-doctor`'s health
 //! checks and prints one line per check, with what to do for each warning and failure.
 //!
 //! Exit codes, for fleet monitoring: 0 all ok, 1 warnings only, 2 failures, 3 usage.
 
 use crate::provision::TrustArgs;
 use crate::CliError;
-use countersign_provision::health::{self, Status};
-use countersign_provision::{paths, Machine};
+use countersign_bundle::Machine;
+use countersign_doctor::{Options, Status};
+use countersign_paths as paths;
 use serde_json::json;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,7 +45,7 @@ pub struct DoctorArgs {
 
 /// `countersign doctor`; returns the exit code.
 pub fn run(args: &DoctorArgs) -> Result<u8, CliError> {
-    let options = health::Options {
+    let options = Options {
         machine: Machine {
             config_dir: args
                 .config_dir
@@ -62,7 +63,7 @@ pub fn run(args: &DoctorArgs) -> Result<u8, CliError> {
         rpc_timeout: Duration::from_secs(args.timeout_secs.max(1)),
         now: chrono::Utc::now(),
     };
-    let report = health::check(&options);
+    let report = countersign_doctor::check(&options);
     let overall = report.status();
     if args.json {
         let value = json!({

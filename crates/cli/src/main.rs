@@ -116,7 +116,7 @@ fn main() -> ExitCode {
     };
     // The libraries' events (RPC retries, failovers, mirror pages, migrations, print jobs) go
     // to the hall's diagnostic file, when this machine has a hall data folder.
-    let data_dir = countersign_provision::paths::default_data_dir();
+    let data_dir = countersign_paths::default_data_dir();
     if data_dir.is_dir() {
         let _ = countersign_tracefile::init(&data_dir, "COUNTERSIGN_LOG_LEVEL");
     }

@@ -1,16 +1,17 @@
 //! `countersign provision …`: the provincial IT authority's side (keygen, create, sign) and
 //! the counter PC's side (inspect, apply) of signed hall bundles. The format and every check
-//! live in `countersign-provision`; this reads arguments and files and prints.
+//! live in `countersign-bundle`; this reads arguments and files and prints.
 //!
 //! Exit codes: 0 done, 1 refused (the bundle, its trust or its snapshot), 3 usage or an
 //! unreadable input.
 
 use crate::{read_file, CliError};
 use chrono::{SecondsFormat, Utc};
-use countersign_provision::{
-    paths, sign, write_atomic, write_snapshot, AuthorityKey, Bundle, ErrorKind, Expect, Machine,
-    MirrorOutcome, ProvisionError, Scanner, Settings, Verified, FORMAT,
+use countersign_bundle::{
+    sign, write_atomic, write_snapshot, AuthorityKey, Bundle, BundleError, ErrorKind, Expect,
+    Machine, MirrorOutcome, Scanner, Settings, VerifiedBundle, FORMAT,
 };
+use countersign_paths as paths;
 use countersign_station::Mask;
 use ed25519_dalek::VerifyingKey;
 use serde_json::{json, Map, Value};
@@ -35,8 +36,7 @@ impl TrustArgs {
             .as_deref()
             .filter(|a| !a.trim().is_empty())
             .map(|a| {
-                countersign_provision::parse_authority(a)
-                    .map_err(|e| CliError::Usage(e.to_string()))
+                countersign_bundle::parse_authority(a).map_err(|e| CliError::Usage(e.to_string()))
             })
             .transpose()
     }
@@ -138,7 +138,7 @@ pub enum ProvisionCommand {
 }
 
 /// Refusals exit 1; what could not be read exits 3.
-fn provision_error(e: ProvisionError) -> CliError {
+fn provision_error(e: BundleError) -> CliError {
     match e.kind {
         ErrorKind::NoBundle | ErrorKind::Unreadable | ErrorKind::KeyFile => {
             CliError::Usage(e.to_string())
@@ -512,7 +512,7 @@ fn mask_text(mask: &Mask) -> String {
     }
 }
 
-fn describe(v: &Verified) -> String {
+fn describe(v: &VerifiedBundle) -> String {
     let s = v.bundle.settings();
     let mut out = String::new();
     let mut line = |label: &str, value: String| {
@@ -624,7 +624,7 @@ fn inspect(machine: &Machine, path: &Path, expect: &Expect, as_json: bool) -> Re
             if as_json {
                 let value = json!({
                     "valid": true,
-                    "authority": countersign_provision::key_hex(v.bundle.authority()),
+                    "authority": countersign_bundle::key_hex(v.bundle.authority()),
                     "trustedBy": v.trusted_by.to_string(),
                     "installedVersion": v.installed,
                     "unchanged": v.unchanged,
@@ -636,7 +636,7 @@ fn inspect(machine: &Machine, path: &Path, expect: &Expect, as_json: bool) -> Re
                 println!(
                     "VALID hall bundle {}: signed by authority {} (trusted from {})",
                     path.display(),
-                    countersign_provision::key_hex(v.bundle.authority()),
+                    countersign_bundle::key_hex(v.bundle.authority()),
                     v.trusted_by
                 );
                 print!("{}", describe(&v));

@@ -3,13 +3,13 @@
 //! older mirror) and atomic writes.
 
 use chrono::{TimeZone, Utc};
+use countersign_bundle::{
+    sign, signing_input, write_snapshot, AuthorityKey, Bundle, BundleError, Chain, ErrorKind,
+    Expect, Machine, MirrorOutcome, PrinterEntry, Scanner, Settings, TrustSource,
+};
 use countersign_chainstate::events::BlockRef;
 use countersign_credential::RegistryRef;
 use countersign_mirror::Mirror;
-use countersign_provision::{
-    sign, signing_input, write_snapshot, AuthorityKey, Bundle, Chain, ErrorKind, Expect, Machine,
-    MirrorOutcome, PrinterEntry, ProvisionError, Scanner, Settings, TrustSource,
-};
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -34,7 +34,7 @@ fn bundle(hall: &str, version: u64) -> Bundle {
             governance: Some("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266".into()),
         },
     );
-    b.counters.push(countersign_provision::Counter {
+    b.counters.push(countersign_bundle::CounterEntry {
         id: "2".into(),
         name: Some("综合窗口 2".into()),
     });
@@ -102,7 +102,7 @@ fn explicit(key: &AuthorityKey) -> Expect {
 }
 
 #[track_caller]
-fn refused(result: Result<impl std::fmt::Debug, ProvisionError>, kind: ErrorKind, words: &str) {
+fn refused(result: Result<impl std::fmt::Debug, BundleError>, kind: ErrorKind, words: &str) {
     match result {
         Ok(v) => panic!("expected {kind:?}, got {v:?}"),
         Err(e) => {
@@ -365,7 +365,7 @@ fn only_the_trusted_authority_is_trusted_and_an_altered_bundle_is_refused() {
         "64 hex digits",
     );
     refused(
-        countersign_provision::parse_authority("12ab").map(drop),
+        countersign_bundle::parse_authority("12ab").map(drop),
         ErrorKind::BadTrustAnchor,
         "neither a file nor a public key",
     );
@@ -657,8 +657,7 @@ fn the_applied_file_is_written_whole_or_not_at_all() {
     // and the error names the file.
     let target = s.path("busy/applied-bundle.json");
     std::fs::create_dir_all(target.join("x")).expect("dir in the way");
-    let err =
-        countersign_provision::write_atomic(&target, b"new", 0o644).expect_err("rename fails");
+    let err = countersign_bundle::write_atomic(&target, b"new", 0o644).expect_err("rename fails");
     assert_eq!(err.kind, ErrorKind::Write);
     let left: Vec<_> = std::fs::read_dir(s.path("busy")).expect("ls").collect();
     assert_eq!(left.len(), 1, "only the folder in the way is left");
@@ -719,7 +718,7 @@ fn settings_rules_are_checked_with_the_member_named() {
         (|b| b.language = "fr".into(), "language"),
         (
             |b| {
-                b.updates = Some(countersign_provision::Updates {
+                b.updates = Some(countersign_bundle::Updates {
                     url: "ftp://x".into(),
                     public_key: "k".into(),
                 })
@@ -785,7 +784,7 @@ fn authority_key_files_round_trip_and_broken_ones_are_refused() {
     );
     // The key file also serves as a trust anchor (its public half only).
     assert_eq!(
-        countersign_provision::parse_authority(path.to_str().expect("utf-8")).expect("anchor"),
+        countersign_bundle::parse_authority(path.to_str().expect("utf-8")).expect("anchor"),
         key.public()
     );
     let mut value: Value = serde_json::from_str(&key.to_file_text()).expect("json");

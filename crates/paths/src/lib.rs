@@ -1,6 +1,12 @@
-//! Where things are on a counter PC, for the binaries (the CLI and the app): the rules that
-//! pick the configuration and data folders, and the file names inside them. Libraries never
-//! call these; they take paths.
+//! Where things are on a counter PC: the rules that pick the configuration and data folders
+//! (one rule for the app, the CLI and `countersign doctor`, overridden by `COUNTERSIGN_*`
+//! variables so tests never touch a real hall's files), and the file names inside them.
+//!
+//! A crate of its own, with no Countersign dependency, so anything that needs the data folder
+//! (a binary setting up its diagnostic file, the doctor, the app) finds it without pulling in
+//! the bundle's format or the network. The folder rules are for binaries: libraries take paths,
+//! and use only the file names and [`is_root`] from here. It reads the environment and asks
+//! whether folders exist; it creates nothing.
 
 use std::path::{Path, PathBuf};
 
@@ -111,12 +117,4 @@ pub fn default_authority_file() -> PathBuf {
     var("COUNTERSIGN_AUTHORITY_FILE")
         .map(PathBuf::from)
         .unwrap_or_else(|| system_config_dir().join("authority.pub"))
-}
-
-/// The nearest existing folder at or above `path` (free space is asked of a folder that
-/// exists).
-pub(crate) fn existing_ancestor(path: &Path) -> Option<&Path> {
-    path.ancestors()
-        .find(|p| !p.as_os_str().is_empty() && p.is_dir())
-        .or_else(|| path.is_relative().then_some(Path::new(".")))
 }

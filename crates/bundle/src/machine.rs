@@ -1,12 +1,12 @@
 //! A counter PC's provisioning state: which bundle is applied, whom it trusts, and applying a
 //! new bundle (with the registry mirror snapshot it may ship).
 
-use crate::error::ProvisionError;
-use crate::paths::{APPLIED_FILE, MIRROR_FILE};
+use crate::error::BundleError;
 use crate::settings::SnapshotInfo;
 use crate::sign::{key_hex, Envelope, SignedBundle};
 use crate::trust::{read_public_key_file, Anchor, TrustSource};
 use countersign_mirror::{Mirror, MirrorError};
+use countersign_paths::{APPLIED_FILE, MIRROR_FILE};
 use ed25519_dalek::VerifyingKey;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
@@ -38,7 +38,7 @@ pub struct Expect {
 
 /// A bundle that may be applied on this machine.
 #[derive(Debug, Clone)]
-pub struct Verified {
+pub struct VerifiedBundle {
     /// The bundle.
     pub bundle: SignedBundle,
     /// Why its authority is trusted.
@@ -81,7 +81,7 @@ pub enum MirrorOutcome {
 #[derive(Debug, Clone)]
 pub struct Applied {
     /// The bundle, as checked.
-    pub verified: Verified,
+    pub verified: VerifiedBundle,
     /// Where it was written.
     pub path: PathBuf,
     /// The mirror snapshot's fate.
@@ -101,16 +101,16 @@ impl Machine {
 
     /// The bundle applied on this machine, its signature checked against its own authority
     /// (so an edited file is noticed; whom to trust is [`Machine::load`]'s question).
-    pub fn installed(&self) -> Result<Option<SignedBundle>, ProvisionError> {
+    pub fn installed(&self) -> Result<Option<SignedBundle>, BundleError> {
         let path = self.applied_path();
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(ProvisionError::unreadable(&path, e)),
+            Err(e) => return Err(BundleError::unreadable(&path, e)),
         };
         // A damaged or edited applied file blocks every update: say how to get out of that.
-        let damaged = |e: ProvisionError| {
-            ProvisionError {
+        let damaged = |e: BundleError| {
+            BundleError {
             action: format!(
                 "remove {} and apply the hall's bundle again (with the authority's key in authority.pub or --authority)",
                 path.display()
@@ -131,7 +131,7 @@ impl Machine {
         &self,
         explicit: Option<VerifyingKey>,
         installed: Option<&SignedBundle>,
-    ) -> Result<Anchor, ProvisionError> {
+    ) -> Result<Anchor, BundleError> {
         if let Some(key) = explicit {
             return Ok(Anchor {
                 key,
@@ -150,7 +150,7 @@ impl Machine {
                 source: TrustSource::Applied(self.applied_path()),
             });
         }
-        Err(ProvisionError::no_trust_anchor(&self.authority_file))
+        Err(BundleError::no_trust_anchor(&self.authority_file))
     }
 
     /// The applied bundle, checked against the trusted authority (for the app at start and the
@@ -158,13 +158,13 @@ impl Machine {
     pub fn load(
         &self,
         explicit: Option<VerifyingKey>,
-    ) -> Result<Option<(SignedBundle, TrustSource)>, ProvisionError> {
+    ) -> Result<Option<(SignedBundle, TrustSource)>, BundleError> {
         let Some(installed) = self.installed()? else {
             return Ok(None);
         };
         let anchor = self.anchor(explicit, Some(&installed))?;
         if *installed.authority() != anchor.key {
-            return Err(ProvisionError::untrusted_key(
+            return Err(BundleError::untrusted_key(
                 &self.applied_path(),
                 &key_hex(installed.authority()),
                 &key_hex(&anchor.key),
@@ -176,9 +176,9 @@ impl Machine {
 
     /// Checks the bundle at `path` for this machine, without changing anything: signature by
     /// the trusted authority, content, hall, version, and the mirror snapshot beside it.
-    pub fn verify(&self, path: &Path, expect: &Expect) -> Result<Verified, ProvisionError> {
+    pub fn verify(&self, path: &Path, expect: &Expect) -> Result<VerifiedBundle, BundleError> {
         let scratch =
-            tempfile::tempdir().map_err(|e| ProvisionError::write(&std::env::temp_dir(), e))?;
+            tempfile::tempdir().map_err(|e| BundleError::write(&std::env::temp_dir(), e))?;
         let (verified, _) = self.verify_in(path, expect, scratch.path())?;
         Ok(verified)
     }
@@ -187,7 +187,7 @@ impl Machine {
     /// hall has no mirror or an older one), then the bundle, written atomically as
     /// `applied-bundle.json` (0644). Applying the bundle already applied changes nothing but
     /// still installs its snapshot if the mirror needs it, so a run cut short can be repeated.
-    pub fn apply(&self, path: &Path, expect: &Expect) -> Result<Applied, ProvisionError> {
+    pub fn apply(&self, path: &Path, expect: &Expect) -> Result<Applied, BundleError> {
         let (verified, checked) = self.verify_in(path, expect, &self.data_dir)?;
         let mirror = match (checked, &verified.bundle.settings().mirror_snapshot) {
             (Some(copy), Some(info)) => self.install_mirror(copy, info)?,
@@ -209,13 +209,13 @@ impl Machine {
         path: &Path,
         expect: &Expect,
         scratch: &Path,
-    ) -> Result<(Verified, Option<tempfile::NamedTempFile>), ProvisionError> {
+    ) -> Result<(VerifiedBundle, Option<tempfile::NamedTempFile>), BundleError> {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ProvisionError::no_bundle(path))
+                return Err(BundleError::no_bundle(path))
             }
-            Err(e) => return Err(ProvisionError::unreadable(path, e)),
+            Err(e) => return Err(BundleError::unreadable(path, e)),
         };
         let envelope = Envelope::parse(&bytes, path)?;
         let installed = self.installed()?;
@@ -225,7 +225,7 @@ impl Machine {
         let applied = self.applied_path();
         if let Some(hall) = expect.hall.as_deref().map(str::trim) {
             if bundle.hall() != hall {
-                return Err(ProvisionError::other_hall(
+                return Err(BundleError::other_hall(
                     path,
                     bundle.hall(),
                     hall,
@@ -237,7 +237,7 @@ impl Machine {
         let mut unchanged = false;
         if let Some(old) = &installed {
             if bundle.hall() != old.hall() {
-                return Err(ProvisionError::other_hall(
+                return Err(BundleError::other_hall(
                     path,
                     bundle.hall(),
                     old.hall(),
@@ -246,7 +246,7 @@ impl Machine {
                 ));
             }
             if bundle.authority() != old.authority() {
-                return Err(ProvisionError::authority_changed(
+                return Err(BundleError::authority_changed(
                     path,
                     &key_hex(bundle.authority()),
                     &key_hex(old.authority()),
@@ -255,7 +255,7 @@ impl Machine {
             }
             unchanged = bundle.same_content(old);
             if !unchanged && bundle.version() <= old.version() {
-                return Err(ProvisionError::not_newer(
+                return Err(BundleError::not_newer(
                     path,
                     bundle.version(),
                     old.version(),
@@ -275,7 +275,7 @@ impl Machine {
             }
         };
         Ok((
-            Verified {
+            VerifiedBundle {
                 bundle,
                 trusted_by: anchor.source,
                 installed: installed.as_ref().map(SignedBundle::version),
@@ -292,7 +292,7 @@ impl Machine {
         &self,
         copy: tempfile::NamedTempFile,
         info: &SnapshotInfo,
-    ) -> Result<MirrorOutcome, ProvisionError> {
+    ) -> Result<MirrorOutcome, BundleError> {
         let target = self.mirror_path();
         let mut previous = None;
         if target.exists() {
@@ -319,10 +319,10 @@ impl Machine {
                 Err(what) => previous = Some(what),
             }
         }
-        set_mode(copy.path(), 0o644).map_err(|e| ProvisionError::write(&target, e))?;
+        set_mode(copy.path(), 0o644).map_err(|e| BundleError::write(&target, e))?;
         give_to_folder_owner(copy.path(), &self.data_dir);
         copy.persist(&target)
-            .map_err(|e| ProvisionError::write(&target, e.error))?;
+            .map_err(|e| BundleError::write(&target, e.error))?;
         sync_dir(&self.data_dir);
         Ok(match previous {
             None => MirrorOutcome::Installed { block: info.block },
@@ -348,60 +348,60 @@ fn check_snapshot(
     file: &Path,
     info: &SnapshotInfo,
     scratch: &Path,
-) -> Result<tempfile::NamedTempFile, ProvisionError> {
+) -> Result<tempfile::NamedTempFile, BundleError> {
     let mut source = match std::fs::File::open(file) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ProvisionError::snapshot_missing(bundle_path, file))
+            return Err(BundleError::snapshot_missing(bundle_path, file))
         }
-        Err(e) => return Err(ProvisionError::unreadable(file, e)),
+        Err(e) => return Err(BundleError::unreadable(file, e)),
     };
-    std::fs::create_dir_all(scratch).map_err(|e| ProvisionError::write(scratch, e))?;
+    std::fs::create_dir_all(scratch).map_err(|e| BundleError::write(scratch, e))?;
     let mut copy = tempfile::Builder::new()
         .prefix(".registry-mirror.")
         .suffix(".partial")
         .tempfile_in(scratch)
-        .map_err(|e| ProvisionError::write(scratch, e))?;
+        .map_err(|e| BundleError::write(scratch, e))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = source
             .read(&mut buf)
-            .map_err(|e| ProvisionError::unreadable(file, e))?;
+            .map_err(|e| BundleError::unreadable(file, e))?;
         if n == 0 {
             break;
         }
         hasher.update(&buf[..n]);
         copy.write_all(&buf[..n])
-            .map_err(|e| ProvisionError::write(copy.path(), e))?;
+            .map_err(|e| BundleError::write(copy.path(), e))?;
     }
     copy.as_file()
         .sync_all()
-        .map_err(|e| ProvisionError::write(copy.path(), e))?;
+        .map_err(|e| BundleError::write(copy.path(), e))?;
     let found: [u8; 32] = hasher.finalize().into();
     if found != info.sha256 {
-        return Err(ProvisionError::snapshot_digest(
+        return Err(BundleError::snapshot_digest(
             file,
             &hex::encode(info.sha256),
             &hex::encode(found),
         ));
     }
     let mirror = Mirror::open(copy.path(), &info.registry).map_err(|e| match e {
-        MirrorError::OtherRegistry { found, .. } => ProvisionError::snapshot_mismatch(
+        MirrorError::OtherRegistry { found, .. } => BundleError::snapshot_mismatch(
             file,
             format!("it mirrors {found}, the bundle says {}", info.registry),
         ),
-        other => ProvisionError::snapshot_mismatch(
+        other => BundleError::snapshot_mismatch(
             file,
             format!("it is not a usable registry mirror ({other})"),
         ),
     })?;
     let cursor = mirror
         .cursor()
-        .map_err(|e| ProvisionError::snapshot_mismatch(file, e))?
-        .ok_or_else(|| ProvisionError::snapshot_mismatch(file, "it has never synced"))?;
+        .map_err(|e| BundleError::snapshot_mismatch(file, e))?
+        .ok_or_else(|| BundleError::snapshot_mismatch(file, "it has never synced"))?;
     if cursor.number != info.block || cursor.hash != info.block_hash {
-        return Err(ProvisionError::snapshot_mismatch(
+        return Err(BundleError::snapshot_mismatch(
             file,
             format!(
                 "it is at block {} (0x{}), the bundle says block {} (0x{})",
@@ -419,7 +419,7 @@ fn check_snapshot(
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, written and
 /// flushed to disk, given `mode` (Unix), then renamed over `path`. A reader sees the old file
 /// or the new one, never part of one; on any error the temporary file is removed.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), ProvisionError> {
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), BundleError> {
     write_atomic_with(path, bytes, mode, |_| Ok(()))
 }
 
@@ -429,12 +429,12 @@ pub(crate) fn write_atomic_with(
     bytes: &[u8],
     mode: u32,
     before_rename: impl FnOnce(&Path) -> std::io::Result<()>,
-) -> Result<(), ProvisionError> {
+) -> Result<(), BundleError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir).map_err(|e| ProvisionError::write(path, e))?;
+    std::fs::create_dir_all(dir).map_err(|e| BundleError::write(path, e))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -443,8 +443,8 @@ pub(crate) fn write_atomic_with(
         .prefix(&format!(".{name}."))
         .suffix(".partial")
         .tempfile_in(dir)
-        .map_err(|e| ProvisionError::write(path, e))?;
-    let fail = |e| ProvisionError::write(path, e);
+        .map_err(|e| BundleError::write(path, e))?;
+    let fail = |e| BundleError::write(path, e);
     tmp.write_all(bytes).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     set_mode(tmp.path(), mode).map_err(fail)?;
@@ -486,7 +486,7 @@ fn give_to_folder_owner(file: &Path, folder: &Path) {
     {
         use std::os::unix::fs::MetadataExt;
         if let Ok(meta) = std::fs::metadata(folder) {
-            if crate::paths::is_root() && meta.uid() != 0 {
+            if countersign_paths::is_root() && meta.uid() != 0 {
                 let _ = std::os::unix::fs::chown(file, Some(meta.uid()), Some(meta.gid()));
             }
         }

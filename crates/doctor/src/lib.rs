@@ -1,18 +1,18 @@
-//! The machine's health: every check `countersign doctor` runs (and the app can show), each
+//! The counter PC's health: every check `countersign doctor` runs (and the app can show), each
 //! ok, warn or fail with what to do about it.
 //!
-//! The checks read the machine as it is: the applied bundle, the SQLite files in the data
-//! folder, free disk space, the chain endpoints, the mirror's age, the printer, the scanner
-//! and the camera, and the clock against the chain. The clock is passed in; nothing here
-//! changes a file except that opening the mirror puts it in WAL mode, as the app does.
+//! The checks read the machine as it is: the applied bundle (through `countersign-bundle`),
+//! the SQLite files in the data folder, free disk space, the chain endpoints, the mirror's age,
+//! the printer, the scanner and the camera, and the clock against the chain. It is the one
+//! part of provisioning that talks to the network and to printers, so the bundle crate stays
+//! free of both; it changes nothing on the machine (except that opening the mirror puts it in
+//! WAL mode, as the app does), and the time is passed in.
 
-use crate::machine::Machine;
-use crate::paths::{existing_ancestor, LOG_FILE, MIRROR_FILE, PRINT_QUEUE_FILE, STAFF_FILE};
-use crate::settings::{Scanner, Settings};
-use crate::sign::key_hex;
 use chrono::{DateTime, Utc};
+use countersign_bundle::{key_hex, Machine, Scanner, Settings};
 use countersign_chain::{Registry, RegistryError, RpcOptions};
 use countersign_chainstate::events::BlockRef;
+use countersign_paths::{LOG_FILE, MIRROR_FILE, PRINT_QUEUE_FILE, STAFF_FILE};
 use countersign_printing::{PrinterConfig, PrinterState};
 use ed25519_dalek::VerifyingKey;
 use std::path::{Path, PathBuf};
@@ -43,7 +43,7 @@ impl Status {
 
 /// One check.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
+pub struct HealthCheck {
     /// A stable id (`bundle`, `sqlite.log`, `chain.endpoint.1` …) for fleet monitoring.
     pub id: String,
     /// Its outcome.
@@ -54,7 +54,7 @@ pub struct Check {
     pub action: Option<String>,
 }
 
-impl Check {
+impl HealthCheck {
     fn ok(id: impl Into<String>, detail: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -85,12 +85,12 @@ impl Check {
 
 /// Every check, in the order they ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
+pub struct HealthReport {
     /// The checks.
-    pub checks: Vec<Check>,
+    pub checks: Vec<HealthCheck>,
 }
 
-impl Report {
+impl HealthReport {
     /// The worst outcome.
     pub fn status(&self) -> Status {
         self.checks
@@ -101,7 +101,7 @@ impl Report {
     }
 
     /// The check with this id.
-    pub fn get(&self, id: &str) -> Option<&Check> {
+    pub fn get(&self, id: &str) -> Option<&HealthCheck> {
         self.checks.iter().find(|c| c.id == id)
     }
 }
@@ -134,7 +134,7 @@ pub const SKEW_WARN_SECS: i64 = 120;
 pub const SKEW_FAIL_SECS: i64 = 600;
 
 /// Runs every check.
-pub fn check(options: &Options) -> Report {
+pub fn check(options: &Options) -> HealthReport {
     let mut checks = Vec::new();
     let machine = &options.machine;
     let settings = bundle_check(options, &mut checks);
@@ -161,7 +161,7 @@ pub fn check(options: &Options) -> Report {
     }
 
     let Some(settings) = settings else {
-        return Report { checks };
+        return HealthReport { checks };
     };
     let head = endpoint_checks(options, &settings, &mut checks);
     if let Some(head) = head {
@@ -175,15 +175,15 @@ pub fn check(options: &Options) -> Report {
     if let Some(c) = camera_check(&options.device_dir) {
         checks.push(c);
     }
-    Report { checks }
+    HealthReport { checks }
 }
 
-fn bundle_check(options: &Options, checks: &mut Vec<Check>) -> Option<Settings> {
+fn bundle_check(options: &Options, checks: &mut Vec<HealthCheck>) -> Option<Settings> {
     let machine = &options.machine;
     match machine.load(options.authority) {
         Ok(Some((bundle, source))) => {
             let s = bundle.settings();
-            checks.push(Check::ok(
+            checks.push(HealthCheck::ok(
                 "bundle",
                 format!(
                     "hall {} ({}), bundle version {} issued {}, signed by authority {} (trusted from {source})",
@@ -197,7 +197,7 @@ fn bundle_check(options: &Options, checks: &mut Vec<Check>) -> Option<Settings> 
             Some(s.clone())
         }
         Ok(None) => {
-            checks.push(Check::fail(
+            checks.push(HealthCheck::fail(
                 "bundle",
                 format!("no hall bundle is applied in {}", machine.config_dir.display()),
                 "apply the hall's bundle from the provincial IT authority: countersign provision apply hall.bundle",
@@ -205,7 +205,11 @@ fn bundle_check(options: &Options, checks: &mut Vec<Check>) -> Option<Settings> 
             None
         }
         Err(e) => {
-            checks.push(Check::fail("bundle", e.problem.clone(), e.action.clone()));
+            checks.push(HealthCheck::fail(
+                "bundle",
+                e.problem.clone(),
+                e.action.clone(),
+            ));
             None
         }
     }
@@ -223,7 +227,7 @@ fn human_bytes(n: u64) -> String {
 
 /// Where the programs' diagnostic file is, so IT knows where to look (never a failure: the
 /// file is for diagnosis only).
-fn diagnostics_check(data_dir: &Path) -> Check {
+fn diagnostics_check(data_dir: &Path) -> HealthCheck {
     let path = countersign_tracefile::path_in(data_dir);
     let cap = format!(
         "rotated at {} MB, {} older files kept",
@@ -231,7 +235,7 @@ fn diagnostics_check(data_dir: &Path) -> Check {
         countersign_tracefile::KEEP
     );
     match std::fs::metadata(&path) {
-        Ok(meta) => Check::ok(
+        Ok(meta) => HealthCheck::ok(
             "diagnostics",
             format!(
                 "{} ({} KB; {cap})",
@@ -239,16 +243,24 @@ fn diagnostics_check(data_dir: &Path) -> Check {
                 meta.len().div_ceil(1024)
             ),
         ),
-        Err(_) => Check::ok(
+        Err(_) => HealthCheck::ok(
             "diagnostics",
             format!("{} (nothing written yet; {cap})", path.display()),
         ),
     }
 }
 
-fn disk_check(data_dir: &Path) -> Check {
+/// The nearest existing folder at or above `path` (free space is asked of a folder that
+/// exists).
+fn existing_ancestor(path: &Path) -> Option<&Path> {
+    path.ancestors()
+        .find(|p| !p.as_os_str().is_empty() && p.is_dir())
+        .or_else(|| path.is_relative().then_some(Path::new(".")))
+}
+
+fn disk_check(data_dir: &Path) -> HealthCheck {
     let Some(dir) = existing_ancestor(data_dir) else {
-        return Check::fail(
+        return HealthCheck::fail(
             "disk",
             format!(
                 "neither {} nor any folder above it exists",
@@ -258,7 +270,7 @@ fn disk_check(data_dir: &Path) -> Check {
         );
     };
     match fs4::available_space(dir) {
-        Err(e) => Check::warn(
+        Err(e) => HealthCheck::warn(
             "disk",
             format!("cannot ask the free space of {}: {e}", dir.display()),
             "check the disk by hand (df -h)",
@@ -270,17 +282,17 @@ fn disk_check(data_dir: &Path) -> Check {
                 data_dir.display()
             );
             if free < DISK_FAIL_BYTES {
-                Check::fail("disk", detail, action)
+                HealthCheck::fail("disk", detail, action)
             } else if free < DISK_WARN_BYTES {
-                Check::warn("disk", detail, action)
+                HealthCheck::warn("disk", detail, action)
             } else {
-                Check::ok("disk", detail)
+                HealthCheck::ok("disk", detail)
             }
         }
     }
 }
 
-fn integrity_check(id: &str, path: &Path) -> Check {
+fn integrity_check(id: &str, path: &Path) -> HealthCheck {
     let check_id = format!("sqlite.{id}");
     let action = match id {
         "log" => format!(
@@ -302,14 +314,14 @@ fn integrity_check(id: &str, path: &Path) -> Check {
     };
     match sqlite_integrity(path) {
         Ok(problems) if problems.is_empty() => {
-            Check::ok(check_id, format!("{}: integrity ok", path.display()))
+            HealthCheck::ok(check_id, format!("{}: integrity ok", path.display()))
         }
-        Ok(problems) => Check::fail(
+        Ok(problems) => HealthCheck::fail(
             check_id,
             format!("{} is damaged: {}", path.display(), problems.join("; ")),
             action,
         ),
-        Err(e) => Check::fail(
+        Err(e) => HealthCheck::fail(
             check_id,
             format!("{} is damaged or not a database: {e}", path.display()),
             action,
@@ -337,21 +349,21 @@ fn sqlite_integrity(path: &Path) -> Result<Vec<String>, rusqlite::Error> {
     Ok(problems)
 }
 
-fn log_chain_check(path: &Path) -> Check {
+fn log_chain_check(path: &Path) -> HealthCheck {
     let action = format!(
         "the log was changed outside Countersign: keep {} as evidence and tell the hall supervisor; countersign log verify --log FILE names every change",
         path.display()
     );
     let log = match countersign_log::Log::open_read_only(path) {
         Ok(l) => l,
-        Err(e) => return Check::fail("log.chain", e.to_string(), action),
+        Err(e) => return HealthCheck::fail("log.chain", e.to_string(), action),
     };
     match log.verify() {
-        Ok(i) if i.is_intact() => Check::ok(
+        Ok(i) if i.is_intact() => HealthCheck::ok(
             "log.chain",
             format!("{} entries, hash chain intact", i.entries),
         ),
-        Ok(i) => Check::fail(
+        Ok(i) => HealthCheck::fail(
             "log.chain",
             format!(
                 "{} entries; the hash chain is broken: {} ({} change(s) in all)",
@@ -364,7 +376,7 @@ fn log_chain_check(path: &Path) -> Check {
             ),
             action,
         ),
-        Err(e) => Check::fail("log.chain", e.to_string(), action),
+        Err(e) => HealthCheck::fail("log.chain", e.to_string(), action),
     }
 }
 
@@ -372,7 +384,7 @@ fn log_chain_check(path: &Path) -> Check {
 fn endpoint_checks(
     options: &Options,
     settings: &Settings,
-    checks: &mut Vec<Check>,
+    checks: &mut Vec<HealthCheck>,
 ) -> Option<BlockRef> {
     let registry = settings.chain.registry;
     let rpc = RpcOptions {
@@ -392,7 +404,7 @@ fn endpoint_checks(
         let id = format!("chain.endpoint.{}", i + 1);
         match result {
             Ok(block) => {
-                checks.push(Check::ok(
+                checks.push(HealthCheck::ok(
                     id,
                     format!(
                         "{url}: chain {}, registry {} present, latest block {}",
@@ -405,7 +417,7 @@ fn endpoint_checks(
                 e @ (RegistryError::WrongChain { .. }
                 | RegistryError::NoContract { .. }
                 | RegistryError::NotRegistry { .. }),
-            ) => checks.push(Check::fail(
+            ) => checks.push(HealthCheck::fail(
                 id,
                 format!("{url}: {e}"),
                 "this node does not serve the hall's registry: check the node (it may still be syncing) and the bundle's chain settings with the provincial IT authority",
@@ -413,13 +425,13 @@ fn endpoint_checks(
             Err(e) => {
                 let detail = format!("{url}: {e}");
                 if any_up {
-                    checks.push(Check::warn(
+                    checks.push(HealthCheck::warn(
                         id,
                         detail,
                         "the hall uses its other node meanwhile; have this node restarted or the network to it fixed",
                     ));
                 } else {
-                    checks.push(Check::fail(
+                    checks.push(HealthCheck::fail(
                         id,
                         detail,
                         "no chain node answers: check this PC's network and that the hall's nodes are running (ask the provincial IT authority); the counter verifies from its mirror meanwhile, which grows stale",
@@ -440,7 +452,7 @@ fn age_text(seconds: i64) -> String {
     }
 }
 
-fn clock_check(now: DateTime<Utc>, head: &BlockRef) -> Check {
+fn clock_check(now: DateTime<Utc>, head: &BlockRef) -> HealthCheck {
     let skew = (now - head.time).num_seconds();
     let block = format!(
         "the chain's latest block {} is from {}",
@@ -462,15 +474,15 @@ fn clock_check(now: DateTime<Utc>, head: &BlockRef) -> Check {
         action.push_str("; if the clock is right, the chain has produced no block since: ask the provincial IT authority whether it is running");
     }
     if skew.abs() > SKEW_FAIL_SECS {
-        Check::fail("clock", detail, action)
+        HealthCheck::fail("clock", detail, action)
     } else if skew.abs() > SKEW_WARN_SECS {
-        Check::warn("clock", detail, action)
+        HealthCheck::warn("clock", detail, action)
     } else {
-        Check::ok("clock", detail)
+        HealthCheck::ok("clock", detail)
     }
 }
 
-fn mirror_check(options: &Options, settings: &Settings) -> Check {
+fn mirror_check(options: &Options, settings: &Settings) -> HealthCheck {
     let path = options.machine.mirror_path();
     let max = i64::from(settings.max_chain_age_hours);
     let policy = format!(
@@ -488,13 +500,13 @@ fn mirror_check(options: &Options, settings: &Settings) -> Check {
     );
     let stale = |detail: String, action: String| {
         if settings.fail_closed {
-            Check::fail(
+            HealthCheck::fail(
                 "mirror.age",
                 format!("{detail}: offline verifications are CANNOT CONFIRM ({policy})"),
                 action,
             )
         } else {
-            Check::warn(
+            HealthCheck::warn(
                 "mirror.age",
                 format!("{detail}: offline verifications carry a stale-chain warning ({policy})"),
                 action,
@@ -504,7 +516,7 @@ fn mirror_check(options: &Options, settings: &Settings) -> Check {
     // No mirror yet is a warning whatever the policy: the hall verifies online meanwhile,
     // and the app creates the mirror at its first sync.
     if !path.exists() {
-        return Check::warn(
+        return HealthCheck::warn(
             "mirror.age",
             format!(
                 "there is no registry mirror at {}: the counter cannot verify offline",
@@ -518,7 +530,7 @@ fn mirror_check(options: &Options, settings: &Settings) -> Check {
     let mirror = match countersign_mirror::Mirror::open(&path, &settings.chain.registry) {
         Ok(m) => m,
         Err(e) => {
-            return Check::fail(
+            return HealthCheck::fail(
                 "mirror.age",
                 format!("{}: {e}", path.display()),
                 format!(
@@ -533,7 +545,7 @@ fn mirror_check(options: &Options, settings: &Settings) -> Check {
         (Ok(None), Ok(Some(c))) => Some((c.time, c.number)),
         (Ok(_), Ok(None)) => None,
         (Err(e), _) | (_, Err(e)) => {
-            return Check::fail(
+            return HealthCheck::fail(
                 "mirror.age",
                 format!("{}: {e}", path.display()),
                 format!(
@@ -544,7 +556,7 @@ fn mirror_check(options: &Options, settings: &Settings) -> Check {
         }
     };
     let Some((at, block)) = synced else {
-        return Check::warn(
+        return HealthCheck::warn(
             "mirror.age",
             format!(
                 "{} has never synced: the counter cannot verify offline",
@@ -564,16 +576,16 @@ fn mirror_check(options: &Options, settings: &Settings) -> Check {
             sync,
         )
     } else {
-        Check::ok("mirror.age", detail)
+        HealthCheck::ok("mirror.age", detail)
     }
 }
 
-fn printer_checks(options: &Options, settings: &Settings, checks: &mut Vec<Check>) {
+fn printer_checks(options: &Options, settings: &Settings, checks: &mut Vec<HealthCheck>) {
     let mut targets: Vec<(String, &PrinterConfig)> = Vec::new();
     match &options.counter {
         Some(counter) => {
             if settings.counter(counter).is_none() {
-                checks.push(Check::fail(
+                checks.push(HealthCheck::fail(
                     "counter",
                     format!("counter {counter:?} is not one of the hall's counters"),
                     format!(
@@ -590,12 +602,12 @@ fn printer_checks(options: &Options, settings: &Settings, checks: &mut Vec<Check
             }
             match settings.printer_for(counter) {
                 Some(p) => targets.push(("printer".into(), p)),
-                None if settings.auto_print => checks.push(Check::warn(
+                None if settings.auto_print => checks.push(HealthCheck::warn(
                     "printer",
                     format!("no printer is provisioned for counter {counter}, but the hall prints every receipt"),
                     "ask the provincial IT authority to add the counter's printer to the bundle",
                 )),
-                None => checks.push(Check::ok(
+                None => checks.push(HealthCheck::ok(
                     "printer",
                     format!("no printer is provisioned for counter {counter}"),
                 )),
@@ -622,12 +634,12 @@ fn printer_check(
     id: &str,
     config: &PrinterConfig,
     fonts: Arc<countersign_printdoc::fonts::Fonts>,
-) -> Check {
+) -> HealthCheck {
     let address = &config.address;
     let mut printer = match config.open(fonts) {
         Ok(p) => p,
         Err(e) => {
-            return Check::fail(
+            return HealthCheck::fail(
                 id,
                 format!("{address}: {e}"),
                 "correct the printer's address in the bundle (ask the provincial IT authority)",
@@ -644,26 +656,26 @@ fn printer_check(
         }
     };
     match state {
-        PrinterState::Ready => Check::ok(id, detail("ready")),
-        PrinterState::Busy => Check::ok(id, detail("printing")),
-        PrinterState::PaperLow => Check::warn(id, detail("paper low"), "load a new roll soon"),
-        PrinterState::PaperOut => Check::fail(
+        PrinterState::Ready => HealthCheck::ok(id, detail("ready")),
+        PrinterState::Busy => HealthCheck::ok(id, detail("printing")),
+        PrinterState::PaperLow => HealthCheck::warn(id, detail("paper low"), "load a new roll soon"),
+        PrinterState::PaperOut => HealthCheck::fail(
             id,
             detail("out of paper"),
             "load paper; receipts wait in the print queue meanwhile",
         ),
-        PrinterState::CoverOpen => Check::fail(id, detail("cover open"), "close the printer's cover"),
-        PrinterState::Offline(_) => Check::fail(
+        PrinterState::CoverOpen => HealthCheck::fail(id, detail("cover open"), "close the printer's cover"),
+        PrinterState::Offline(_) => HealthCheck::fail(
             id,
             detail("offline or unreachable"),
             "switch the printer on and check its cable or network; receipts wait in the print queue meanwhile",
         ),
-        PrinterState::Error(_) => Check::fail(
+        PrinterState::Error(_) => HealthCheck::fail(
             id,
             detail("reports an error"),
             "look at the printer (paper jam, cutter, head) and restart it",
         ),
-        PrinterState::Unknown => Check::warn(
+        PrinterState::Unknown => HealthCheck::warn(
             id,
             detail("cannot report its state"),
             "print a test page to be sure it works (countersign printer test)",
@@ -671,15 +683,15 @@ fn printer_check(
     }
 }
 
-fn scanner_check(settings: &Settings) -> Check {
+fn scanner_check(settings: &Settings) -> HealthCheck {
     match &settings.scanner {
-        Scanner::Keyboard => Check::ok(
+        Scanner::Keyboard => HealthCheck::ok(
             "scanner",
             "keyboard-wedge scanner: nothing to open (scan into the app to test it)",
         ),
         Scanner::Serial { port, baud } => {
             if port.exists() {
-                Check::ok(
+                HealthCheck::ok(
                     "scanner",
                     format!(
                         "serial scanner port {} is present ({baud} baud)",
@@ -687,7 +699,7 @@ fn scanner_check(settings: &Settings) -> Check {
                     ),
                 )
             } else {
-                Check::fail(
+                HealthCheck::fail(
                     "scanner",
                     format!("serial scanner port {} does not exist", port.display()),
                     "plug the scanner in (and check which port it gets: ls /dev/ttyACM* /dev/ttyUSB*), or have the bundle's scanner port corrected",
@@ -698,7 +710,7 @@ fn scanner_check(settings: &Settings) -> Check {
 }
 
 /// Cameras are `video*` devices on Linux; elsewhere the app asks the OS when it starts.
-fn camera_check(device_dir: &Path) -> Option<Check> {
+fn camera_check(device_dir: &Path) -> Option<HealthCheck> {
     if !cfg!(target_os = "linux") {
         return None;
     }
@@ -713,13 +725,13 @@ fn camera_check(device_dir: &Path) -> Option<Check> {
         .unwrap_or_default();
     found.sort();
     Some(if found.is_empty() {
-        Check::warn(
+        HealthCheck::warn(
             "camera",
             format!("no camera ({}/video*)", device_dir.display()),
             "plug in a USB camera if this counter checks QR codes on screens or paper by camera; scanners work without one",
         )
     } else {
-        Check::ok(
+        HealthCheck::ok(
             "camera",
             format!(
                 "camera device(s): {}",
@@ -775,12 +787,12 @@ mod tests {
 
     #[test]
     fn the_report_is_as_bad_as_its_worst_check() {
-        let mut report = Report { checks: vec![] };
+        let mut report = HealthReport { checks: vec![] };
         assert_eq!(report.status(), Status::Ok);
-        report.checks.push(Check::ok("a", "fine"));
-        report.checks.push(Check::warn("b", "meh", "look"));
+        report.checks.push(HealthCheck::ok("a", "fine"));
+        report.checks.push(HealthCheck::warn("b", "meh", "look"));
         assert_eq!(report.status(), Status::Warn);
-        report.checks.push(Check::fail("c", "broken", "fix"));
+        report.checks.push(HealthCheck::fail("c", "broken", "fix"));
         assert_eq!(report.status(), Status::Fail);
         assert_eq!(report.get("b").map(|c| c.status), Some(Status::Warn));
     }

@@ -2,7 +2,7 @@
 //! installed in `authority.pub`, else the authority of the bundle already applied. A bundle's
 //! own key is never trusted for being inside it.
 
-use crate::error::ProvisionError;
+use crate::error::BundleError;
 use crate::sign::parse_public_key;
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
@@ -41,33 +41,33 @@ pub struct Anchor {
 
 /// Reads a public key file: 64 hex digits (what `authority.pub` holds), or a JSON key file
 /// with a `publicKey` member (the authority's key file; only the public half is used).
-pub fn read_public_key_file(path: &Path) -> Result<VerifyingKey, ProvisionError> {
-    let bytes = std::fs::read(path).map_err(|e| ProvisionError::unreadable(path, e))?;
+pub fn read_public_key_file(path: &Path) -> Result<VerifyingKey, BundleError> {
+    let bytes = std::fs::read(path).map_err(|e| BundleError::unreadable(path, e))?;
     let from = path.display().to_string();
     let text = String::from_utf8(bytes)
-        .map_err(|_| ProvisionError::bad_trust_anchor(&from, "the file is not text"))?;
+        .map_err(|_| BundleError::bad_trust_anchor(&from, "the file is not text"))?;
     let trimmed = text.trim();
     if trimmed.starts_with('{') {
         let value = countersign_jcs::parse_strict(trimmed.as_bytes())
-            .map_err(|e| ProvisionError::bad_trust_anchor(&from, e))?;
+            .map_err(|e| BundleError::bad_trust_anchor(&from, e))?;
         let hex = value
             .get("publicKey")
             .and_then(Value::as_str)
-            .ok_or_else(|| ProvisionError::bad_trust_anchor(&from, "it has no publicKey"))?;
-        return parse_public_key(hex).map_err(|e| ProvisionError::bad_trust_anchor(&from, e));
+            .ok_or_else(|| BundleError::bad_trust_anchor(&from, "it has no publicKey"))?;
+        return parse_public_key(hex).map_err(|e| BundleError::bad_trust_anchor(&from, e));
     }
-    parse_public_key(trimmed).map_err(|e| ProvisionError::bad_trust_anchor(&from, e))
+    parse_public_key(trimmed).map_err(|e| BundleError::bad_trust_anchor(&from, e))
 }
 
 /// Reads an explicit authority: 64 hex digits, or the name of a file holding them (or a key
 /// file with `publicKey`).
-pub fn parse_authority(text: &str) -> Result<VerifyingKey, ProvisionError> {
+pub fn parse_authority(text: &str) -> Result<VerifyingKey, BundleError> {
     let path = Path::new(text.trim());
     if path.is_file() {
         return read_public_key_file(path);
     }
     parse_public_key(text).map_err(|e| {
-        ProvisionError::bad_trust_anchor(
+        BundleError::bad_trust_anchor(
             "--authority",
             format!("{text:?} is neither a file nor a public key ({e})"),
         )

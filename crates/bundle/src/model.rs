@@ -26,7 +26,7 @@ pub struct Bundle {
     /// The hall.
     pub hall: Hall,
     /// The hall's counters.
-    pub counters: Vec<Counter>,
+    pub counters: Vec<CounterEntry>,
     /// The chain and registry.
     pub chain: Chain,
     /// The hall's policies (every member has a default).
@@ -65,7 +65,7 @@ pub struct Hall {
 /// One entry of `counters`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Counter {
+pub struct CounterEntry {
     /// The counter id (`3`): in every log entry and receipt.
     pub id: String,
     /// A name for the setup screen (`综合窗口 3`).
@@ -206,7 +206,7 @@ impl Bundle {
                 name: name.into(),
                 utc_offset: Some("+08:00".into()),
             },
-            counters: vec![Counter {
+            counters: vec![CounterEntry {
                 id: "1".into(),
                 name: None,
             }],
@@ -229,7 +229,7 @@ impl Bundle {
                 let member = value.get(key)?;
                 let result = match key {
                     "hall" => Hall::deserialize(member).map(drop),
-                    "counters" => Vec::<Counter>::deserialize(member).map(drop),
+                    "counters" => Vec::<CounterEntry>::deserialize(member).map(drop),
                     "chain" => Chain::deserialize(member).map(drop),
                     "policies" => Policies::deserialize(member).map(drop),
                     "printers" => Vec::<PrinterEntry>::deserialize(member).map(drop),

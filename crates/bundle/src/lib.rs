@@ -1,5 +1,5 @@
-//! Provisioning counter PCs from a hall bundle signed by the provincial IT authority, and
-//! checking that a provisioned PC is healthy.
+//! Hall bundles: what a hall's counters are provisioned with, signed by the provincial IT
+//! authority, and how a counter PC accepts one.
 //!
 //! A hall bundle (docs/PROTOCOL.md §10) says everything a hall's counters need: the
 //! hall and its counters, the chain endpoints and registry, the policies (stale chain state,
@@ -10,28 +10,27 @@
 //! (given, installed in `authority.pub`, or that of the bundle already applied: never the
 //! bundle's own key), only for its own hall, only at a higher version than it has, and only
 //! with the very snapshot it was signed with. [`Settings`] is the typed view the app starts
-//! from; [`health::check`] is `countersign doctor`.
+//! from.
 //!
 //! It is not the app's configuration reader for anything the bundle does not say (idle lock,
 //! sound, sync interval stay the app's), it does not choose which counter a PC is (the setup
-//! screen does), and it never installs software: `updates` is data for the updater. Only the
-//! health check talks to the network (through `countersign-chain` and the printer); the bundle
-//! format, signing and verification do no network I/O and take time from the caller.
+//! screen does), and it never installs software: `updates` is data for the updater. It does no
+//! network I/O and takes time from the caller: checking that a provisioned PC is healthy (its
+//! nodes, printers, files) is `countersign-doctor`'s, and where the folders are is
+//! `countersign-paths`'.
 
 mod error;
-pub mod health;
 mod machine;
 mod model;
-pub mod paths;
 mod settings;
 mod sign;
 mod snapshot;
 mod trust;
 
-pub use error::{ErrorKind, ProvisionError};
-pub use machine::{write_atomic, Applied, Expect, Machine, MirrorOutcome, Verified};
+pub use error::{BundleError, ErrorKind};
+pub use machine::{write_atomic, Applied, Expect, Machine, MirrorOutcome, VerifiedBundle};
 pub use model::{
-    Bundle, Chain, Counter, Hall, Policies, PrinterEntry, ScannerEntry, SnapshotRef, Updates,
+    Bundle, Chain, CounterEntry, Hall, Policies, PrinterEntry, ScannerEntry, SnapshotRef, Updates,
     FORMAT,
 };
 pub use settings::{

@@ -82,7 +82,7 @@ impl ErrorKind {
 /// A bundle refused, or provisioning that could not be done.
 #[derive(Debug, thiserror::Error)]
 #[error("{problem}: {action}")]
-pub struct ProvisionError {
+pub struct BundleError {
     /// Which failure.
     pub kind: ErrorKind,
     /// What is wrong.
@@ -98,7 +98,7 @@ fn show(path: &Path) -> String {
     path.display().to_string()
 }
 
-impl ProvisionError {
+impl BundleError {
     /// An error of `kind`.
     pub fn new(kind: ErrorKind, problem: impl Into<String>, action: impl Into<String>) -> Self {
         Self {

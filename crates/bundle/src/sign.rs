@@ -1,7 +1,7 @@
 //! Signing and opening bundles: the authority's key file, the signing input (a domain tag and
 //! the RFC 8785 form of `bundle`), the signed file `{"bundle", "signature"}`.
 
-use crate::error::ProvisionError;
+use crate::error::BundleError;
 use crate::model::{Bundle, FORMAT};
 use crate::settings::Settings;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
@@ -55,10 +55,10 @@ pub struct AuthorityKey {
 
 impl AuthorityKey {
     /// A new key from the OS random source.
-    pub fn generate() -> Result<Self, ProvisionError> {
+    pub fn generate() -> Result<Self, BundleError> {
         let mut seed = [0u8; 32];
         getrandom::getrandom(&mut seed).map_err(|e| {
-            ProvisionError::new(
+            BundleError::new(
                 crate::ErrorKind::Random,
                 format!("no system randomness: {e}"),
                 "try again; if it persists, the OS random source is broken",
@@ -94,9 +94,9 @@ impl AuthorityKey {
     }
 
     /// Reads a key file written by [`AuthorityKey::to_file_text`].
-    pub fn read(path: &Path) -> Result<Self, ProvisionError> {
-        let bytes = std::fs::read(path).map_err(|e| ProvisionError::unreadable(path, e))?;
-        let bad = |why: &str| ProvisionError::key_file(path, why);
+    pub fn read(path: &Path) -> Result<Self, BundleError> {
+        let bytes = std::fs::read(path).map_err(|e| BundleError::unreadable(path, e))?;
+        let bad = |why: &str| BundleError::key_file(path, why);
         let value = countersign_jcs::parse_strict(&bytes).map_err(|e| bad(&e.to_string()))?;
         if value.get("type").and_then(Value::as_str) != Some(KEY_TYPE) {
             return Err(bad(&format!("its type is not {KEY_TYPE}")));
@@ -159,8 +159,8 @@ impl Envelope {
     /// Reads a signed bundle file's bytes (`path` names it in errors). Refuses what is not
     /// JSON, a bundle without a signature, and anything but `{"bundle": {…}, "signature":
     /// {"publicKey", "value"}}`.
-    pub fn parse(bytes: &[u8], path: &Path) -> Result<Self, ProvisionError> {
-        let bad = |why: String| ProvisionError::malformed(path, why);
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<Self, BundleError> {
+        let bad = |why: String| BundleError::malformed(path, why);
         let limits = countersign_jcs::Limits {
             max_depth: 32,
             max_bytes: MAX_BUNDLE_BYTES,
@@ -172,7 +172,7 @@ impl Envelope {
             .ok_or_else(|| bad("it is not a JSON object".into()))?;
         // A draft from `provision create` is the bundle object itself.
         if object.contains_key("format") && !object.contains_key("bundle") {
-            return Err(ProvisionError::unsigned(path));
+            return Err(BundleError::unsigned(path));
         }
         if let Some(other) = object.keys().find(|k| *k != "bundle" && *k != "signature") {
             return Err(bad(format!(
@@ -185,7 +185,7 @@ impl Envelope {
             .ok_or_else(|| bad("\"bundle\" is missing or not an object".into()))?
             .clone();
         let Some(signature) = object.get("signature") else {
-            return Err(ProvisionError::unsigned(path));
+            return Err(BundleError::unsigned(path));
         };
         let signature = signature
             .as_object()
@@ -232,33 +232,33 @@ impl Envelope {
         trusted: &VerifyingKey,
         from: &str,
         path: &Path,
-    ) -> Result<SignedBundle, ProvisionError> {
+    ) -> Result<SignedBundle, BundleError> {
         if self.signer != *trusted {
-            return Err(ProvisionError::untrusted_key(
+            return Err(BundleError::untrusted_key(
                 path,
                 &key_hex(&self.signer),
                 &key_hex(trusted),
                 from,
             ));
         }
-        let input = signing_input(&self.bundle).map_err(|e| ProvisionError::malformed(path, e))?;
+        let input = signing_input(&self.bundle).map_err(|e| BundleError::malformed(path, e))?;
         trusted
             .verify_strict(&input, &self.signature)
-            .map_err(|_| ProvisionError::bad_signature(path))?;
+            .map_err(|_| BundleError::bad_signature(path))?;
         // The format is read before the rest, so a newer format says "update" rather than
         // "unknown member".
         match self.bundle.get("format").and_then(Value::as_str) {
             Some(FORMAT) => {}
-            Some(other) => return Err(ProvisionError::unsupported_format(path, other)),
-            None => return Err(ProvisionError::malformed(path, "format is missing")),
+            Some(other) => return Err(BundleError::unsupported_format(path, other)),
+            None => return Err(BundleError::malformed(path, "format is missing")),
         }
         let bundle =
-            Bundle::from_value(&self.bundle).map_err(|e| ProvisionError::malformed(path, e))?;
+            Bundle::from_value(&self.bundle).map_err(|e| BundleError::malformed(path, e))?;
         let settings =
-            Settings::from_bundle(&bundle).map_err(|e| ProvisionError::malformed(path, e))?;
+            Settings::from_bundle(&bundle).map_err(|e| BundleError::malformed(path, e))?;
         let named = bundle.authority.as_deref().unwrap_or("");
         if named != key_hex(&self.signer) {
-            return Err(ProvisionError::malformed(
+            return Err(BundleError::malformed(
                 path,
                 format!(
                     "its authority member ({named:?}) is not the key that signed it ({})",

@@ -138,7 +138,7 @@ fn chain_source(config: &Config) -> Result<(Option<ChainSource>, String), String
 /// Tokio runtime. The counter reads the same file through its own connection.
 fn follower(config: &Config) -> Option<Follower> {
     let registry: countersign_credential::RegistryRef = config.registry.as_ref()?.parse().ok()?;
-    if config.rpc.is_empty() || config.snapshot.is_some() {
+    if config.snapshot.is_some() {
         return None;
     }
     let options = countersign_chain::RpcOptions {
@@ -146,28 +146,19 @@ fn follower(config: &Config) -> Option<Follower> {
         attempts: 1,
         ..countersign_chain::RpcOptions::default()
     };
-    let sources: Vec<countersign_mirror::follow::SharedSource> = config
-        .rpc
-        .iter()
-        .map(|url| {
-            Arc::new(countersign_chain::Registry::unchecked(
-                url,
-                &registry,
-                options.clone(),
-            )) as countersign_mirror::follow::SharedSource
-        })
-        .collect();
     let path = config.mirror_path();
     let interval = std::time::Duration::from_secs(config.sync_interval_secs);
-    Some(tauri::async_runtime::block_on(async move {
-        countersign_mirror::spawn_follower(
-            path,
+    let endpoints = config.rpc.clone();
+    tauri::async_runtime::block_on(async move {
+        countersign_station::spawn_follower(
+            &endpoints,
             registry,
-            sources,
+            path,
+            options,
             countersign_mirror::SyncOptions::default(),
             interval,
         )
-    }))
+    })
 }
 
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {

@@ -4,9 +4,8 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use countersign_credential::kinds;
-use countersign_log::{
-    Attention, AuditRecord, Count, DayDigest, DigestProblem, Entry, Finding, Integrity, Summary,
-};
+use countersign_log::{Attention, AuditRecord, Count, DigestProblem, Entry, Finding, Summary};
+use countersign_station::integrity::{self, Anchoring, DayCheck, IntegrityReport};
 use serde::Serialize;
 
 /// Hall-local `YYYY-MM-DD HH:MM:SS`.
@@ -384,7 +383,7 @@ impl From<&Finding> for FindingView {
     }
 }
 
-/// A closed day's signed digest.
+/// A closed day's signed digest, and how it stands on the registry.
 #[derive(Debug, Serialize)]
 pub struct DigestView {
     day: String,
@@ -393,26 +392,30 @@ pub struct DigestView {
     digest: String,
     /// Signed by a hall key this counter trusts, and the signature verifies.
     signed: bool,
+    /// What is wrong, locally or against the registry's anchor.
     problem: Option<&'static str>,
     anchored: Option<String>,
+    /// `anchored`, `not-anchored`, … as read from the registry; `None` when it was not read.
+    chain: Option<&'static str>,
 }
 
 impl DigestView {
-    /// The digest and what the check found wrong with it, if anything.
-    pub fn new(d: &DayDigest, problem: Option<&DigestProblem>) -> Self {
+    /// The day as the check found it.
+    pub fn new(d: &DayCheck) -> Self {
+        let local = d.problem.as_ref().map(|p| integrity::problem_name(Some(p)));
+        let chain = d
+            .anchoring
+            .filter(|a| a.is_problem())
+            .map(Anchoring::as_str);
         Self {
-            day: d.day.to_string(),
-            count: d.count,
-            range: d.range,
-            digest: hex::encode(d.digest),
-            signed: !matches!(problem, Some(DigestProblem::BadSignature)),
-            problem: problem.map(|p| match p {
-                DigestProblem::BadSignature => "bad-signature",
-                DigestProblem::Altered => "altered",
-                DigestProblem::EntriesChanged => "entries-changed",
-                DigestProblem::BrokenChain => "broken-chain",
-            }),
-            anchored: d.anchor_tx.clone(),
+            day: d.digest.day.to_string(),
+            count: d.digest.count,
+            range: d.digest.range,
+            digest: hex::encode(d.digest.digest),
+            signed: !matches!(d.problem, Some(DigestProblem::BadSignature)),
+            problem: local.or(chain),
+            anchored: d.digest.anchor_tx.clone(),
+            chain: d.anchoring.map(Anchoring::as_str),
         }
     }
 }
@@ -452,6 +455,8 @@ pub struct IntegrityView {
     pub audit_records: u64,
     pub audit_findings: Vec<FindingView>,
     pub digests: Vec<DigestView>,
+    /// Why the registry's anchors were not checked, when a node was configured.
+    pub chain_unreachable: Option<String>,
     pub recent_audit: Vec<AuditView>,
     pub checked_at: String,
     pub millis: u64,
@@ -460,19 +465,19 @@ pub struct IntegrityView {
 impl IntegrityView {
     /// The check's findings, the days' digests with their problems, the latest audit records.
     pub fn new(
-        integrity: &Integrity,
-        digests: Vec<DigestView>,
-        recent_audit: Vec<AuditView>,
+        report: &IntegrityReport,
+        recent_audit: &[AuditRecord],
+        offset: FixedOffset,
         checked_at: String,
-        millis: u64,
+        took: std::time::Duration,
     ) -> Self {
-        let digests_ok = digests.iter().all(|d| d.problem.is_none());
+        let chains = &report.chains;
         Self {
-            intact: integrity.is_intact() && digests_ok,
-            entries: integrity.entries,
-            findings: integrity.findings.iter().map(FindingView::from).collect(),
-            audit_records: integrity.audit.records,
-            audit_findings: integrity
+            intact: report.intact(),
+            entries: chains.entries,
+            findings: chains.findings.iter().map(FindingView::from).collect(),
+            audit_records: chains.audit.records,
+            audit_findings: chains
                 .audit
                 .findings
                 .iter()
@@ -481,10 +486,14 @@ impl IntegrityView {
                     kind: f.kind.as_str(),
                 })
                 .collect(),
-            digests,
-            recent_audit,
+            digests: report.days.iter().rev().map(DigestView::new).collect(),
+            chain_unreachable: report.chain_unreachable.clone(),
+            recent_audit: recent_audit
+                .iter()
+                .map(|a| AuditView::new(a, offset))
+                .collect(),
             checked_at,
-            millis,
+            millis: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
         }
     }
 }

@@ -13,13 +13,14 @@
 
 use crate::commands::{clerk, lock, session};
 use crate::review_view::{
-    local, AttentionView, AuditView, DigestView, EntryDetailView, ExportView, IntegrityView,
-    OptionsView, OverviewView, PageView, PolicyView, ReviewRow, SummaryView,
+    local, AttentionView, EntryDetailView, ExportView, IntegrityView, OptionsView, OverviewView,
+    PageView, PolicyView, ReviewRow, SummaryView,
 };
 use crate::session::Session;
 use crate::{AppState, CommandError};
 use chrono::{FixedOffset, NaiveDate, Utc};
 use countersign_log::{Filter, Log, LogError};
+use countersign_station::integrity;
 use countersign_station::review::{
     self, Actor, Destination, ExportFormat, ExportSpec, ReviewError,
 };
@@ -339,24 +340,11 @@ pub async fn review_search(app: AppHandle, query: String) -> Result<Vec<ReviewRo
     blocking(app, move |state| {
         let who = supervisor(state)?;
         let query = review::Query::parse(&query);
-        let actor = Actor {
-            id: who.account.id.clone(),
-            role: "supervisor".into(),
-        };
         let offset = state.config.utc_offset;
         let found = state.review.with_reader(Reader::Pages, |read| {
-            let mut counter = lock(state)?;
-            let station = counter
-                .station_mut()
-                .map_err(|e| CommandError::new("review.audit", e.to_string()))?;
-            review::search(
-                read,
-                station.log_mut(),
-                &query,
-                &actor,
-                state.config.clock.now(),
-            )
-            .map_err(review_error)
+            audited(state, |audit, now| {
+                review::search(read, audit, &query, &actor(&who), now)
+            })
         })??;
         Ok(found
             .iter()
@@ -367,69 +355,92 @@ pub async fn review_search(app: AppHandle, query: String) -> Result<Vec<ReviewRo
     .await
 }
 
-/// Checks the whole log (both hash chains, and the signed daily digests against the hall key)
-/// on its own read-only connection; the run and its result go into the audit trail.
+/// Checks the whole log (both hash chains, the signed daily digests against the hall key, and
+/// each digest against the one anchored on the registry) on its own read-only connection; the
+/// run and its result go into the audit trail first.
 #[tauri::command]
 pub async fn review_integrity(app: AppHandle) -> Result<IntegrityView, CommandError> {
     blocking(app, move |state| {
         let who = supervisor(state)?;
         let started = std::time::Instant::now();
-        let offset = state.config.utc_offset;
-        let log = Log::open_read_only(&state.review.log_path).map_err(log_error)?;
-        let integrity = log.verify().map_err(log_error)?;
+        let node = anchor_node(&state.config);
         let trusted: Vec<_> = state.hall_key.iter().map(|k| k.public()).collect();
-        let problems = log.verify_digests(&trusted).map_err(log_error)?;
-        let digests: Vec<DigestView> = log
-            .digests()
-            .map_err(log_error)?
-            .iter()
-            .rev()
-            .map(|d| {
-                let problem = problems.iter().find(|(day, _)| *day == d.day).map(|p| &p.1);
-                DigestView::new(d, problem)
-            })
-            .collect();
-        let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let result = match (
-            integrity.findings.first(),
-            integrity.audit.findings.first(),
-            problems.first(),
-        ) {
-            (Some(f), _, _) => format!("changed: {f}"),
-            (None, Some(f), _) => format!("changed: {f}"),
-            (None, None, Some((day, problem))) => format!("digest of {day}: {problem:?}"),
-            (None, None, None) => format!(
-                "intact ({} entries, {} audit records)",
-                integrity.entries, integrity.audit.records
-            ),
-        };
-        record(
-            state,
-            &who.account.id,
-            "supervisor",
-            "integrity.run",
-            &result,
-        )?;
-        let recent = log
-            .audit_entries(
+        let read = Log::open_read_only(&state.review.log_path).map_err(log_error)?;
+        let (report, _) = audited(state, |audit, now| {
+            integrity::run(&read, audit, &trusted, &node.source(), &actor(&who), now)
+        })?;
+        let recent = state.review.read(Reader::Pages, |log| {
+            log.audit_entries(
                 chrono::DateTime::<Utc>::MIN_UTC,
                 chrono::DateTime::<Utc>::MAX_UTC,
                 20,
             )
-            .map_err(log_error)?
-            .iter()
-            .map(|a| AuditView::new(a, offset))
-            .collect();
-        tracing::info!(%result, millis, "integrity check");
+        })?;
+        let checked_at = local(state.config.clock.now(), state.config.utc_offset);
         Ok(IntegrityView::new(
-            &integrity,
-            digests,
-            recent,
-            local(state.config.clock.now(), offset),
-            millis,
+            &report,
+            &recent,
+            state.config.utc_offset,
+            checked_at,
+            started.elapsed(),
         ))
     })
     .await
+}
+
+/// The registry node the integrity check reads day anchors from, or why there is none.
+enum AnchorNode {
+    None,
+    Unreachable(String),
+    Node(countersign_chain::Registry),
+}
+
+impl AnchorNode {
+    fn source(&self) -> integrity::AnchorSource<'_> {
+        match self {
+            Self::None => integrity::AnchorSource::NotAsked,
+            Self::Unreachable(why) => integrity::AnchorSource::Unreachable(why.clone()),
+            Self::Node(registry) => integrity::AnchorSource::Node(registry),
+        }
+    }
+}
+
+fn anchor_node(config: &crate::Config) -> AnchorNode {
+    let registry = match config.registry.as_deref().map(str::parse) {
+        None => return AnchorNode::None,
+        Some(Ok(r)) => Some(r),
+        Some(Err(e)) => return AnchorNode::Unreachable(format!("COUNTERSIGN_REGISTRY: {e}")),
+    };
+    let options = countersign_chain::RpcOptions {
+        timeout: std::time::Duration::from_secs(3),
+        attempts: 1,
+        ..countersign_chain::RpcOptions::default()
+    };
+    match integrity::anchor_source(&config.rpc, registry, &options) {
+        Ok(Some(node)) => AnchorNode::Node(node),
+        Ok(None) => AnchorNode::None,
+        Err(e) => AnchorNode::Unreachable(e.to_string()),
+    }
+}
+
+/// The signed-in supervisor as the audit trail names them.
+fn actor(who: &Session) -> Actor {
+    Actor {
+        id: who.account.id.clone(),
+        role: "supervisor".into(),
+    }
+}
+
+/// Runs `f` with the counter's log writer (the audit trail) and the clock's time.
+fn audited<T>(
+    state: &AppState,
+    f: impl FnOnce(&mut Log, chrono::DateTime<Utc>) -> Result<T, ReviewError>,
+) -> Result<T, CommandError> {
+    let mut counter = lock(state)?;
+    let station = counter
+        .station_mut()
+        .map_err(|e| CommandError::new("review.audit", e.to_string()))?;
+    f(station.log_mut(), state.config.clock.now()).map_err(review_error)
 }
 
 /// Every entry `filter` selects, in log order, read a page of [`countersign_log::MAX_PAGE`]

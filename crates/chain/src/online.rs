@@ -98,6 +98,10 @@ impl EventSource for Registry {
         Registry::endpoint(self)
     }
 
+    fn check_registry(&self) -> Result<(), ChainError> {
+        Ok(Registry::check(self)?)
+    }
+
     fn head(&self) -> Result<BlockRef, ChainError> {
         Ok(Registry::head(self)?)
     }

@@ -146,12 +146,20 @@ impl Registry {
         options: RpcOptions,
     ) -> Result<Self, RegistryError> {
         let me = Self::unchecked(endpoint, registry, options);
-        me.check_chain()?;
-        me.check_contract()?;
+        me.check()?;
         Ok(me)
     }
 
-    /// A handle that has not checked the node yet (for deploying, or for the checks themselves).
+    /// Checks, again, that the node serves the registry's chain and that the address holds
+    /// our registry (its code and `registryId()`).
+    pub fn check(&self) -> Result<(), RegistryError> {
+        self.check_chain()?;
+        self.check_contract()
+    }
+
+    /// A handle that has not checked the node yet: for deploying, for the checks themselves,
+    /// and for the mirror's sources, which check the node at every sync
+    /// ([`EventSource::check_registry`](countersign_chainstate::events::EventSource::check_registry)).
     pub fn unchecked(endpoint: &str, registry: &RegistryRef, options: RpcOptions) -> Self {
         Self {
             rpc: RpcClient::new(endpoint, options),

@@ -355,6 +355,68 @@ fn a_misbehaving_node_or_another_registry_leaves_the_mirror_unchanged() {
     );
 }
 
+/// Another node at the hall's node address (reinstalled, another chain on a reused LAN
+/// address): without the registry check at every sync, its blocks looked like a deep
+/// reorganisation and the mirror was rolled back and refilled from a chain without our
+/// registry, wiping every anchor and revocation the hall knew. Now the sync is refused before
+/// anything is read and the mirror keeps what it had.
+#[test]
+fn another_chain_behind_the_same_address_is_refused_and_the_mirror_kept() {
+    let anvil = Anvil::start().expect("anvil");
+    let port = anvil.port();
+    let registry = deploy(&anvil.url());
+    for n in 0..3u32 {
+        registry
+            .anchor_roots(&wallet(1), &[hash(n)])
+            .expect("anchor");
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut mirror =
+        Mirror::open(dir.path().join("mirror.sqlite"), registry.registry()).expect("mirror");
+    sync_once(&mut mirror, &registry, &options(100), &mut |_| {}).expect("sync");
+    let before = (
+        mirror.counts().expect("counts"),
+        mirror.cursor().expect("cursor"),
+    );
+    assert_eq!(before.0.anchors, 3);
+    anvil.stop();
+
+    // The same chain id without our registry, then another chain id: both at the same address,
+    // each with more blocks than the hall has mirrored.
+    for chain_id in [DEV_CHAIN_ID, 4242] {
+        let other = Anvil::start_with(&AnvilOptions {
+            chain_id,
+            port: Some(port),
+            ..AnvilOptions::default()
+        })
+        .expect("another node at the same address");
+        rpc(&other.url())
+            .call("anvil_mine", json!([20]))
+            .expect("mine");
+        let err = sync_once(&mut mirror, &registry, &options(100), &mut |_| {})
+            .expect_err("another chain");
+        assert!(
+            matches!(
+                &err,
+                SyncError::Source {
+                    error: countersign_chainstate::ChainError::WrongRegistry(_),
+                    ..
+                }
+            ),
+            "chain {chain_id}: {err}"
+        );
+        assert_eq!(
+            (
+                mirror.counts().expect("counts"),
+                mirror.cursor().expect("cursor")
+            ),
+            before,
+            "chain {chain_id}: the mirror is unchanged"
+        );
+        other.stop();
+    }
+}
+
 #[test]
 fn suspension_and_revocations_reach_the_mirror_from_events_alone() {
     let anvil = Anvil::start().expect("anvil");

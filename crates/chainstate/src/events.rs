@@ -125,6 +125,12 @@ pub trait EventSource {
     fn registry(&self) -> &RegistryRef;
     /// A short name for the node it reads from, for progress and reports.
     fn endpoint(&self) -> String;
+    /// Shows that the node behind this source serves [`EventSource::registry`]: its chain id,
+    /// and the registry's code at the address. Asked at the start of every sync, because the
+    /// node behind an address can change between syncs (a reinstalled node, another chain on
+    /// a reused LAN address) and its events must never reach the mirror. `WrongRegistry` when
+    /// it serves something else.
+    fn check_registry(&self) -> Result<(), ChainError>;
     /// The latest block.
     fn head(&self) -> Result<BlockRef, ChainError>;
     /// The block at this number, if the chain has one.

@@ -7,7 +7,7 @@ use crate::{read_file, CliError};
 use chrono::{FixedOffset, NaiveDate, Utc};
 use countersign_credential::RegistryRef;
 use countersign_log::{Count, DayReport, DigestProblem, Entry, Log};
-use countersign_station::review;
+use countersign_station::{integrity, review};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -61,6 +61,10 @@ pub enum LogCommand {
         /// Print the result as JSON
         #[arg(long)]
         json: bool,
+        /// Check a copy without writing to it: the check is not recorded in its audit trail
+        /// (the hall's own log records every check, as the console does)
+        #[arg(long)]
+        read_only: bool,
     },
     /// A day's counts by verdict, type, issuer, clerk, counter and hour, repeats, failure reasons
     Report {
@@ -226,7 +230,8 @@ pub fn run(command: &LogCommand) -> Result<u8, CliError> {
             endpoint,
             registry,
             json,
-        } => verify(log, trust, endpoint, *registry, *json),
+            read_only,
+        } => verify(log, trust, endpoint, *registry, *json, *read_only),
         LogCommand::Report { log, date, json } => {
             let report = open_read(log)?
                 .report(*date, log.utc_offset)
@@ -293,44 +298,51 @@ fn verify(
     endpoint: &Endpoint,
     registry: Option<RegistryRef>,
     as_json: bool,
+    read_only: bool,
 ) -> Result<u8, CliError> {
     let trusted = trusted_keys(trust)?;
-    let log = open_read(file)?;
-    let integrity = log.verify().map_err(|e| log_error(&file.path, e))?;
-    let digests = log.digests().map_err(|e| log_error(&file.path, e))?;
-    let problems = log
-        .verify_digests(&trusted)
-        .map_err(|e| log_error(&file.path, e))?;
-    let mut anchors: Vec<(NaiveDate, &'static str)> = Vec::new();
-    let mut chain_note = None;
-    // Only closed days have digests to compare; without any there is nothing to ask the chain.
-    if !endpoint.rpc.is_empty() && !digests.is_empty() {
-        let registry = registry.ok_or_else(|| {
-            CliError::Usage("--rpc needs --registry (or COUNTERSIGN_REGISTRY)".into())
-        })?;
-        match endpoint.connect(&registry) {
-            Ok(chain) => {
-                for d in &digests {
-                    let on_chain = chain
-                        .log_digest(d.public_key, d.day)
-                        .map_err(registry_error)?;
-                    let state = match on_chain {
-                        Some(a) if a.digest == d.digest => "anchored",
-                        Some(_) => "differs-from-anchored",
-                        None if d.anchor_tx.is_some() => "anchor-missing",
-                        None => "not-anchored",
-                    };
-                    anchors.push((d.day, state));
-                }
-            }
-            Err(CliError::Unavailable(e)) => chain_note = Some(e),
-            Err(e) => return Err(e),
-        }
+    if !endpoint.rpc.is_empty() && registry.is_none() {
+        return Err(CliError::Usage(
+            "--rpc needs --registry (or COUNTERSIGN_REGISTRY)".into(),
+        ));
     }
-    let anchor_bad = anchors
-        .iter()
-        .any(|(_, s)| matches!(*s, "differs-from-anchored" | "anchor-missing"));
-    let intact = integrity.is_intact() && problems.is_empty() && !anchor_bad;
+    let log = open_read(file)?;
+    // Only closed days have digests to compare; without any there is nothing to ask the chain.
+    let closed = !log
+        .digests()
+        .map_err(|e| log_error(&file.path, e))?
+        .is_empty();
+    let node = match integrity::anchor_source(
+        &endpoint.rpc,
+        registry.filter(|_| closed),
+        &endpoint.options(),
+    ) {
+        Err(e) if e.wrong_registry() => return Err(CliError::Usage(e.to_string())),
+        other => other.map_err(|e| e.to_string()),
+    };
+    let anchors = match &node {
+        Ok(Some(registry)) => integrity::AnchorSource::Node(registry),
+        Ok(None) => integrity::AnchorSource::NotAsked,
+        Err(why) => integrity::AnchorSource::Unreachable(why.clone()),
+    };
+    let report = if read_only {
+        integrity::check(&log, &trusted, &anchors).map_err(|e| log_error(&file.path, e))?
+    } else {
+        let mut audit = open_write(file)?;
+        integrity::run(
+            &log,
+            &mut audit,
+            &trusted,
+            &anchors,
+            &review::Actor::os_user(),
+            Utc::now(),
+        )
+        .map_err(|e| CliError::Failed(format!("{}: {e}", file.path.display())))?
+        .0
+    };
+    let integrity = &report.chains;
+    let chain_note = &report.chain_unreachable;
+    let intact = report.intact();
     if as_json {
         let value = json!({
             "intact": intact,
@@ -345,12 +357,12 @@ fn verify(
                     "seq": f.seq, "kind": f.kind.as_str(), "text": f.to_string(),
                 })).collect::<Vec<_>>(),
             },
-            "days": digests.iter().map(|d| json!({
-                "day": d.day.to_string(),
-                "entries": d.count,
-                "problem": problems.iter().find(|(day, _)| *day == d.day).map(|(_, p)| problem_name(p)),
-                "anchored": anchors.iter().find(|(day, _)| *day == d.day).map(|(_, s)| *s),
-                "anchorTx": d.anchor_tx,
+            "days": report.days.iter().map(|d| json!({
+                "day": d.digest.day.to_string(),
+                "entries": d.digest.count,
+                "problem": d.problem.as_ref().map(|p| integrity::problem_name(Some(p))),
+                "anchored": d.anchoring.map(integrity::Anchoring::as_str),
+                "anchorTx": d.digest.anchor_tx,
             })).collect::<Vec<_>>(),
             "chainUnreachable": chain_note,
         });
@@ -388,30 +400,34 @@ fn verify(
                 }
             }
         }
-        if digests.is_empty() {
+        if report.days.is_empty() {
             println!("no day closed yet");
         }
-        if trusted.is_empty() && !digests.is_empty() {
+        if !report.signatures_checked && !report.days.is_empty() {
             println!("signed days: not checked (give the hall's public key with --trust)");
         }
-        for d in &digests {
-            let problem = problems.iter().find(|(day, _)| *day == d.day);
-            let signed = match problem {
-                _ if trusted.is_empty() => "signature not checked".to_string(),
+        for d in &report.days {
+            let signed = match &d.problem {
+                _ if !report.signatures_checked => "signature not checked".to_string(),
                 None => "signed, matches its entries".to_string(),
-                Some((_, p)) => format!("PROBLEM: {}", problem_text(p)),
+                Some(p) => format!("PROBLEM: {}", problem_text(p)),
             };
-            let anchored = anchors
-                .iter()
-                .find(|(day, _)| *day == d.day)
-                .map_or("", |(_, s)| *s);
-            println!("day {}  {} entries  {signed}  {anchored}", d.day, d.count);
+            let anchored = d.anchoring.map_or("", integrity::Anchoring::as_str);
+            println!(
+                "day {}  {} entries  {signed}  {anchored}",
+                d.digest.day, d.digest.count
+            );
         }
         if let Some(note) = &chain_note {
             println!("anchors not checked: the chain could not be reached ({note})");
         }
     }
-    let trusted_problems = !trusted.is_empty() && !problems.is_empty();
+    let trusted_problems =
+        report.signatures_checked && report.days.iter().any(|d| d.problem.is_some());
+    let anchor_bad = report
+        .days
+        .iter()
+        .any(|d| d.anchoring.is_some_and(integrity::Anchoring::is_problem));
     Ok(
         if !integrity.is_intact() || trusted_problems || anchor_bad {
             1
@@ -421,15 +437,6 @@ fn verify(
             0
         },
     )
-}
-
-fn problem_name(p: &DigestProblem) -> &'static str {
-    match p {
-        DigestProblem::BadSignature => "bad-signature",
-        DigestProblem::Altered => "altered",
-        DigestProblem::EntriesChanged => "entries-changed",
-        DigestProblem::BrokenChain => "broken-chain",
-    }
 }
 
 fn problem_text(p: &DigestProblem) -> &'static str {

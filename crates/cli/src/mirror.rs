@@ -5,12 +5,10 @@
 use crate::chain::{Endpoint, RegistryArg};
 use crate::CliError;
 use chrono::Utc;
-use countersign_chain::{connect_first, Registry};
-use countersign_chainstate::events::EventSource;
+use countersign_chain::connect_first;
 use countersign_credential::RegistryRef;
 use countersign_mirror::{sync_once, Mirror, Progress, SyncOptions};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Arguments of `countersign chain status`.
@@ -160,16 +158,7 @@ pub fn sync(args: &SyncArgs) -> Result<u8, CliError> {
 }
 
 fn follow(args: &SyncArgs, registry: RegistryRef, options: SyncOptions) -> Result<u8, CliError> {
-    let sources: Vec<Arc<dyn EventSource + Send + Sync>> = args
-        .endpoint
-        .rpc
-        .iter()
-        .map(|url| {
-            Arc::new(Registry::unchecked(url, &registry, args.endpoint.options()))
-                as Arc<dyn EventSource + Send + Sync>
-        })
-        .collect();
-    if sources.is_empty() {
+    if args.endpoint.rpc.is_empty() {
         return Err(CliError::Usage(
             "no chain node given: pass --rpc http://… or set COUNTERSIGN_RPC".into(),
         ));
@@ -179,13 +168,16 @@ fn follow(args: &SyncArgs, registry: RegistryRef, options: SyncOptions) -> Resul
         .build()
         .map_err(|e| CliError::Failed(e.to_string()))?;
     runtime.block_on(async {
-        let follower = countersign_mirror::spawn_follower(
-            args.mirror.clone(),
+        let Some(follower) = countersign_station::spawn_follower(
+            &args.endpoint.rpc,
             registry,
-            sources,
+            args.mirror.clone(),
+            args.endpoint.options(),
             options,
             Duration::from_secs(args.interval.max(1)),
-        );
+        ) else {
+            return;
+        };
         let mut status = follower.status();
         loop {
             tokio::select! {

@@ -140,6 +140,12 @@ pub(crate) fn sync_until(
         source,
         endpoint: &endpoint,
     };
+    // Before anything is read: a node that now serves another chain would otherwise look like
+    // a deep reorganisation and have the mirror rolled back and refilled from its blocks.
+    if let Err(error) = source.check_registry() {
+        tracing::warn!(endpoint = %endpoint, error = %error, "node does not serve the registry: not synced");
+        return Err(ask.failed("the registry check".into(), error));
+    }
     let head = ask.head()?;
     let target = head.number.saturating_sub(options.confirmations);
 

@@ -60,7 +60,7 @@ async fn fails_over_to_a_good_source_and_stops_cleanly() {
     assert_eq!(s.last_error, None);
     assert!(s.last_sync.is_some());
     let tried = down.calls();
-    assert!(tried.head > 0, "the first source is tried first");
+    assert!(tried.check > 0, "the first source is tried first");
 
     // The next rounds start with the source that worked.
     good.push(vec![anchored(hash(2), 1)]);

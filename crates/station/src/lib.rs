@@ -7,6 +7,7 @@
 //! (that is `countersign-log`); it only joins them the way a counter needs.
 
 mod clock;
+pub mod integrity;
 mod policy;
 pub mod receipts;
 pub mod review;
@@ -16,7 +17,7 @@ mod source;
 pub use clock::Clock;
 pub use countersign_log::Channel;
 pub use policy::{Mask, PolicyError, PrivacyPolicy};
-pub use source::{ChainSource, SourceError};
+pub use source::{spawn_follower, ChainSource, SourceError};
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Offset, Utc};
 use countersign_chainstate::Source;

@@ -9,8 +9,11 @@
 use countersign_chain::{connect_first, OnlineChainState, Registry, RpcOptions};
 use countersign_chainstate::{ChainError, ChainState, MemoryChainState, UnavailableChainState};
 use countersign_credential::RegistryRef;
+use countersign_mirror::follow::SharedSource;
 use countersign_mirror::Mirror;
-use std::path::Path;
+use countersign_mirror::{Follower, SyncOptions};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The chain source cannot be set up as asked (as opposed to being unreachable, which is
@@ -185,4 +188,29 @@ impl ChainSource {
             .unwrap_or_else(|| "no chain node or mirror".into());
         f(&UnavailableChainState(ChainError::Unavailable(why)))
     }
+}
+
+/// Keeps the hall's mirror at `path` current from `endpoints` in the background, on the
+/// current Tokio runtime: the app's follower and `countersign chain sync --follow` alike. Each
+/// node is checked (chain id, registry code, `registryId()`) at the start of every round, so
+/// a node that serves another chain is refused rather than synced from. `None` without
+/// endpoints.
+pub fn spawn_follower(
+    endpoints: &[String],
+    registry: RegistryRef,
+    path: PathBuf,
+    rpc: RpcOptions,
+    sync: SyncOptions,
+    interval: Duration,
+) -> Option<Follower> {
+    if endpoints.is_empty() {
+        return None;
+    }
+    let sources = endpoints
+        .iter()
+        .map(|url| Arc::new(Registry::unchecked(url, &registry, rpc.clone())) as SharedSource)
+        .collect();
+    Some(countersign_mirror::spawn_follower(
+        path, registry, sources, sync, interval,
+    ))
 }

@@ -168,6 +168,8 @@ fn stamp(mut event: RegistryEvent, time: DateTime<Utc>) -> RegistryEvent {
 /// How often each method was called.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Calls {
+    /// `check_registry`.
+    pub check: u64,
     /// `head`.
     pub head: u64,
     /// `block`.
@@ -348,6 +350,17 @@ impl EventSource for ScriptedChain {
 
     fn endpoint(&self) -> String {
         self.name.clone()
+    }
+
+    fn check_registry(&self) -> Result<(), ChainError> {
+        // The scripted chain always serves its registry; the real client's check is tested
+        // against anvil (crates/chain/tests/mirror_sync.rs).
+        let mut inner = self.inner();
+        inner.calls.check += 1;
+        if inner.failing {
+            return Err(refused("chain id"));
+        }
+        Ok(())
     }
 
     fn head(&self) -> Result<BlockRef, ChainError> {

@@ -1,0 +1,152 @@
+//! The log's integrity check against a real anvil node: each closed day's digest compared
+//! with what the hall anchored on the registry (anchored, never anchored, anchored but gone,
+//! rewritten after anchoring), and the check recorded in the audit trail before it is shown.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use countersign_chain::{Registry, RpcOptions, Wallet};
+use countersign_devchain::{Anvil, DEV_CHAIN_ID, DEV_KEYS};
+use countersign_log::Log;
+use countersign_station::integrity::{self, AnchorSource, Anchoring};
+use countersign_station::review::Actor;
+use ed25519_dalek::SigningKey;
+
+fn wallet(i: usize) -> Wallet {
+    Wallet::from_hex(DEV_KEYS[i]).expect("dev key")
+}
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, d).expect("date")
+}
+
+fn cst() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("offset")
+}
+
+fn later() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0)
+        .single()
+        .expect("time")
+}
+
+fn actor() -> Actor {
+    Actor {
+        id: "sup-01".into(),
+        role: "supervisor".into(),
+    }
+}
+
+fn anchorings(
+    log: &Log,
+    trusted: &[ed25519_dalek::VerifyingKey],
+    node: &Registry,
+) -> Vec<Option<Anchoring>> {
+    integrity::check(log, trusted, &AnchorSource::Node(node))
+        .expect("check")
+        .days
+        .iter()
+        .map(|d| d.anchoring)
+        .collect()
+}
+
+#[test]
+fn each_day_is_compared_with_its_anchor_and_the_check_is_recorded() {
+    let anvil = Anvil::start().expect("anvil (run scripts/tools.sh)");
+    let (registry, _) = Registry::deploy(
+        &anvil.url(),
+        DEV_CHAIN_ID,
+        &wallet(0),
+        RpcOptions::default(),
+    )
+    .expect("deploy");
+    let key = SigningKey::from_bytes(&[5; 32]);
+    let public = key.verifying_key();
+    registry
+        .register_station(
+            &wallet(0),
+            public.to_bytes(),
+            Some(wallet(2).address().into()),
+            "朝阳区政务服务中心",
+        )
+        .expect("register station");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("log.sqlite");
+    let mut log = Log::open(&path).expect("log");
+    let first = log
+        .close_day("BJ-CY-01", day(24), cst(), &key, later())
+        .expect("close 24th");
+    let second = log
+        .close_day("BJ-CY-01", day(25), cst(), &key, later())
+        .expect("close 25th");
+    let mined = registry
+        .anchor_log_digest(&wallet(2), first.day, first.digest)
+        .expect("anchor");
+    log.set_anchored(first.day, &hex::encode(mined.tx))
+        .expect("mark");
+
+    let trusted = [public];
+    assert_eq!(
+        anchorings(&log, &trusted, &registry),
+        vec![
+            Some(Anchoring::Anchored { block: mined.block }),
+            Some(Anchoring::NotAnchored)
+        ]
+    );
+
+    // The log claims the 25th was anchored, but the registry holds nothing for it.
+    log.set_anchored(second.day, "0xfeed").expect("mark");
+    let report = integrity::check(&log, &trusted, &AnchorSource::Node(&registry)).expect("check");
+    assert_eq!(report.days[1].anchoring, Some(Anchoring::Missing));
+    assert!(!report.intact());
+    assert_eq!(report.summary(), "digest of 2026-11-25: anchor-missing");
+
+    // The registry holds another digest for the 25th than the file does (the day was rewritten
+    // and signed again after it was anchored).
+    registry
+        .anchor_log_digest(&wallet(2), second.day, [0xab; 32])
+        .expect("anchor another digest");
+    assert_eq!(
+        anchorings(&log, &trusted, &registry)[1],
+        Some(Anchoring::Differs)
+    );
+
+    // The supervisor's run is recorded with its outcome before the report is returned.
+    let read = Log::open_read_only(&path).expect("reader");
+    let (report, seq) = integrity::run(
+        &read,
+        &mut log,
+        &trusted,
+        &AnchorSource::Node(&registry),
+        &actor(),
+        later(),
+    )
+    .expect("run");
+    let records = log
+        .audit_entries(DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC, 10)
+        .expect("audit");
+    let record = records.iter().find(|a| a.seq == seq).expect("recorded");
+    assert_eq!(record.action, "integrity.run");
+    assert_eq!(record.detail, report.summary());
+    assert_eq!(record.detail, "digest of 2026-11-25: differs-from-anchored");
+
+    // With the node gone, the anchors are not checked and the report says why; the local
+    // checks still run and pass.
+    anvil.stop();
+    let report = integrity::check(
+        &read,
+        &trusted,
+        &AnchorSource::Unreachable("connection refused".into()),
+    )
+    .expect("check");
+    assert_eq!(
+        report.chain_unreachable.as_deref(),
+        Some("connection refused")
+    );
+    assert!(report.days.iter().all(|d| d.anchoring.is_none()));
+    assert!(report.intact());
+    assert!(
+        report.summary().ends_with("anchors not checked)"),
+        "{}",
+        report.summary()
+    );
+}

@@ -79,14 +79,11 @@ impl Printing {
         self.queue()?.get(id).map_err(|e| e.to_string())
     }
 
-    /// Whether this receipt was queued before (and not cancelled): printing it again is a copy.
-    pub fn queued_before(&self, receipt_id: &str) -> Result<bool, String> {
-        Ok(self
-            .queue()?
-            .for_receipt(receipt_id)
-            .map_err(|e| e.to_string())?
-            .iter()
-            .any(|j| j.state != countersign_printing::JobState::Cancelled))
+    /// Runs `f` on the app's connection to the print queue, then wakes the spooler.
+    pub fn with_queue<T>(&self, f: impl FnOnce(&PrintQueue) -> T) -> Result<T, String> {
+        let out = f(&*self.queue()?);
+        self.thread.nudge();
+        Ok(out)
     }
 
     /// Jobs not yet printed.

@@ -6,7 +6,11 @@ use crate::commands::{clerk, lock, signed_in};
 use crate::view::{PrintJobView, ReceiptCheckView};
 use crate::{AppState, CommandError};
 use countersign_printing::{JobKind, NewJob};
+use countersign_station::printing::{
+    self as print_flow, PrintFlowError, PrintRequest, PrintTarget,
+};
 use countersign_station::receipts::{check, CheckContext, CheckError, TrustedHall};
+use countersign_station::review::Actor;
 use serde::Serialize;
 
 fn printing(state: &AppState) -> Result<&crate::printing::Printing, CommandError> {
@@ -34,55 +38,60 @@ fn signed(state: &AppState, seq: u64) -> Result<countersign_receipt::SignedRecei
     let station = counter
         .station()
         .map_err(|e| CommandError::new("log", e.to_string()))?;
-    let receipt = station
-        .receipt_of(seq)
-        .map_err(|e| CommandError::new("log", e.to_string()))?
-        .ok_or_else(|| CommandError::new("receipt.none", format!("entry {seq} has no receipt")))?;
-    receipt
-        .sign(key.signing_key())
-        .map_err(|e| CommandError::new("receipt.sign", e.to_string()))
+    print_flow::signed_receipt(station.log(), key.signing_key(), seq).map_err(print_flow_error)
 }
 
-/// Queues the receipt of logged entry `seq` (a reprint when `copy`) for `clerk`.
+fn print_flow_error(e: PrintFlowError) -> CommandError {
+    match e {
+        PrintFlowError::NoReceipt(_) => CommandError::new("receipt.none", e.to_string()),
+        PrintFlowError::Sign(_) => CommandError::new("receipt.sign", e.to_string()),
+        PrintFlowError::Log(_) => CommandError::new("log", e.to_string()),
+        PrintFlowError::Queue(_) => CommandError::new("print.queue", e.to_string()),
+    }
+}
+
+/// Queues the receipt of logged entry `seq` (a reprint when `copy`) for `clerk`, through the
+/// counter's flow (`countersign_station::printing`): COPY when printed before, audited.
 pub fn queue_receipt(
     state: &AppState,
     seq: u64,
     copy: bool,
     clerk: &str,
 ) -> Result<PrintJobView, CommandError> {
-    let printing = printing(state)?;
-    let signed = signed(state, seq)?;
-    // The citizen already has (or will have) the first print: any further one is a copy.
-    let copy = copy
-        || printing
-            .queued_before(&signed.receipt.id)
-            .map_err(|e| CommandError::new("print.queue", e))?;
-    let job = NewJob {
-        kind: JobKind::Receipt,
-        receipt_id: Some(signed.receipt.id.clone()),
-        payload: signed.payload(),
-        copy,
-        paper: printing.paper.as_str().into(),
-        printer: printing.address.clone(),
-        clerk: clerk.to_string(),
-        counter: state.config.counter.clone(),
+    let (printer, key) = (printing(state)?, hall_key(state)?);
+    let clerk = Actor {
+        id: clerk.into(),
+        role: "clerk".into(),
     };
-    let id = printing
-        .enqueue(&job)
-        .map_err(|e| CommandError::new("print.queue", e))?;
-    tracing::info!(job = id, receipt = %signed.receipt.id, copy, "receipt queued");
-    // The audit trail counts prints and reprints by the receipt id alone (the attention list
-    // lists reprinted receipts from it). Printing never waits on it: a receipt that cannot be
-    // recorded still prints, and the app's own log says so.
-    let action = if copy {
-        "receipt.reprint"
-    } else {
-        "receipt.print"
+    let request = PrintRequest {
+        seq,
+        copy_asked: copy,
+        clerk: &clerk,
+        target: PrintTarget {
+            printer: &printer.address,
+            paper: printer.paper.as_str(),
+            counter: &state.config.counter,
+        },
     };
-    if let Err(e) = crate::supervisor::record(state, clerk, "clerk", action, &signed.receipt.id) {
-        tracing::warn!(receipt = %signed.receipt.id, "{action} not audited: {}", e.message);
-    }
-    job_view(state, printing, id)
+    let queued = {
+        let mut counter = lock(state)?;
+        let station = counter
+            .station_mut()
+            .map_err(|e| CommandError::new("log", e.to_string()))?;
+        printer
+            .with_queue(|queue| {
+                print_flow::queue_receipt(
+                    station.log_mut(),
+                    queue,
+                    key.signing_key(),
+                    &request,
+                    state.config.clock.now(),
+                )
+            })
+            .map_err(|e| CommandError::new("print.queue", e))?
+            .map_err(print_flow_error)?
+    };
+    job_view(state, printer, queued.job)
 }
 
 fn job_view(

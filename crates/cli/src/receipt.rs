@@ -11,7 +11,9 @@ use countersign_printing::{
     HallHeading, JobKind, NewJob, Outcome, PrintQueue, PrinterConfig, PrinterState, Spooler,
 };
 use countersign_receipt::{compose, ComposeOptions, Finding, LogMatch, SignedReceipt, Standing};
+use countersign_station::printing::{self as print_flow, PrintRequest, PrintTarget};
 use countersign_station::receipts::{check, CheckContext, ReceiptReport, TrustedHall};
+use countersign_station::review::Actor;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -208,11 +210,12 @@ fn heading(layout: &Layout, hall: &str, offset: FixedOffset) -> HallHeading {
 }
 
 /// The signed receipt of a logged verification.
+/// The entry `which` names and its receipt signed with the hall key.
 fn signed_receipt(
     log: &LogFile,
     which: &Which,
     hall_key: &Path,
-) -> Result<SignedReceipt, CliError> {
+) -> Result<(u64, SignedReceipt), CliError> {
     let (hall, key) = read_hall_key(hall_key)?;
     let file = Log::open_read_only(&log.path)
         .map_err(|e| CliError::Usage(format!("{}: {e}", log.path.display())))?;
@@ -237,6 +240,7 @@ fn signed_receipt(
     })?;
     receipt
         .sign(&key)
+        .map(|signed| (entry.seq, signed))
         .map_err(|e| CliError::Failed(e.to_string()))
 }
 
@@ -273,6 +277,11 @@ fn enqueue_and_flush(spooler: &mut Spooler, job: &NewJob) -> Result<u8, CliError
         .queue()
         .enqueue(job, Utc::now())
         .map_err(|e| CliError::Failed(e.to_string()))?;
+    flush_and_report(spooler, id)
+}
+
+/// Runs the queue and says whether job `id` printed (0) or waits (2).
+fn flush_and_report(spooler: &mut Spooler, id: i64) -> Result<u8, CliError> {
     flush(spooler)?;
     let job = spooler
         .queue()
@@ -468,7 +477,7 @@ pub fn run(command: &ReceiptCommand) -> Result<u8, CliError> {
             copy,
             out,
         } => {
-            let signed = signed_receipt(log, which, hall_key)?;
+            let (_, signed) = signed_receipt(log, which, hall_key)?;
             let Some(out) = out else {
                 println!("{}", signed.payload());
                 return Ok(0);
@@ -525,23 +534,43 @@ pub fn run(command: &ReceiptCommand) -> Result<u8, CliError> {
             layout,
             copy,
         } => {
-            let signed = signed_receipt(log, which, hall_key)?;
+            let (seq, signed) = signed_receipt(log, which, hall_key)?;
+            let (_, key) = read_hall_key(hall_key)?;
             let mut spooler = spooler(
                 printer,
                 layout.paper,
                 heading(layout, &signed.receipt.hall, log.utc_offset),
             )?;
-            let job = NewJob {
-                kind: JobKind::Receipt,
-                receipt_id: Some(signed.receipt.id.clone()),
-                payload: signed.payload(),
-                copy: *copy,
-                paper: layout.paper.as_str().into(),
-                printer: printer.printer.clone(),
-                clerk: signed.receipt.clerk.clone(),
-                counter: signed.receipt.counter.clone(),
-            };
-            enqueue_and_flush(&mut spooler, &job)
+            let mut file = Log::open(&log.path)
+                .map_err(|e| CliError::Failed(format!("{}: {e}", log.path.display())))?;
+            // The counter's own flow: COPY when printed before (by the app or here), audited.
+            let queued = print_flow::queue_receipt(
+                &mut file,
+                spooler.queue(),
+                &key,
+                &PrintRequest {
+                    seq,
+                    copy_asked: *copy,
+                    clerk: &Actor::os_user(),
+                    target: PrintTarget {
+                        printer: &printer.printer,
+                        paper: layout.paper.as_str(),
+                        counter: &signed.receipt.counter,
+                    },
+                },
+                Utc::now(),
+            )
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+            if queued.copy && !*copy {
+                eprintln!(
+                    "receipt {} was printed before: this one is marked COPY",
+                    signed.receipt.id
+                );
+            }
+            if let Err(e) = &queued.audited {
+                eprintln!("the print is not recorded in the log's audit trail: {e}");
+            }
+            flush_and_report(&mut spooler, queued.job)
         }
         ReceiptCommand::Verify {
             input,

@@ -182,6 +182,23 @@ impl Log {
         Ok(out)
     }
 
+    /// Whether the audit trail records receipt `id` as printed (or reprinted) before: any
+    /// further print of it is a copy, whichever front end or print queue printed it.
+    pub fn printed_before(&self, id: &str) -> Result<bool, LogError> {
+        if self.version < 3 {
+            return Ok(false);
+        }
+        let found: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT seq FROM audit WHERE action IN ('receipt.print', 'receipt.reprint')
+                 AND detail = ?1 LIMIT 1",
+            )?
+            .query_row(params![id], |r| r.get(0))
+            .optional()?;
+        Ok(found.is_some())
+    }
+
     /// Walks the audit trail as [`Log::verify`] walks the entries.
     pub(crate) fn verify_audit(&self) -> Result<AuditIntegrity, LogError> {
         if self.version < 3 {

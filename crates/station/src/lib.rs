@@ -9,6 +9,7 @@
 mod clock;
 pub mod integrity;
 mod policy;
+pub mod printing;
 pub mod receipts;
 pub mod review;
 pub mod scan;

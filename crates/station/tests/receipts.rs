@@ -224,3 +224,85 @@ fn a_picture_of_the_printed_receipt_checks() {
     assert_eq!(report.finding, Finding::Genuine);
     assert_eq!(report.signed, signed);
 }
+
+/// One printing flow for the app and the CLI: the first print is the original, any further
+/// one a COPY, even from another print queue (the CLI's, after the app printed it), because
+/// the audit trail remembers every print by the receipt id; each print is recorded.
+#[test]
+fn a_receipt_printed_before_prints_as_a_copy_whichever_queue_printed_it() {
+    use countersign_printing::PrintQueue;
+    use countersign_station::printing::{queue_receipt, PrintFlowError, PrintRequest, PrintTarget};
+    use countersign_station::review::Actor;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut station, seq) = logged_receipt(&dir, "valid-diploma");
+    let app_queue = PrintQueue::open(dir.path().join("app-queue.sqlite")).expect("queue");
+    let cli_queue = PrintQueue::open(dir.path().join("cli-queue.sqlite")).expect("queue");
+    let clerk = Actor {
+        id: "clerk-007".into(),
+        role: "clerk".into(),
+    };
+    let request = |copy_asked| PrintRequest {
+        seq,
+        copy_asked,
+        clerk: &clerk,
+        target: PrintTarget {
+            printer: "file:/dev/null",
+            paper: "80mm",
+            counter: "3",
+        },
+    };
+    let key = hall_key();
+    let first = queue_receipt(station.log_mut(), &app_queue, &key, &request(false), at())
+        .expect("first print");
+    assert!(!first.copy, "the first print is the original");
+    let again = queue_receipt(station.log_mut(), &app_queue, &key, &request(false), at())
+        .expect("second print");
+    assert!(again.copy, "printed again from the same queue: COPY");
+    let elsewhere = queue_receipt(station.log_mut(), &cli_queue, &key, &request(false), at())
+        .expect("print from another queue");
+    assert!(elsewhere.copy, "the audit trail remembers the first print");
+    assert!(
+        app_queue
+            .get(first.job)
+            .expect("job")
+            .is_some_and(|j| !j.job.copy)
+            && cli_queue
+                .get(elsewhere.job)
+                .expect("job")
+                .is_some_and(|j| j.job.copy)
+    );
+
+    let records = station
+        .log()
+        .audit_entries(DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC, 10)
+        .expect("audit");
+    let actions: Vec<(&str, &str)> = records
+        .iter()
+        .map(|r| (r.action.as_str(), r.detail.as_str()))
+        .collect();
+    let id = first.signed.receipt.id.as_str();
+    for expected in [
+        ("receipt.print", id),
+        ("receipt.reprint", id),
+        ("receipt.reprint", id),
+    ] {
+        assert!(actions.contains(&expected), "{expected:?} in {actions:?}");
+    }
+    assert_eq!(actions.len(), 3);
+
+    // An entry without a receipt is refused in so many words, and nothing is queued.
+    let missing = queue_receipt(
+        station.log_mut(),
+        &cli_queue,
+        &key,
+        &PrintRequest {
+            seq: seq + 100,
+            ..request(false)
+        },
+        at(),
+    )
+    .expect_err("no such entry");
+    assert!(matches!(missing, PrintFlowError::NoReceipt(n) if n == seq + 100));
+    assert_eq!(cli_queue.pending().expect("pending").len(), 1);
+}

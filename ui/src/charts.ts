@@ -1,9 +1,9 @@
 // The supervisor's charts as SVG, drawn by pure functions: each returns a small tree of SVG
-// elements (tag, attributes, text) that main.ts turns into DOM nodes with createElementNS and
-// textContent, so no label (a clerk id, an issuer's name) is ever parsed as markup. No chart
-// library: two shapes cover what the console shows, columns over the hours of the day and
-// labelled horizontal bars for everything else. Every bar carries data-label and data-value,
-// which the tests (unit and end to end) read.
+// elements (tag, attributes, text) that screens/console-view.ts turns into DOM nodes with
+// createElementNS and textContent, so no label (a clerk id, an issuer's name) is ever parsed
+// as markup. No chart library: two shapes cover what the console shows, columns over the
+// hours of the day and labelled horizontal bars for everything else. Every bar carries
+// data-label and data-value, which the tests (unit and end to end) read.
 
 /** An SVG element: its tag, attributes, text and children. */
 export interface SvgNode {

@@ -1,6 +1,6 @@
 // Receipts on the screen: what the verdict screen says about printing, what the status bar
 // says about the printer, and how a checked receipt reads. Pure functions, tested without a
-// window; main.ts places the strings.
+// window; the screens place the strings.
 
 import { lang, t } from "./i18n";
 import type { PrintJobView, PrintStatusView, ReceiptCheckView } from "./types";

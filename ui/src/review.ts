@@ -1,7 +1,7 @@
 // The supervisor's console, as pure functions: the filter form to the commands' arguments,
 // the options the form offers (the values seen in the range), the charts of a summary, and
 // the words for the attention list, an entry's detail, the integrity check, exports and the
-// privacy policy. Tested without a window; main.ts places what these return.
+// privacy policy. Tested without a window; screens/console-view.ts places what these return.
 
 import { barChart, hourChart, type Bar, type SvgNode } from "./charts";
 import { has, lang, t } from "./i18n";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { setLang } from "./i18n";
-import { chainStatus, deviceLines, errorMessage, whoLine } from "./status";
+import { chainStatus, deviceLines, errorMessage, lockoutMinutes, signinMessage, whoLine } from "./status";
 import type { StatusView } from "./types";
 import { cue } from "./sound";
 import { lumaFrame } from "./camera";
@@ -72,6 +72,27 @@ describe("status bar", () => {
     expect(errorMessage("staff.wrong_pin", "wrong")).toBe("工号或 PIN 码不正确。");
     expect(errorMessage("staff.locked", "locked", { minutes: 5 })).toContain("5 分钟后");
     expect(errorMessage("no.such", "boom")).toBe("出错了：boom");
+  });
+});
+
+describe("sign-in screen", () => {
+  it("says why no one can sign in before why the screen locked", () => {
+    setLang("en");
+    expect(signinMessage(null, null)).toBe("");
+    expect(signinMessage(status(), "")).toBe("");
+    expect(signinMessage(status(), "signin.locked.idle")).toBe("Locked after a while without input. Sign in again.");
+    expect(signinMessage(status({ staffReady: false }), "signin.locked.idle")).toBe(
+      "No staff accounts on this PC yet. IT adds them with countersign staff add.",
+    );
+    expect(signinMessage(status({ staffReady: false, staffError: "disk" }), null)).toBe("Cannot read the staff accounts: disk. Tell IT.");
+  });
+
+  it("counts a lock-out's minutes up, at least one, five when no time is given", () => {
+    const now = Date.parse("2026-11-25T10:00:00+08:00");
+    expect(lockoutMinutes("locked until 2026-11-25T10:08:30+08:00", now)).toBe(9);
+    expect(lockoutMinutes("locked until 2026-11-25T10:00:10+08:00", now)).toBe(1);
+    expect(lockoutMinutes("locked until 2026-11-25T09:59:00+08:00", now)).toBe(1);
+    expect(lockoutMinutes("too many attempts", now)).toBe(5);
   });
 });
 

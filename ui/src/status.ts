@@ -38,6 +38,12 @@ export function whoLine(s: StatusView): string {
   return t("status.clerk", { clerk: s.session.name, counter: s.counter });
 }
 
+/** What the sign-in screen says: why no one can sign in (no staff yet), else why it locked. */
+export function signinMessage(s: StatusView | null, note: string | null): string {
+  if (s && !s.staffReady) return s.staffError ? t("signin.storage", { message: s.staffError }) : t("signin.no.staff");
+  return note ? t(note) : "";
+}
+
 /** Printer, serial scanner and log problems, in that order; empty when there is nothing to say. */
 export function deviceLines(s: StatusView): string[] {
   const out: string[] = [];
@@ -46,6 +52,12 @@ export function deviceLines(s: StatusView): string[] {
   if (s.serial) out.push(t(`status.serial.${s.serial}`));
   if (!s.logOk) out.push(t("status.log.failed"));
   return out;
+}
+
+/** Minutes until a lock-out ends, from the app's "locked until <RFC 3339>" (5 if it names no time). */
+export function lockoutMinutes(message: string, now: number): number {
+  const until = /until (\S+)/.exec(message)?.[1];
+  return until ? Math.max(1, Math.ceil((Date.parse(until) - now) / 60_000)) : 5;
 }
 
 /** The message for an error code from the app, with its detail where the key takes one. */

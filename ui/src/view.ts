@@ -1,5 +1,5 @@
 // What the verdict screen shows, computed from the app's answer: pure functions, tested
-// without a window. The DOM code in main.ts only places these strings.
+// without a window. The DOM code in screens/verdict.ts only places these strings.
 
 import { lang, t, has } from "./i18n";
 import type { ChainUsedView, FieldView, LoggedView, VerdictView } from "./types";

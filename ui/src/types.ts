@@ -247,13 +247,13 @@ export interface UpdateView {
 
 // ---- The supervisor's console (src-tauri review_view.rs, supervisor.rs) ---------------------
 
-/** The filter as the review commands take it (src-tauri `FilterArgs`). */
+/** The filter as the review commands take it (the station crate's `console::Selection`). */
 export interface FilterArgs {
   from: string;
   to: string;
   counter: string | null;
   clerk: string | null;
-  /** The log's name: `UNVERIFIABLE` for what the screen calls CANNOT_CONFIRM. */
+  /** `VALID`, `INVALID`, or `UNVERIFIABLE` (review.ts `filterArgs`; the app also takes `CANNOT_CONFIRM`). */
   verdict: string | null;
   credentialType: string | null;
   issuer: string | null;
@@ -395,7 +395,7 @@ export interface FindingView {
   kind: "edited" | "deleted" | "inserted" | "reordered" | "summary-edited";
 }
 
-/** A closed day's signed digest (src-tauri `DigestView`). */
+/** A closed day's signed digest, and how it stands on the registry (src-tauri `DigestView`). */
 export interface DigestView {
   day: string;
   count: number;
@@ -403,9 +403,14 @@ export interface DigestView {
   digest: string;
   /** Signed by a hall key this counter trusts, and the signature verifies. */
   signed: boolean;
-  /** What the check found wrong with it: `bad-signature`, `altered`, `entries-changed`, `broken-chain`. */
+  /**
+   * What is wrong with it, locally (`bad-signature`, `altered`, `entries-changed`,
+   * `broken-chain`) or against the registry's anchor (`differs-from-anchored`, `anchor-missing`).
+   */
   problem: string | null;
   anchored: string | null;
+  /** How it stands on the registry; null when the registry was not read. */
+  chain: "anchored" | "differs-from-anchored" | "anchor-missing" | "not-anchored" | null;
 }
 
 /** An audit record (src-tauri `AuditView`). */
@@ -426,6 +431,8 @@ export interface IntegrityView {
   auditRecords: number;
   auditFindings: FindingView[];
   digests: DigestView[];
+  /** Why the registry's anchors were not checked, when a node was configured. */
+  chainUnreachable: string | null;
   recentAudit: AuditView[];
   checkedAt: string;
   millis: number;

@@ -5,6 +5,8 @@
 
 use crate::config::Setup;
 use crate::{AppState, CommandError};
+use countersign_bundle::provision::{self, CounterError, ProvisionError};
+use countersign_bundle::{Applied, ErrorKind};
 use serde::Serialize;
 
 /// What the setup screen shows.
@@ -69,18 +71,71 @@ pub struct AppliedView {
     counters: usize,
 }
 
-fn provision_error(e: countersign_bundle::BundleError) -> CommandError {
-    let code = match e.code() {
-        // The screen words the refusals it knows; the rest show their own words.
-        "bundle.tampered" => "setup.tampered",
-        "bundle.untrusted" => "setup.untrusted",
-        "bundle.unsigned" => "setup.unsigned",
-        "bundle.other-hall" => "setup.other_hall",
-        "bundle.not-newer" => "setup.not_newer",
-        "trust.none" => "setup.no_authority",
-        _ => "setup.refused",
+impl From<Applied> for AppliedView {
+    /// The screen's view of a bundle applied (said in the app's log too).
+    fn from(applied: Applied) -> Self {
+        let settings = applied.verified.bundle.settings();
+        tracing::info!(hall = %settings.hall.id, version = settings.version, "setup: bundle applied");
+        Self {
+            hall: settings.hall.id.clone(),
+            hall_name: settings.hall.name.clone(),
+            version: settings.version,
+            counters: settings.counters.len(),
+        }
+    }
+}
+
+/// This PC still needs a bundle: none is applied, or the applied one is refused.
+fn bundle_needed(state: &AppState) -> Result<(), CommandError> {
+    match &state.config.setup {
+        Some(Setup::NoBundle | Setup::Refused { .. }) => Ok(()),
+        _ => Err(CommandError::new(
+            "setup.not_needed",
+            "this PC already runs on a hall bundle; update it with the installer or the CLI",
+        )),
+    }
+}
+
+/// The hall's counters (id, name), while this PC has not chosen which it is.
+fn counters(state: &AppState) -> Result<&[(String, Option<String>)], CommandError> {
+    match &state.config.setup {
+        Some(Setup::ChooseCounter(counters)) => Ok(counters),
+        _ => Err(CommandError::new(
+            "setup.not_needed",
+            "the counter is already set",
+        )),
+    }
+}
+
+/// A refusal in the screen's words where it has them (the code), with IT's detail.
+fn apply_error(e: ProvisionError) -> CommandError {
+    let e = match e {
+        ProvisionError::AuthorityKey(why) => return CommandError::new("setup.authority_key", why),
+        ProvisionError::Stage { source, .. } => {
+            return CommandError::new("setup.refused", source.to_string())
+        }
+        ProvisionError::Bundle(e) => e,
     };
-    CommandError::new(code, format!("{} {}", e.problem, e.action))
+    tracing::warn!("setup: bundle refused: {e}");
+    let message = format!("{} {}", e.problem, e.action);
+    match e.kind {
+        ErrorKind::BadSignature => CommandError::new("setup.tampered", message),
+        ErrorKind::UntrustedKey => CommandError::new("setup.untrusted", message),
+        ErrorKind::Unsigned => CommandError::new("setup.unsigned", message),
+        ErrorKind::OtherHall => CommandError::new("setup.other_hall", message),
+        ErrorKind::NotNewer => CommandError::new("setup.not_newer", message),
+        ErrorKind::NoTrustAnchor => CommandError::new("setup.no_authority", message),
+        _ => CommandError::new("setup.refused", message),
+    }
+}
+
+fn counter_error(e: CounterError) -> CommandError {
+    match e {
+        CounterError::Unknown { .. } => CommandError::new("setup.refused", e.to_string()),
+        CounterError::Write { source, .. } => {
+            CommandError::new("setup.refused", source.to_string())
+        }
+    }
 }
 
 /// Applies a hall bundle (its file's text) on this PC. Only while the PC is unprovisioned or
@@ -91,86 +146,26 @@ pub async fn apply_bundle(
     bundle: String,
     authority: Option<String>,
 ) -> Result<AppliedView, CommandError> {
-    crate::worker::run(app, move |state| apply_bundle_on(state, bundle, authority)).await
-}
-
-fn apply_bundle_on(
-    state: &AppState,
-    bundle: String,
-    authority: Option<String>,
-) -> Result<AppliedView, CommandError> {
-    if !matches!(
-        state.config.setup,
-        Some(Setup::NoBundle | Setup::Refused { .. })
-    ) {
-        return Err(CommandError::new(
-            "setup.not_needed",
-            "this PC already runs on a hall bundle; update it with the installer or the CLI",
-        ));
-    }
-    let machine = state.config.machine();
-    let explicit = match authority
-        .as_deref()
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-    {
-        Some(text) => Some(
-            countersign_bundle::parse_public_key(text)
-                .map_err(|e| CommandError::new("setup.authority_key", e))?,
-        ),
-        None => None,
-    };
-    std::fs::create_dir_all(&machine.data_dir)
-        .and_then(|()| std::fs::create_dir_all(&machine.config_dir))
-        .map_err(|e| CommandError::new("setup.refused", e.to_string()))?;
-    let incoming = machine.data_dir.join("incoming.bundle");
-    std::fs::write(&incoming, bundle.as_bytes())
-        .map_err(|e| CommandError::new("setup.refused", e.to_string()))?;
-    let applied = machine.apply(
-        &incoming,
-        &countersign_bundle::Expect {
-            authority: explicit,
-            hall: None,
-        },
-    );
-    let _ = std::fs::remove_file(&incoming);
-    let applied = applied.map_err(|e| {
-        tracing::warn!("setup: bundle refused: {e}");
-        provision_error(e)
-    })?;
-    let settings = applied.verified.bundle.settings();
-    tracing::info!(hall = %settings.hall.id, version = settings.version, "setup: bundle applied");
-    Ok(AppliedView {
-        hall: settings.hall.id.clone(),
-        hall_name: settings.hall.name.clone(),
-        version: settings.version,
-        counters: settings.counters.len(),
+    crate::worker::run(app, move |state| {
+        bundle_needed(state)?;
+        provision::apply_bytes(&state.config.machine(), &bundle, authority.as_deref())
+            .map(AppliedView::from)
+            .map_err(apply_error)
     })
+    .await
 }
 
 /// Records which of the hall's counters this PC is.
 #[tauri::command]
 pub async fn choose_counter(app: tauri::AppHandle, id: String) -> Result<(), CommandError> {
-    crate::worker::run(app, move |state| choose_counter_on(state, id)).await
-}
-
-fn choose_counter_on(state: &AppState, id: String) -> Result<(), CommandError> {
-    let Some(Setup::ChooseCounter(counters)) = &state.config.setup else {
-        return Err(CommandError::new(
-            "setup.not_needed",
-            "the counter is already set",
-        ));
-    };
-    if !counters.iter().any(|(c, _)| *c == id) {
-        return Err(CommandError::new(
-            "setup.refused",
-            format!("{id:?} is not one of this hall's counters"),
-        ));
-    }
-    std::fs::write(state.config.counter_file(), format!("{id}\n"))
-        .map_err(|e| CommandError::new("setup.refused", e.to_string()))?;
-    tracing::info!(counter = %id, "setup: counter chosen");
-    Ok(())
+    crate::worker::run(app, move |state| {
+        let counters = counters(state)?.iter().map(|(c, _)| c.as_str());
+        provision::choose_counter(counters, &id, &state.config.counter_file())
+            .map_err(counter_error)?;
+        tracing::info!(counter = %id, "setup: counter chosen");
+        Ok(())
+    })
+    .await
 }
 
 /// Starts the app again, to run on what setup just wrote.

@@ -12,16 +12,21 @@
 //! with the very snapshot it was signed with. [`Settings`] is the typed view the app starts
 //! from.
 //!
+//! [`provision`] holds the counter PC's use cases every front end calls: apply a bundle (a
+//! file for `countersign provision apply`, its bytes and a typed key for the app's setup
+//! screen) and record the counter the setup screen chose.
+//!
 //! It is not the app's configuration reader for anything the bundle does not say (idle lock,
-//! sound, sync interval stay the app's), it does not choose which counter a PC is (the setup
-//! screen does), and it never installs software: `updates` is data for the updater. It does no
-//! network I/O and takes time from the caller: checking that a provisioned PC is healthy (its
-//! nodes, printers, files) is `countersign-doctor`'s, and where the folders are is
-//! `countersign-paths`'.
+//! sound, sync interval stay the app's), it does not decide which counter a PC is (IT does, on
+//! the setup screen; this only records it in the file the app names), and it never installs
+//! software: `updates` is data for the updater. It does no network I/O and takes time from the
+//! caller: checking that a provisioned PC is healthy (its nodes, printers, files) is
+//! `countersign-doctor`'s, and where the folders are is `countersign-paths`'.
 
 mod error;
 mod machine;
 mod model;
+pub mod provision;
 mod settings;
 mod sign;
 mod snapshot;

@@ -1,8 +1,10 @@
 //! Hall bundles end to end on real files: signed and read back, every refusal with its kind,
 //! updates (higher version, same authority), mirror snapshots (checked, installed only over an
-//! older mirror) and atomic writes.
+//! older mirror), atomic writes, and the provisioning use cases the CLI and the setup screen
+//! share (a bundle's bytes against a typed key, the counter chosen).
 
 use chrono::{TimeZone, Utc};
+use countersign_bundle::provision::{self, CounterError, Incoming, ProvisionError};
 use countersign_bundle::{
     sign, signing_input, write_snapshot, AuthorityKey, Bundle, BundleError, Chain, ErrorKind,
     Expect, Machine, MirrorOutcome, PrinterEntry, Scanner, Settings, TrustSource,
@@ -801,4 +803,156 @@ fn authority_key_files_round_trip_and_broken_ones_are_refused() {
         ErrorKind::KeyFile,
         "type",
     );
+}
+
+/// The names in a folder, sorted (empty when it does not exist).
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[track_caller]
+fn refused_by(result: Result<impl std::fmt::Debug, ProvisionError>, kind: ErrorKind, words: &str) {
+    match result {
+        Err(ProvisionError::Bundle(e)) => refused(Err::<(), _>(e), kind, words),
+        other => panic!("expected a bundle refusal {kind:?}, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_setup_screens_bytes_are_applied_against_the_key_typed_in_and_never_left_behind() {
+    let s = Setup::new();
+    let key = authority(1);
+    let good = sign(&bundle("BJ-CY-01", 2), &key).expect("sign");
+    let text = String::from_utf8(good.clone()).expect("text");
+    let altered = text.replace("北京市朝阳区", "北京市海淀区");
+    let foreign = sign(&bundle("BJ-CY-01", 1), &authority(9)).expect("sign");
+    // Neither folder exists yet: a PC that was never provisioned.
+    assert!(!s.machine.data_dir.exists() && !s.machine.config_dir.exists());
+
+    // No key typed (blank counts as none) and no authority file: nothing to trust.
+    refused_by(
+        provision::apply_bytes(&s.machine, &good, Some("   ")),
+        ErrorKind::NoTrustAnchor,
+        "authority.pub",
+    );
+    // A key typed in is a key, never a file name.
+    let key_file = s.write("authority.pub", key.public_hex().as_bytes());
+    let typed = key_file.to_str().expect("path");
+    match provision::apply_bytes(&s.machine, &good, Some(typed)) {
+        Err(ProvisionError::AuthorityKey(why)) => assert!(why.contains("64 hex digits"), "{why}"),
+        other => panic!("a file name is not a key: {other:?}"),
+    }
+    refused_by(
+        provision::apply_bytes(&s.machine, altered.as_bytes(), Some(&key.public_hex())),
+        ErrorKind::BadSignature,
+        "incoming.bundle was changed after it was signed",
+    );
+    refused_by(
+        provision::apply_bytes(&s.machine, &foreign, Some(&key.public_hex())),
+        ErrorKind::UntrustedKey,
+        &authority(9).public_hex(),
+    );
+    assert!(!s.machine.applied_path().exists(), "nothing applied yet");
+    assert_eq!(names_in(&s.machine.data_dir), Vec::<String>::new());
+
+    // The key as IT types it: spaces around, 0x before.
+    let typed = format!("  0x{}\n", key.public_hex());
+    let applied = provision::apply_bytes(&s.machine, &text, Some(&typed)).expect("applied");
+    assert_eq!(applied.verified.trusted_by, TrustSource::Explicit);
+    assert_eq!(applied.path, s.machine.applied_path());
+    assert_eq!(applied.mirror, MirrorOutcome::NotShipped);
+    assert_eq!(
+        std::fs::read(s.machine.applied_path()).expect("applied file"),
+        good,
+        "the signed bytes, as handed over"
+    );
+    assert_eq!(
+        names_in(&s.machine.data_dir),
+        Vec::<String>::new(),
+        "staged copy removed"
+    );
+    // The PC now runs on it, trusting its authority from then on.
+    let (loaded, source) = s.machine.load(None).expect("load").expect("applied");
+    assert_eq!(loaded.settings().hall.id, "BJ-CY-01");
+    assert_eq!(source, TrustSource::Applied(s.machine.applied_path()));
+
+    // The same bytes again change nothing; an older version is refused.
+    let again = provision::apply_bytes(&s.machine, &good, None).expect("again");
+    assert!(again.verified.unchanged);
+    let older = sign(&bundle("BJ-CY-01", 1), &key).expect("sign");
+    refused_by(
+        provision::apply_bytes(&s.machine, &older, None),
+        ErrorKind::NotNewer,
+        "not newer than version 2",
+    );
+}
+
+#[test]
+fn bytes_cannot_bring_their_snapshot_and_a_data_folder_that_is_a_file_is_said_so() {
+    let s = Setup::new();
+    let key = authority(1);
+    // A bundle that ships a snapshot: applied from its file, the snapshot beside it is
+    // installed; handed over as bytes, the snapshot is not beside the staged copy.
+    let shipped = with_snapshot(&s, "hall.bundle", 1, 10, &key);
+    let bytes = std::fs::read(&shipped).expect("bundle");
+    refused_by(
+        provision::apply_bytes(&s.machine, &bytes, Some(&key.public_hex())),
+        ErrorKind::SnapshotMissing,
+        "hall.bundle.mirror.sqlite",
+    );
+    assert_eq!(names_in(&s.machine.data_dir), Vec::<String>::new());
+    let applied = provision::apply(&s.machine, Incoming::File(&shipped), &explicit(&key))
+        .expect("from the file");
+    assert_eq!(applied.mirror, MirrorOutcome::Installed { block: 10 });
+    assert_eq!(mirror_block(&s.machine.mirror_path()), 10);
+
+    // A data folder that cannot be made: nothing is staged, nothing applied.
+    let other = Setup::new();
+    std::fs::write(other.path("data"), b"a file, not a folder").expect("write");
+    let good = sign(&bundle("BJ-CY-01", 1), &key).expect("sign");
+    match provision::apply_bytes(&other.machine, &good, Some(&key.public_hex())) {
+        Err(e @ ProvisionError::Stage { .. }) => {
+            let folder = other.machine.data_dir.display().to_string();
+            assert!(e.to_string().contains(&folder), "{e}");
+        }
+        other => panic!("expected a staging failure, got {other:?}"),
+    }
+    assert!(!other.machine.applied_path().exists());
+}
+
+#[test]
+fn only_one_of_the_halls_counters_is_recorded() {
+    let s = Setup::new();
+    let file = s.path("counter");
+    let counters = ["1", "2"];
+
+    match provision::choose_counter(counters, "3", &file) {
+        Err(e @ CounterError::Unknown { .. }) => {
+            assert_eq!(e.to_string(), "\"3\" is not one of this hall's counters");
+        }
+        other => panic!("expected an unknown counter, got {other:?}"),
+    }
+    assert!(!file.exists(), "nothing written for an unknown counter");
+
+    provision::choose_counter(counters, "2", &file).expect("counter 2");
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), "2\n");
+    // Chosen again: the new choice replaces the old.
+    provision::choose_counter(counters, "1", &file).expect("counter 1");
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), "1\n");
+
+    let nowhere = s.path("missing-folder/counter");
+    match provision::choose_counter(counters, "1", &nowhere) {
+        Err(e @ CounterError::Write { .. }) => {
+            assert!(e.to_string().contains("missing-folder"), "{e}");
+        }
+        other => panic!("expected a write failure, got {other:?}"),
+    }
 }

@@ -7,6 +7,7 @@
 
 use crate::{read_file, CliError};
 use chrono::{SecondsFormat, Utc};
+use countersign_bundle::provision::{self, Incoming, ProvisionError};
 use countersign_bundle::{
     sign, write_atomic, write_snapshot, AuthorityKey, Bundle, BundleError, ErrorKind, Expect,
     Machine, MirrorOutcome, Scanner, Settings, VerifiedBundle, FORMAT,
@@ -660,7 +661,11 @@ fn inspect(machine: &Machine, path: &Path, expect: &Expect, as_json: bool) -> Re
 }
 
 fn apply(machine: &Machine, path: &Path, expect: &Expect) -> Result<u8, CliError> {
-    let applied = machine.apply(path, expect).map_err(provision_error)?;
+    // The one apply the app's setup screen makes too (it hands over bytes, not a file).
+    let applied = provision::apply(machine, Incoming::File(path), expect).map_err(|e| match e {
+        ProvisionError::Bundle(e) => provision_error(e),
+        other => CliError::Failed(other.to_string()),
+    })?;
     let v = &applied.verified;
     let s = v.bundle.settings();
     if v.unchanged {

@@ -89,7 +89,7 @@ pub struct Config {
     pub update_pubkey: Option<String>,
     /// The time the app runs at: the system's, or (COUNTERSIGN_CLOCK, an RFC 3339 instant, for
     /// tests, training rooms and demos) one started at a chosen instant.
-    pub clock: countersign_station::Clock,
+    pub clock: countersign_station::HallClock,
 }
 
 fn china_standard_time() -> chrono::FixedOffset {
@@ -229,15 +229,15 @@ impl Config {
                 .unwrap_or_default(),
             privacy: bundle.map(|b| b.privacy.clone()).unwrap_or_default(),
             clock: match var("COUNTERSIGN_CLOCK") {
-                None => countersign_station::Clock::system(),
+                None => countersign_station::HallClock::system(),
                 Some(v) => match chrono::DateTime::parse_from_rfc3339(&v) {
                     Ok(at) => {
-                        countersign_station::Clock::starting_at(at.with_timezone(&chrono::Utc))
+                        countersign_station::HallClock::starting_at(at.with_timezone(&chrono::Utc))
                     }
                     // Said, not silently passed over: the system clock is used instead.
                     Err(e) => {
                         eprintln!("countersign-app: COUNTERSIGN_CLOCK {v:?} is not an RFC 3339 time ({e}); using the system clock");
-                        countersign_station::Clock::system()
+                        countersign_station::HallClock::system()
                     }
                 },
             },

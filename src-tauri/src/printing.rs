@@ -22,7 +22,7 @@ pub struct Printing {
     pub fonts: Arc<Fonts>,
     /// What is printed at the top of every receipt.
     pub heading: HallHeading,
-    clock: countersign_station::Clock,
+    clock: countersign_station::HallClock,
 }
 
 /// Starts printing when a printer is configured: `Ok(None)` when none is, `Err` when the

@@ -202,6 +202,18 @@ pub enum Source {
     Memory,
 }
 
+impl Source {
+    /// Which kind of source, without the endpoint: what logs and receipts record.
+    pub fn kind(&self) -> countersign_vocab::ChainSourceKind {
+        use countersign_vocab::ChainSourceKind as Kind;
+        match self {
+            Self::Online { .. } => Kind::Online,
+            Self::Mirror => Kind::Mirror,
+            Self::Memory => Kind::Memory,
+        }
+    }
+}
+
 /// The registry state an answer reflects: every verdict states it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainView {

@@ -8,9 +8,11 @@ use chrono::{FixedOffset, Utc};
 use countersign_log::Log;
 use countersign_printdoc::{fonts::Fonts, Paper};
 use countersign_printing::{
-    HallHeading, JobKind, NewJob, Outcome, PrintQueue, PrinterConfig, PrinterState, Spooler,
+    HallHeading, JobKind, NewJob, PrintOutcome, PrintQueue, PrinterConfig, PrinterState, Spooler,
 };
-use countersign_receipt::{compose, ComposeOptions, Finding, LogMatch, SignedReceipt, Standing};
+use countersign_receipt::{
+    compose, ComposeOptions, LogMatch, ReceiptFinding, SignedReceipt, Standing,
+};
 use countersign_station::printing::{self as print_flow, PrintRequest, PrintTarget};
 use countersign_station::receipts::{check, CheckContext, ReceiptReport, TrustedHall};
 use countersign_station::review::Actor;
@@ -261,8 +263,8 @@ fn flush(spooler: &mut Spooler) -> Result<usize, CliError> {
         .map_err(|e| CliError::Failed(e.to_string()))?
     {
         match outcome {
-            Outcome::Printed(id) => println!("job {id}: printed"),
-            Outcome::Waiting(id, e) => eprintln!("job {id}: waits: {e}"),
+            PrintOutcome::Printed(id) => println!("job {id}: printed"),
+            PrintOutcome::Waiting(id, e) => eprintln!("job {id}: waits: {e}"),
         }
     }
     Ok(spooler
@@ -332,9 +334,9 @@ fn report_json(r: &ReceiptReport) -> serde_json::Value {
     let s = &r.signed.receipt;
     json!({
         "finding": match r.finding {
-            Finding::Genuine => "genuine",
-            Finding::CannotConfirm => "cannot-confirm",
-            Finding::Contradicted => "contradicted",
+            ReceiptFinding::Genuine => "genuine",
+            ReceiptFinding::CannotConfirm => "cannot-confirm",
+            ReceiptFinding::Contradicted => "contradicted",
         },
         "receipt": {
             "id": s.id, "hall": s.hall, "counter": s.counter, "clerk": s.clerk,
@@ -418,9 +420,9 @@ fn verify(
     } else {
         let r = &report.signed.receipt;
         let finding = match report.finding {
-            Finding::Genuine => "GENUINE",
-            Finding::CannotConfirm => "CANNOT CONFIRM",
-            Finding::Contradicted => "CONTRADICTS THE LOG",
+            ReceiptFinding::Genuine => "GENUINE",
+            ReceiptFinding::CannotConfirm => "CANNOT CONFIRM",
+            ReceiptFinding::Contradicted => "CONTRADICTS THE LOG",
         };
         println!("{finding}: receipt {} of hall {}", r.id, r.hall);
         println!(
@@ -460,9 +462,9 @@ fn verify(
         }
     }
     Ok(match report.finding {
-        Finding::Genuine => 0,
-        Finding::Contradicted => 1,
-        Finding::CannotConfirm => 2,
+        ReceiptFinding::Genuine => 0,
+        ReceiptFinding::Contradicted => 1,
+        ReceiptFinding::CannotConfirm => 2,
     })
 }
 

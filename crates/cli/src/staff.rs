@@ -5,7 +5,7 @@
 
 use crate::CliError;
 use chrono::{FixedOffset, Utc};
-use countersign_staff::{Account, Outcome, Role, SignInRecord, Staff};
+use countersign_staff::{Account, Role, SignInOutcome, SignInRecord, Staff};
 use serde_json::{json, Value};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -160,7 +160,7 @@ fn refuse_pin_argument(pin: Option<&str>) -> Result<(), CliError> {
 }
 
 /// The library's error in both languages; refused input is a usage error (exit 3).
-fn staff_error(path: &Path, e: countersign_staff::Error) -> CliError {
+fn staff_error(path: &Path, e: countersign_staff::StaffError) -> CliError {
     let zh = match e.code() {
         "staff.bad_id" => "编号无效",
         "staff.bad_name" => "姓名无效",
@@ -254,7 +254,9 @@ fn add(file: &StaffFile, id: &str, name: &str, role: Role) -> Result<(), CliErro
             .map_err(refused)?
             .is_some()
     {
-        return Err(refused(countersign_staff::Error::Exists(id.to_string())));
+        return Err(refused(countersign_staff::StaffError::Exists(
+            id.to_string(),
+        )));
     }
     let pin = read_pin()?;
     countersign_staff::check_pin(&pin).map_err(refused)?;
@@ -287,7 +289,7 @@ fn reset_pin(file: &StaffFile, id: &str) -> Result<(), CliError> {
     if staff.get(id).map_err(|e| staff_error(path, e))?.is_none() {
         return Err(staff_error(
             path,
-            countersign_staff::Error::Unknown(id.to_string()),
+            countersign_staff::StaffError::Unknown(id.to_string()),
         ));
     }
     let pin = read_pin()?;
@@ -344,14 +346,14 @@ fn list(file: &StaffFile, offset: FixedOffset, as_json: bool) -> Result<(), CliE
     Ok(())
 }
 
-fn outcome_text(outcome: Outcome) -> &'static str {
+fn outcome_text(outcome: SignInOutcome) -> &'static str {
     match outcome {
-        Outcome::SignedIn => "signed in 成功",
-        Outcome::WrongPin => "wrong PIN 密码错误",
-        Outcome::UnknownId => "unknown id 无此编号",
-        Outcome::Locked => "locked 已锁定",
-        Outcome::Disabled => "disabled 已停用",
-        Outcome::WrongRole => "wrong role 角色不符",
+        SignInOutcome::SignedIn => "signed in 成功",
+        SignInOutcome::WrongPin => "wrong PIN 密码错误",
+        SignInOutcome::UnknownId => "unknown id 无此编号",
+        SignInOutcome::Locked => "locked 已锁定",
+        SignInOutcome::Disabled => "disabled 已停用",
+        SignInOutcome::WrongRole => "wrong role 角色不符",
     }
 }
 

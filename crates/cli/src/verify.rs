@@ -5,8 +5,9 @@ use chrono::{DateTime, Duration, Utc};
 use countersign_chainstate::{snapshot, MemoryChainState, Source};
 use countersign_station::{Channel, Logged};
 use countersign_verify::{
-    json::report_to_json, Clock, FixedClock, Params, Policy, Report, SystemClock, Verdict,
+    json::report_to_json, Clock, FixedClock, Params, Policy, Report, SystemClock,
 };
+use countersign_vocab::Verdict;
 use std::io::Read;
 use std::path::PathBuf;
 

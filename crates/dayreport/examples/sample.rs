@@ -4,7 +4,7 @@
 
 use chrono::{FixedOffset, NaiveDate, TimeZone, Utc};
 use countersign_dayreport::{compose, DigestInfo, DEFAULT_PAPER};
-use countersign_log::{Count, DayReport, Repeat, Summary};
+use countersign_log::{Count, DayReport, LogSummary, Repeat};
 use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::Paper;
 use std::path::PathBuf;
@@ -50,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let report = DayReport {
         day: NaiveDate::from_ymd_opt(2025, 3, 14).ok_or("date")?,
         offset,
-        summary: Summary {
+        summary: LogSummary {
             total: 128,
             range: Some((1201, 1328)),
             by_verdict: vec![
@@ -101,7 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         repeated: vec![
             Repeat {
-                leaf: [0xAB; 32],
+                leaf: countersign_vocab::CredentialHash([0xAB; 32]),
                 credential_type: Some("BusinessLicenceCredential".into()),
                 count: 3,
                 counters: vec!["1".into(), "3".into()],
@@ -109,7 +109,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 last: local(15, 40)?,
             },
             Repeat {
-                leaf: [0x5C; 32],
+                leaf: countersign_vocab::CredentialHash([0x5C; 32]),
                 credential_type: None,
                 count: 2,
                 counters: vec!["2".into()],

@@ -17,12 +17,12 @@
 //! ```
 //! use chrono::{FixedOffset, NaiveDate, TimeZone, Utc};
 //! use countersign_dayreport::{compose, DEFAULT_PAPER};
-//! use countersign_log::{DayReport, Summary};
+//! use countersign_log::{DayReport, LogSummary};
 //!
 //! let report = DayReport {
 //!     day: NaiveDate::from_ymd_opt(2025, 3, 14).expect("a date"),
 //!     offset: FixedOffset::east_opt(8 * 3600).expect("an offset"),
-//!     summary: Summary {
+//!     summary: LogSummary {
 //!         total: 0,
 //!         range: None,
 //!         by_verdict: vec![],

@@ -4,7 +4,7 @@ use chrono::{FixedOffset, NaiveDate, TimeZone, Utc};
 use countersign_dayreport::compose;
 use countersign_escpos::interpret::{interpret, Item};
 use countersign_escpos::{encode, Profile};
-use countersign_log::{Count, DayReport, Summary};
+use countersign_log::{Count, DayReport, LogSummary};
 use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::Paper;
 
@@ -23,7 +23,7 @@ fn the_report_prints_on_a_roll_within_its_columns() {
     let report = DayReport {
         day: NaiveDate::from_ymd_opt(2025, 3, 14).expect("a date"),
         offset: FixedOffset::east_opt(8 * 3600).expect("+08:00"),
-        summary: Summary {
+        summary: LogSummary {
             total: 42,
             range: Some((7, 48)),
             by_verdict: vec![

@@ -5,7 +5,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use countersign_dayreport::{compose, DigestInfo, DEFAULT_PAPER, MAX_REPEATS_LISTED};
 use countersign_i18n::{both, t, Lang};
-use countersign_log::{Count, DayReport, Repeat, Summary};
+use countersign_log::{Count, DayReport, LogSummary, Repeat};
 use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::{Block, Document, Paper};
 use std::path::PathBuf;
@@ -83,7 +83,7 @@ fn day(clerks: usize) -> DayReport {
     DayReport {
         day: NaiveDate::from_ymd_opt(2025, 3, 14).expect("a date"),
         offset: offset(),
-        summary: Summary {
+        summary: LogSummary {
             total: 128,
             range: Some((1201, 1328)),
             by_verdict: vec![
@@ -134,7 +134,7 @@ fn day(clerks: usize) -> DayReport {
         },
         repeated: vec![
             Repeat {
-                leaf: [0xAB; 32],
+                leaf: countersign_vocab::CredentialHash([0xAB; 32]),
                 credential_type: Some("BusinessLicenceCredential".into()),
                 count: 3,
                 counters: vec!["1".into(), "3".into()],
@@ -142,7 +142,7 @@ fn day(clerks: usize) -> DayReport {
                 last: at(15, 40),
             },
             Repeat {
-                leaf: [0x5C; 32],
+                leaf: countersign_vocab::CredentialHash([0x5C; 32]),
                 credential_type: None,
                 count: 2,
                 counters: vec!["2".into()],
@@ -391,7 +391,7 @@ fn many_repeats_are_listed_up_to_the_limit() {
     let repeat = report.repeated[0].clone();
     report.repeated = (0..MAX_REPEATS_LISTED + 5)
         .map(|i| Repeat {
-            leaf: [u8::try_from(i).unwrap_or(0); 32],
+            leaf: countersign_vocab::CredentialHash([u8::try_from(i).unwrap_or(0); 32]),
             ..repeat.clone()
         })
         .collect();

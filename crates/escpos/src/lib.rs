@@ -54,6 +54,6 @@ pub use profile::{Cut, FontRom, Profile};
 pub use status::{PrinterStatus, StatusFlags, UnknownStatus};
 pub use style::TextStyle;
 pub use transport::{
-    DeviceFileTransport, Handshake, PrintError, SerialOptions, SerialTransport, TcpOptions,
+    DeviceFileTransport, EscPosError, Handshake, SerialOptions, SerialTransport, TcpOptions,
     TcpTransport, Transport,
 };

@@ -6,7 +6,7 @@ use countersign_printdoc::Document;
 use crate::encode::encode;
 use crate::profile::Profile;
 use crate::status::PrinterStatus;
-use crate::transport::{PrintError, Transport};
+use crate::transport::{EscPosError, Transport};
 
 /// What [`print()`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +26,8 @@ pub struct PrintReport {
 /// transport, a printer that does not answer) does not stop the job; the report says so.
 ///
 /// # Errors
-/// [`PrintError::Encode`]; [`PrintError::CoverOpen`], [`PrintError::PaperOut`],
-/// [`PrintError::PrinterError`] or [`PrintError::Offline`] from the printer's status, in that
+/// [`EscPosError::Encode`]; [`EscPosError::CoverOpen`], [`EscPosError::PaperOut`],
+/// [`EscPosError::PrinterError`] or [`EscPosError::Offline`] from the printer's status, in that
 /// order of precedence (an open cover or an empty roll also make it offline); and the
 /// transport's errors.
 pub fn print<T: Transport + ?Sized>(
@@ -35,21 +35,21 @@ pub fn print<T: Transport + ?Sized>(
     profile: &Profile,
     fonts: &Fonts,
     transport: &mut T,
-) -> Result<PrintReport, PrintError> {
+) -> Result<PrintReport, EscPosError> {
     let bytes = encode(doc, profile, fonts)?;
     let status = transport.status()?;
     if let PrinterStatus::Reported(flags) = status {
         if flags.cover_open {
-            return Err(PrintError::CoverOpen);
+            return Err(EscPosError::CoverOpen);
         }
         if flags.paper_out {
-            return Err(PrintError::PaperOut);
+            return Err(EscPosError::PaperOut);
         }
         if flags.error {
-            return Err(PrintError::PrinterError);
+            return Err(EscPosError::PrinterError);
         }
         if flags.offline {
-            return Err(PrintError::Offline);
+            return Err(EscPosError::Offline);
         }
     }
     transport.send(&bytes)?;

@@ -19,9 +19,9 @@ pub trait Transport {
     /// Sends all of `bytes`, or fails.
     ///
     /// # Errors
-    /// [`PrintError::TimedOut`] when the printer stops taking data (out of paper, cover
-    /// open, switched off), [`PrintError::WriteFailed`] when the link fails.
-    fn send(&mut self, bytes: &[u8]) -> Result<(), PrintError>;
+    /// [`EscPosError::TimedOut`] when the printer stops taking data (out of paper, cover
+    /// open, switched off), [`EscPosError::WriteFailed`] when the link fails.
+    fn send(&mut self, bytes: &[u8]) -> Result<(), EscPosError>;
 
     /// Asks the printer for its real-time status (`DLE EOT`). A transport that cannot hear
     /// the printer answers [`PrinterStatus::Unknown`]; none answers "ready" without asking.
@@ -29,22 +29,22 @@ pub trait Transport {
     /// # Errors
     /// When the request cannot be sent or the link fails while waiting; a printer that
     /// stays silent is not an error but [`UnknownStatus::NoAnswer`].
-    fn status(&mut self) -> Result<PrinterStatus, PrintError>;
+    fn status(&mut self) -> Result<PrinterStatus, EscPosError>;
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
-    fn send(&mut self, bytes: &[u8]) -> Result<(), PrintError> {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), EscPosError> {
         (**self).send(bytes)
     }
 
-    fn status(&mut self) -> Result<PrinterStatus, PrintError> {
+    fn status(&mut self) -> Result<PrinterStatus, EscPosError> {
         (**self).status()
     }
 }
 
 /// Why a job did not reach the paper. Each message is meant for the clerk's screen.
 #[derive(Debug, thiserror::Error)]
-pub enum PrintError {
+pub enum EscPosError {
     /// Nothing answered at the printer's network address.
     #[error("cannot connect to the printer at {target}: {source}")]
     Connect {
@@ -108,7 +108,7 @@ pub enum PrintError {
     Encode(#[from] EncodeError),
 }
 
-impl PrintError {
+impl EscPosError {
     /// A stable identifier for the UI to act on (`printer.paper_out`, …).
     pub fn code(&self) -> &'static str {
         match self {
@@ -132,8 +132,8 @@ impl PrintError {
 /// garbled byte, so a printer that never answers costs one timeout, not three.
 pub(crate) fn query_status(
     waited: Duration,
-    mut ask: impl FnMut(u8) -> Result<Option<u8>, PrintError>,
-) -> Result<PrinterStatus, PrintError> {
+    mut ask: impl FnMut(u8) -> Result<Option<u8>, EscPosError>,
+) -> Result<PrinterStatus, EscPosError> {
     let mut answers = [0u8; 3];
     for (slot, n) in answers.iter_mut().zip([1u8, 2, 4]) {
         match ask(n)? {

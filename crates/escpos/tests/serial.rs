@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use common::{receipt, without_status_requests, Responder};
 use countersign_escpos::interpret::interpret;
 use countersign_escpos::{
-    encode, print, DeviceFileTransport, PrintError, PrinterStatus, Profile, SerialOptions,
+    encode, print, DeviceFileTransport, EscPosError, PrinterStatus, Profile, SerialOptions,
     SerialTransport, Transport, UnknownStatus,
 };
 use countersign_printdoc::fonts::Fonts;
@@ -211,7 +211,7 @@ fn paper_out_over_a_serial_line() {
         &mut transport,
     )
     .expect_err("paper out");
-    assert!(matches!(err, PrintError::PaperOut), "{err:?}");
+    assert!(matches!(err, EscPosError::PaperOut), "{err:?}");
 }
 
 #[test]

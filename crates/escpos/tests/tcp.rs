@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use common::{receipt, without_status_requests, Responder};
 use countersign_escpos::interpret::{interpret, Item};
 use countersign_escpos::{
-    encode, print, PrintError, PrinterStatus, Profile, StatusFlags, TcpOptions, TcpTransport,
+    encode, print, EscPosError, PrinterStatus, Profile, StatusFlags, TcpOptions, TcpTransport,
     Transport, UnknownStatus,
 };
 use countersign_printdoc::fonts::Fonts;
@@ -264,7 +264,7 @@ fn nothing_listening_is_a_connect_error() {
         .expect("a free port");
     let err = TcpTransport::connect(&addr.to_string(), TcpOptions::default())
         .expect_err("nothing listens");
-    assert!(matches!(err, PrintError::Connect { .. }), "{err:?}");
+    assert!(matches!(err, EscPosError::Connect { .. }), "{err:?}");
     assert_eq!(err.code(), "printer.connect");
     let message = err.to_string();
     assert!(
@@ -292,7 +292,7 @@ fn a_printer_that_stops_reading_times_out() {
         assert!(started.elapsed() < TIMEOUT, "writes never blocked");
     };
     assert!(
-        matches!(err, PrintError::TimedOut { after, .. } if after == Duration::from_millis(200)),
+        matches!(err, EscPosError::TimedOut { after, .. } if after == Duration::from_millis(200)),
         "{err:?}"
     );
     assert_eq!(err.code(), "printer.timeout");

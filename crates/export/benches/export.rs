@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use countersign_export::{write_csv, xlsx_bytes, ExportOptions};
-use countersign_log::{ChainUsed, Channel, Log, NewEntry};
+use countersign_log::{Log, NewEntry};
+use countersign_vocab::{ChainSourceKind, ChainUsed, Channel, CredentialHash, Verdict};
 use std::collections::BTreeMap;
 use std::time::{Duration as Elapsed, Instant};
 
@@ -39,10 +40,18 @@ fn entry(n: u64, total: u64) -> NewEntry {
     let mut leaf = [0u8; 32];
     leaf[..8].copy_from_slice(&leaf_n.to_be_bytes());
     let (verdict, failing, reasons) = match n % 40 {
-        0 => ("INVALID", vec!["validity"], vec!["validity.expired"]),
-        1 => ("INVALID", vec!["signature"], vec!["signature.mismatch"]),
-        2 => ("UNVERIFIABLE", vec!["anchor"], vec!["anchor.unavailable"]),
-        _ => ("VALID", vec![], vec![]),
+        0 => (Verdict::Invalid, vec!["validity"], vec!["validity.expired"]),
+        1 => (
+            Verdict::Invalid,
+            vec!["signature"],
+            vec!["signature.mismatch"],
+        ),
+        2 => (
+            Verdict::Unverifiable,
+            vec!["anchor"],
+            vec!["anchor.unavailable"],
+        ),
+        _ => (Verdict::Valid, vec![], vec![]),
     };
     NewEntry {
         at,
@@ -57,19 +66,18 @@ fn entry(n: u64, total: u64) -> NewEntry {
         credential_type: Some(kind.into()),
         issuer: Some(format!("did:key:z6Mk{:043}", n % 3)),
         issuer_name: Some(issuer_name.into()),
-        leaf: Some(leaf),
-        verdict: verdict.into(),
+        leaf: Some(CredentialHash(leaf)),
+        verdict,
         failing: failing.into_iter().map(String::from).collect(),
         reasons: reasons.into_iter().map(String::from).collect(),
         chain: Some(ChainUsed {
             block: 1_000_000 + n / 3,
             block_time: at - Duration::seconds(20),
             source: if n.is_multiple_of(25) {
-                "mirror"
+                ChainSourceKind::Mirror
             } else {
-                "online"
-            }
-            .into(),
+                ChainSourceKind::Online
+            },
         }),
         receipt: n.is_multiple_of(4).then(|| format!("R-20261125-{n:05}")),
         personal: BTreeMap::from([

@@ -38,13 +38,13 @@ pub(crate) fn row(e: &Entry) -> [Cell; 19] {
         Cell::text(n.issuer_name.as_deref().or(n.issuer.as_deref())),
         Cell::text(n.issuer.as_deref()),
         n.leaf.map_or(Cell::Empty, |l| Cell::Text(hex::encode(l))),
-        Cell::Text(verdict_label(&n.verdict).to_string()),
+        Cell::Text(verdict_label(n.verdict.as_str()).to_string()),
         list(&n.failing),
         list(&n.reasons),
         chain.map_or(Cell::Empty, |c| Cell::Number(c.block)),
         chain.map_or(Cell::Empty, |c| Cell::Time(c.block_time)),
         chain.map_or(Cell::Empty, |c| {
-            Cell::Text(source_label(&c.source).to_string())
+            Cell::Text(source_label(c.source.as_str()).to_string())
         }),
         Cell::text(n.receipt.as_deref()),
         subject(e),

@@ -8,7 +8,7 @@ use crate::cells::{channel_label, local, local_text, row, source_label, verdict_
 use crate::{ExportError, ExportOptions, COLUMNS};
 use chrono::NaiveDate;
 use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
-use countersign_log::{Count, Entry, Repeat, Summary};
+use countersign_log::{Count, Entry, LogSummary, Repeat};
 
 /// What the summary sheet reports: the hall-local days (first and last, both included), the
 /// counts over the exported entries, and the credentials verified more than once among them.
@@ -17,7 +17,7 @@ pub struct SummarySheet<'a> {
     /// First and last day.
     pub days: (NaiveDate, NaiveDate),
     /// The counts.
-    pub summary: &'a Summary,
+    pub summary: &'a LogSummary,
     /// Repeated credentials (empty when not looked for).
     pub repeated: &'a [Repeat],
 }

@@ -15,7 +15,8 @@ use countersign_export::{
     write_csv, xlsx_bytes, ExportOptions, SummarySheet, COLUMNS, ENTRIES_SHEET, PURGED,
     SUMMARY_SHEET,
 };
-use countersign_log::{ChainUsed, Channel, DayReport, Entry, Log, NewEntry};
+use countersign_log::{DayReport, Entry, Log, NewEntry};
+use countersign_vocab::{ChainSourceKind, ChainUsed, Channel, CredentialHash, Verdict};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
@@ -52,14 +53,14 @@ fn base(at: DateTime<Utc>) -> NewEntry {
         credential_type: Some("BusinessLicenceCredential".into()),
         issuer: Some("did:key:z6MkIssuerA".into()),
         issuer_name: Some(ISSUER_NAME.into()),
-        leaf: Some([2; 32]),
-        verdict: "VALID".into(),
+        leaf: Some(CredentialHash([2; 32])),
+        verdict: Verdict::Valid,
         failing: vec![],
         reasons: vec![],
         chain: Some(ChainUsed {
             block: 1234,
             block_time: at - chrono::Duration::seconds(20),
-            source: "online".into(),
+            source: ChainSourceKind::Online,
         }),
         receipt: None,
         personal: BTreeMap::from([("name".to_string(), "李*".to_string())]),
@@ -81,7 +82,7 @@ fn the_day() -> Day {
     let purged = NewEntry {
         counter: "3".into(),
         clerk: "clerk-007".into(),
-        leaf: Some([1; 32]),
+        leaf: Some(CredentialHash([1; 32])),
         receipt: Some("R-20261125-0001".into()),
         personal: BTreeMap::from([
             ("name".to_string(), "王*明".to_string()),
@@ -95,8 +96,8 @@ fn the_day() -> Day {
         channel: Channel::Camera,
         issuer: Some("did:key:z6MkUnregistered".into()),
         issuer_name: None,
-        leaf: Some([4; 32]),
-        verdict: "INVALID".into(),
+        leaf: Some(CredentialHash([4; 32])),
+        verdict: Verdict::Invalid,
         failing: vec!["validity".into(), "signature".into()],
         reasons: vec!["validity.expired".into(), "signature.mismatch".into()],
         personal: BTreeMap::from([
@@ -111,7 +112,7 @@ fn the_day() -> Day {
         issuer: None,
         issuer_name: None,
         leaf: None,
-        verdict: "UNVERIFIABLE".into(),
+        verdict: Verdict::Unverifiable,
         failing: vec!["anchor".into()],
         reasons: vec![],
         chain: None,
@@ -120,11 +121,11 @@ fn the_day() -> Day {
     };
     let repeat = NewEntry {
         counter: "5".into(),
-        leaf: Some([1; 32]),
+        leaf: Some(CredentialHash([1; 32])),
         chain: Some(ChainUsed {
             block: 1300,
             block_time: hall_time(25, 14, 0, 0),
-            source: "mirror".into(),
+            source: ChainSourceKind::Mirror,
         }),
         ..base(hall_time(25, 14, 15, 30))
     };

@@ -15,7 +15,8 @@
 //! (no `--bench` argument) it is a 5,000-entry smoke run in a temporary directory.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
-use countersign_log::{ChainUsed, Channel, Filter, Log, NewEntry};
+use countersign_log::{Filter, Log, NewEntry};
+use countersign_vocab::{ChainSourceKind, ChainUsed, Channel, CredentialHash, Verdict};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -56,10 +57,18 @@ fn entry(n: u64, total: u64) -> NewEntry {
     leaf[..8].copy_from_slice(&leaf_n.to_be_bytes());
     leaf[8..16].copy_from_slice(&leaf_n.wrapping_mul(0x9e37_79b9_7f4a_7c15).to_be_bytes());
     let (verdict, failing, reasons) = match n % 40 {
-        0 => ("INVALID", vec!["validity"], vec!["validity.expired"]),
-        1 => ("INVALID", vec!["signature"], vec!["signature.mismatch"]),
-        2 => ("UNVERIFIABLE", vec!["anchor"], vec!["anchor.unavailable"]),
-        _ => ("VALID", vec![], vec![]),
+        0 => (Verdict::Invalid, vec!["validity"], vec!["validity.expired"]),
+        1 => (
+            Verdict::Invalid,
+            vec!["signature"],
+            vec!["signature.mismatch"],
+        ),
+        2 => (
+            Verdict::Unverifiable,
+            vec!["anchor"],
+            vec!["anchor.unavailable"],
+        ),
+        _ => (Verdict::Valid, vec![], vec![]),
     };
     NewEntry {
         at,
@@ -74,19 +83,18 @@ fn entry(n: u64, total: u64) -> NewEntry {
         credential_type: Some(kind.into()),
         issuer: Some(format!("did:key:z6Mk{:043}", n % 3)),
         issuer_name: Some(issuer_name.into()),
-        leaf: Some(leaf),
-        verdict: verdict.into(),
+        leaf: Some(CredentialHash(leaf)),
+        verdict,
         failing: failing.into_iter().map(String::from).collect(),
         reasons: reasons.into_iter().map(String::from).collect(),
         chain: Some(ChainUsed {
             block: 1_000_000 + n / 3,
             block_time: at - Duration::seconds(20),
             source: if n.is_multiple_of(25) {
-                "mirror"
+                ChainSourceKind::Mirror
             } else {
-                "online"
-            }
-            .into(),
+                ChainSourceKind::Online
+            },
         }),
         receipt: n.is_multiple_of(4).then(|| format!("R-{n:08}")),
         personal: BTreeMap::from([
@@ -307,7 +315,7 @@ fn review(log: &Log) {
     let mut year = 0;
     for i in 0..9 {
         let filter = Filter {
-            verdict: Some("INVALID".into()),
+            verdict: Some(Verdict::Invalid),
             issuer: Some(names[i % 3].into()),
             ..days(0, 366)
         };

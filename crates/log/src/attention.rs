@@ -12,6 +12,7 @@
 use crate::review::Filter;
 use crate::{Log, LogError};
 use chrono::{DateTime, Duration, FixedOffset, Utc};
+use countersign_vocab::Verdict;
 use rusqlite::types::Value;
 use std::collections::BTreeMap;
 
@@ -161,10 +162,10 @@ impl Log {
             let repeat = r.repeat;
             out.push(Attention {
                 kind: AttentionKind::RepeatedCredential,
-                subject: hex::encode(repeat.leaf),
+                subject: repeat.leaf.to_string(),
                 detail: format!(
                     "credential {}… verified {} times at {} ({}) between {} and {}",
-                    &hex::encode(repeat.leaf)[..12],
+                    &repeat.leaf.to_string()[..12],
                     repeat.count,
                     plural(repeat.counters.len(), "counter"),
                     repeat.counters.join(", "),
@@ -187,7 +188,7 @@ impl Log {
         out: &mut Vec<Attention>,
     ) -> Result<(), LogError> {
         let invalid = Filter {
-            verdict: Some("INVALID".into()),
+            verdict: Some(Verdict::Invalid),
             ..time.clone()
         };
         let name = if self.version >= 2 {

@@ -7,7 +7,7 @@
 //! It records what it is told: who did it and in which role, the action (a short stable name
 //! such as `export.csv` or `receipt.reprint`) and a detail. It never reads the clock.
 
-use crate::chain::{Finding, FindingKind, Walker};
+use crate::chain::{EntryFinding, FindingKind, Walker};
 use crate::{to_hash, Log, LogError, GENESIS};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
@@ -229,7 +229,7 @@ impl Log {
             head,
             findings: findings
                 .into_iter()
-                .map(|Finding { seq, kind }| AuditFinding { seq, kind })
+                .map(|EntryFinding { seq, kind }| AuditFinding { seq, kind })
                 .collect(),
         })
     }

@@ -45,14 +45,14 @@ impl FindingKind {
 
 /// One change found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
+pub struct EntryFinding {
     /// The row number of the entry concerned.
     pub seq: u64,
     /// What was done.
     pub kind: FindingKind,
 }
 
-impl fmt::Display for Finding {
+impl fmt::Display for EntryFinding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
             FindingKind::Edited => write!(f, "entry {} was edited", self.seq),
@@ -74,7 +74,7 @@ pub struct Integrity {
     /// The last entry's hash (what a daily digest signs).
     pub head: [u8; 32],
     /// Changes found, in log order; the first is the first entry that was changed.
-    pub findings: Vec<Finding>,
+    pub findings: Vec<EntryFinding>,
     /// The audit trail's own chain (schema version 3; empty in older files).
     pub audit: AuditIntegrity,
 }
@@ -119,7 +119,7 @@ impl Walker {
     }
 
     /// Classifies the breaks: how many links, the last hash, and the findings in order.
-    pub(crate) fn finish(self) -> (u64, [u8; 32], Vec<Finding>) {
+    pub(crate) fn finish(self) -> (u64, [u8; 32], Vec<EntryFinding>) {
         let links = self.links;
         // Only a broken link needs to know where a hash stands: build the index on demand.
         let mut index: Option<HashMap<[u8; 32], usize>> = None;
@@ -170,8 +170,8 @@ impl Walker {
     }
 }
 
-fn finding(link: &Link, kind: FindingKind) -> Finding {
-    Finding {
+fn finding(link: &Link, kind: FindingKind) -> EntryFinding {
+    EntryFinding {
         seq: link.seq,
         kind,
     }

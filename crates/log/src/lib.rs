@@ -28,12 +28,13 @@ mod schema;
 
 pub use attention::{Attention, AttentionKind, AttentionRules};
 pub use audit::{AuditFinding, AuditIntegrity, AuditRecord};
-pub use chain::{Finding, FindingKind, Integrity};
+pub use chain::{EntryFinding, FindingKind, Integrity};
 pub use digest::{DayDigest, DigestProblem};
 pub use query::{day_bounds, Count, DayReport, Repeat};
-pub use review::{Filter, Page, Summary, MAX_PAGE};
+pub use review::{Filter, LogSummary, Page, MAX_PAGE};
 
 use chrono::{DateTime, Utc};
+use countersign_vocab::{ChainUsed, Channel, CredentialHash, Verdict, VocabError};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -86,6 +87,15 @@ pub enum LogError {
         /// Why.
         source: rusqlite::Error,
     },
+    /// A stored word (verdict, channel, chain source) is not one this build writes: the row
+    /// was edited, and [`Log::verify`] names it.
+    #[error("entry {seq} of the verification log holds an unknown value: {source}")]
+    Unknown {
+        /// The entry.
+        seq: u64,
+        /// What was found.
+        source: VocabError,
+    },
     /// The operating system's random source failed.
     #[error("no system randomness for the entry salt: {0}")]
     Random(String),
@@ -104,48 +114,6 @@ impl LogError {
             Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::ReadOnly)
         )
     }
-}
-
-/// How the credential reached the counter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    /// A USB or serial scanner.
-    Scanner,
-    /// The webcam.
-    Camera,
-    /// An image file, a drop or a paste.
-    Image,
-}
-
-impl Channel {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Scanner => "scanner",
-            Self::Camera => "camera",
-            Self::Image => "image",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        match text {
-            "scanner" => Some(Self::Scanner),
-            "camera" => Some(Self::Camera),
-            "image" => Some(Self::Image),
-            _ => None,
-        }
-    }
-}
-
-/// The chain state a verdict used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainUsed {
-    /// Block number.
-    pub block: u64,
-    /// Block time.
-    pub block_time: DateTime<Utc>,
-    /// `online` or `mirror` (or `memory` for snapshots).
-    pub source: String,
 }
 
 /// One verification, as recorded.
@@ -167,10 +135,10 @@ pub struct NewEntry {
     pub issuer: Option<String>,
     /// The issuer's registered name, when the chain knows it.
     pub issuer_name: Option<String>,
-    /// The credential's leaf hash, when it could be computed.
-    pub leaf: Option<[u8; 32]>,
-    /// `VALID`, `INVALID` or `UNVERIFIABLE`.
-    pub verdict: String,
+    /// The credential's hash (its Merkle leaf), when it could be computed.
+    pub leaf: Option<CredentialHash>,
+    /// The verdict shown.
+    pub verdict: Verdict,
     /// Ids of the failing checks (`validity`).
     pub failing: Vec<String>,
     /// Reason codes of the failing checks (`validity.expired`), same order.
@@ -344,12 +312,12 @@ impl Log {
                     new.channel.as_str(),
                     new.credential_type,
                     new.issuer,
-                    new.leaf.map(|l| l.to_vec()),
-                    new.verdict,
+                    new.leaf.map(|l| l.0.to_vec()),
+                    new.verdict.as_str(),
                     new.failing.join(","),
                     new.chain.as_ref().map(|c| c.block),
                     new.chain.as_ref().map(|c| c.block_time.timestamp()),
-                    new.chain.as_ref().map(|c| c.source.clone()),
+                    new.chain.as_ref().map(|c| c.source.as_str()),
                     new.receipt,
                     personal_hash.to_vec(),
                     prev_hash.to_vec(),
@@ -518,8 +486,9 @@ fn check_range(conn: &Connection, sql: &str, from: u64, to: u64) -> Result<Vec<C
     while let Some(row) = rows.next()? {
         out.push(match read_row(row, false) {
             Ok(r) => r.check(),
-            // A value no build writes (half a chain state, a bad time): an edited row.
-            Err(LogError::Corrupt(_)) => Checked {
+            // A value no build writes (an unknown verdict, half a chain state, a bad time): an
+            // edited row.
+            Err(LogError::Corrupt(_) | LogError::Unknown { .. }) => Checked {
                 seq: row.get(0)?,
                 prev: to_hash(&row.get::<_, Vec<u8>>(16)?)?,
                 hash: to_hash(&row.get::<_, Vec<u8>>(17)?)?,
@@ -545,8 +514,8 @@ impl RawRow {
     /// Hashes the row and compares with what it committed to.
     fn check(self) -> Checked {
         let r = self;
-        let self_consistent = r.channel_known
-            && entry_hash(&r.entry.prev_hash, &r.entry.entry, &r.personal_hash) == r.entry.hash;
+        let self_consistent =
+            entry_hash(&r.entry.prev_hash, &r.entry.entry, &r.personal_hash) == r.entry.hash;
         let personal_consistent = match (&r.salt, &r.summary) {
             (Some(salt), Some(text)) => summary_matches(salt, text, &r.personal_hash),
             // Purged: only the committed hash remains, which the entry hash covers.
@@ -598,8 +567,6 @@ struct RawRow {
     personal_hash: [u8; 32],
     salt: Option<Vec<u8>>,
     summary: Option<String>,
-    /// Whether the channel name is one this build writes.
-    channel_known: bool,
 }
 
 fn read_entry(row: &rusqlite::Row<'_>) -> Result<Entry, LogError> {
@@ -611,8 +578,12 @@ fn read_entry(row: &rusqlite::Row<'_>) -> Result<Entry, LogError> {
 fn read_row(row: &rusqlite::Row<'_>, parse_summary: bool) -> Result<RawRow, LogError> {
     let corrupt = |what: &str| LogError::Corrupt(what.to_string());
     let seq: u64 = row.get(0)?;
+    // A stored word this build does not write is an edited row: an error naming the entry
+    // for a reader, an "edited" finding for `verify`.
+    let word = |e: VocabError| LogError::Unknown { seq, source: e };
     let at = DateTime::from_timestamp_millis(row.get(1)?).ok_or_else(|| corrupt("time"))?;
-    let channel: String = row.get(5)?;
+    let channel: Channel = row.get::<_, String>(5)?.parse().map_err(word)?;
+    let verdict: Verdict = row.get::<_, String>(9)?.parse().map_err(word)?;
     let leaf: Option<Vec<u8>> = row.get(8)?;
     let failing: Option<String> = row.get(10)?;
     let chain_block: Option<u64> = row.get(11)?;
@@ -622,7 +593,7 @@ fn read_row(row: &rusqlite::Row<'_>, parse_summary: bool) -> Result<RawRow, LogE
         (Some(block), Some(time), Some(source)) => Some(ChainUsed {
             block,
             block_time: DateTime::from_timestamp(time, 0).ok_or_else(|| corrupt("chain time"))?,
-            source,
+            source: source.parse().map_err(word)?,
         }),
         (None, None, None) => None,
         _ => return Err(corrupt("partly recorded chain state")),
@@ -642,13 +613,12 @@ fn read_row(row: &rusqlite::Row<'_>, parse_summary: bool) -> Result<RawRow, LogE
             hall: row.get(2)?,
             counter: row.get(3)?,
             clerk: row.get(4)?,
-            // An unknown channel name is a tampered row: verify() reports it as edited.
-            channel: Channel::parse(&channel).unwrap_or(Channel::Image),
+            channel,
             credential_type: row.get(6)?,
             issuer: row.get(7)?,
             issuer_name: row.get(20)?,
-            leaf: leaf.map(|l| to_hash(&l)).transpose()?,
-            verdict: row.get(9)?,
+            leaf: leaf.map(|l| to_hash(&l).map(CredentialHash)).transpose()?,
+            verdict,
             failing: split_list(failing),
             reasons: split_list(row.get(21)?),
             chain,
@@ -664,7 +634,6 @@ fn read_row(row: &rusqlite::Row<'_>, parse_summary: bool) -> Result<RawRow, LogE
         personal_hash: to_hash(&row.get::<_, Vec<u8>>(15)?)?,
         salt,
         summary,
-        channel_known: Channel::parse(&channel).is_some(),
     })
 }
 
@@ -763,7 +732,7 @@ fn entry_preimage(e: &NewEntry, personal_hash: &[u8; 32]) -> String {
             out.push_str("{\"block\":");
             push_integer(&mut out, c.block);
             out.push_str(",\"source\":");
-            push_string(&mut out, &c.source);
+            push_string(&mut out, c.source.as_str());
             out.push_str(",\"time\":");
             push_integer(&mut out, c.block_time.timestamp());
             out.push('}');
@@ -791,7 +760,7 @@ fn entry_preimage(e: &NewEntry, personal_hash: &[u8; 32]) -> String {
     match &e.leaf {
         Some(leaf) => {
             out.push('"');
-            out.push_str(&hex::encode(leaf));
+            out.push_str(&hex::encode(leaf.0));
             out.push('"');
         }
         None => out.push_str("null"),
@@ -808,7 +777,7 @@ fn entry_preimage(e: &NewEntry, personal_hash: &[u8; 32]) -> String {
     out.push_str(",\"type\":");
     opt(&mut out, e.credential_type.as_deref());
     out.push_str(",\"verdict\":");
-    push_string(&mut out, &e.verdict);
+    push_string(&mut out, e.verdict.as_str());
     out.push('}');
     out
 }
@@ -847,11 +816,11 @@ mod tests {
             "channel": e.channel.as_str(),
             "type": e.credential_type,
             "issuer": e.issuer,
-            "leaf": e.leaf.map(hex::encode),
-            "verdict": e.verdict,
+            "leaf": e.leaf.map(|l| hex::encode(l.0)),
+            "verdict": e.verdict.as_str(),
             "failing": e.failing,
             "chain": e.chain.as_ref().map(|c| json!({
-                "block": c.block, "time": c.block_time.timestamp(), "source": c.source,
+                "block": c.block, "time": c.block_time.timestamp(), "source": c.source.as_str(),
             })),
             "receipt": e.receipt,
             "personal": hex::encode(personal_hash),
@@ -877,29 +846,30 @@ mod tests {
     prop_compose! {
         fn entries()(
             at in 0i64..4_102_444_800_000,
-            texts in proptest::collection::vec(text(), 8),
+            texts in proptest::collection::vec(text(), 6),
             optional in proptest::collection::vec(any::<bool>(), 6),
             failing in proptest::collection::vec(text(), 0..3),
             block in any::<u64>(),
             leaf in any::<[u8; 32]>(),
+            words in proptest::collection::vec(0usize..3, 3),
         ) -> NewEntry {
             NewEntry {
                 at: DateTime::from_timestamp_millis(at).expect("time"),
                 hall: texts[0].clone(),
                 counter: texts[1].clone(),
                 clerk: texts[2].clone(),
-                channel: Channel::Camera,
+                channel: Channel::ALL[words[0]],
                 credential_type: optional[0].then(|| texts[3].clone()),
                 issuer: optional[1].then(|| texts[4].clone()),
                 issuer_name: optional[2].then(|| texts[5].clone()),
-                leaf: optional[3].then_some(leaf),
-                verdict: texts[6].clone(),
+                leaf: optional[3].then_some(CredentialHash(leaf)),
+                verdict: Verdict::ALL[words[1]],
                 reasons: failing.iter().map(|f| format!("{f}.x")).collect(),
                 failing,
                 chain: optional[4].then(|| ChainUsed {
                     block,
                     block_time: DateTime::from_timestamp_millis(at).expect("time"),
-                    source: texts[7].clone(),
+                    source: countersign_vocab::ChainSourceKind::ALL[words[2]],
                 }),
                 receipt: optional[5].then(|| texts[0].clone()),
                 personal: BTreeMap::new(),
@@ -921,7 +891,7 @@ mod tests {
             issuer: None,
             issuer_name: None,
             leaf: None,
-            verdict: "VALID".into(),
+            verdict: Verdict::Valid,
             failing: vec![],
             reasons: vec![],
             chain: None,

@@ -4,9 +4,10 @@
 //! review's [`Log::summary`] of the day (see `review`) plus the day's repeated credentials.
 
 use crate::review::Filter;
-use crate::review::Summary;
+use crate::review::LogSummary;
 use crate::{select_entry, to_hash, Entry, Log, LogError};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use countersign_vocab::CredentialHash;
 use rusqlite::types::Value;
 
 /// One group of a report: a value and how many entries had it (`None`: not recorded, e.g. the
@@ -23,7 +24,7 @@ pub struct Count {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repeat {
     /// Its leaf hash.
-    pub leaf: [u8; 32],
+    pub leaf: CredentialHash,
     /// Its type.
     pub credential_type: Option<String>,
     /// How many verifications.
@@ -44,7 +45,7 @@ pub struct DayReport {
     /// The hall's UTC offset the day was cut with.
     pub offset: FixedOffset,
     /// The counts over the day's entries (the same as a review of that day).
-    pub summary: Summary,
+    pub summary: LogSummary,
     /// Credentials verified more than once, most often first.
     pub repeated: Vec<Repeat>,
 }
@@ -69,8 +70,8 @@ impl Log {
     }
 
     /// Every verification of the credential with this leaf hash, in log order.
-    pub fn find_by_leaf(&self, leaf: &[u8; 32]) -> Result<Vec<Entry>, LogError> {
-        self.select("WHERE e.leaf = ?1 ORDER BY e.seq", [leaf.to_vec()])
+    pub fn find_by_leaf(&self, leaf: &CredentialHash) -> Result<Vec<Entry>, LogError> {
+        self.select("WHERE e.leaf = ?1 ORDER BY e.seq", [leaf.0.to_vec()])
     }
 
     /// The verification a receipt was printed for.
@@ -166,7 +167,7 @@ impl Log {
             seqs.sort_unstable();
             out.push(RepeatFound {
                 repeat: Repeat {
-                    leaf: to_hash(&r.get::<_, Vec<u8>>(0)?)?,
+                    leaf: CredentialHash(to_hash(&r.get::<_, Vec<u8>>(0)?)?),
                     credential_type: r.get(1)?,
                     count: r.get(2)?,
                     counters,

@@ -20,6 +20,7 @@
 use crate::query::Count;
 use crate::{select_entry_hinted, Entry, Log, LogError};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use countersign_vocab::Verdict;
 use rusqlite::types::{Value, ValueRef};
 use std::collections::{HashMap, VecDeque};
 
@@ -37,8 +38,8 @@ pub struct Filter {
     pub counter: Option<String>,
     /// Only this clerk.
     pub clerk: Option<String>,
-    /// Only this verdict: `VALID`, `INVALID` or `UNVERIFIABLE`.
-    pub verdict: Option<String>,
+    /// Only this verdict.
+    pub verdict: Option<Verdict>,
     /// Only this credential type.
     pub credential_type: Option<String>,
     /// Only this issuer: its registered name or its did:key, whichever the entry matches.
@@ -87,7 +88,7 @@ pub struct Page {
 
 /// The counts a supervisor reviews over a filter's entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Summary {
+pub struct LogSummary {
     /// Entries selected.
     pub total: u64,
     /// Lowest and highest row number among them.
@@ -240,7 +241,7 @@ impl Log {
     }
 
     /// The counts over the entries `filter` selects; hours are the hall's (`offset`).
-    pub fn summary(&self, filter: &Filter, offset: FixedOffset) -> Result<Summary, LogError> {
+    pub fn summary(&self, filter: &Filter, offset: FixedOffset) -> Result<LogSummary, LogError> {
         let issuer = if self.version >= 2 {
             "coalesce(e.issuer_name, e.issuer)"
         } else {
@@ -292,7 +293,7 @@ impl Log {
                 }
             }
         }
-        Ok(Summary {
+        Ok(LogSummary {
             total: tally.total,
             range: tally.range,
             by_verdict: tally.verdict.counts(),
@@ -400,21 +401,21 @@ impl Log {
     fn add_filters(&self, arm: &mut Arm, filter: &Filter, skip: Option<Field>, plain: bool) {
         let plus = if plain { "+" } else { "" };
         for (field, value) in [
-            (Field::Counter, &filter.counter),
-            (Field::Clerk, &filter.clerk),
-            (Field::Verdict, &filter.verdict),
-            (Field::Type, &filter.credential_type),
+            (Field::Counter, filter.counter.as_deref()),
+            (Field::Clerk, filter.clerk.as_deref()),
+            (Field::Verdict, filter.verdict.map(Verdict::as_str)),
+            (Field::Type, filter.credential_type.as_deref()),
         ] {
             if let Some(value) = value {
                 if skip == Some(field) {
                     arm.and(
                         &format!("{} = ?", field.column()),
-                        [Value::Text(value.clone())],
+                        [Value::Text(value.to_string())],
                     );
                 } else {
                     arm.and(
                         &format!("{plus}{} = ?", field.column()),
-                        [Value::Text(value.clone())],
+                        [Value::Text(value.to_string())],
                     );
                 }
             }
@@ -550,7 +551,7 @@ impl Clock {
 /// is rare (a few in a hundred); a clerk or a counter is one of a dozen; a type or an issuer
 /// one of a handful; VALID is nearly everything.
 fn driver(filter: &Filter) -> Option<Field> {
-    let valid = filter.verdict.as_deref() == Some("VALID");
+    let valid = filter.verdict == Some(Verdict::Valid);
     if filter.verdict.is_some() && !valid {
         Some(Field::Verdict)
     } else if filter.clerk.is_some() {

@@ -1,9 +1,8 @@
 //! The attention list: each rule triggered, and not triggered, at the edge of its threshold.
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
-use countersign_log::{
-    Attention, AttentionKind, AttentionRules, ChainUsed, Channel, Filter, Log, NewEntry,
-};
+use countersign_log::{Attention, AttentionKind, AttentionRules, Filter, Log, NewEntry};
+use countersign_vocab::{ChainSourceKind, ChainUsed, Channel, CredentialHash, Verdict};
 use std::collections::BTreeMap;
 
 fn china() -> FixedOffset {
@@ -36,13 +35,13 @@ fn base(at: DateTime<Utc>) -> NewEntry {
         issuer: Some("did:key:z6MkA".into()),
         issuer_name: Some("京华大学".into()),
         leaf: None,
-        verdict: "VALID".into(),
+        verdict: Verdict::Valid,
         failing: vec![],
         reasons: vec![],
         chain: Some(ChainUsed {
             block: 1,
             block_time: at - Duration::seconds(10),
-            source: "online".into(),
+            source: ChainSourceKind::Online,
         }),
         receipt: None,
         personal: BTreeMap::new(),
@@ -67,8 +66,8 @@ fn items(list: &[Attention]) -> Vec<(AttentionKind, String, Vec<u64>)> {
         .collect()
 }
 
-fn leaf(n: u8) -> Option<[u8; 32]> {
-    Some([n; 32])
+fn leaf(n: u8) -> Option<CredentialHash> {
+    Some(CredentialHash([n; 32]))
 }
 
 #[test]
@@ -144,7 +143,7 @@ fn invalid(issuer: &str, s: i64) -> NewEntry {
     NewEntry {
         issuer: Some(issuer.into()),
         issuer_name: None,
-        verdict: "INVALID".into(),
+        verdict: Verdict::Invalid,
         failing: vec!["signature".into()],
         reasons: vec!["signature.mismatch".into()],
         ..base(t(s))
@@ -213,7 +212,7 @@ fn five_failures_of_one_issuer_within_ten_minutes_are_a_burst() {
     );
     // A screen showing VALID verdicts only has no burst to show.
     let valid = Filter {
-        verdict: Some("VALID".into()),
+        verdict: Some(Verdict::Valid),
         ..day()
     };
     assert!(log
@@ -254,7 +253,7 @@ fn on_chain(s: i64, source: &str, age: Duration, reasons: &[&str]) -> NewEntry {
     e.chain = Some(ChainUsed {
         block: 500 + s as u64,
         block_time: at - age,
-        source: source.into(),
+        source: source.parse().expect("chain source"),
     });
     e.reasons = reasons.iter().map(|r| r.to_string()).collect();
     e

@@ -3,7 +3,8 @@
 //! the exact finding; the entries' own findings stay as they were.
 
 use chrono::{DateTime, Duration, Utc};
-use countersign_log::{AuditFinding, ChainUsed, Channel, FindingKind, Log, NewEntry, GENESIS};
+use countersign_log::{AuditFinding, FindingKind, Log, NewEntry, GENESIS};
+use countersign_vocab::{ChainSourceKind, ChainUsed, Channel, CredentialHash, Verdict};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -35,14 +36,14 @@ fn entry(n: i64) -> NewEntry {
         credential_type: Some("DiplomaCredential".into()),
         issuer: Some("did:key:z6MkIssuer".into()),
         issuer_name: None,
-        leaf: Some([n as u8; 32]),
-        verdict: "VALID".into(),
+        leaf: Some(CredentialHash([n as u8; 32])),
+        verdict: Verdict::Valid,
         failing: vec![],
         reasons: vec![],
         chain: Some(ChainUsed {
             block: 7,
             block_time: at(n - 1),
-            source: "online".into(),
+            source: ChainSourceKind::Online,
         }),
         receipt: Some(format!("R-{n:04}")),
         personal: BTreeMap::new(),

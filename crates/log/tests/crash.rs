@@ -3,7 +3,8 @@
 //! is present, intact, and the chain verifies.
 
 use chrono::{DateTime, Utc};
-use countersign_log::{Channel, Log, NewEntry};
+use countersign_log::{Log, NewEntry};
+use countersign_vocab::{Channel, CredentialHash, Verdict};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -22,8 +23,8 @@ fn entry(n: u64) -> NewEntry {
         credential_type: Some("ResidencePermitCredential".into()),
         issuer: None,
         issuer_name: None,
-        leaf: Some([(n % 251) as u8; 32]),
-        verdict: "VALID".into(),
+        leaf: Some(CredentialHash([(n % 251) as u8; 32])),
+        verdict: Verdict::Valid,
         failing: vec![],
         reasons: vec![],
         chain: None,

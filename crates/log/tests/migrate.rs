@@ -7,7 +7,8 @@
 //!   signed with the same key).
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
-use countersign_log::{Attention, Channel, Filter, Log, LogError, NewEntry, Page, Summary};
+use countersign_log::{Attention, Filter, Log, LogError, LogSummary, NewEntry, Page};
+use countersign_vocab::{Channel, CredentialHash, Verdict};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -100,8 +101,8 @@ fn a_version_1_log_is_backed_up_then_upgraded_and_keeps_verifying() {
             credential_type: Some("DiplomaCredential".into()),
             issuer: Some("did:key:z6MkfixtureIssuer".into()),
             issuer_name: Some("北京市教育委员会".into()),
-            leaf: Some([9; 32]),
-            verdict: "INVALID".into(),
+            leaf: Some(CredentialHash([9; 32])),
+            verdict: Verdict::Invalid,
             failing: vec!["validity".into()],
             reasons: vec!["validity.expired".into()],
             chain: None,
@@ -197,14 +198,14 @@ fn filters() -> Vec<Filter> {
         Filter::between(hall_local(3, 10, 15), hall_local(3, 10, 35)),
         with(&|f| f.counter = Some("C1".into())),
         with(&|f| f.clerk = Some("clerk-008".into())),
-        with(&|f| f.verdict = Some("INVALID".into())),
-        with(&|f| f.verdict = Some("VALID".into())),
+        with(&|f| f.verdict = Some(Verdict::Invalid)),
+        with(&|f| f.verdict = Some(Verdict::Valid)),
         with(&|f| f.credential_type = Some("DiplomaCredential".into())),
         with(&|f| f.issuer = Some("北京市教育委员会".into())),
         with(&|f| f.issuer = Some("did:key:z6MkfixtureIssuerB".into())),
         with(&|f| f.issuer = Some("did:key:z6MkfixtureIssuer".into())),
         with(&|f| {
-            f.verdict = Some("VALID".into());
+            f.verdict = Some(Verdict::Valid);
             f.counter = Some("C2".into());
         }),
     ]
@@ -212,7 +213,7 @@ fn filters() -> Vec<Filter> {
 
 /// Every answer the review gives on `log` for [`filters`]: all pages of two, the count, the
 /// summary and the attention list.
-fn answers(log: &Log) -> Vec<(Vec<Page>, u64, Summary, Vec<Attention>)> {
+fn answers(log: &Log) -> Vec<(Vec<Page>, u64, LogSummary, Vec<Attention>)> {
     filters()
         .iter()
         .map(|filter| {
@@ -325,8 +326,8 @@ fn a_version_2_log_is_backed_up_then_upgraded_and_answers_the_same() {
             credential_type: Some("DiplomaCredential".into()),
             issuer: Some("did:key:z6MkfixtureIssuerA".into()),
             issuer_name: Some("北京市教育委员会".into()),
-            leaf: Some([0x55; 32]),
-            verdict: "VALID".into(),
+            leaf: Some(CredentialHash([0x55; 32])),
+            verdict: Verdict::Valid,
             failing: vec![],
             reasons: vec![],
             chain: None,

@@ -1,7 +1,8 @@
 //! A day's report and the lookups, on a log whose every entry is known.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
-use countersign_log::{ChainUsed, Channel, Count, Log, NewEntry};
+use countersign_log::{Count, Log, NewEntry};
+use countersign_vocab::{ChainUsed, Channel, CredentialHash};
 use std::collections::BTreeMap;
 
 fn china() -> FixedOffset {
@@ -40,14 +41,14 @@ fn new(s: &Spec) -> NewEntry {
         credential_type: s.kind.map(str::to_string),
         issuer: s.kind.map(|_| "did:key:z6MkIssuer".to_string()),
         issuer_name: s.kind.map(|_| "北京市教育委员会".to_string()),
-        leaf: s.leaf.map(|b| [b; 32]),
-        verdict: s.verdict.into(),
+        leaf: s.leaf.map(|b| CredentialHash([b; 32])),
+        verdict: s.verdict.parse().expect("verdict"),
         failing: s.failing.iter().map(|x| x.to_string()).collect(),
         reasons: s.reasons.iter().map(|x| x.to_string()).collect(),
         chain: s.source.map(|source| ChainUsed {
             block: 7,
             block_time: s.at,
-            source: source.into(),
+            source: source.parse().expect("chain source"),
         }),
         receipt: s.receipt.map(str::to_string),
         personal: BTreeMap::from([("name".to_string(), "王*".to_string())]),
@@ -179,7 +180,7 @@ fn a_day_report_counts_everything_a_supervisor_reviews() {
     );
     assert_eq!(r.repeated.len(), 1);
     let repeat = &r.repeated[0];
-    assert_eq!(repeat.leaf, [2; 32]);
+    assert_eq!(repeat.leaf, CredentialHash([2; 32]));
     assert_eq!(repeat.count, 3);
     assert_eq!(repeat.counters, ["1", "2"]);
     assert_eq!((repeat.first, repeat.last), (local(9, 5), local(9, 59)));
@@ -210,11 +211,11 @@ fn entries_are_found_by_day_credential_and_receipt() {
         [2, 3, 4, 5, 6, 7, 8]
     );
     assert_eq!(
-        seqs(log.find_by_leaf(&[2; 32]).expect("leaf")),
+        seqs(log.find_by_leaf(&CredentialHash([2; 32])).expect("leaf")),
         [3, 4, 5, 9]
     );
     assert_eq!(
-        seqs(log.find_by_leaf(&[42; 32]).expect("leaf")),
+        seqs(log.find_by_leaf(&CredentialHash([42; 32])).expect("leaf")),
         [] as [u64; 0]
     );
     let by_receipt = log.find_by_receipt("R-20261125-0007").expect("receipt");

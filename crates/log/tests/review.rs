@@ -3,7 +3,8 @@
 //! whose clock was set back three times (so some entries stand out of time order).
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
-use countersign_log::{ChainUsed, Channel, Count, Entry, Filter, Log, NewEntry, MAX_PAGE};
+use countersign_log::{Count, Entry, Filter, Log, NewEntry, MAX_PAGE};
+use countersign_vocab::{ChainSourceKind, ChainUsed, Channel, CredentialHash, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn china() -> FixedOffset {
@@ -46,9 +47,9 @@ fn entry(n: u64) -> NewEntry {
         name = Some("京华大学(旧名)");
     }
     let verdict = match n % 9 {
-        0 | 5 => "INVALID",
-        7 => "UNVERIFIABLE",
-        _ => "VALID",
+        0 | 5 => Verdict::Invalid,
+        7 => Verdict::Unverifiable,
+        _ => Verdict::Valid,
     };
     NewEntry {
         at: local(minutes),
@@ -67,14 +68,14 @@ fn entry(n: u64) -> NewEntry {
         },
         issuer: (n % 7 != 6).then(|| issuer.to_string()),
         issuer_name: (n % 7 != 6).then_some(name).flatten().map(str::to_string),
-        leaf: Some([(n % 40) as u8; 32]),
-        verdict: verdict.into(),
+        leaf: Some(CredentialHash([(n % 40) as u8; 32])),
+        verdict,
         failing: match verdict {
-            "INVALID" => vec!["validity".into()],
-            "UNVERIFIABLE" => vec!["anchor".into()],
-            _ => vec![],
+            Verdict::Invalid => vec!["validity".into()],
+            Verdict::Unverifiable => vec!["anchor".into()],
+            Verdict::Valid => vec![],
         },
-        reasons: if verdict == "INVALID" && n.is_multiple_of(2) {
+        reasons: if verdict == Verdict::Invalid && n.is_multiple_of(2) {
             vec!["validity.expired".into()]
         } else {
             vec![]
@@ -83,11 +84,10 @@ fn entry(n: u64) -> NewEntry {
             block: 1000 + n,
             block_time: local(minutes - 1),
             source: if n.is_multiple_of(3) {
-                "mirror"
+                ChainSourceKind::Mirror
             } else {
-                "online"
-            }
-            .into(),
+                ChainSourceKind::Online
+            },
         }),
         receipt: Some(format!("R-{n:04}")),
         personal: BTreeMap::from([("name".to_string(), "王*".to_string())]),
@@ -188,9 +188,9 @@ fn filters(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Filter> {
         base.clone(),
         with(&|f| f.counter = Some("2".into())),
         with(&|f| f.clerk = Some("clerk-3".into())),
-        with(&|f| f.verdict = Some("INVALID".into())),
-        with(&|f| f.verdict = Some("VALID".into())),
-        with(&|f| f.verdict = Some("UNVERIFIABLE".into())),
+        with(&|f| f.verdict = Some(Verdict::Invalid)),
+        with(&|f| f.verdict = Some(Verdict::Valid)),
+        with(&|f| f.verdict = Some(Verdict::Unverifiable)),
         with(&|f| f.credential_type = Some("DiplomaCredential".into())),
         with(&|f| f.issuer = Some("北京市教育委员会".into())),
         with(&|f| f.issuer = Some("did:key:z6MkC".into())),
@@ -198,7 +198,7 @@ fn filters(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Filter> {
         with(&|f| f.issuer = Some("did:key:z6MkD".into())),
         with(&|f| f.counter = Some("nowhere".into())),
         with(&|f| {
-            f.verdict = Some("INVALID".into());
+            f.verdict = Some(Verdict::Invalid);
             f.issuer = Some("did:key:z6MkC".into());
         }),
         with(&|f| {
@@ -206,14 +206,14 @@ fn filters(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Filter> {
             f.counter = Some("3".into());
         }),
         with(&|f| {
-            f.verdict = Some("VALID".into());
+            f.verdict = Some(Verdict::Valid);
             f.credential_type = Some("ResidencePermitCredential".into());
             f.issuer = Some("上海市公安局浦东分局".into());
         }),
         with(&|f| {
             f.counter = Some("1".into());
             f.clerk = Some("clerk-1".into());
-            f.verdict = Some("VALID".into());
+            f.verdict = Some(Verdict::Valid);
             f.credential_type = Some("DiplomaCredential".into());
             f.issuer = Some("did:key:z6MkA".into());
         }),
@@ -404,7 +404,7 @@ fn a_summary_counts_what_the_filter_selects() {
                     .zip(chosen.iter().map(|e| e.seq).max())
             );
             let one = |f: fn(&NewEntry) -> Option<String>| counts(&chosen, move |e| vec![f(e)]);
-            assert_eq!(s.by_verdict, one(|e| Some(e.verdict.clone())));
+            assert_eq!(s.by_verdict, one(|e| Some(e.verdict.as_str().to_string())));
             assert_eq!(s.by_type, one(|e| e.credential_type.clone()));
             assert_eq!(
                 s.by_issuer,
@@ -415,7 +415,7 @@ fn a_summary_counts_what_the_filter_selects() {
             assert_eq!(s.by_channel, one(|e| Some(e.channel.as_str().into())));
             assert_eq!(
                 s.by_chain_source,
-                one(|e| e.chain.as_ref().map(|c| c.source.clone()))
+                one(|e| e.chain.as_ref().map(|c| c.source.as_str().to_string()))
             );
             assert_eq!(
                 s.failures,

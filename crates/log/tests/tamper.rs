@@ -2,7 +2,8 @@
 //! with the `sqlite3` shell on a real log file, each expecting the exact finding.
 
 use chrono::{DateTime, Duration, Utc};
-use countersign_log::{ChainUsed, Channel, FindingKind, Log, NewEntry, GENESIS};
+use countersign_log::{FindingKind, Log, NewEntry, GENESIS};
+use countersign_vocab::{ChainSourceKind, ChainUsed, Channel, CredentialHash, Verdict};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -25,8 +26,12 @@ fn entry(n: i64) -> NewEntry {
         credential_type: Some("DiplomaCredential".into()),
         issuer: Some("did:key:z6MkoNmWXrLyADoLvGr9RMFpNwYDf5amJRKb71FKuCYGkyBE".into()),
         issuer_name: (n % 2 == 0).then(|| "北京市教育委员会".to_string()),
-        leaf: Some([n as u8; 32]),
-        verdict: if n % 4 == 0 { "INVALID" } else { "VALID" }.into(),
+        leaf: Some(CredentialHash([n as u8; 32])),
+        verdict: if n % 4 == 0 {
+            Verdict::Invalid
+        } else {
+            Verdict::Valid
+        },
         failing: if n % 4 == 0 {
             vec!["revocation".into()]
         } else {
@@ -40,7 +45,7 @@ fn entry(n: i64) -> NewEntry {
         chain: Some(ChainUsed {
             block: 1000 + n as u64,
             block_time: at(n - 1),
-            source: "mirror".into(),
+            source: ChainSourceKind::Mirror,
         }),
         receipt: (n % 5 == 0).then(|| format!("R-{n:04}")),
         personal: BTreeMap::from([
@@ -98,6 +103,82 @@ fn an_untouched_log_verifies_and_reads_back() {
         log.entry(1).expect("read").expect("present").prev_hash,
         GENESIS
     );
+}
+
+/// What `sqlite3` prints for `sql`.
+fn sqlite3_out(path: &Path, sql: &str) -> String {
+    let out = Command::new("sqlite3")
+        .arg(path)
+        .arg(sql)
+        .output()
+        .expect("the sqlite3 shell (scripts/test.sh installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn typed_words_are_stored_as_the_strings_they_always_were() {
+    let (_dir, path) = ten();
+    // The on-disk spelling is the format (and the hashed form): typed values must not change it.
+    assert_eq!(
+        sqlite3_out(
+            &path,
+            "SELECT verdict, channel, chain_source, lower(hex(leaf)) FROM entries WHERE seq = 4"
+        ),
+        format!("INVALID|scanner|mirror|{}", "04".repeat(32))
+    );
+    let log = Log::open(&path).expect("open");
+    let fourth = log.entry(4).expect("read").expect("present");
+    assert_eq!(fourth.entry, entry(4));
+    assert_eq!(fourth.entry.verdict, Verdict::Invalid);
+    assert_eq!(
+        fourth.entry.leaf.map(|l| l.to_string()),
+        Some("04".repeat(32))
+    );
+}
+
+#[test]
+fn an_unknown_stored_word_is_an_error_naming_the_entry_and_an_edit() {
+    for (column, value, message) in [
+        (
+            "verdict",
+            "VALIDISH",
+            "entry 3 of the verification log holds an unknown value: \"VALIDISH\" is not a \
+             verdict (one of VALID, INVALID, UNVERIFIABLE)",
+        ),
+        (
+            "channel",
+            "usb",
+            "entry 3 of the verification log holds an unknown value: \"usb\" is not a channel \
+             (one of scanner, camera, image)",
+        ),
+        (
+            "chain_source",
+            "snapshot",
+            "entry 3 of the verification log holds an unknown value: \"snapshot\" is not a \
+             chain source (one of online, mirror, memory)",
+        ),
+    ] {
+        let (_dir, path) = ten();
+        sqlite3(
+            &path,
+            &format!("UPDATE entries SET {column} = '{value}' WHERE seq = 3;"),
+        );
+        let log = Log::open(&path).expect("open");
+        let err = log.entry(3).expect_err(column);
+        assert!(
+            matches!(err, countersign_log::LogError::Unknown { seq: 3, .. }),
+            "{err:?}"
+        );
+        assert_eq!(err.to_string(), message);
+        // Its neighbours still read, and the integrity check calls the row what it is.
+        assert!(log.entry(2).expect("read").is_some());
+        assert_eq!(findings(&path), [(3, FindingKind::Edited)], "{column}");
+    }
 }
 
 #[test]

@@ -5,7 +5,8 @@
 
 use chrono::{FixedOffset, TimeZone, Utc};
 use countersign_printdoc::{fonts::Fonts, Paper};
-use countersign_receipt::{compose, ChainSource, ChainUsed, ComposeOptions, Receipt, Verdict};
+use countersign_receipt::{compose, ComposeOptions, Receipt};
+use countersign_vocab::{ChainSourceKind, ChainUsed, CredentialHash, Verdict};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ed25519_dalek::SigningKey;
 use std::hint::black_box;
@@ -30,9 +31,9 @@ fn receipt() -> Receipt {
         ]
         .into_iter()
         .collect(),
-        leaf: Some([0xab; 32]),
+        leaf: Some(CredentialHash([0xab; 32])),
         chain: Some(ChainUsed {
-            source: ChainSource::Online,
+            source: ChainSourceKind::Online,
             block: 1_234_567,
             block_time: Utc
                 .with_ymd_and_hms(2026, 11, 25, 6, 3, 0)

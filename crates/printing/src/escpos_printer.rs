@@ -78,8 +78,8 @@ fn parse(address: &str) -> Result<(Link, String), PrintError> {
     Ok((link, query.to_string()))
 }
 
-fn error(e: countersign_escpos::PrintError) -> PrintError {
-    use countersign_escpos::PrintError as E;
+fn error(e: countersign_escpos::EscPosError) -> PrintError {
+    use countersign_escpos::EscPosError as E;
     match e {
         E::PaperOut => PrintError::PaperOut,
         E::CoverOpen => PrintError::CoverOpen,
@@ -113,7 +113,7 @@ impl EscPosPrinter {
         &self.profile
     }
 
-    fn connect(&self) -> Result<Box<dyn Transport>, countersign_escpos::PrintError> {
+    fn connect(&self) -> Result<Box<dyn Transport>, countersign_escpos::EscPosError> {
         Ok(match &self.link {
             Link::Tcp(host) => Box::new(TcpTransport::connect(host, TcpOptions::default())?),
             Link::Serial(path, baud) => Box::new(SerialTransport::open(

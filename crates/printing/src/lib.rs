@@ -406,7 +406,7 @@ pub fn test_page(paper: Paper, hall: &HallHeading, printer: &str, at: DateTime<U
 
 /// What happened to one job the spooler took.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum PrintOutcome {
     /// It printed.
     Printed(i64),
     /// It waits, for this reason.
@@ -444,7 +444,7 @@ impl Spooler {
     }
 
     /// Prints the next due job, if any.
-    pub fn run_one(&mut self, now: DateTime<Utc>) -> Result<Option<Outcome>, QueueError> {
+    pub fn run_one(&mut self, now: DateTime<Utc>) -> Result<Option<PrintOutcome>, QueueError> {
         let Some(job) = self.queue.take_due(now)? else {
             return Ok(None);
         };
@@ -460,7 +460,7 @@ impl Spooler {
             Ok(()) => {
                 self.queue.done(job.id, Utc::now().max(now))?;
                 tracing::info!(job = job.id, receipt = ?job.job.receipt_id, "printed");
-                Ok(Some(Outcome::Printed(job.id)))
+                Ok(Some(PrintOutcome::Printed(job.id)))
             }
             Err(e) => {
                 // A job that can never print waits for the clerk (retry after a fix, or
@@ -473,7 +473,7 @@ impl Spooler {
                 self.queue
                     .failed(job.id, e.code(), &e.to_string(), retry_at, now)?;
                 tracing::warn!(job = job.id, error = %e, "print job waits");
-                Ok(Some(Outcome::Waiting(job.id, e)))
+                Ok(Some(PrintOutcome::Waiting(job.id, e)))
             }
         }
     }
@@ -527,7 +527,7 @@ mod tests {
                 .with_ymd_and_hms(2026, 11, 25, 6, 0, 0)
                 .single()
                 .expect("t"),
-            verdict: countersign_receipt::Verdict::Valid,
+            verdict: countersign_vocab::Verdict::Valid,
             reasons: vec![],
             credential_type: None,
             issuer_name: None,

@@ -3,7 +3,7 @@
 //! every few seconds, and publishes what the status bar needs. The front end keeps its own
 //! queue connection to add, list, retry and cancel jobs; SQLite serialises the two.
 
-use crate::{Outcome, PrinterState, Spooler};
+use crate::{PrintOutcome, PrinterState, Spooler};
 use chrono::Utc;
 use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -15,7 +15,7 @@ pub struct SpoolStatus {
     /// The printer's last answer (`None` before the first).
     pub printer: Option<PrinterState>,
     /// The last job's outcome.
-    pub last: Option<Outcome>,
+    pub last: Option<PrintOutcome>,
     /// When the last job finished or failed.
     pub last_at: Option<chrono::DateTime<Utc>>,
     /// A queue that cannot be read or written (IT must act).
@@ -70,8 +70,8 @@ impl SpoolerThread {
                         match spooler.run_one(Utc::now()) {
                             Ok(Some(outcome)) => {
                                 let state = match &outcome {
-                                    Outcome::Printed(_) => None,
-                                    Outcome::Waiting(..) => Some(spooler.printer_status()),
+                                    PrintOutcome::Printed(_) => None,
+                                    PrintOutcome::Waiting(..) => Some(spooler.printer_status()),
                                 };
                                 asked = Some(Instant::now());
                                 publish(&|s| {

@@ -9,7 +9,7 @@ use common::{hall, job, receipts_in, signed};
 use countersign_devprinter::CupsServer;
 use countersign_printdoc::{fonts::Fonts, Paper};
 use countersign_printing::{
-    JobState, Outcome, PrintError, PrintQueue, PrinterConfig, PrinterState, Spooler,
+    JobState, PrintError, PrintOutcome, PrintQueue, PrinterConfig, PrinterState, Spooler,
 };
 use std::path::Path;
 use std::process::Command;
@@ -62,7 +62,7 @@ fn a_receipt_prints_through_cups_and_its_qr_verifies() {
         .expect("queue");
     assert_eq!(
         spooler.run_one(Utc::now()).expect("run"),
-        Some(Outcome::Printed(id))
+        Some(PrintOutcome::Printed(id))
     );
     let pdfs = cups
         .wait_for_outputs(1, Duration::from_secs(60))
@@ -87,7 +87,7 @@ fn a_receipt_prints_through_cups_and_its_qr_verifies() {
         .expect("queue");
     assert!(matches!(
         spooler.run_one(Utc::now()),
-        Ok(Some(Outcome::Printed(_)))
+        Ok(Some(PrintOutcome::Printed(_)))
     ));
     let pdfs = cups
         .wait_for_outputs(2, Duration::from_secs(60))
@@ -117,7 +117,7 @@ fn a_stopped_printer_keeps_the_job_waiting_across_a_restart_until_retried() {
         .expect("queue");
     let outcome = spooler.run_one(Utc::now()).expect("run");
     assert!(
-        matches!(outcome, Some(Outcome::Waiting(i, PrintError::Offline(_))) if i == id),
+        matches!(outcome, Some(PrintOutcome::Waiting(i, PrintError::Offline(_))) if i == id),
         "{outcome:?}"
     );
     assert!(cups.outputs().is_empty(), "nothing printed");
@@ -136,7 +136,7 @@ fn a_stopped_printer_keeps_the_job_waiting_across_a_restart_until_retried() {
     spooler.queue().retry(id, Utc::now()).expect("retry");
     assert_eq!(
         spooler.run_one(Utc::now()).expect("run"),
-        Some(Outcome::Printed(id))
+        Some(PrintOutcome::Printed(id))
     );
     let pdfs = cups
         .wait_for_outputs(1, Duration::from_secs(60))
@@ -163,7 +163,7 @@ fn nothing_listening_is_unreachable_and_the_job_waits() {
     assert!(
         matches!(
             outcome,
-            Some(Outcome::Waiting(_, PrintError::Unreachable(_)))
+            Some(PrintOutcome::Waiting(_, PrintError::Unreachable(_)))
         ),
         "{outcome:?}"
     );

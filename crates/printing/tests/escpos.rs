@@ -10,7 +10,9 @@ use common::{hall, job, receipts_in, signed};
 use countersign_devprinter::{EscPosListener, StatusBytes};
 use countersign_escpos::interpret::{interpret, pictures, text_lines, Item};
 use countersign_printdoc::{fonts::Fonts, Paper};
-use countersign_printing::{Outcome, PrintError, PrintQueue, PrinterConfig, PrinterState, Spooler};
+use countersign_printing::{
+    PrintError, PrintOutcome, PrintQueue, PrinterConfig, PrinterState, Spooler,
+};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,7 +60,7 @@ fn an_80mm_receipt_prints_with_a_native_qr_that_verifies() {
         .expect("queue");
     assert_eq!(
         spooler.run_one(Utc::now()).expect("run"),
-        Some(Outcome::Printed(id))
+        Some(PrintOutcome::Printed(id))
     );
     let jobs = printer
         .wait_for_jobs(1, Duration::from_secs(10))
@@ -96,7 +98,7 @@ fn a_58mm_receipt_prints_its_qr_as_a_raster_that_decodes() {
         .expect("queue");
     assert!(matches!(
         spooler.run_one(Utc::now()),
-        Ok(Some(Outcome::Printed(_)))
+        Ok(Some(PrintOutcome::Printed(_)))
     ));
     let jobs = printer
         .wait_for_jobs(1, Duration::from_secs(10))
@@ -132,7 +134,7 @@ fn paper_out_keeps_the_job_waiting_until_the_printer_is_ready() {
         .expect("queue");
     assert_eq!(
         spooler.run_one(Utc::now()).expect("run"),
-        Some(Outcome::Waiting(id, PrintError::PaperOut))
+        Some(PrintOutcome::Waiting(id, PrintError::PaperOut))
     );
     assert!(
         printer.jobs().is_empty(),
@@ -142,13 +144,13 @@ fn paper_out_keeps_the_job_waiting_until_the_printer_is_ready() {
     spooler.queue().retry(id, Utc::now()).expect("retry");
     assert_eq!(
         spooler.run_one(Utc::now()).expect("run"),
-        Some(Outcome::Waiting(id, PrintError::CoverOpen))
+        Some(PrintOutcome::Waiting(id, PrintError::CoverOpen))
     );
     printer.set_status(StatusBytes::READY);
     spooler.queue().retry(id, Utc::now()).expect("retry");
     assert_eq!(
         spooler.run_one(Utc::now()).expect("run"),
-        Some(Outcome::Printed(id))
+        Some(PrintOutcome::Printed(id))
     );
     let jobs = printer
         .wait_for_jobs(1, Duration::from_secs(10))
@@ -176,7 +178,7 @@ fn a_printer_that_is_not_there_is_unreachable() {
         .expect("queue");
     assert!(matches!(
         spooler.run_one(Utc::now()),
-        Ok(Some(Outcome::Waiting(_, PrintError::Unreachable(_))))
+        Ok(Some(PrintOutcome::Waiting(_, PrintError::Unreachable(_))))
     ));
 }
 
@@ -210,7 +212,7 @@ fn the_spooler_thread_prints_what_is_queued_and_retries_when_the_printer_is_back
     assert_eq!(status.printer, Some(PrinterState::PaperOut));
     assert_eq!(
         status.last,
-        Some(Outcome::Waiting(id, PrintError::PaperOut))
+        Some(PrintOutcome::Waiting(id, PrintError::PaperOut))
     );
     let waiting = queue.get(id).expect("job").expect("job");
     assert_eq!(waiting.error.as_deref(), Some("paper_out"));
@@ -222,7 +224,7 @@ fn the_spooler_thread_prints_what_is_queued_and_retries_when_the_printer_is_back
         .wait_for_jobs(1, Duration::from_secs(10))
         .expect("printed");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while thread.status().last != Some(Outcome::Printed(id)) {
+    while thread.status().last != Some(PrintOutcome::Printed(id)) {
         assert!(
             std::time::Instant::now() < deadline,
             "{:?}",

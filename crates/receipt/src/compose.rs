@@ -1,10 +1,11 @@
 //! A receipt laid out for paper: bilingual (Chinese first), the same blocks for every paper;
 //! each renderer (PDF, ESC/POS, preview) sizes them for its medium.
 
-use crate::{ChainSource, SignedReceipt};
+use crate::SignedReceipt;
 use chrono::{DateTime, FixedOffset, Utc};
 use countersign_i18n::{both, t_with, Lang};
 use countersign_printdoc::{Block, Document, Paper, Style};
+use countersign_vocab::ChainSourceKind;
 
 /// How to lay a receipt out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +54,7 @@ pub fn compose(signed: &SignedReceipt, options: &ComposeOptions) -> Document {
     }
     blocks.push(Block::Rule);
     blocks.push(Block::centered(
-        both(r.verdict.message_key()),
+        both(&format!("verdict.{}", r.verdict.screen_name())),
         Style::Verdict,
     ));
     for code in &r.reasons {
@@ -94,9 +95,9 @@ pub fn compose(signed: &SignedReceipt, options: &ComposeOptions) -> Document {
         None => both("receipt.chain.none"),
         Some(c) => {
             let source = match c.source {
-                ChainSource::Online => "receipt.chain.online",
-                ChainSource::Mirror => "receipt.chain.mirror",
-                ChainSource::Memory => "receipt.chain.memory",
+                ChainSourceKind::Online => "receipt.chain.online",
+                ChainSourceKind::Mirror => "receipt.chain.mirror",
+                ChainSourceKind::Memory => "receipt.chain.memory",
             };
             format!(
                 "{} · {} {} · {}",

@@ -4,8 +4,9 @@
 //! varints, sorted subject keys, no trailing bytes), so a receipt cannot be re-encoded into a
 //! second valid form.
 
-use crate::{ChainSource, ChainUsed, Receipt, SignedReceipt, Verdict};
+use crate::{Receipt, SignedReceipt};
 use chrono::{DateTime, Utc};
+use countersign_vocab::{ChainSourceKind, ChainUsed, CredentialHash, Verdict};
 use ed25519_dalek::{Signature, VerifyingKey};
 use std::collections::BTreeMap;
 
@@ -153,13 +154,13 @@ pub(crate) fn encode_body(r: &Receipt, key: &VerifyingKey) -> Result<Vec<u8>, Re
         put_str(&mut out, "issuer", i)?;
     }
     if let Some(leaf) = &r.leaf {
-        out.extend_from_slice(leaf);
+        out.extend_from_slice(leaf.as_bytes());
     }
     if let Some(c) = &r.chain {
         out.push(match c.source {
-            ChainSource::Online => 0,
-            ChainSource::Mirror => 1,
-            ChainSource::Memory => 2,
+            ChainSourceKind::Online => 0,
+            ChainSourceKind::Mirror => 1,
+            ChainSourceKind::Memory => 2,
         });
         put_varint(&mut out, c.block);
         put_varint(&mut out, seconds("block time", c.block_time)?);
@@ -304,13 +305,13 @@ pub(crate) fn parse(text: &str) -> Result<SignedReceipt, ReceiptError> {
         .then(|| r.string("issuer"))
         .transpose()?;
     let leaf = (flags & HAS_LEAF != 0)
-        .then(|| r.array::<32>())
+        .then(|| r.array::<32>().map(CredentialHash))
         .transpose()?;
     let chain = if flags & HAS_CHAIN != 0 {
         let source = match r.byte()? {
-            0 => ChainSource::Online,
-            1 => ChainSource::Mirror,
-            2 => ChainSource::Memory,
+            0 => ChainSourceKind::Online,
+            1 => ChainSourceKind::Mirror,
+            2 => ChainSourceKind::Memory,
             other => return Err(malformed("chain source", format!("code {other}"))),
         };
         let block = r.varint("block")?;

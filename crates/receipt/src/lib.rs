@@ -20,92 +20,9 @@ pub use compose::{compose, ComposeOptions};
 pub use format::{ReceiptError, PREFIX};
 
 use chrono::{DateTime, Utc};
+use countersign_vocab::{ChainUsed, CredentialHash, Verdict};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use std::collections::BTreeMap;
-
-/// The verdict the receipt attests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// Every check passed.
-    Valid,
-    /// A check failed.
-    Invalid,
-    /// Something could not be checked (amber on the screen).
-    Unverifiable,
-}
-
-impl Verdict {
-    /// `VALID`, `INVALID` or `UNVERIFIABLE`, as the log writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Valid => "VALID",
-            Self::Invalid => "INVALID",
-            Self::Unverifiable => "UNVERIFIABLE",
-        }
-    }
-
-    /// Reads the log's spelling.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "VALID" => Some(Self::Valid),
-            "INVALID" => Some(Self::Invalid),
-            "UNVERIFIABLE" => Some(Self::Unverifiable),
-            _ => None,
-        }
-    }
-
-    /// The catalogue key of its label (`verdict.CANNOT_CONFIRM` for unverifiable).
-    pub fn message_key(self) -> &'static str {
-        match self {
-            Self::Valid => "verdict.VALID",
-            Self::Invalid => "verdict.INVALID",
-            Self::Unverifiable => "verdict.CANNOT_CONFIRM",
-        }
-    }
-}
-
-/// Where the chain state a verdict used came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChainSource {
-    /// A live node.
-    Online,
-    /// The hall's mirror (the node was unreachable).
-    Mirror,
-    /// A fixed registry snapshot (demo).
-    Memory,
-}
-
-impl ChainSource {
-    /// `online`, `mirror` or `memory`, as the log writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Online => "online",
-            Self::Mirror => "mirror",
-            Self::Memory => "memory",
-        }
-    }
-
-    /// Reads the log's spelling.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "online" => Some(Self::Online),
-            "mirror" => Some(Self::Mirror),
-            "memory" => Some(Self::Memory),
-            _ => None,
-        }
-    }
-}
-
-/// The chain state a verdict used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChainUsed {
-    /// Where it came from.
-    pub source: ChainSource,
-    /// Block number.
-    pub block: u64,
-    /// That block's time (whole seconds).
-    pub block_time: DateTime<Utc>,
-}
 
 /// What a hall attests about one verification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,7 +49,7 @@ pub struct Receipt {
     /// The subject summary as the hall's privacy policy keeps it (`name` → `张*`).
     pub subject: BTreeMap<String, String>,
     /// The credential's leaf hash, when it could be computed.
-    pub leaf: Option<[u8; 32]>,
+    pub leaf: Option<CredentialHash>,
     /// The chain state used, if any.
     pub chain: Option<ChainUsed>,
 }
@@ -225,7 +142,7 @@ pub enum LogMatch {
 
 /// The conclusion about a receipt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Finding {
+pub enum ReceiptFinding {
     /// Signed by a trusted hall key, and (where the log is here) it matches the log.
     Genuine,
     /// Validly signed, but the key is not trusted here, the station is withdrawn, or it is
@@ -236,11 +153,13 @@ pub enum Finding {
 }
 
 /// Concludes about a receipt whose signature already verified ([`SignedReceipt::parse`]).
-pub fn assess(standing: &Standing, log: &LogMatch) -> Finding {
+pub fn assess(standing: &Standing, log: &LogMatch) -> ReceiptFinding {
     match (standing, log) {
-        (_, LogMatch::Differs { .. }) => Finding::Contradicted,
-        (Standing::Trusted { .. }, LogMatch::NotHere | LogMatch::Matches(_)) => Finding::Genuine,
-        _ => Finding::CannotConfirm,
+        (_, LogMatch::Differs { .. }) => ReceiptFinding::Contradicted,
+        (Standing::Trusted { .. }, LogMatch::NotHere | LogMatch::Matches(_)) => {
+            ReceiptFinding::Genuine
+        }
+        _ => ReceiptFinding::CannotConfirm,
     }
 }
 

@@ -1,6 +1,7 @@
 use super::*;
 use chrono::TimeZone;
 use countersign_printdoc::{Block, Paper};
+use countersign_vocab::ChainSourceKind;
 use proptest::prelude::*;
 
 fn key() -> SigningKey {
@@ -27,9 +28,9 @@ pub(crate) fn sample() -> Receipt {
         ]
         .into_iter()
         .collect(),
-        leaf: Some([0xab; 32]),
+        leaf: Some(CredentialHash([0xab; 32])),
         chain: Some(ChainUsed {
-            source: ChainSource::Mirror,
+            source: ChainSourceKind::Mirror,
             block: 1_234_567,
             block_time: Utc
                 .with_ymd_and_hms(2026, 11, 25, 5, 59, 0)
@@ -203,11 +204,17 @@ fn assessment_separates_genuine_unconfirmed_and_contradicted() {
     let trusted = Standing::Trusted {
         name: "朝阳".into(),
     };
-    assert_eq!(assess(&trusted, &LogMatch::NotHere), Finding::Genuine);
-    assert_eq!(assess(&trusted, &LogMatch::Matches(4)), Finding::Genuine);
+    assert_eq!(
+        assess(&trusted, &LogMatch::NotHere),
+        ReceiptFinding::Genuine
+    );
+    assert_eq!(
+        assess(&trusted, &LogMatch::Matches(4)),
+        ReceiptFinding::Genuine
+    );
     assert_eq!(
         assess(&trusted, &LogMatch::NotInLog),
-        Finding::CannotConfirm
+        ReceiptFinding::CannotConfirm
     );
     assert_eq!(
         assess(
@@ -217,11 +224,11 @@ fn assessment_separates_genuine_unconfirmed_and_contradicted() {
                 fields: vec!["verdict".into()]
             }
         ),
-        Finding::Contradicted
+        ReceiptFinding::Contradicted
     );
     assert_eq!(
         assess(&Standing::Unknown, &LogMatch::NotHere),
-        Finding::CannotConfirm
+        ReceiptFinding::CannotConfirm
     );
     let withdrawn = Standing::Withdrawn {
         name: "x".into(),
@@ -229,7 +236,7 @@ fn assessment_separates_genuine_unconfirmed_and_contradicted() {
     };
     assert_eq!(
         assess(&withdrawn, &LogMatch::Matches(1)),
-        Finding::CannotConfirm
+        ReceiptFinding::CannotConfirm
     );
 }
 
@@ -320,10 +327,11 @@ proptest! {
         let r = Receipt {
             id, hall, counter, clerk,
             at: DateTime::from_timestamp(secs, 0).expect("t"),
-            verdict: [Verdict::Valid, Verdict::Invalid, Verdict::Unverifiable][usize::from(verdict)],
-            reasons, credential_type: ty, issuer_name: issuer, subject, leaf,
+            verdict: Verdict::ALL[usize::from(verdict)],
+            reasons, credential_type: ty, issuer_name: issuer, subject,
+            leaf: leaf.map(CredentialHash),
             chain: chain.map(|(s, block, t)| ChainUsed {
-                source: [ChainSource::Online, ChainSource::Mirror, ChainSource::Memory][usize::from(s)],
+                source: ChainSourceKind::ALL[usize::from(s)],
                 block,
                 block_time: DateTime::from_timestamp(t, 0).expect("t"),
             }),

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::Error;
+use crate::ScannerError;
 
 /// Where the scanner is and how its output is split into scans.
 ///
@@ -67,8 +67,8 @@ impl SerialConfig {
     }
 
     /// Refuses settings the reader cannot work with.
-    pub(crate) fn validate(&self) -> Result<(), Error> {
-        let invalid = |field, reason| Err(Error::InvalidConfig { field, reason });
+    pub(crate) fn validate(&self) -> Result<(), ScannerError> {
+        let invalid = |field, reason| Err(ScannerError::InvalidConfig { field, reason });
         if self.path.as_os_str().is_empty() {
             return invalid("path", "must name the scanner's port");
         }
@@ -215,7 +215,7 @@ mod tests {
         ];
         for (name, config) in cases {
             match config.validate() {
-                Err(Error::InvalidConfig { field, .. }) => assert_eq!(field, name),
+                Err(ScannerError::InvalidConfig { field, .. }) => assert_eq!(field, name),
                 other => panic!("{name}: {other:?}"),
             }
         }

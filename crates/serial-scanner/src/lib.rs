@@ -24,7 +24,7 @@
 //!     }
 //! }
 //! scanner.stop();
-//! # Ok::<(), countersign_serial_scanner::Error>(())
+//! # Ok::<(), countersign_serial_scanner::ScannerError>(())
 //! ```
 
 mod config;
@@ -40,7 +40,7 @@ pub use scanner::SerialScanner;
 /// Why a scanner could not be started. (A port that cannot be opened is not one of these: it
 /// is reported as a [`ScanEvent::Disconnected`] and retried.)
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub enum ScannerError {
     /// A setting the reader cannot work with.
     #[error("invalid serial scanner setting `{field}`: {reason}")]
     InvalidConfig {

@@ -10,7 +10,7 @@ use serialport::SerialPort;
 
 use crate::event::{Disconnect, ScanEvent};
 use crate::framer::Framer;
-use crate::{Error, SerialConfig};
+use crate::{ScannerError, SerialConfig};
 
 /// The longest the thread waits for bytes before it looks at the stop signal again, so
 /// `stop` and `drop` return within about this long.
@@ -39,18 +39,18 @@ impl SerialScanner {
     /// port is not read, and `stop` waits for it.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for settings the reader cannot use; [`Error::Spawn`] when the
-    /// thread cannot be started.
+    /// [`ScannerError::InvalidConfig`] for settings the reader cannot use;
+    /// [`ScannerError::Spawn`] when the thread cannot be started.
     pub fn start(
         config: SerialConfig,
         on_event: impl FnMut(ScanEvent) + Send + 'static,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, ScannerError> {
         config.validate()?;
         let (stop, stopped) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("serial-scanner".into())
             .spawn(move || run(&config, on_event, &stopped))
-            .map_err(Error::Spawn)?;
+            .map_err(ScannerError::Spawn)?;
         Ok(Self {
             stop: Some(stop),
             thread: Some(thread),

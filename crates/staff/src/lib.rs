@@ -43,7 +43,7 @@ const AUDIT_ID_LEN: usize = 64;
 
 /// The staff file cannot be used, or refused a change.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub enum StaffError {
     /// The id is not 1–32 characters of `A-Z a-z 0-9 . _ -`.
     #[error("an id is 1 to {MAX_ID_LEN} characters of letters, digits, '.', '_' and '-'")]
     BadId,
@@ -91,7 +91,7 @@ pub enum Error {
     Crypto(String),
 }
 
-impl Error {
+impl StaffError {
     /// A stable code for the UI and scripts to act on.
     pub fn code(&self) -> &'static str {
         match self {
@@ -142,7 +142,7 @@ pub enum SignInError {
     WrongRole,
     /// The attempt could not be checked or recorded; nobody was signed in.
     #[error(transparent)]
-    Storage(#[from] Error),
+    Storage(#[from] StaffError),
 }
 
 impl SignInError {
@@ -160,7 +160,7 @@ impl SignInError {
 
 impl From<rusqlite::Error> for SignInError {
     fn from(e: rusqlite::Error) -> Self {
-        Self::Storage(Error::Sqlite(e))
+        Self::Storage(StaffError::Sqlite(e))
     }
 }
 
@@ -223,7 +223,7 @@ pub struct Account {
 
 /// How a sign-in attempt ended, as the audit records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum SignInOutcome {
     /// Signed in.
     SignedIn,
     /// The id has an account; the PIN was wrong.
@@ -238,7 +238,7 @@ pub enum Outcome {
     WrongRole,
 }
 
-impl Outcome {
+impl SignInOutcome {
     /// The stored code: `ok`, or the code of the error the attempt met (`staff.unknown` for an
     /// id without an account, which the person signing in saw as `staff.wrong_pin`).
     pub fn code(self) -> &'static str {
@@ -276,11 +276,11 @@ pub struct SignInRecord {
     /// The role asked for.
     pub role: Role,
     /// How it ended.
-    pub outcome: Outcome,
+    pub outcome: SignInOutcome,
 }
 
 /// Checks an account id: 1–32 characters of `A-Z a-z 0-9 . _ -`.
-pub fn check_id(id: &str) -> Result<(), Error> {
+pub fn check_id(id: &str) -> Result<(), StaffError> {
     let ok = (1..=MAX_ID_LEN).contains(&id.len())
         && id
             .bytes()
@@ -288,17 +288,17 @@ pub fn check_id(id: &str) -> Result<(), Error> {
     if ok {
         Ok(())
     } else {
-        Err(Error::BadId)
+        Err(StaffError::BadId)
     }
 }
 
 /// Checks a display name (1–64 characters once trimmed, no control characters) and returns it
 /// trimmed.
-pub fn check_name(name: &str) -> Result<&str, Error> {
+pub fn check_name(name: &str) -> Result<&str, StaffError> {
     let name = name.trim();
     let chars = name.chars().count();
     if chars == 0 || chars > MAX_NAME_LEN || name.chars().any(char::is_control) {
-        return Err(Error::BadName);
+        return Err(StaffError::BadName);
     }
     Ok(name)
 }
@@ -312,9 +312,9 @@ pub struct Staff {
 impl Staff {
     /// Opens the staff file at `path`, creating and migrating it as needed; refuses a file
     /// written by a newer build.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StaffError> {
         let path = path.as_ref();
-        let mut conn = Connection::open(path).map_err(|source| Error::Open {
+        let mut conn = Connection::open(path).map_err(|source| StaffError::Open {
             path: path.to_owned(),
             source,
         })?;
@@ -330,19 +330,19 @@ impl Staff {
 
     /// Opens an existing staff file for reading only (listing accounts, auditing sign-ins);
     /// it never writes, so every change and every sign-in through it fails.
-    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, Error> {
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, StaffError> {
         let path = path.as_ref();
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|source| Error::Open {
+        .map_err(|source| StaffError::Open {
             path: path.to_owned(),
             source,
         })?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         if schema::version(&conn)? == 0 {
-            return Err(Error::Corrupt(format!(
+            return Err(StaffError::Corrupt(format!(
                 "{} is not a staff file (no schema)",
                 path.display()
             )));
@@ -358,13 +358,13 @@ impl Staff {
         role: Role,
         pin: &str,
         now: DateTime<Utc>,
-    ) -> Result<Account, Error> {
+    ) -> Result<Account, StaffError> {
         check_id(id)?;
         let name = check_name(name)?;
         check_pin(pin)?;
         // Checked before hashing only to answer quickly; the insert is what enforces it.
         if self.get(id)?.is_some() {
-            return Err(Error::Exists(id.to_string()));
+            return Err(StaffError::Exists(id.to_string()));
         }
         let hash = pin::hash(pin)?;
         let tx = self
@@ -376,7 +376,7 @@ impl Staff {
             params![id, name, role.as_str(), hash, now.timestamp_millis()],
         )?;
         if inserted == 0 {
-            return Err(Error::Exists(id.to_string()));
+            return Err(StaffError::Exists(id.to_string()));
         }
         // Wrong tries at this id before it existed are not the new holder's.
         tx.execute("DELETE FROM failures WHERE id = ?1", [id])?;
@@ -392,11 +392,11 @@ impl Staff {
 
     /// Replaces an account's PIN (a supervisor's reset, or the holder's own change); also
     /// lifts a lockout.
-    pub fn set_pin(&mut self, id: &str, pin: &str, now: DateTime<Utc>) -> Result<(), Error> {
+    pub fn set_pin(&mut self, id: &str, pin: &str, now: DateTime<Utc>) -> Result<(), StaffError> {
         check_id(id)?;
         check_pin(pin)?;
         if self.get(id)?.is_none() {
-            return Err(Error::Unknown(id.to_string()));
+            return Err(StaffError::Unknown(id.to_string()));
         }
         let hash = pin::hash(pin)?;
         let tx = self
@@ -407,7 +407,7 @@ impl Staff {
             params![id, hash, now.timestamp_millis()],
         )?;
         if changed == 0 {
-            return Err(Error::Unknown(id.to_string()));
+            return Err(StaffError::Unknown(id.to_string()));
         }
         tx.execute("DELETE FROM failures WHERE id = ?1", [id])?;
         tx.commit()?;
@@ -415,25 +415,25 @@ impl Staff {
     }
 
     /// Enables or disables an account. A disabled account keeps its PIN and its history.
-    pub fn set_active(&mut self, id: &str, active: bool) -> Result<(), Error> {
+    pub fn set_active(&mut self, id: &str, active: bool) -> Result<(), StaffError> {
         check_id(id)?;
         let changed = self.conn.execute(
             "UPDATE accounts SET active = ?2 WHERE id = ?1",
             params![id, active],
         )?;
         if changed == 0 {
-            return Err(Error::Unknown(id.to_string()));
+            return Err(StaffError::Unknown(id.to_string()));
         }
         Ok(())
     }
 
     /// The account with this id (in any case), if there is one.
-    pub fn get(&self, id: &str) -> Result<Option<Account>, Error> {
+    pub fn get(&self, id: &str) -> Result<Option<Account>, StaffError> {
         Ok(self.load(id)?.map(|(account, _)| account))
     }
 
     /// Every account, by id.
-    pub fn list(&self) -> Result<Vec<Account>, Error> {
+    pub fn list(&self) -> Result<Vec<Account>, StaffError> {
         let mut st = self.conn.prepare_cached(&format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"
         ))?;
@@ -459,7 +459,7 @@ impl Staff {
         let well_formed = check_id(id).is_ok();
         if well_formed {
             if let Some(until) = self.locked_until(id)?.filter(|until| *until > now) {
-                insert_record(&self.conn, now, id, role, Outcome::Locked)?;
+                insert_record(&self.conn, now, id, role, SignInOutcome::Locked)?;
                 return Err(SignInError::Locked { until });
             }
         }
@@ -467,12 +467,12 @@ impl Staff {
         let outcome = match &found {
             None => {
                 pin::verify_dummy(pin);
-                Outcome::UnknownId
+                SignInOutcome::UnknownId
             }
-            Some((_, hash)) if !pin::verify(pin, hash)? => Outcome::WrongPin,
-            Some((account, _)) if !account.active => Outcome::Disabled,
-            Some((account, _)) if account.role != role => Outcome::WrongRole,
-            Some(_) => Outcome::SignedIn,
+            Some((_, hash)) if !pin::verify(pin, hash)? => SignInOutcome::WrongPin,
+            Some((account, _)) if !account.active => SignInOutcome::Disabled,
+            Some((account, _)) if account.role != role => SignInOutcome::WrongRole,
+            Some(_) => SignInOutcome::SignedIn,
         };
 
         // The failure count and the audit row change together, or neither does.
@@ -481,7 +481,7 @@ impl Staff {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut locked = None;
         match outcome {
-            Outcome::WrongPin | Outcome::UnknownId if well_formed => {
+            SignInOutcome::WrongPin | SignInOutcome::UnknownId if well_formed => {
                 let count: u32 = tx
                     .query_row("SELECT count FROM failures WHERE id = ?1", [id], |r| {
                         r.get(0)
@@ -504,7 +504,7 @@ impl Staff {
                     params![id, count, until],
                 )?;
             }
-            Outcome::SignedIn => {
+            SignInOutcome::SignedIn => {
                 tx.execute("DELETE FROM failures WHERE id = ?1", [id])?;
             }
             _ => {}
@@ -513,20 +513,20 @@ impl Staff {
         tx.commit()?;
 
         match (outcome, found) {
-            (Outcome::SignedIn, Some((account, _))) => Ok(account),
-            (Outcome::WrongPin | Outcome::UnknownId, _) => Err(match locked {
+            (SignInOutcome::SignedIn, Some((account, _))) => Ok(account),
+            (SignInOutcome::WrongPin | SignInOutcome::UnknownId, _) => Err(match locked {
                 Some(until) => SignInError::Locked { until },
                 None => SignInError::Wrong,
             }),
-            (Outcome::Disabled, _) => Err(SignInError::Disabled),
-            (Outcome::WrongRole, _) => Err(SignInError::WrongRole),
+            (SignInOutcome::Disabled, _) => Err(SignInError::Disabled),
+            (SignInOutcome::WrongRole, _) => Err(SignInError::WrongRole),
             // SignedIn always has its account; Locked returned above.
             _ => Err(SignInError::Wrong),
         }
     }
 
     /// The latest sign-in attempts, newest first.
-    pub fn recent_sign_ins(&self, limit: usize) -> Result<Vec<SignInRecord>, Error> {
+    pub fn recent_sign_ins(&self, limit: usize) -> Result<Vec<SignInRecord>, StaffError> {
         let mut st = self.conn.prepare_cached(
             "SELECT at_ms, id, role, outcome FROM sign_ins ORDER BY seq DESC LIMIT ?1",
         )?;
@@ -547,16 +547,16 @@ impl Staff {
                 id,
                 role: role
                     .parse()
-                    .map_err(|_| Error::Corrupt(format!("sign-in role {role:?}")))?,
-                outcome: Outcome::parse(&outcome)
-                    .ok_or_else(|| Error::Corrupt(format!("sign-in outcome {outcome:?}")))?,
+                    .map_err(|_| StaffError::Corrupt(format!("sign-in role {role:?}")))?,
+                outcome: SignInOutcome::parse(&outcome)
+                    .ok_or_else(|| StaffError::Corrupt(format!("sign-in outcome {outcome:?}")))?,
             });
         }
         Ok(out)
     }
 
     /// The account and its PIN hash.
-    fn load(&self, id: &str) -> Result<Option<(Account, String)>, Error> {
+    fn load(&self, id: &str) -> Result<Option<(Account, String)>, StaffError> {
         let mut st = self.conn.prepare_cached(&format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"
         ))?;
@@ -567,7 +567,7 @@ impl Staff {
     }
 
     /// When the id's lock ends, if it was ever locked.
-    fn locked_until(&self, id: &str) -> Result<Option<DateTime<Utc>>, Error> {
+    fn locked_until(&self, id: &str) -> Result<Option<DateTime<Utc>>, StaffError> {
         let until: Option<Option<i64>> = self
             .conn
             .query_row(
@@ -585,8 +585,8 @@ fn insert_record(
     now: DateTime<Utc>,
     id: &str,
     role: Role,
-    outcome: Outcome,
-) -> Result<(), Error> {
+    outcome: SignInOutcome,
+) -> Result<(), StaffError> {
     let typed: String = id.chars().take(AUDIT_ID_LEN).collect();
     conn.execute(
         "INSERT INTO sign_ins (at_ms, id, role, outcome) VALUES (?1, ?2, ?3, ?4)",
@@ -620,11 +620,11 @@ impl Row {
     }
 
     /// The account and its PIN hash.
-    fn into_account(self) -> Result<(Account, String), Error> {
+    fn into_account(self) -> Result<(Account, String), StaffError> {
         let role = self
             .role
             .parse()
-            .map_err(|_| Error::Corrupt(format!("account role {:?}", self.role)))?;
+            .map_err(|_| StaffError::Corrupt(format!("account role {:?}", self.role)))?;
         let account = Account {
             id: self.id,
             name: self.name,
@@ -636,6 +636,6 @@ impl Row {
     }
 }
 
-fn from_ms(ms: i64) -> Result<DateTime<Utc>, Error> {
-    DateTime::from_timestamp_millis(ms).ok_or_else(|| Error::Corrupt(format!("time {ms}")))
+fn from_ms(ms: i64) -> Result<DateTime<Utc>, StaffError> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| StaffError::Corrupt(format!("time {ms}")))
 }

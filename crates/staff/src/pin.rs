@@ -2,7 +2,7 @@
 //! leaves this module: it carries its own salt and parameters, so a later build with stronger
 //! parameters still verifies PINs hashed by this one.
 
-use crate::Error;
+use crate::StaffError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
@@ -23,19 +23,19 @@ const P_COST: u32 = 1;
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$0B9g/T6gJkypzWAm2zsuaQ$OEs84GS7T8CjmHm4M+QmiQKSNUFnT7uYvtz1N5dNQPI";
 
-fn hasher() -> Result<Argon2<'static>, Error> {
-    let params =
-        Params::new(M_COST_KIB, T_COST, P_COST, None).map_err(|e| Error::Crypto(e.to_string()))?;
+fn hasher() -> Result<Argon2<'static>, StaffError> {
+    let params = Params::new(M_COST_KIB, T_COST, P_COST, None)
+        .map_err(|e| StaffError::Crypto(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
 /// Checks a new PIN against the hall's rules: 6–12 ASCII digits, and not one an onlooker or a
 /// guesser tries first (one digit repeated, or a straight run up or down such as 123456).
-pub fn check_pin(pin: &str) -> Result<(), Error> {
+pub fn check_pin(pin: &str) -> Result<(), StaffError> {
     let digits = pin.as_bytes();
     if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits.len()) || !digits.iter().all(u8::is_ascii_digit)
     {
-        return Err(Error::PinFormat);
+        return Err(StaffError::PinFormat);
     }
     let steps: Vec<i16> = digits
         .windows(2)
@@ -43,32 +43,33 @@ pub fn check_pin(pin: &str) -> Result<(), Error> {
         .collect();
     for step in [0, 1, -1] {
         if steps.iter().all(|&s| s == step) {
-            return Err(Error::PinTooSimple);
+            return Err(StaffError::PinTooSimple);
         }
     }
     Ok(())
 }
 
 /// Hashes a PIN (already checked) with a fresh random salt; returns the PHC string.
-pub(crate) fn hash(pin: &str) -> Result<String, Error> {
+pub(crate) fn hash(pin: &str) -> Result<String, StaffError> {
     let mut salt = [0u8; 16];
     getrandom::getrandom(&mut salt)
-        .map_err(|e| Error::Crypto(format!("no system randomness: {e}")))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| Error::Crypto(e.to_string()))?;
+        .map_err(|e| StaffError::Crypto(format!("no system randomness: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| StaffError::Crypto(e.to_string()))?;
     Ok(hasher()?
         .hash_password(pin.as_bytes(), &salt)
-        .map_err(|e| Error::Crypto(e.to_string()))?
+        .map_err(|e| StaffError::Crypto(e.to_string()))?
         .to_string())
 }
 
 /// Whether `pin` matches the stored PHC string (compared in constant time by argon2). An
 /// unreadable stored hash is an error, not a mismatch: the account needs its PIN reset.
-pub(crate) fn verify(pin: &str, phc: &str) -> Result<bool, Error> {
-    let parsed = PasswordHash::new(phc).map_err(|e| Error::Corrupt(format!("a PIN hash: {e}")))?;
+pub(crate) fn verify(pin: &str, phc: &str) -> Result<bool, StaffError> {
+    let parsed =
+        PasswordHash::new(phc).map_err(|e| StaffError::Corrupt(format!("a PIN hash: {e}")))?;
     match hasher()?.verify_password(pin.as_bytes(), &parsed) {
         Ok(()) => Ok(true),
         Err(argon2::password_hash::Error::Password) => Ok(false),
-        Err(e) => Err(Error::Corrupt(format!("a PIN hash: {e}"))),
+        Err(e) => Err(StaffError::Corrupt(format!("a PIN hash: {e}"))),
     }
 }
 

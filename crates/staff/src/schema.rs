@@ -1,6 +1,6 @@
 //! The staff file's schema and its migrations, by `PRAGMA user_version`.
 
-use crate::Error;
+use crate::StaffError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Migrations in order; migration `i` brings the file to version `i + 1`. When a second one
@@ -43,10 +43,10 @@ CREATE TABLE sign_ins (
 ";
 
 /// The file's schema version (0 for a new, empty file); a newer one is refused.
-pub fn version(conn: &Connection) -> Result<i64, Error> {
+pub fn version(conn: &Connection) -> Result<i64, StaffError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > SCHEMA_VERSION {
-        return Err(Error::TooNew {
+        return Err(StaffError::TooNew {
             found,
             supported: SCHEMA_VERSION,
         });
@@ -57,7 +57,7 @@ pub fn version(conn: &Connection) -> Result<i64, Error> {
 /// Brings the file to [`SCHEMA_VERSION`], each step in its own transaction. The version is
 /// read again inside each write transaction, so two processes opening a new file at once do
 /// not both run a step.
-pub fn migrate(conn: &mut Connection) -> Result<(), Error> {
+pub fn migrate(conn: &mut Connection) -> Result<(), StaffError> {
     loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let found = version(&tx)?;

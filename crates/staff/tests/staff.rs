@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use countersign_staff::{
-    check_id, check_pin, Error, Outcome, Role, SignInError, Staff, LOCKOUT, MAX_FAILURES,
+    check_id, check_pin, Role, SignInError, SignInOutcome, Staff, StaffError, LOCKOUT, MAX_FAILURES,
 };
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -261,7 +261,8 @@ fn pins_follow_the_rules() {
 #[test]
 fn add_refuses_bad_input_before_storing_anything() {
     let (_dir, _path, mut staff) = hall();
-    let refused = |r: Result<countersign_staff::Account, Error>| r.expect_err("refused").code();
+    let refused =
+        |r: Result<countersign_staff::Account, StaffError>| r.expect_err("refused").code();
     assert_eq!(
         refused(staff.add("new", "赵磊", Role::Clerk, "123456", t0())),
         "staff.pin_too_simple"
@@ -361,7 +362,7 @@ fn every_attempt_is_recorded_newest_first() {
         (1, "clerk-007", Role::Clerk, "ok"),
     ];
     assert_eq!(seen, expected);
-    assert_eq!(all[10].outcome, Outcome::SignedIn);
+    assert_eq!(all[10].outcome, SignInOutcome::SignedIn);
     assert_eq!(staff.recent_sign_ins(3).expect("audit"), all[..3]);
     assert!(staff.recent_sign_ins(0).expect("audit").is_empty());
 }
@@ -432,7 +433,11 @@ fn a_file_from_a_newer_build_is_refused_untouched() {
     for result in [Staff::open(&path), Staff::open_read_only(&path)] {
         let e = result.expect_err("refused");
         assert!(
-            matches!(e, Error::TooNew { found: 99, supported } if supported == countersign_staff::SCHEMA_VERSION),
+            matches!(
+                e,
+                StaffError::TooNew { found: 99, supported }
+                    if supported == countersign_staff::SCHEMA_VERSION
+            ),
             "{e}"
         );
         assert_eq!(e.code(), "staff.too_new");

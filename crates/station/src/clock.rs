@@ -8,12 +8,12 @@ use std::time::Instant;
 /// the screens call "today", which entries are of this morning and when a day may be closed
 /// never depend on the hour or the date the program happens to run at.
 #[derive(Debug, Clone, Copy)]
-pub struct Clock {
+pub struct HallClock {
     /// `None`: the system clock. Otherwise the chosen instant and when it was chosen.
     started: Option<(DateTime<Utc>, Instant)>,
 }
 
-impl Clock {
+impl HallClock {
     /// The system's clock.
     pub fn system() -> Self {
         Self { started: None }
@@ -45,7 +45,7 @@ impl Clock {
     }
 }
 
-impl Default for Clock {
+impl Default for HallClock {
     fn default() -> Self {
         Self::system()
     }
@@ -60,12 +60,12 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2026-11-20T15:00:00-06:00")
             .expect("time")
             .with_timezone(&Utc);
-        let clock = Clock::starting_at(at);
+        let clock = HallClock::starting_at(at);
         let first = clock.now();
         let second = clock.now();
         assert!(first >= at && first - at < Duration::seconds(60));
         assert!(second >= first);
         assert!(!clock.is_system());
-        assert!(Clock::system().is_system());
+        assert!(HallClock::system().is_system());
     }
 }

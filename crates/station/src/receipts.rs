@@ -6,8 +6,7 @@ use countersign_chainstate::IssuerStatus;
 use countersign_log::{Log, NewEntry};
 use countersign_mirror::Mirror;
 use countersign_receipt::{
-    assess, differences, ChainSource, ChainUsed, Finding, LogMatch, Receipt, ReceiptError,
-    SignedReceipt, Standing, Verdict,
+    assess, differences, LogMatch, Receipt, ReceiptError, ReceiptFinding, SignedReceipt, Standing,
 };
 use ed25519_dalek::VerifyingKey;
 
@@ -19,19 +18,13 @@ pub fn receipt_for(entry: &NewEntry) -> Option<Receipt> {
         counter: entry.counter.clone(),
         clerk: entry.clerk.clone(),
         at: entry.at,
-        verdict: Verdict::parse(&entry.verdict)?,
+        verdict: entry.verdict,
         reasons: entry.reasons.clone(),
         credential_type: entry.credential_type.clone(),
         issuer_name: entry.issuer_name.clone(),
         subject: entry.personal.clone(),
         leaf: entry.leaf,
-        chain: entry.chain.as_ref().and_then(|c| {
-            Some(ChainUsed {
-                source: ChainSource::parse(&c.source)?,
-                block: c.block,
-                block_time: c.block_time,
-            })
-        }),
+        chain: entry.chain,
     })
 }
 
@@ -57,7 +50,7 @@ pub struct ReceiptReport {
     /// How it compares with the hall's log (when this is that hall).
     pub log: LogMatch,
     /// The conclusion.
-    pub finding: Finding,
+    pub finding: ReceiptFinding,
 }
 
 /// A receipt check could not be made.

@@ -5,10 +5,11 @@
 use chrono::{DateTime, TimeZone, Utc};
 use countersign_chainstate::MemoryChainState;
 use countersign_printdoc::{fonts::Fonts, Paper};
-use countersign_receipt::{compose, ComposeOptions, Finding, LogMatch, Standing, Verdict};
+use countersign_receipt::{compose, ComposeOptions, LogMatch, ReceiptFinding, Standing};
 use countersign_station::receipts::{check, CheckContext, CheckError, TrustedHall};
 use countersign_station::{Channel, Identity, Logged, PrivacyPolicy, Station};
 use countersign_verify::{FixedClock, Params, Policy};
+use countersign_vocab::Verdict;
 use ed25519_dalek::SigningKey;
 use std::path::PathBuf;
 
@@ -94,7 +95,7 @@ fn a_receipt_of_a_logged_verification_is_genuine_and_matches_the_log() {
         own: Some(("BJ-CY-01", station.log())),
     };
     let report = check(payload.as_bytes(), &here).expect("check");
-    assert_eq!(report.finding, Finding::Genuine);
+    assert_eq!(report.finding, ReceiptFinding::Genuine);
     assert_eq!(report.log, LogMatch::Matches(seq));
 
     // Another hall that trusts this hall's key: genuine, its log is not there to consult.
@@ -106,13 +107,13 @@ fn a_receipt_of_a_logged_verification_is_genuine_and_matches_the_log() {
     let report = check(payload.as_bytes(), &elsewhere).expect("check");
     assert_eq!(
         (report.finding, report.log),
-        (Finding::Genuine, LogMatch::NotHere)
+        (ReceiptFinding::Genuine, LogMatch::NotHere)
     );
 
     // A machine that knows no hall keys cannot confirm it.
     let report = check(payload.as_bytes(), &CheckContext::default()).expect("check");
     assert_eq!(report.standing, Standing::Unknown);
-    assert_eq!(report.finding, Finding::CannotConfirm);
+    assert_eq!(report.finding, ReceiptFinding::CannotConfirm);
 }
 
 #[test]
@@ -131,7 +132,7 @@ fn a_receipt_contradicting_the_log_or_missing_from_it_is_flagged() {
     changed.reasons.clear();
     let payload = changed.sign(&hall_key()).expect("sign").payload();
     let report = check(payload.as_bytes(), &here).expect("check");
-    assert_eq!(report.finding, Finding::Contradicted);
+    assert_eq!(report.finding, ReceiptFinding::Contradicted);
     assert_eq!(
         report.log,
         LogMatch::Differs {
@@ -146,7 +147,7 @@ fn a_receipt_contradicting_the_log_or_missing_from_it_is_flagged() {
     let report = check(payload.as_bytes(), &here).expect("check");
     assert_eq!(
         (report.finding, report.log),
-        (Finding::CannotConfirm, LogMatch::NotInLog)
+        (ReceiptFinding::CannotConfirm, LogMatch::NotInLog)
     );
 }
 
@@ -221,7 +222,7 @@ fn a_picture_of_the_printed_receipt_checks() {
         },
     )
     .expect("check");
-    assert_eq!(report.finding, Finding::Genuine);
+    assert_eq!(report.finding, ReceiptFinding::Genuine);
     assert_eq!(report.signed, signed);
 }
 

@@ -3,10 +3,11 @@
 //! the record cannot be made.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
-use countersign_log::{Channel, Filter, Log, NewEntry};
+use countersign_log::{Filter, Log, NewEntry};
 use countersign_station::review::{
     export, write_new, Actor, Destination, ExportFormat, ExportSpec, ReviewError,
 };
+use countersign_vocab::{Channel, CredentialHash, Verdict};
 use std::collections::BTreeMap;
 
 fn china() -> FixedOffset {
@@ -34,8 +35,8 @@ fn entry(n: i64) -> NewEntry {
         credential_type: Some("DiplomaCredential".into()),
         issuer: Some("did:key:z6MkoNmWXrLyADoLvGr9RMFpNwYDf5amJRKb71FKuCYGkyBE".into()),
         issuer_name: None,
-        leaf: Some([n as u8; 32]),
-        verdict: "VALID".into(),
+        leaf: Some(CredentialHash([n as u8; 32])),
+        verdict: Verdict::Valid,
         failing: vec![],
         reasons: vec![],
         chain: None,

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use countersign_chainstate::MemoryChainState;
 use countersign_station::{Channel, Identity, Logged, PrivacyPolicy, Station};
 use countersign_verify::{FixedClock, Params, Policy, Report};
+use countersign_vocab::{CredentialHash, Verdict};
 use std::path::PathBuf;
 
 fn demo(name: &str) -> Vec<u8> {
@@ -66,7 +67,7 @@ fn a_valid_credential_is_logged_with_a_masked_summary_only() {
     let logged = station.record(&report, &input, Channel::Scanner, None);
     assert_eq!(logged, Logged::Entry(1));
     let e = station.log().entry(1).expect("read").expect("entry");
-    assert_eq!(e.entry.verdict, "VALID");
+    assert_eq!(e.entry.verdict, Verdict::Valid);
     assert_eq!(e.entry.counter, "3");
     assert_eq!(e.entry.channel, Channel::Scanner);
     assert_eq!(
@@ -74,7 +75,7 @@ fn a_valid_credential_is_logged_with_a_masked_summary_only() {
         Some("ResidencePermitCredential")
     );
     assert_eq!(e.entry.issuer_name.as_deref(), Some("上海市公安局浦东分局"));
-    assert_eq!(e.entry.leaf, report.leaf.map(|l| l.0));
+    assert_eq!(e.entry.leaf, report.leaf.map(|l| CredentialHash(l.0)));
     assert!(e.entry.failing.is_empty() && e.entry.reasons.is_empty());
     assert_eq!(
         e.entry.chain.as_ref().map(|c| c.source.as_str()),
@@ -127,7 +128,7 @@ fn failures_are_logged_with_their_checks_and_reasons() {
             panic!("{sample} not logged");
         };
         let e = station.log().entry(seq).expect("read").expect("entry");
-        assert_eq!(e.entry.verdict, "INVALID", "{sample}");
+        assert_eq!(e.entry.verdict, Verdict::Invalid, "{sample}");
         assert_eq!(e.entry.failing, [failing], "{sample}");
         assert_eq!(e.entry.reasons[0], reason, "{sample}");
     }
@@ -184,7 +185,7 @@ fn fail_closed_on_stale_chain_state_logs_the_reason() {
         panic!("not logged");
     };
     let e = station.log().entry(seq).expect("read").expect("entry");
-    assert_eq!(e.entry.verdict, "UNVERIFIABLE");
+    assert_eq!(e.entry.verdict, Verdict::Unverifiable);
     assert_eq!(e.entry.failing, ["chain"]);
     assert_eq!(e.entry.reasons, ["chain.stale"]);
 
@@ -243,7 +244,7 @@ fn summaries_past_retention_are_purged_when_the_station_opens() {
     let station = open(&dir, noon() + Duration::days(91));
     let e = station.log().entry(1).expect("read").expect("entry");
     assert!(e.purged && e.entry.personal.is_empty());
-    assert_eq!(e.entry.verdict, "VALID");
+    assert_eq!(e.entry.verdict, Verdict::Valid);
     assert!(station.log().verify().expect("verify").is_intact());
 }
 

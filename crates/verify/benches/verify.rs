@@ -15,7 +15,8 @@ use common::*;
 use countersign_chainstate::MemoryChainState;
 use countersign_credential::{credential_leaf, AnchorProof};
 use countersign_merkle::{leaf_hash, MerkleTree};
-use countersign_verify::{verify_json, verify_text, CheckId, Outcome, Verdict};
+use countersign_verify::{verify_json, verify_text, CheckId, CheckOutcome};
+use countersign_vocab::Verdict;
 use criterion::{black_box, criterion_main, Criterion};
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::Value;
@@ -86,7 +87,7 @@ fn benches(c: &mut Criterion) {
     assert!(
         [CheckId::Format, CheckId::Signature, CheckId::Validity]
             .iter()
-            .all(|&id| check(&report, id).outcome == Outcome::Pass),
+            .all(|&id| check(&report, id).outcome == CheckOutcome::Pass),
         "{}",
         describe(&report)
     );

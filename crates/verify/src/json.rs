@@ -1,14 +1,14 @@
 //! The report as JSON: what `countersign verify --json` prints (format in docs/PROTOCOL.md).
 
-use crate::report::{Outcome, Report, SkipReason};
+use crate::report::{CheckOutcome, Report, SkipReason};
 use countersign_chainstate::Source;
 use serde_json::{json, Value};
 
-fn skip_reason(o: Outcome) -> Value {
+fn skip_reason(o: CheckOutcome) -> Value {
     match o {
-        Outcome::Skipped(SkipReason::NotConfigured) => "not_configured".into(),
-        Outcome::Skipped(SkipReason::CouldNotCheck) => "could_not_check".into(),
-        Outcome::Skipped(SkipReason::AfterFailure) => "after_failure".into(),
+        CheckOutcome::Skipped(SkipReason::NotConfigured) => "not_configured".into(),
+        CheckOutcome::Skipped(SkipReason::CouldNotCheck) => "could_not_check".into(),
+        CheckOutcome::Skipped(SkipReason::AfterFailure) => "after_failure".into(),
         _ => Value::Null,
     }
 }
@@ -25,7 +25,7 @@ pub fn report_to_json(report: &Report) -> Value {
                 "code": c.code,
                 "detail": c.detail,
             });
-            if let Outcome::Skipped(_) = c.outcome {
+            if let CheckOutcome::Skipped(_) = c.outcome {
                 v["skipReason"] = skip_reason(c.outcome);
             }
             v

@@ -1,7 +1,8 @@
 //! The one verification pipeline of Countersign. A payload goes in (the `CS1:` text a scanner
 //! types, a credential's JSON, or a picture with a QR code in it); a [`Report`] comes out: an
-//! overall [`Verdict`] and the checks `format`, `signature`, `issuer`, `validity`, `anchor` and
-//! `revocation`, each passed, failed, warned or skipped with a reason.
+//! overall [`Verdict`](countersign_vocab::Verdict) and the checks `format`, `signature`,
+//! `issuer`, `validity`, `anchor` and `revocation`, each passed, failed, warned or skipped with
+//! a reason.
 //!
 //! The CLI uses it now and the desktop app later, through the same functions.
 //! Time and chain state are parameters: the pipeline never reads the system clock, the
@@ -17,7 +18,7 @@ pub mod report;
 pub use input::{verify_bytes, verify_image, verify_json, verify_text};
 pub use pipeline::verify_document;
 pub use report::{
-    mask, Check, CheckId, Field, Outcome, Report, SkipReason, Summary, Verdict, Warning,
+    mask, Check, CheckId, CheckOutcome, CredentialSummary, Field, Report, SkipReason, Warning,
 };
 
 use chrono::{DateTime, Duration, Utc};

@@ -1,7 +1,7 @@
 //! The checks themselves, over a parsed JSON document.
 
 use crate::report::{
-    verdict_of, Check, CheckId, Field, Outcome, Report, SkipReason, Summary, Verdict, Warning,
+    verdict_of, Check, CheckId, CheckOutcome, CredentialSummary, Field, Report, SkipReason, Warning,
 };
 use crate::Params;
 use chrono::{DateTime, Utc};
@@ -10,13 +10,19 @@ use countersign_credential::{
     verify_with_leaf, AnchorError, AnchorProof, Credential, DidKey, FormatError, SignatureError,
 };
 use countersign_merkle::NodeHash;
+use countersign_vocab::Verdict;
 use serde_json::Value;
 
 /// How far a proof's creation time may lie ahead of the verifier's clock (unsynchronised
 /// counter PCs) and still count as "newer than our chain state" rather than "in the future".
 const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(10);
 
-fn check(id: CheckId, outcome: Outcome, code: &'static str, detail: impl Into<String>) -> Check {
+fn check(
+    id: CheckId,
+    outcome: CheckOutcome,
+    code: &'static str,
+    detail: impl Into<String>,
+) -> Check {
     Check {
         id,
         outcome,
@@ -28,7 +34,7 @@ fn check(id: CheckId, outcome: Outcome, code: &'static str, detail: impl Into<St
 fn after_failure(id: CheckId) -> Check {
     check(
         id,
-        Outcome::Skipped(SkipReason::AfterFailure),
+        CheckOutcome::Skipped(SkipReason::AfterFailure),
         "skipped.after_failure",
         "not checked: an earlier check failed",
     )
@@ -54,7 +60,7 @@ pub(crate) fn unreadable(code: &'static str, detail: String, params: &Params<'_>
     early_report(
         check(
             CheckId::Format,
-            Outcome::Skipped(SkipReason::CouldNotCheck),
+            CheckOutcome::Skipped(SkipReason::CouldNotCheck),
             code,
             detail,
         ),
@@ -64,7 +70,10 @@ pub(crate) fn unreadable(code: &'static str, detail: String, params: &Params<'_>
 
 /// Input that decoded but is not acceptable JSON: checked and bad.
 pub(crate) fn bad_json(code: &'static str, detail: String, params: &Params<'_>) -> Report {
-    early_report(check(CheckId::Format, Outcome::Fail, code, detail), params)
+    early_report(
+        check(CheckId::Format, CheckOutcome::Fail, code, detail),
+        params,
+    )
 }
 
 fn format_code(e: &FormatError) -> &'static str {
@@ -99,7 +108,7 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
     let signature_check = match &signature {
         Ok(_) => check(
             CheckId::Signature,
-            Outcome::Pass,
+            CheckOutcome::Pass,
             "signature.ok",
             // The key as written in the proof: printing the parsed key would base58-encode it
             // again, a few microseconds on every scan.
@@ -110,7 +119,7 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
         ),
         Err(e) => check(
             CheckId::Signature,
-            Outcome::Fail,
+            CheckOutcome::Fail,
             signature_code(e),
             e.to_string(),
         ),
@@ -120,7 +129,7 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
         Err(e) => {
             let format = check(
                 CheckId::Format,
-                Outcome::Fail,
+                CheckOutcome::Fail,
                 format_code(&e),
                 e.to_string(),
             );
@@ -133,13 +142,13 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
     let format_check = match credential.kind {
         Some(k) => check(
             CheckId::Format,
-            Outcome::Pass,
+            CheckOutcome::Pass,
             "format.ok",
             format!("{} matches its schema", k.type_name),
         ),
         None => check(
             CheckId::Format,
-            Outcome::Pass,
+            CheckOutcome::Pass,
             "format.unknown_type",
             format!(
                 "credential type {} is not one Countersign knows: shown generically",
@@ -221,7 +230,7 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
         });
     }
     for c in &checks {
-        if c.outcome == Outcome::Warn {
+        if c.outcome == CheckOutcome::Warn {
             warnings.push(Warning {
                 code: c.code,
                 detail: c.detail.clone(),
@@ -255,7 +264,7 @@ fn validity(credential: &Credential, now: DateTime<Utc>) -> Check {
         if now < from {
             return check(
                 CheckId::Validity,
-                Outcome::Fail,
+                CheckOutcome::Fail,
                 "validity.not_yet_valid",
                 format!("valid only from {}", from.to_rfc3339()),
             );
@@ -265,7 +274,7 @@ fn validity(credential: &Credential, now: DateTime<Utc>) -> Check {
         if now > until {
             return check(
                 CheckId::Validity,
-                Outcome::Fail,
+                CheckOutcome::Fail,
                 "validity.expired",
                 format!("expired at {}", until.to_rfc3339()),
             );
@@ -275,13 +284,13 @@ fn validity(credential: &Credential, now: DateTime<Utc>) -> Check {
         Some(until) => format!("valid until {}", until.to_rfc3339()),
         None => "no expiry date".to_owned(),
     };
-    check(CheckId::Validity, Outcome::Pass, "validity.ok", detail)
+    check(CheckId::Validity, CheckOutcome::Pass, "validity.ok", detail)
 }
 
 fn not_configured(id: CheckId) -> Check {
     check(
         id,
-        Outcome::Skipped(SkipReason::NotConfigured),
+        CheckOutcome::Skipped(SkipReason::NotConfigured),
         "chain.not_configured",
         "not checked: no chain is configured",
     )
@@ -290,7 +299,7 @@ fn not_configured(id: CheckId) -> Check {
 fn could_not_check(id: CheckId, code: &'static str, detail: impl Into<String>) -> Check {
     check(
         id,
-        Outcome::Skipped(SkipReason::CouldNotCheck),
+        CheckOutcome::Skipped(SkipReason::CouldNotCheck),
         code,
         detail,
     )
@@ -327,7 +336,12 @@ struct AnchorOutcome {
 }
 
 fn malformed(detail: String) -> Check {
-    check(CheckId::Anchor, Outcome::Fail, "anchor.malformed", detail)
+    check(
+        CheckId::Anchor,
+        CheckOutcome::Fail,
+        "anchor.malformed",
+        detail,
+    )
 }
 
 fn anchor_check(
@@ -355,7 +369,7 @@ fn anchor_check(
         Err(AnchorError::Missing) => return done(
             check(
                 CheckId::Anchor,
-                Outcome::Fail,
+                CheckOutcome::Fail,
                 "anchor.missing",
                 "the credential carries no anchoring proof: it was never anchored on the registry",
             ),
@@ -409,7 +423,7 @@ fn anchor_check(
                 done(
                     check(
                         CheckId::Anchor,
-                        Outcome::Fail,
+                        CheckOutcome::Fail,
                         "anchor.not_found",
                         format!(
                             "batch root {root} is not anchored on the registry (as of block {})",
@@ -424,7 +438,7 @@ fn anchor_check(
             if issuer_did != Some(record.issuer) {
                 let c = check(
                     CheckId::Anchor,
-                    Outcome::Fail,
+                    CheckOutcome::Fail,
                     "anchor.other_issuer",
                     format!(
                         "batch root {root} was anchored by another issuer ({})",
@@ -440,7 +454,7 @@ fn anchor_check(
             }
             let c = check(
                 CheckId::Anchor,
-                Outcome::Pass,
+                CheckOutcome::Pass,
                 "anchor.ok",
                 format!(
                     "batch root {root} anchored in block {} at {}",
@@ -514,7 +528,7 @@ fn issuer_check(
     let Some(issuer) = issuer_did else {
         return check(
             CheckId::Issuer,
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "issuer.not_did_key",
             format!(
                 "the issuer {} is not a did:key, so its key cannot be checked",
@@ -525,7 +539,7 @@ fn issuer_check(
     if issuer != signer {
         return check(
             CheckId::Issuer,
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "issuer.key_mismatch",
             format!("signed by {signer}, which is not the issuer {issuer}"),
         );
@@ -541,7 +555,7 @@ fn issuer_check(
         Some(Ok(None)) => {
             return check(
                 CheckId::Issuer,
-                Outcome::Fail,
+                CheckOutcome::Fail,
                 "issuer.unregistered",
                 format!("{issuer} is not a registered issuer"),
             )
@@ -561,7 +575,7 @@ fn issuer_check(
     if !record.may_issue(type_name) {
         return check(
             CheckId::Issuer,
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "issuer.type_not_allowed",
             format!("{} is not registered to issue {type_name}", record.name),
         );
@@ -576,15 +590,15 @@ fn issuer_check(
         None => record.status_at(at),
     };
     match status {
-        None => check(CheckId::Issuer, Outcome::Fail, "issuer.unregistered", format!(
+        None => check(CheckId::Issuer, CheckOutcome::Fail, "issuer.unregistered", format!(
             "{} was not yet registered when the batch was anchored",
             record.name
         )),
-        Some(IssuerStatus::Suspended) => check(CheckId::Issuer, Outcome::Fail, "issuer.suspended", format!(
+        Some(IssuerStatus::Suspended) => check(CheckId::Issuer, CheckOutcome::Fail, "issuer.suspended", format!(
             "{} was suspended when the batch was anchored",
             record.name
         )),
-        Some(IssuerStatus::Retired) if anchor.record.is_some() => check(CheckId::Issuer, Outcome::Fail, "issuer.retired", format!(
+        Some(IssuerStatus::Retired) if anchor.record.is_some() => check(CheckId::Issuer, CheckOutcome::Fail, "issuer.retired", format!(
             "{} had retired when the batch was anchored",
             record.name
         )),
@@ -593,13 +607,13 @@ fn issuer_check(
                 if change.status == IssuerStatus::Suspended
                     && anchored_block.map_or(change.at > at, |b| change.block >= b) =>
             {
-                check(CheckId::Issuer, Outcome::Warn, "issuer.suspended_since", format!(
+                check(CheckId::Issuer, CheckOutcome::Warn, "issuer.suspended_since", format!(
                     "{} is registered, but has been suspended since {}; this credential was anchored before that",
                     record.name,
                     change.at.to_rfc3339()
                 ))
             }
-            _ => check(CheckId::Issuer, Outcome::Pass, "issuer.ok", format!("{} is a registered issuer", record.name)),
+            _ => check(CheckId::Issuer, CheckOutcome::Pass, "issuer.ok", format!("{} is a registered issuer", record.name)),
         },
     }
 }
@@ -649,7 +663,7 @@ fn revocation_check(
             };
             return check(
                 CheckId::Revocation,
-                Outcome::Fail,
+                CheckOutcome::Fail,
                 "revocation.revoked",
                 format!(
                     "{what} was revoked in block {} at {} (reason: {})",
@@ -663,7 +677,7 @@ fn revocation_check(
     }
     check(
         CheckId::Revocation,
-        Outcome::Pass,
+        CheckOutcome::Pass,
         "revocation.ok",
         format!("not revoked ({} hashes checked)", nodes.len()),
     )
@@ -676,7 +690,7 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-fn summary(credential: &Credential, registered: Option<&IssuerRecord>) -> Summary {
+fn summary(credential: &Credential, registered: Option<&IssuerRecord>) -> CredentialSummary {
     let subject = credential.subject();
     let mut fields = Vec::new();
     if let Some(subject) = subject {
@@ -709,7 +723,7 @@ fn summary(credential: &Credential, registered: Option<&IssuerRecord>) -> Summar
             }
         }
     }
-    Summary {
+    CredentialSummary {
         id: credential.id.clone(),
         type_name: credential.type_name().to_owned(),
         type_label_zh: credential.kind.map(|k| k.label_zh.to_owned()),

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use countersign_chainstate::ChainView;
 use countersign_merkle::NodeHash;
+use countersign_vocab::Verdict;
 use std::fmt;
 
 /// The checks, in the order they are reported.
@@ -64,10 +65,10 @@ pub enum SkipReason {
     AfterFailure,
 }
 
-/// The outcome of one check. "Could not check" ([`Outcome::Skipped`]) and "checked and bad"
-/// ([`Outcome::Fail`]) are different variants so nobody can confuse them.
+/// The outcome of one check. "Could not check" ([`CheckOutcome::Skipped`]) and "checked and bad"
+/// ([`CheckOutcome::Fail`]) are different variants so nobody can confuse them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum CheckOutcome {
     /// Checked and good.
     Pass,
     /// Checked and good, with something a person should know.
@@ -78,7 +79,7 @@ pub enum Outcome {
     Skipped(SkipReason),
 }
 
-impl Outcome {
+impl CheckOutcome {
     /// `pass`, `warn`, `fail` or `skipped`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -96,34 +97,12 @@ pub struct Check {
     /// Which check.
     pub id: CheckId,
     /// Its outcome.
-    pub outcome: Outcome,
+    pub outcome: CheckOutcome,
     /// A stable reason code (`signature.mismatch`, `validity.expired` …) that front ends map to
     /// the clerk's language and to what to do next.
     pub code: &'static str,
     /// What was found, in English, for logs and `--json`.
     pub detail: String,
-}
-
-/// The overall verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// Every check passed (warnings allowed).
-    Valid,
-    /// A check failed.
-    Invalid,
-    /// Nothing failed, but something could not be checked.
-    Unverifiable,
-}
-
-impl Verdict {
-    /// `VALID`, `INVALID` or `UNVERIFIABLE`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Valid => "VALID",
-            Self::Invalid => "INVALID",
-            Self::Unverifiable => "UNVERIFIABLE",
-        }
-    }
 }
 
 /// One subject field, labelled for display.
@@ -143,7 +122,7 @@ pub struct Field {
 
 /// What the credential says, for the verdict screen and the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Summary {
+pub struct CredentialSummary {
     /// The credential's `id`.
     pub id: Option<String>,
     /// The credential type.
@@ -174,7 +153,7 @@ pub struct Report {
     /// Every check, in [`CheckId::ALL`] order.
     pub checks: Vec<Check>,
     /// What the credential says, when it could be read.
-    pub summary: Option<Summary>,
+    pub summary: Option<CredentialSummary>,
     /// The credential's leaf hash (its identity in the log and on chain).
     pub leaf: Option<NodeHash>,
     /// The chain state used, when one was consulted.
@@ -204,7 +183,7 @@ impl Report {
     pub fn failing(&self) -> Vec<CheckId> {
         self.checks
             .iter()
-            .filter(|c| c.outcome == Outcome::Fail)
+            .filter(|c| c.outcome == CheckOutcome::Fail)
             .map(|c| c.id)
             .collect()
     }
@@ -212,12 +191,12 @@ impl Report {
 
 /// The verdict that a list of checks implies.
 pub fn verdict_of(checks: &[Check]) -> Verdict {
-    if checks.iter().any(|c| c.outcome == Outcome::Fail) {
+    if checks.iter().any(|c| c.outcome == CheckOutcome::Fail) {
         Verdict::Invalid
     } else if checks.iter().any(|c| {
         matches!(
             c.outcome,
-            Outcome::Skipped(SkipReason::NotConfigured | SkipReason::CouldNotCheck)
+            CheckOutcome::Skipped(SkipReason::NotConfigured | SkipReason::CouldNotCheck)
         )
     }) {
         Verdict::Unverifiable

@@ -13,15 +13,16 @@ use countersign_credential::{AnchorProof, DidKey};
 use countersign_merkle::NodeHash;
 use countersign_verify::json::report_to_json;
 use countersign_verify::{
-    verify_bytes, verify_image, verify_json, verify_text, CheckId, FixedClock, Outcome, Params,
-    Policy, Report, SkipReason, Verdict,
+    verify_bytes, verify_image, verify_json, verify_text, CheckId, CheckOutcome, FixedClock,
+    Params, Policy, Report, SkipReason,
 };
+use countersign_vocab::Verdict;
 use serde_json::Value;
 
 use CheckId::{Anchor, Format, Issuer as IssuerCheck, Revocation, Signature, Validity};
 
-const NOT_CONFIGURED: Outcome = Outcome::Skipped(SkipReason::NotConfigured);
-const COULD_NOT_CHECK: Outcome = Outcome::Skipped(SkipReason::CouldNotCheck);
+const NOT_CONFIGURED: CheckOutcome = CheckOutcome::Skipped(SkipReason::NotConfigured);
+const COULD_NOT_CHECK: CheckOutcome = CheckOutcome::Skipped(SkipReason::CouldNotCheck);
 
 fn verify(document: &Value, params: &Params<'_>) -> Report {
     verify_json(&to_bytes(document), params)
@@ -248,10 +249,10 @@ fn without_a_chain_the_chain_checks_are_not_configured_and_the_verdict_unverifia
             &context,
             &report,
             &[
-                (Format, Outcome::Pass, "format.ok"),
-                (Signature, Outcome::Pass, "signature.ok"),
+                (Format, CheckOutcome::Pass, "format.ok"),
+                (Signature, CheckOutcome::Pass, "signature.ok"),
                 (IssuerCheck, NOT_CONFIGURED, "chain.not_configured"),
-                (Validity, Outcome::Pass, "validity.ok"),
+                (Validity, CheckOutcome::Pass, "validity.ok"),
                 (Anchor, NOT_CONFIGURED, "chain.not_configured"),
                 (Revocation, NOT_CONFIGURED, "chain.not_configured"),
             ],
@@ -307,7 +308,7 @@ fn w3c_vector_signature_passes_but_its_url_issuer_cannot_be_tied_to_the_key() {
         (
             "with chain",
             with_chain(&clock, &chain),
-            (Revocation, Outcome::Pass, "revocation.ok"),
+            (Revocation, CheckOutcome::Pass, "revocation.ok"),
         ),
     ];
     for (name, params, revocation) in cases {
@@ -316,11 +317,11 @@ fn w3c_vector_signature_passes_but_its_url_issuer_cannot_be_tied_to_the_key() {
             name,
             &report,
             &[
-                (Format, Outcome::Pass, "format.unknown_type"),
-                (Signature, Outcome::Pass, "signature.ok"),
-                (IssuerCheck, Outcome::Fail, "issuer.not_did_key"),
-                (Validity, Outcome::Pass, "validity.ok"),
-                (Anchor, Outcome::Fail, "anchor.missing"),
+                (Format, CheckOutcome::Pass, "format.unknown_type"),
+                (Signature, CheckOutcome::Pass, "signature.ok"),
+                (IssuerCheck, CheckOutcome::Fail, "issuer.not_did_key"),
+                (Validity, CheckOutcome::Pass, "validity.ok"),
+                (Anchor, CheckOutcome::Fail, "anchor.missing"),
                 revocation,
             ],
         );
@@ -374,49 +375,49 @@ fn validity_window_is_checked_against_the_injected_clock() {
         (
             Kind::Licence,
             "2026-02-28T23:59:59Z",
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "validity.not_yet_valid",
             "valid only from 2026-03-01T00:00:00+00:00",
         ),
         (
             Kind::Licence,
             "2026-03-01T00:00:00Z",
-            Outcome::Pass,
+            CheckOutcome::Pass,
             "validity.ok",
             "valid until 2046-02-28T16:00:00+00:00",
         ),
         (
             Kind::Permit,
             "2027-02-28T16:00:00Z",
-            Outcome::Pass,
+            CheckOutcome::Pass,
             "validity.ok",
             "valid until 2027-02-28T16:00:00+00:00",
         ),
         (
             Kind::Permit,
             "2027-02-28T16:00:01Z",
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "validity.expired",
             "expired at 2027-02-28T16:00:00+00:00",
         ),
         (
             Kind::Permit,
             "2031-01-01T00:00:00Z",
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "validity.expired",
             "expired at 2027-02-28T16:00:00+00:00",
         ),
         (
             Kind::Diploma,
             "2025-06-29T23:59:59Z",
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "validity.not_yet_valid",
             "valid only from 2025-06-30T00:00:00+00:00",
         ),
         (
             Kind::Diploma,
             "2090-01-01T00:00:00Z",
-            Outcome::Pass,
+            CheckOutcome::Pass,
             "validity.ok",
             "no expiry date",
         ),
@@ -427,7 +428,7 @@ fn validity_window_is_checked_against_the_injected_clock() {
         let context = format!("{kind:?} at {at}");
         assert_checks(&context, &report, &[(Validity, outcome, code)]);
         assert_eq!(check(&report, Validity).detail, detail, "{context}");
-        let want = if outcome == Outcome::Fail {
+        let want = if outcome == CheckOutcome::Fail {
             Verdict::Invalid
         } else {
             Verdict::Valid
@@ -506,7 +507,7 @@ fn revoking_the_leaf_a_sub_batch_or_the_batch_revokes_the_credential() {
                 assert_checks(
                     case,
                     &report,
-                    &[(Revocation, Outcome::Fail, "revocation.revoked")],
+                    &[(Revocation, CheckOutcome::Fail, "revocation.revoked")],
                 );
                 assert_eq!(check(&report, Revocation).detail, detail, "{case}");
                 assert_eq!(report.verdict, Verdict::Invalid, "{case}");
@@ -515,7 +516,7 @@ fn revoking_the_leaf_a_sub_batch_or_the_batch_revokes_the_credential() {
                 assert_checks(
                     case,
                     &report,
-                    &[(Revocation, Outcome::Pass, "revocation.ok")],
+                    &[(Revocation, CheckOutcome::Pass, "revocation.ok")],
                 );
                 assert_eq!(
                     check(&report, Revocation).detail,
@@ -597,7 +598,7 @@ fn issuer_standing_at_anchoring_time_decides_the_issuer_check() {
     type Case = (
         &'static str,
         Option<IssuerRecord>,
-        Outcome,
+        CheckOutcome,
         &'static str,
         String,
         Verdict,
@@ -606,7 +607,7 @@ fn issuer_standing_at_anchoring_time_decides_the_issuer_check() {
         (
             "suspended before anchoring",
             Some(with_history(kind, &[(Suspended, "2026-02-01T00:00:00Z")])),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "issuer.suspended",
             format!("{name} was suspended when the batch was anchored"),
             Verdict::Invalid,
@@ -614,7 +615,7 @@ fn issuer_standing_at_anchoring_time_decides_the_issuer_check() {
         (
             "suspended after anchoring",
             Some(with_history(kind, &[(Suspended, "2026-03-05T00:00:00Z")])),
-            Outcome::Warn,
+            CheckOutcome::Warn,
             "issuer.suspended_since",
             format!(
                 "{name} is registered, but has been suspended since 2026-03-05T00:00:00+00:00; this credential was anchored before that"
@@ -624,7 +625,7 @@ fn issuer_standing_at_anchoring_time_decides_the_issuer_check() {
         (
             "suspended, then reinstated before anchoring",
             Some(with_history(kind, &[(Suspended, "2026-02-01T00:00:00Z"), (Active, "2026-02-20T00:00:00Z")])),
-            Outcome::Pass,
+            CheckOutcome::Pass,
             "issuer.ok",
             format!("{name} is a registered issuer"),
             Verdict::Valid,
@@ -632,7 +633,7 @@ fn issuer_standing_at_anchoring_time_decides_the_issuer_check() {
         (
             "retired before anchoring",
             Some(with_history(kind, &[(Retired, "2026-02-01T00:00:00Z")])),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "issuer.retired",
             format!("{name} had retired when the batch was anchored"),
             Verdict::Invalid,
@@ -640,7 +641,7 @@ fn issuer_standing_at_anchoring_time_decides_the_issuer_check() {
         (
             "retired after anchoring",
             Some(with_history(kind, &[(Retired, "2026-03-05T00:00:00Z")])),
-            Outcome::Pass,
+            CheckOutcome::Pass,
             "issuer.ok",
             format!("{name} is a registered issuer"),
             Verdict::Valid,
@@ -648,7 +649,7 @@ fn issuer_standing_at_anchoring_time_decides_the_issuer_check() {
         (
             "registered only after anchoring",
             Some(registered_late),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "issuer.unregistered",
             format!("{name} was not yet registered when the batch was anchored"),
             Verdict::Invalid,
@@ -656,7 +657,7 @@ fn issuer_standing_at_anchoring_time_decides_the_issuer_check() {
         (
             "not registered for this type",
             Some(type_not_allowed),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "issuer.type_not_allowed",
             format!("{name} is not registered to issue BusinessLicenceCredential"),
             Verdict::Invalid,
@@ -664,7 +665,7 @@ fn issuer_standing_at_anchoring_time_decides_the_issuer_check() {
         (
             "not registered at all",
             None,
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "issuer.unregistered",
             format!("{} is not a registered issuer", kind.did()),
             Verdict::Invalid,
@@ -683,8 +684,8 @@ fn issuer_standing_at_anchoring_time_decides_the_issuer_check() {
             &report,
             &[
                 (IssuerCheck, outcome, code),
-                (Anchor, Outcome::Pass, "anchor.ok"),
-                (Revocation, Outcome::Pass, "revocation.ok"),
+                (Anchor, CheckOutcome::Pass, "anchor.ok"),
+                (Revocation, CheckOutcome::Pass, "revocation.ok"),
             ],
         );
         assert_eq!(check(&report, IssuerCheck).detail, detail, "{case}");
@@ -695,7 +696,7 @@ fn issuer_standing_at_anchoring_time_decides_the_issuer_check() {
             .any(|w| w.code == "issuer.suspended_since");
         assert_eq!(
             warned,
-            outcome == Outcome::Warn,
+            outcome == CheckOutcome::Warn,
             "{case}: a Warn check is repeated in the warnings\n{}",
             describe(&report)
         );
@@ -735,12 +736,12 @@ fn anchor_check_covers_missing_foreign_and_not_yet_known_roots() {
 
     let root = kind.batch().root;
     // (case, credential, chain, outcome, code, detail prefix, verdict)
-    let cases: Vec<(&str, &Value, &MemoryChainState, Outcome, &str, String, Verdict)> = vec![
+    let cases: Vec<(&str, &Value, &MemoryChainState, CheckOutcome, &str, String, Verdict)> = vec![
         (
             "root not anchored",
             &genuine,
             &not_anchored,
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "anchor.not_found",
             format!("batch root {root} is not anchored on the registry (as of block 1500)"),
             Verdict::Invalid,
@@ -749,7 +750,7 @@ fn anchor_check_covers_missing_foreign_and_not_yet_known_roots() {
             "root anchored by another issuer",
             &genuine,
             &by_other,
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "anchor.other_issuer",
             format!("batch root {root} was anchored by another issuer ({})", other_issuer().did()),
             Verdict::Invalid,
@@ -767,7 +768,7 @@ fn anchor_check_covers_missing_foreign_and_not_yet_known_roots() {
             "no anchoring proof",
             &unanchored.credentials[0],
             &full,
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "anchor.missing",
             "the credential carries no anchoring proof: it was never anchored on the registry".into(),
             Verdict::Invalid,
@@ -776,7 +777,7 @@ fn anchor_check_covers_missing_foreign_and_not_yet_known_roots() {
             "signed a second before the chain view, root unknown",
             &just_before_view.credentials[0],
             &full,
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "anchor.not_found",
             format!("batch root {} is not anchored", just_before_view.root),
             Verdict::Invalid,
@@ -806,8 +807,8 @@ fn anchor_check_covers_missing_foreign_and_not_yet_known_roots() {
             case,
             &report,
             &[
-                (Format, Outcome::Pass, "format.ok"),
-                (Signature, Outcome::Pass, "signature.ok"),
+                (Format, CheckOutcome::Pass, "format.ok"),
+                (Signature, CheckOutcome::Pass, "signature.ok"),
                 (Anchor, outcome, code),
             ],
         );
@@ -908,7 +909,7 @@ fn stale_chain_state_warns_and_fail_closed_policy_makes_it_unverifiable() {
                 [IssuerCheck, Anchor, Revocation].map(|id| check(&report, id).outcome);
             assert_eq!(
                 chain_checks,
-                [Outcome::Pass; 3],
+                [CheckOutcome::Pass; 3],
                 "{case}: staleness is a warning, the checks still pass"
             );
         }
@@ -963,9 +964,9 @@ fn an_unreachable_chain_makes_a_good_credential_unverifiable_never_invalid() {
         ChainError::Inconsistent("block 1500 has no parent".into()),
     ];
     let skipped = (COULD_NOT_CHECK, "chain.unavailable");
-    let pass = |code: &'static str| (Outcome::Pass, code);
+    let pass = |code: &'static str| (CheckOutcome::Pass, code);
     // (methods that fail, expected issuer / anchor / revocation)
-    type Case = (&'static [&'static str], [(Outcome, &'static str); 3]);
+    type Case = (&'static [&'static str], [(CheckOutcome, &'static str); 3]);
     let cases: [Case; 6] = [
         (&["view"], [skipped, skipped, skipped]),
         (
@@ -1004,10 +1005,10 @@ fn an_unreachable_chain_makes_a_good_credential_unverifiable_never_invalid() {
                     &case,
                     &report,
                     &[
-                        (Format, Outcome::Pass, "format.ok"),
-                        (Signature, Outcome::Pass, "signature.ok"),
+                        (Format, CheckOutcome::Pass, "format.ok"),
+                        (Signature, CheckOutcome::Pass, "signature.ok"),
                         (IssuerCheck, issuer.0, issuer.1),
-                        (Validity, Outcome::Pass, "validity.ok"),
+                        (Validity, CheckOutcome::Pass, "validity.ok"),
                         (Anchor, anchor.0, anchor.1),
                         (Revocation, revocation.0, revocation.1),
                     ],
@@ -1052,7 +1053,7 @@ fn an_unreachable_chain_does_not_hide_a_failure_found_locally() {
     assert_checks(
         "forged, chain down",
         &report,
-        &[(Signature, Outcome::Fail, "signature.mismatch")],
+        &[(Signature, CheckOutcome::Fail, "signature.mismatch")],
     );
     assert_eq!(report.verdict, Verdict::Invalid, "{}", describe(&report));
 
@@ -1061,7 +1062,7 @@ fn an_unreachable_chain_does_not_hide_a_failure_found_locally() {
     assert_checks(
         "expired, chain down",
         &report,
-        &[(Validity, Outcome::Fail, "validity.expired")],
+        &[(Validity, CheckOutcome::Fail, "validity.expired")],
     );
     assert_eq!(report.verdict, Verdict::Invalid, "{}", describe(&report));
 }
@@ -1315,7 +1316,7 @@ fn a_proof_created_after_the_verification_time_gets_no_benefit_of_the_doubt() {
     let report = verify(&future.credentials[0], &with_chain(&clock, &chain));
     assert_eq!(
         check(&report, Anchor).outcome,
-        Outcome::Fail,
+        CheckOutcome::Fail,
         "{}",
         describe(&report)
     );

@@ -5,7 +5,8 @@
 mod common;
 
 use common::*;
-use countersign_verify::{verify_bytes, verify_text, Params, Report, Verdict};
+use countersign_verify::{verify_bytes, verify_text, Params, Report};
+use countersign_vocab::Verdict;
 use proptest::collection::vec;
 use proptest::prelude::*;
 

@@ -12,15 +12,16 @@ use countersign_credential::issue::unsigned_document;
 use countersign_credential::multibase::{decode_base58btc, encode_base58btc, encode_base64url};
 use countersign_credential::ANCHOR_PROOF_TYPE;
 use countersign_verify::{
-    verify_bytes, verify_json, verify_text, CheckId, Outcome, Params, Report, SkipReason, Verdict,
+    verify_bytes, verify_json, verify_text, CheckId, CheckOutcome, Params, Report, SkipReason,
 };
+use countersign_vocab::Verdict;
 use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
 
 use CheckId::{Anchor, Format, Issuer as IssuerCheck, Revocation, Signature};
 
-const COULD_NOT_CHECK: Outcome = Outcome::Skipped(SkipReason::CouldNotCheck);
-const AFTER_FAILURE: Outcome = Outcome::Skipped(SkipReason::AfterFailure);
+const COULD_NOT_CHECK: CheckOutcome = CheckOutcome::Skipped(SkipReason::CouldNotCheck);
+const AFTER_FAILURE: CheckOutcome = CheckOutcome::Skipped(SkipReason::AfterFailure);
 
 fn verify(document: &Value, params: &Params<'_>) -> Report {
     verify_json(&to_bytes(document), params)
@@ -195,15 +196,15 @@ impl Tally {
 fn expect_signature_failure(tally: &mut Tally, what: String, report: &Report) {
     tally.checked += 1;
     let sig = check(report, Signature);
-    if sig.outcome != Outcome::Fail || !sig.code.starts_with("signature.") {
+    if sig.outcome != CheckOutcome::Fail || !sig.code.starts_with("signature.") {
         tally.problem(format!("{what}: signature did not fail"), report);
     } else if report.verdict != Verdict::Invalid {
         tally.problem(format!("{what}: verdict not INVALID"), report);
-    } else if check(report, Format).outcome == Outcome::Pass {
+    } else if check(report, Format).outcome == CheckOutcome::Pass {
         tally.caught_by_signature_alone += 1;
     }
     for id in [IssuerCheck, Anchor, Revocation] {
-        if check(report, id).outcome != AFTER_FAILURE && sig.outcome == Outcome::Fail {
+        if check(report, id).outcome != AFTER_FAILURE && sig.outcome == CheckOutcome::Fail {
             tally.problem(
                 format!("{what}: {id} ran on an unverified credential"),
                 report,
@@ -240,7 +241,7 @@ fn run_matrix(kind: Kind, tally: &mut Tally) {
                 tally.checked += 1;
                 let sig = check(&report, Signature);
                 let warned = report.warnings.iter().any(|w| w.code == "proof.unchecked");
-                if sig.outcome != Outcome::Pass || report.leaf != baseline.leaf || !warned {
+                if sig.outcome != CheckOutcome::Pass || report.leaf != baseline.leaf || !warned {
                     tally.problem(
                         format!("{what}: expected inert (signature pass, same leaf, warning proof.unchecked)"),
                         &report,
@@ -270,12 +271,12 @@ fn run_matrix(kind: Kind, tally: &mut Tally) {
                 tally.checked += 1;
                 tally.anchor_only += 1;
                 let anchor = check(&report, Anchor);
-                if check(&report, Signature).outcome != Outcome::Pass {
+                if check(&report, Signature).outcome != CheckOutcome::Pass {
                     tally.problem(
                         format!("{what}: the anchor proof is not signed; signature should pass"),
                         &report,
                     );
-                } else if !matches!(anchor.outcome, Outcome::Fail | COULD_NOT_CHECK) {
+                } else if !matches!(anchor.outcome, CheckOutcome::Fail | COULD_NOT_CHECK) {
                     tally.problem(
                         format!("{what}: anchor neither failed nor was uncheckable"),
                         &report,
@@ -402,11 +403,11 @@ fn a_signature_by_a_key_other_than_the_issuers_is_refused() {
             name,
             &report,
             &[
-                (Format, Outcome::Pass, "format.ok"),
-                (Signature, Outcome::Pass, "signature.ok"),
-                (IssuerCheck, Outcome::Fail, "issuer.key_mismatch"),
+                (Format, CheckOutcome::Pass, "format.ok"),
+                (Signature, CheckOutcome::Pass, "signature.ok"),
+                (IssuerCheck, CheckOutcome::Fail, "issuer.key_mismatch"),
                 // The re-signed credential's leaf is not in the anchored batch.
-                (Anchor, Outcome::Fail, "anchor.not_found"),
+                (Anchor, CheckOutcome::Fail, "anchor.not_found"),
             ],
         );
         let signer = countersign_credential::DidKey::from_verifying_key(key.verifying_key());
@@ -657,7 +658,7 @@ fn proof_options_that_are_not_an_eddsa_assertion_are_refused_with_a_specific_cod
         }
         let report = verify(&variant, &with_chain(&clock, &chain));
         let sig = check(&report, Signature);
-        if sig.outcome != Outcome::Fail
+        if sig.outcome != CheckOutcome::Fail
             || sig.code != *code
             || !sig.detail.contains(detail)
             || report.verdict != Verdict::Invalid
@@ -711,8 +712,8 @@ fn a_proof_member_that_is_not_a_proof_is_refused() {
             case,
             &report,
             &[
-                (Format, Outcome::Pass, "format.ok"),
-                (Signature, Outcome::Fail, code),
+                (Format, CheckOutcome::Pass, "format.ok"),
+                (Signature, CheckOutcome::Fail, code),
                 (Anchor, AFTER_FAILURE, "skipped.after_failure"),
             ],
         );
@@ -739,14 +740,14 @@ fn an_unsigned_context_appended_under_a_proof_context_fails_the_schema() {
         "appended context",
         &report,
         &[
-            (Format, Outcome::Fail, "format.schema"),
-            (Signature, Outcome::Fail, "signature.unsupported"),
+            (Format, CheckOutcome::Fail, "format.schema"),
+            (Signature, CheckOutcome::Fail, "signature.unsupported"),
         ],
     );
     assert_eq!(report.verdict, Verdict::Invalid);
 }
 
-fn expect_early(report: &Report, outcome: Outcome, code: &str) -> Option<String> {
+fn expect_early(report: &Report, outcome: CheckOutcome, code: &str) -> Option<String> {
     let format = check(report, Format);
     let mut diffs = Vec::new();
     if format.outcome != outcome || format.code != code {
@@ -816,7 +817,7 @@ fn every_truncation_of_credential_json_fails_the_format_check() {
             "format.json_syntax"
         };
         let report = verify_json(bytes, &params);
-        if let Some(p) = expect_early(&report, Outcome::Fail, code) {
+        if let Some(p) = expect_early(&report, CheckOutcome::Fail, code) {
             problems.push(format!("cut at {cut}/{}: {p}", json.len()));
         }
     }
@@ -863,29 +864,29 @@ fn hostile_and_malformed_inputs_get_a_clear_non_valid_report() {
     }
     use Input::{Bytes, Json, Text};
     // (case, input, outcome of format, code)
-    let cases: Vec<(&str, Input, Outcome, &str)> = vec![
+    let cases: Vec<(&str, Input, CheckOutcome, &str)> = vec![
         (
             "non-UTF-8 byte in a name",
             Json(not_utf8.clone()),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.not_utf8",
         ),
         (
             "non-UTF-8 JSON in a CS1 payload",
             Text(countersign_payload::encode(&not_utf8)),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.not_utf8",
         ),
         (
             "non-UTF-8 JSON file",
             Bytes(not_utf8),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.not_utf8",
         ),
         (
             "byte order mark",
             Json(with_bom),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.not_utf8",
         ),
         (
@@ -894,7 +895,7 @@ fn hostile_and_malformed_inputs_get_a_clear_non_valid_report() {
                 "\"validUntil\":",
                 "\"validUntil\":\"2099-12-31T16:00:00Z\",\"validUntil\":",
             )),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.duplicate_key",
         ),
         (
@@ -903,7 +904,7 @@ fn hostile_and_malformed_inputs_get_a_clear_non_valid_report() {
                 "\"companyName\":",
                 "\"companyName\":\"北京假冒科技有限公司\",\"companyName\":",
             )),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.duplicate_key",
         ),
         (
@@ -912,25 +913,25 @@ fn hostile_and_malformed_inputs_get_a_clear_non_valid_report() {
                 "\"validUntil\":",
                 "\"validUntil\":\"2099-12-31T16:00:00Z\",\"validUntil\":",
             ))),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.duplicate_key",
         ),
         (
             "arrays nested 1000 deep",
             Json(depth_1000.clone().into_bytes()),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.too_deep",
         ),
         (
             "subject value nested 1000 deep",
             Json(deep_subject),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.too_deep",
         ),
         (
             "nesting through a payload",
             Text(countersign_payload::encode(depth_1000.as_bytes())),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.too_deep",
         ),
         (
@@ -939,7 +940,7 @@ fn hostile_and_malformed_inputs_get_a_clear_non_valid_report() {
                 capital,
                 "\"registeredCapital\":18446744073709551616",
             )),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.number_range",
         ),
         (
@@ -948,25 +949,25 @@ fn hostile_and_malformed_inputs_get_a_clear_non_valid_report() {
                 capital,
                 "\"registeredCapital\":9007199254740992",
             )),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.number_range",
         ),
         (
             "1e400",
             Json(edited_json(capital, "\"registeredCapital\":1e400")),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.number_range",
         ),
         (
             "-1e400",
             Json(edited_json(capital, "\"registeredCapital\":-1e400")),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.number_range",
         ),
         (
             "300 KB of JSON",
             Json(huge_json.clone()),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.too_large",
         ),
         (
@@ -990,25 +991,25 @@ fn hostile_and_malformed_inputs_get_a_clear_non_valid_report() {
         (
             "trailing garbage after JSON",
             Json([licence.as_bytes(), b"}"].concat()),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.json_syntax",
         ),
         (
             "JSON array",
             Json(b"[1,2,3]".to_vec()),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.not_a_credential",
         ),
         (
             "JSON string",
             Json(b"\"CS1:ABC\"".to_vec()),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.not_a_credential",
         ),
         (
             "empty object",
             Json(b"{}".to_vec()),
-            Outcome::Fail,
+            CheckOutcome::Fail,
             "format.not_a_credential",
         ),
         (

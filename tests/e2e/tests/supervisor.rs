@@ -15,7 +15,8 @@
 use chrono::{DateTime, Duration as Days, FixedOffset, NaiveDate, TimeZone, Utc};
 use countersign_devprinter::{EscPosListener, StatusBytes};
 use countersign_e2e::{cli_binary, demo, payload, run_cli, staff, App, CLERK, SUPERVISOR};
-use countersign_log::{Channel, Log, NewEntry};
+use countersign_log::{Log, NewEntry};
+use countersign_vocab::{Channel, CredentialHash, Verdict};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -99,8 +100,12 @@ fn busy_morning(log: &Path, day: NaiveDate, offset: FixedOffset, n: u64) {
                 credential_type: Some("DiplomaCredential".into()),
                 issuer: Some("did:key:z6MkoNmWXrLyADoLvGr9RMFpNwYDf5amJRKb71FKuCYGkyBE".into()),
                 issuer_name: Some("京华大学".into()),
-                leaf: Some([u8::try_from(i % 256).expect("byte"); 32]),
-                verdict: if invalid { "INVALID" } else { "VALID" }.into(),
+                leaf: Some(CredentialHash([u8::try_from(i % 256).expect("byte"); 32])),
+                verdict: if invalid {
+                    Verdict::Invalid
+                } else {
+                    Verdict::Valid
+                },
                 failing: if invalid {
                     vec!["validity".into()]
                 } else {

@@ -5,7 +5,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{PrintError, Transport};
+use super::{EscPosError, Transport};
 use crate::status::{PrinterStatus, UnknownStatus};
 
 /// A printer device file, written to and never read: its status is always
@@ -24,14 +24,14 @@ impl DeviceFileTransport {
     /// the printer is unplugged or off, and creating a plain file there would swallow jobs.
     ///
     /// # Errors
-    /// [`PrintError::Open`] when it does not exist or may not be written (on Linux the user
+    /// [`EscPosError::Open`] when it does not exist or may not be written (on Linux the user
     /// must be in the `lp` group).
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, PrintError> {
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, EscPosError> {
         let path = path.as_ref().to_owned();
         let file = OpenOptions::new()
             .write(true)
             .open(&path)
-            .map_err(|source| PrintError::Open {
+            .map_err(|source| EscPosError::Open {
                 target: path.display().to_string(),
                 source,
             })?;
@@ -40,18 +40,18 @@ impl DeviceFileTransport {
 }
 
 impl Transport for DeviceFileTransport {
-    fn send(&mut self, bytes: &[u8]) -> Result<(), PrintError> {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), EscPosError> {
         self.file
             .write_all(bytes)
             .and_then(|()| self.file.flush())
             // The driver's own timeout (paper out) arrives as an error like any other.
-            .map_err(|source| PrintError::WriteFailed {
+            .map_err(|source| EscPosError::WriteFailed {
                 target: self.path.display().to_string(),
                 source,
             })
     }
 
-    fn status(&mut self) -> Result<PrinterStatus, PrintError> {
+    fn status(&mut self) -> Result<PrinterStatus, EscPosError> {
         Ok(PrinterStatus::Unknown(UnknownStatus::WriteOnly))
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serialport::{ClearBuffer, FlowControl, SerialPort};
 
-use super::{query_status, PrintError, Transport};
+use super::{query_status, EscPosError, Transport};
 use crate::commands::status_request;
 use crate::status::PrinterStatus;
 
@@ -70,8 +70,8 @@ impl SerialTransport {
     /// parity, 1 stop bit.
     ///
     /// # Errors
-    /// [`PrintError::Open`] when the port is missing, busy or not a serial port.
-    pub fn open(path: impl AsRef<Path>, options: SerialOptions) -> Result<Self, PrintError> {
+    /// [`EscPosError::Open`] when the port is missing, busy or not a serial port.
+    pub fn open(path: impl AsRef<Path>, options: SerialOptions) -> Result<Self, EscPosError> {
         let path = path.as_ref().to_owned();
         let flow = match options.handshake {
             Handshake::None => FlowControl::None,
@@ -82,7 +82,7 @@ impl SerialTransport {
             .flow_control(flow)
             .timeout(options.write_timeout)
             .open()
-            .map_err(|e| PrintError::Open {
+            .map_err(|e| EscPosError::Open {
                 target: path.display().to_string(),
                 source: io::Error::from(e),
             })?;
@@ -97,32 +97,32 @@ impl SerialTransport {
         self.path.display().to_string()
     }
 
-    fn io_error(&self, source: io::Error, writing: bool) -> PrintError {
+    fn io_error(&self, source: io::Error, writing: bool) -> EscPosError {
         match source.kind() {
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock if writing => {
-                PrintError::TimedOut {
+                EscPosError::TimedOut {
                     target: self.target(),
                     after: self.options.write_timeout,
                 }
             }
-            _ if writing => PrintError::WriteFailed {
+            _ if writing => EscPosError::WriteFailed {
                 target: self.target(),
                 source,
             },
-            _ => PrintError::ReadFailed {
+            _ => EscPosError::ReadFailed {
                 target: self.target(),
                 source,
             },
         }
     }
 
-    fn set_timeout(&mut self, timeout: Duration) -> Result<(), PrintError> {
+    fn set_timeout(&mut self, timeout: Duration) -> Result<(), EscPosError> {
         self.port
             .set_timeout(timeout)
             .map_err(|e| self.io_error(io::Error::from(e), false))
     }
 
-    fn ask(&mut self, n: u8) -> Result<Option<u8>, PrintError> {
+    fn ask(&mut self, n: u8) -> Result<Option<u8>, EscPosError> {
         self.port
             .write_all(&status_request(n))
             .and_then(|()| self.port.flush())
@@ -148,7 +148,7 @@ impl SerialTransport {
 }
 
 impl Transport for SerialTransport {
-    fn send(&mut self, bytes: &[u8]) -> Result<(), PrintError> {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), EscPosError> {
         self.set_timeout(self.options.write_timeout)?;
         self.port
             .write_all(bytes)
@@ -156,7 +156,7 @@ impl Transport for SerialTransport {
             .map_err(|e| self.io_error(e, true))
     }
 
-    fn status(&mut self) -> Result<PrinterStatus, PrintError> {
+    fn status(&mut self) -> Result<PrinterStatus, EscPosError> {
         // Late answers and automatic status back from before are not answers to this.
         self.port
             .clear(ClearBuffer::Input)

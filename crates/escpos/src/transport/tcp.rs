@@ -4,7 +4,7 @@ use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use super::{query_status, PrintError, Transport};
+use super::{query_status, EscPosError, Transport};
 use crate::commands::status_request;
 use crate::status::PrinterStatus;
 
@@ -51,11 +51,11 @@ impl TcpTransport {
     /// is 9100 when not given.
     ///
     /// # Errors
-    /// [`PrintError::Connect`] when the name does not resolve, the connection is refused or
+    /// [`EscPosError::Connect`] when the name does not resolve, the connection is refused or
     /// nothing answers within the connect timeout.
-    pub fn connect(target: &str, options: TcpOptions) -> Result<Self, PrintError> {
+    pub fn connect(target: &str, options: TcpOptions) -> Result<Self, EscPosError> {
         let target = target.trim();
-        let connect_error = |source| PrintError::Connect {
+        let connect_error = |source| EscPosError::Connect {
             target: target.to_owned(),
             source,
         };
@@ -69,7 +69,7 @@ impl TcpTransport {
                         // Status requests are 3 bytes; Nagle would hold them back.
                         s.set_nodelay(true)
                     };
-                    setup(&stream).map_err(|source| PrintError::Connect {
+                    setup(&stream).map_err(|source| EscPosError::Connect {
                         target: addr.to_string(),
                         source,
                     })?;
@@ -96,19 +96,19 @@ impl TcpTransport {
     /// input sends RST, and some printers discard a job they have not printed yet on RST.
     ///
     /// # Errors
-    /// [`PrintError::WriteFailed`] if the connection cannot be shut down.
-    pub fn close(mut self) -> Result<(), PrintError> {
+    /// [`EscPosError::WriteFailed`] if the connection cannot be shut down.
+    pub fn close(mut self) -> Result<(), EscPosError> {
         self.close_gracefully()
     }
 
-    fn close_gracefully(&mut self) -> Result<(), PrintError> {
+    fn close_gracefully(&mut self) -> Result<(), EscPosError> {
         if self.closed {
             return Ok(());
         }
         self.closed = true;
         self.stream
             .shutdown(Shutdown::Write)
-            .map_err(|source| PrintError::WriteFailed {
+            .map_err(|source| EscPosError::WriteFailed {
                 target: self.target.clone(),
                 source,
             })?;
@@ -127,21 +127,21 @@ impl TcpTransport {
         Ok(())
     }
 
-    fn write_error(&self, source: io::Error) -> PrintError {
+    fn write_error(&self, source: io::Error) -> EscPosError {
         match source.kind() {
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => PrintError::TimedOut {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => EscPosError::TimedOut {
                 target: self.target.clone(),
                 after: self.options.write_timeout,
             },
-            _ => PrintError::WriteFailed {
+            _ => EscPosError::WriteFailed {
                 target: self.target.clone(),
                 source,
             },
         }
     }
 
-    fn read_error(&self, source: io::Error) -> PrintError {
-        PrintError::ReadFailed {
+    fn read_error(&self, source: io::Error) -> EscPosError {
+        EscPosError::ReadFailed {
             target: self.target.clone(),
             source,
         }
@@ -149,7 +149,7 @@ impl TcpTransport {
 
     /// Discards what the printer sent unasked (late status answers, automatic status
     /// back), so the next answer read is the answer to the next request.
-    fn drain(&mut self) -> Result<(), PrintError> {
+    fn drain(&mut self) -> Result<(), EscPosError> {
         self.stream
             .set_nonblocking(true)
             .map_err(|e| self.read_error(e))?;
@@ -157,7 +157,7 @@ impl TcpTransport {
         let result = loop {
             match self.stream.read(&mut buf) {
                 Ok(0) => {
-                    break Err(PrintError::Disconnected {
+                    break Err(EscPosError::Disconnected {
                         target: self.target.clone(),
                     })
                 }
@@ -173,7 +173,7 @@ impl TcpTransport {
         result
     }
 
-    fn ask(&mut self, n: u8) -> Result<Option<u8>, PrintError> {
+    fn ask(&mut self, n: u8) -> Result<Option<u8>, EscPosError> {
         self.stream
             .write_all(&status_request(n))
             .map_err(|e| self.write_error(e))?;
@@ -181,7 +181,7 @@ impl TcpTransport {
         loop {
             match self.stream.read(&mut byte) {
                 Ok(0) => {
-                    return Err(PrintError::Disconnected {
+                    return Err(EscPosError::Disconnected {
                         target: self.target.clone(),
                     })
                 }
@@ -202,14 +202,14 @@ impl TcpTransport {
 }
 
 impl Transport for TcpTransport {
-    fn send(&mut self, bytes: &[u8]) -> Result<(), PrintError> {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), EscPosError> {
         self.stream
             .write_all(bytes)
             .and_then(|()| self.stream.flush())
             .map_err(|e| self.write_error(e))
     }
 
-    fn status(&mut self) -> Result<PrinterStatus, PrintError> {
+    fn status(&mut self) -> Result<PrinterStatus, EscPosError> {
         self.drain()?;
         let waited = self.options.status_timeout;
         self.stream

@@ -3,7 +3,8 @@
 
 use chrono::{FixedOffset, TimeZone, Utc};
 use countersign_printing::{HallHeading, JobKind, NewJob};
-use countersign_receipt::{ChainSource, ChainUsed, Receipt, SignedReceipt, Verdict};
+use countersign_receipt::{Receipt, SignedReceipt};
+use countersign_vocab::{ChainSourceKind, ChainUsed, CredentialHash, Verdict};
 use ed25519_dalek::SigningKey;
 
 pub fn hall_key() -> SigningKey {
@@ -37,9 +38,9 @@ pub fn signed(id: &str) -> SignedReceipt {
         ]
         .into_iter()
         .collect(),
-        leaf: Some([0x42; 32]),
+        leaf: Some(CredentialHash([0x42; 32])),
         chain: Some(ChainUsed {
-            source: ChainSource::Online,
+            source: ChainSourceKind::Online,
             block: 4711,
             block_time: Utc
                 .with_ymd_and_hms(2026, 11, 25, 6, 3, 0)

@@ -15,7 +15,7 @@ use countersign_chainstate::{
 use countersign_credential::kinds::{resident_id_check_char, uscc_check_char};
 use countersign_credential::{issue_batch, DidKey, Draft, IssuedBatch, Issuer, RegistryRef};
 use countersign_merkle::NodeHash;
-use countersign_verify::{Check, CheckId, FixedClock, Outcome, Params, Policy, Report};
+use countersign_verify::{Check, CheckId, CheckOutcome, FixedClock, Params, Policy, Report};
 use ed25519_dalek::SigningKey;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
@@ -502,9 +502,9 @@ pub fn describe(report: &Report) -> String {
 }
 
 /// An outcome with its skip reason, for messages.
-pub fn outcome_text(o: Outcome) -> String {
+pub fn outcome_text(o: CheckOutcome) -> String {
     match o {
-        Outcome::Skipped(r) => format!("skipped({r:?})"),
+        CheckOutcome::Skipped(r) => format!("skipped({r:?})"),
         other => other.as_str().to_owned(),
     }
 }
@@ -517,7 +517,7 @@ pub fn check(report: &Report, id: CheckId) -> &Check {
 }
 
 /// What one check is expected to be.
-pub type Expect = (CheckId, Outcome, &'static str);
+pub type Expect = (CheckId, CheckOutcome, &'static str);
 
 /// The differences between a report's checks and the expected outcomes and codes, one line
 /// each; empty when they agree.
@@ -562,10 +562,10 @@ pub fn assert_check_order(context: &str, report: &Report) {
 
 /// Every check passing with its `ok` code.
 pub const ALL_PASS: [Expect; 6] = [
-    (CheckId::Format, Outcome::Pass, "format.ok"),
-    (CheckId::Signature, Outcome::Pass, "signature.ok"),
-    (CheckId::Issuer, Outcome::Pass, "issuer.ok"),
-    (CheckId::Validity, Outcome::Pass, "validity.ok"),
-    (CheckId::Anchor, Outcome::Pass, "anchor.ok"),
-    (CheckId::Revocation, Outcome::Pass, "revocation.ok"),
+    (CheckId::Format, CheckOutcome::Pass, "format.ok"),
+    (CheckId::Signature, CheckOutcome::Pass, "signature.ok"),
+    (CheckId::Issuer, CheckOutcome::Pass, "issuer.ok"),
+    (CheckId::Validity, CheckOutcome::Pass, "validity.ok"),
+    (CheckId::Anchor, CheckOutcome::Pass, "anchor.ok"),
+    (CheckId::Revocation, CheckOutcome::Pass, "revocation.ok"),
 ];

@@ -2,9 +2,8 @@
 //! same shape). Personal numbers reach the screen masked; their whole values come only from
 //! the `reveal` command, once the reveal is recorded in the audit trail.
 
-use countersign_chainstate::Source;
 use countersign_station::{Logged, Verified};
-use countersign_verify::{Outcome, SkipReason, Verdict};
+use countersign_verify::{CheckOutcome, SkipReason};
 use serde::Serialize;
 
 /// One check.
@@ -79,20 +78,18 @@ pub struct VerdictView {
 impl From<&Verified> for VerdictView {
     fn from(v: &Verified) -> Self {
         let r = &v.report;
-        let first =
-            |want: fn(Outcome) -> bool| r.checks.iter().find(|c| want(c.outcome)).map(|c| c.code);
-        let reason = first(|o| o == Outcome::Fail)
-            .or_else(|| first(|o| o == Outcome::Skipped(SkipReason::CouldNotCheck)))
+        let first = |want: fn(CheckOutcome) -> bool| {
+            r.checks.iter().find(|c| want(c.outcome)).map(|c| c.code)
+        };
+        let reason = first(|o| o == CheckOutcome::Fail)
+            .or_else(|| first(|o| o == CheckOutcome::Skipped(SkipReason::CouldNotCheck)))
             .or_else(|| r.warnings.first().map(|w| w.code))
-            .or_else(|| first(|o| o == Outcome::Warn));
+            .or_else(|| first(|o| o == CheckOutcome::Warn));
         let s = r.summary.as_ref();
         Self {
-            verdict: match r.verdict {
-                Verdict::Valid => "VALID",
-                Verdict::Invalid => "INVALID",
-                // Could not be confirmed, or valid on chain state too old for the hall's policy.
-                Verdict::Unverifiable => "CANNOT_CONFIRM",
-            },
+            // CANNOT_CONFIRM: could not be confirmed, or valid on chain state too old for the
+            // hall's policy.
+            verdict: r.verdict.screen_name(),
             reason,
             checks: r
                 .checks
@@ -130,11 +127,7 @@ impl From<&Verified> for VerdictView {
             valid_from: s.and_then(|s| s.valid_from.map(|t| t.to_rfc3339())),
             valid_until: s.and_then(|s| s.valid_until.map(|t| t.to_rfc3339())),
             chain: r.chain.as_ref().map(|c| ChainUsedView {
-                source: match c.source {
-                    Source::Online { .. } => "online",
-                    Source::Mirror => "mirror",
-                    Source::Memory => "memory",
-                },
+                source: c.source.kind().as_str(),
                 block: c.block,
                 block_time: c.block_time.to_rfc3339(),
                 checked_at: c.checked_at.to_rfc3339(),
@@ -162,53 +155,6 @@ impl From<&Verified> for VerdictView {
             },
             print: None,
             id: 0,
-        }
-    }
-}
-
-/// One line of a day's history.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryRow {
-    seq: u64,
-    /// Hall-local time, `HH:MM:SS`.
-    time: String,
-    counter: String,
-    clerk: String,
-    channel: &'static str,
-    verdict: String,
-    credential_type: Option<String>,
-    issuer_name: Option<String>,
-    reasons: Vec<String>,
-    /// The masked subject summary the log keeps (empty once purged).
-    subject: Vec<(String, String)>,
-    receipt: Option<String>,
-}
-
-impl HistoryRow {
-    /// The row for a logged entry, with times in the hall's offset.
-    pub fn new(e: &countersign_log::Entry, offset: chrono::FixedOffset) -> Self {
-        let n = &e.entry;
-        Self {
-            seq: e.seq,
-            time: n.at.with_timezone(&offset).format("%H:%M:%S").to_string(),
-            counter: n.counter.clone(),
-            clerk: n.clerk.clone(),
-            channel: n.channel.as_str(),
-            // The log keeps the report's name; the screen's is CANNOT_CONFIRM.
-            verdict: match n.verdict.as_str() {
-                "UNVERIFIABLE" => "CANNOT_CONFIRM".to_string(),
-                other => other.to_string(),
-            },
-            credential_type: n.credential_type.clone(),
-            issuer_name: n.issuer_name.clone(),
-            reasons: n.reasons.clone(),
-            subject: n
-                .personal
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            receipt: n.receipt.clone(),
         }
     }
 }
@@ -268,7 +214,7 @@ pub struct PrintStatusView {
 
 impl From<&countersign_printing::SpoolStatus> for PrintStatusView {
     fn from(s: &countersign_printing::SpoolStatus) -> Self {
-        use countersign_printing::Outcome;
+        use countersign_printing::PrintOutcome;
         Self {
             state: s.printer.as_ref().map(|p| p.message_key()),
             detail: s
@@ -277,11 +223,11 @@ impl From<&countersign_printing::SpoolStatus> for PrintStatusView {
                 .map(|p| p.detail().to_string())
                 .unwrap_or_default(),
             last_job: s.last.as_ref().map(|o| match o {
-                Outcome::Printed(id) | Outcome::Waiting(id, _) => *id,
+                PrintOutcome::Printed(id) | PrintOutcome::Waiting(id, _) => *id,
             }),
-            last_printed: matches!(s.last, Some(Outcome::Printed(_))),
+            last_printed: matches!(s.last, Some(PrintOutcome::Printed(_))),
             last_error: match &s.last {
-                Some(Outcome::Waiting(_, e)) => Some(e.code()),
+                Some(PrintOutcome::Waiting(_, e)) => Some(e.code()),
                 _ => None,
             },
             queue_error: s.queue_error.clone(),
@@ -356,7 +302,7 @@ impl ReceiptCheckView {
         r: &countersign_station::receipts::ReceiptReport,
         offset: chrono::FixedOffset,
     ) -> Self {
-        use countersign_receipt::{Finding, LogMatch, Standing, Verdict};
+        use countersign_receipt::{LogMatch, ReceiptFinding, Standing};
         let rc = &r.signed.receipt;
         let kind = rc
             .credential_type
@@ -377,9 +323,9 @@ impl ReceiptCheckView {
         };
         Self {
             finding: match r.finding {
-                Finding::Genuine => "genuine",
-                Finding::CannotConfirm => "cannot_confirm",
-                Finding::Contradicted => "contradicted",
+                ReceiptFinding::Genuine => "genuine",
+                ReceiptFinding::CannotConfirm => "cannot_confirm",
+                ReceiptFinding::Contradicted => "contradicted",
             },
             error: None,
             id: Some(rc.id.clone()),
@@ -392,14 +338,7 @@ impl ReceiptCheckView {
                     .format("%Y-%m-%d %H:%M:%S")
                     .to_string(),
             ),
-            verdict: Some(
-                match rc.verdict {
-                    Verdict::Valid => "VALID",
-                    Verdict::Invalid => "INVALID",
-                    Verdict::Unverifiable => "CANNOT_CONFIRM",
-                }
-                .to_string(),
-            ),
+            verdict: Some(rc.verdict.screen_name().to_string()),
             reasons: rc.reasons.clone(),
             credential_type: rc.credential_type.clone(),
             type_zh: kind.map(|k| k.label_zh.to_string()),

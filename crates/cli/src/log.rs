@@ -6,8 +6,8 @@ use crate::chain::{read_account, registry_error, Endpoint};
 use crate::{read_file, CliError};
 use chrono::{FixedOffset, NaiveDate, Utc};
 use countersign_credential::RegistryRef;
-use countersign_log::{Count, DayReport, DigestProblem, Entry, Log};
-use countersign_station::{integrity, review};
+use countersign_log::{Count, DayReport, DigestProblem, Log};
+use countersign_station::{integrity, review, EntryRow};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -117,7 +117,7 @@ pub enum LogCommand {
         #[arg(long)]
         hall_key: PathBuf,
         #[command(flatten)]
-        anchor: AnchorArgs,
+        anchor: DigestAnchorArgs,
     },
     /// Anchor the digest of a day closed earlier (when the chain was unreachable then)
     Anchor {
@@ -127,7 +127,7 @@ pub enum LogCommand {
         #[arg(long)]
         date: NaiveDate,
         #[command(flatten)]
-        anchor: AnchorArgs,
+        anchor: DigestAnchorArgs,
     },
     /// Delete subject summaries older than the retention period (entries stay and verify)
     Purge {
@@ -141,7 +141,7 @@ pub enum LogCommand {
 
 /// Where and as whom a day's digest is anchored.
 #[derive(clap::Args)]
-pub struct AnchorArgs {
+pub struct DigestAnchorArgs {
     /// The hall's chain account key file: anchor the digest from it
     #[arg(long)]
     pub account_key: Option<PathBuf>,
@@ -583,33 +583,6 @@ fn export(file: &LogFile, date: NaiveDate, format: Format, out: &Path) -> Result
     Ok(())
 }
 
-/// An entry as JSON (what `search --json` prints).
-pub fn entry_json(e: &Entry) -> Value {
-    let n = &e.entry;
-    json!({
-        "seq": e.seq,
-        "at": n.at.to_rfc3339(),
-        "hall": n.hall,
-        "counter": n.counter,
-        "clerk": n.clerk,
-        "channel": n.channel.as_str(),
-        "type": n.credential_type,
-        "issuer": n.issuer,
-        "issuerName": n.issuer_name,
-        "hash": n.leaf.map(hex::encode),
-        "verdict": n.verdict,
-        "failing": n.failing,
-        "reasons": n.reasons,
-        "chain": n.chain.as_ref().map(|c| json!({
-            "block": c.block, "blockTime": c.block_time.to_rfc3339(), "source": c.source,
-        })),
-        "receipt": n.receipt,
-        "subject": if e.purged { Value::Null } else { json!(n.personal) },
-        "purged": e.purged,
-        "entryHash": hex::encode(e.hash),
-    })
-}
-
 fn search(
     file: &LogFile,
     hash: Option<&str>,
@@ -642,7 +615,10 @@ fn search(
     if as_json {
         println!(
             "{}",
-            pretty(&Value::Array(found.iter().map(entry_json).collect()))?
+            pretty(&json!(found
+                .iter()
+                .map(|e| EntryRow::new(e, file.utc_offset))
+                .collect::<Vec<_>>()))?
         );
     } else if found.is_empty() {
         println!("no verification found 未找到");
@@ -682,7 +658,7 @@ fn close_day(
     file: &LogFile,
     date: NaiveDate,
     hall_key: &Path,
-    anchor: &AnchorArgs,
+    anchor: &DigestAnchorArgs,
 ) -> Result<(), CliError> {
     let (hall, key) = read_hall_key(hall_key)?;
     let mut log = open_write(file)?;
@@ -709,7 +685,7 @@ fn anchor_day(
     log: &mut Log,
     file: &LogFile,
     date: NaiveDate,
-    anchor: &AnchorArgs,
+    anchor: &DigestAnchorArgs,
 ) -> Result<(), CliError> {
     let account_key = anchor
         .account_key

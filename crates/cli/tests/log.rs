@@ -198,11 +198,15 @@ fn a_day_is_reported_searched_and_exported() {
     assert_eq!(found.len(), 2);
     assert_eq!(found[0]["seq"], 1);
     assert_eq!(found[1]["channel"], "image");
-    assert_eq!(found[0]["subject"]["name"], "刘*");
-    assert!(found[0]["subject"]["idNumber"]
-        .as_str()
-        .expect("id")
-        .contains("********"));
+    // The row every front end lists (countersign_station::EntryRow): the subject as (field,
+    // value) pairs, masked.
+    let subject: Vec<(String, String)> =
+        serde_json::from_value(found[0]["subject"].clone()).expect("subject pairs");
+    let subject: std::collections::BTreeMap<String, String> = subject.into_iter().collect();
+    assert_eq!(subject["name"], "刘*");
+    assert!(subject["idNumber"].contains("********"));
+    assert_eq!(found[0]["credentialHash"], hash.as_str());
+    assert_eq!(found[0]["date"], DAY);
     let none = run(&["log", "search", "--log", s(&log), "--receipt", "R-NOPE"]);
     assert_eq!(code(&none), Some(1));
     let bad = run(&["log", "search", "--log", s(&log), "--hash", "xyz"]);

@@ -46,6 +46,9 @@ node contracts/compile.mjs --check
 phase "format"
 cargo fmt --all --check
 
+phase "public type names unique across crates"
+scripts/unique-type-names.sh
+
 phase "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

@@ -1,9 +1,12 @@
 //! The commands the screen calls. Each is a few lines over `countersign-station`.
 
-use crate::session::{parse_role, Session, SessionView};
-use crate::view::{HistoryRow, VerdictView};
+use crate::session::SessionView;
+use crate::status::StatusView;
+use crate::view::VerdictView;
 use crate::{AppState, CommandError};
-use countersign_station::Channel;
+use countersign_staff::SignInError;
+use countersign_station::desk::{parse_role, DeskError, Session};
+use countersign_station::{Channel, EntryRow};
 use serde::Serialize;
 use tauri::State;
 
@@ -18,26 +21,33 @@ pub fn lock(
     })
 }
 
-/// The signed-in session, after ending it if the screen has been idle too long.
-pub fn session(state: &AppState) -> Result<Option<Session>, CommandError> {
-    let mut session = state
-        .session
-        .lock()
-        .map_err(|_| CommandError::new("internal", "session state unusable; restart the app"))?;
-    if session
-        .as_ref()
-        .is_some_and(|s| s.expired(state.config.idle_lock()))
-    {
-        tracing::info!("session ended: idle");
-        *session = None;
-    }
-    Ok(session.clone())
+/// Runs `f` on the counter's station (its log), or says why the log cannot be used.
+pub fn with_station<T>(
+    state: &AppState,
+    f: impl FnOnce(&mut countersign_station::Station) -> T,
+) -> Result<T, CommandError> {
+    let mut counter = lock(state)?;
+    let station = counter
+        .station_mut()
+        .map_err(|e| CommandError::new("log", e.to_string()))?;
+    Ok(f(station))
+}
+
+/// A desk refusal as the screen receives it. A lock-out says until when, for the screen to
+/// count the minutes.
+pub fn desk_error(e: DeskError) -> CommandError {
+    let message = match &e {
+        DeskError::SignIn(SignInError::Locked { until }) => {
+            format!("locked until {}", until.to_rfc3339())
+        }
+        _ => e.to_string(),
+    };
+    CommandError::new(e.code(), message)
 }
 
 /// Whoever is signed in (clerk or supervisor), or `signed_out`.
 pub fn signed_in(state: &AppState) -> Result<Session, CommandError> {
-    session(state)?
-        .ok_or_else(|| CommandError::new("signed_out", "no one is signed in at this counter"))
+    state.desk.signed_in().map_err(desk_error)
 }
 
 /// A signed-in clerk, or the reason the counter may not verify now.
@@ -48,17 +58,7 @@ pub fn clerk(state: &AppState) -> Result<Session, CommandError> {
             "this PC is not set up for a hall yet",
         ));
     }
-    match session(state)? {
-        Some(s) if s.is_clerk() => Ok(s),
-        Some(_) => Err(CommandError::new(
-            "not_clerk",
-            "a supervisor is signed in; a clerk must sign in to verify",
-        )),
-        None => Err(CommandError::new(
-            "signed_out",
-            "no clerk is signed in at this counter",
-        )),
-    }
+    state.desk.clerk().map_err(desk_error)
 }
 
 /// What a scan turned out to be: a credential's verdict, or a brought-back receipt's check.
@@ -98,15 +98,7 @@ pub async fn scan_image(
     request: tauri::ipc::Request<'_>,
 ) -> Result<ScanView, CommandError> {
     let bytes = crate::worker::raw_body(&request, "the picture must be sent as bytes")?;
-    if bytes.len() > MAX_IMAGE_BYTES {
-        return Err(CommandError::new(
-            "image_too_large",
-            format!(
-                "the picture is {} MB; the limit is 32 MB",
-                bytes.len() / 1_048_576
-            ),
-        ));
-    }
+    crate::worker::at_most(&bytes, MAX_IMAGE_BYTES, "image_too_large", "picture")?;
     let expecting_receipt = request
         .headers()
         .get("x-expecting-receipt")
@@ -200,134 +192,14 @@ fn with_auto_print(
     view
 }
 
-/// The status bar and the screen's settings.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StatusView {
-    hall: String,
-    counter: String,
-    language: String,
-    session: Option<SessionView>,
-    /// Whether any staff account exists (else the screen explains how IT adds one).
-    staff_ready: bool,
-    staff_error: Option<String>,
-    chain: ChainStatusView,
-    log_ok: bool,
-    log_error: Option<String>,
-    /// The receipt printer: `none` (not set up), `misconfigured`, or the spooler's news.
-    printer: &'static str,
-    print_status: Option<crate::view::PrintStatusView>,
-    /// Receipts waiting to print.
-    print_pending: usize,
-    auto_print: bool,
-    serial: Option<String>,
-    scanner_max_gap_ms: u32,
-    idle_lock_seconds: u64,
-    sound: bool,
-    /// What the setup screen must ask for (none: the PC is set up).
-    setup: Option<crate::setup::SetupView>,
-    hall_name: String,
-    /// The applied bundle's version, when the PC runs on one.
-    bundle_version: Option<u64>,
-}
-
-/// The chain as the status bar tells it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ChainStatusView {
-    /// `online`, `mirror`, `snapshot` or `none`.
-    mode: &'static str,
-    note: String,
-    /// The mirror's block and its time, when there is a mirror.
-    mirror_block: Option<u64>,
-    mirror_block_time: Option<String>,
-    /// When a sync last brought the mirror up to the chain's head.
-    synced_at: Option<String>,
-    syncing: bool,
-    sync_error: Option<String>,
-}
-
 /// What the status bar shows.
 #[tauri::command]
 pub async fn app_status(app: tauri::AppHandle) -> Result<StatusView, CommandError> {
-    crate::worker::run(app, app_status_on).await
+    crate::worker::run(app, crate::status::gather).await
 }
 
-fn app_status_on(state: &AppState) -> Result<StatusView, CommandError> {
-    let session = session(state)?;
-    let counter = lock(state)?;
-    let language = state
-        .language
-        .lock()
-        .map(|l| l.clone())
-        .unwrap_or_else(|_| "zh-CN".into());
-    let chain = counter.chain();
-    let mirror = chain.and_then(|c| c.mirror());
-    let cursor = mirror.and_then(|m| m.cursor().ok().flatten());
-    let follow = state.follower.as_ref().map(|f| f.current());
-    let mode = match chain {
-        None => "none",
-        Some(c) if c.is_online() => "online",
-        Some(_) if mirror.is_some() => "mirror",
-        Some(_) if state.config.snapshot.is_some() => "snapshot",
-        Some(_) => "none",
-    };
-    let (staff_ready, staff_error) = match state.staff.lock().as_deref() {
-        Ok(Ok(staff)) => (staff.list().map(|l| !l.is_empty()).unwrap_or(false), None),
-        Ok(Err(e)) => (false, Some(e.clone())),
-        Err(_) => (false, Some("staff state unusable".into())),
-    };
-    Ok(StatusView {
-        hall: state.config.hall.clone(),
-        counter: state.config.counter.clone(),
-        language,
-        session: session.map(|s| s.view()),
-        staff_ready,
-        staff_error,
-        chain: ChainStatusView {
-            mode,
-            note: chain
-                .and_then(|c| c.note.clone())
-                .unwrap_or_else(|| state.chain_note.clone()),
-            mirror_block: cursor.as_ref().map(|c| c.number),
-            mirror_block_time: cursor.as_ref().map(|c| c.time.to_rfc3339()),
-            synced_at: mirror
-                .and_then(|m| m.synced_at().ok().flatten())
-                .map(|t| t.to_rfc3339()),
-            syncing: follow.as_ref().is_some_and(|f| f.syncing),
-            sync_error: follow.and_then(|f| f.last_error),
-        },
-        log_ok: counter.station().is_ok(),
-        log_error: counter.station().err().map(str::to_string),
-        printer: match &state.printing {
-            Ok(None) => "none",
-            Err(_) => "misconfigured",
-            Ok(Some(_)) => "configured",
-        },
-        print_status: match &state.printing {
-            Ok(Some(p)) => Some(crate::view::PrintStatusView::from(&p.status())),
-            _ => None,
-        },
-        print_pending: match &state.printing {
-            Ok(Some(p)) => p.pending().map(|j| j.len()).unwrap_or(0),
-            _ => 0,
-        },
-        auto_print: state.config.auto_print,
-        serial: state.serial_status.lock().ok().and_then(|s| s.clone()),
-        scanner_max_gap_ms: state.config.scanner_gap_ms,
-        idle_lock_seconds: state.config.idle_lock().as_secs(),
-        sound: state.config.sound,
-        setup: state
-            .config
-            .setup
-            .as_ref()
-            .map(crate::setup::SetupView::new),
-        hall_name: state.config.hall_name(),
-        bundle_version: state.config.provisioned.as_ref().map(|(v, _)| *v),
-    })
-}
-
-/// Signs a member of staff in with their PIN.
+/// Signs a member of staff in with their PIN. A counter whose log cannot be used still signs
+/// in (the status bar says why).
 #[tauri::command]
 pub async fn sign_in(
     app: tauri::AppHandle,
@@ -335,78 +207,27 @@ pub async fn sign_in(
     pin: String,
     role: String,
 ) -> Result<SessionView, CommandError> {
-    crate::worker::run(app, move |state| sign_in_on(state, id, pin, role)).await
-}
-
-fn sign_in_on(
-    state: &AppState,
-    id: String,
-    pin: String,
-    role: String,
-) -> Result<SessionView, CommandError> {
-    let role = parse_role(&role)
-        .ok_or_else(|| CommandError::new("bad_request", format!("role {role:?}")))?;
-    let account = {
-        let mut staff = state
-            .staff
-            .lock()
-            .map_err(|_| CommandError::new("internal", "staff state unusable"))?;
-        let staff = staff
-            .as_mut()
-            .map_err(|e| CommandError::new("staff.storage", e.clone()))?;
-        staff
-            .sign_in(id.trim(), &pin, role, state.config.clock.now())
-            .map_err(|e| match &e {
-                // The screen counts the minutes left from this.
-                countersign_staff::SignInError::Locked { until } => {
-                    CommandError::new(e.code(), format!("locked until {}", until.to_rfc3339()))
-                }
-                _ => CommandError::new(e.code(), e.to_string()),
-            })?
-    };
-    let session = Session::new(account);
-    if session.is_clerk() {
-        if let Ok(station) = lock(state)?.station_mut() {
-            station.set_clerk(session.account.id.clone());
-        }
-    }
-    tracing::info!(id = %session.account.id, clerk = session.is_clerk(), "signed in");
-    let view = session.view();
-    *state
-        .session
-        .lock()
-        .map_err(|_| CommandError::new("internal", "session state unusable"))? = Some(session);
-    Ok(view)
+    crate::worker::run(app, move |state| {
+        let role = parse_role(&role)
+            .ok_or_else(|| CommandError::new("bad_request", format!("role {role:?}")))?;
+        let session = state.desk.sign_in(&id, &pin, role).map_err(desk_error)?;
+        let clerk = session.is_clerk().then(|| session.account.id.clone());
+        let _ = clerk.map(|id| with_station(state, |s| s.set_clerk(id)));
+        Ok(SessionView::from(&session))
+    })
+    .await
 }
 
 /// Ends the session (the clerk's "sign out", or the screen locking itself when idle).
 #[tauri::command]
-pub fn sign_out(state: State<'_, AppState>, reason: String) -> Result<(), CommandError> {
-    let mut session = state
-        .session
-        .lock()
-        .map_err(|_| CommandError::new("internal", "session state unusable"))?;
-    if let Some(s) = session.take() {
-        tracing::info!(id = %s.account.id, reason = %reason, "signed out");
-    }
-    Ok(())
+pub fn sign_out(state: State<'_, AppState>, reason: String) {
+    state.desk.sign_out(&reason);
 }
 
 /// The screen saw input: the session is still attended.
 #[tauri::command]
-pub fn still_here(state: State<'_, AppState>) -> Result<bool, CommandError> {
-    session(&state)?;
-    let mut session = state
-        .session
-        .lock()
-        .map_err(|_| CommandError::new("internal", "session state unusable"))?;
-    Ok(match session.as_mut() {
-        Some(s) => {
-            s.last_active = std::time::Instant::now();
-            true
-        }
-        None => false,
-    })
+pub fn still_here(state: State<'_, AppState>) -> bool {
+    state.desk.still_here()
 }
 
 /// Today's verifications (hall-local day): the clerk's own, or every counter's for a
@@ -415,39 +236,16 @@ pub fn still_here(state: State<'_, AppState>) -> Result<bool, CommandError> {
 pub async fn today_history(
     app: tauri::AppHandle,
     limit: Option<usize>,
-) -> Result<Vec<HistoryRow>, CommandError> {
-    crate::worker::run(app, move |state| today_history_on(state, limit)).await
-}
-
-fn today_history_on(
-    state: &AppState,
-    limit: Option<usize>,
-) -> Result<Vec<HistoryRow>, CommandError> {
-    let Some(session) = session(state)? else {
-        return Err(CommandError::new(
-            "signed_out",
-            "sign in to see the history",
-        ));
-    };
-    let offset = state.config.utc_offset;
-    let today = state.config.clock.now().with_timezone(&offset).date_naive();
-    let (start, end) = countersign_log::day_bounds(today, offset)
-        .map_err(|e| CommandError::new("log", e.to_string()))?;
-    let counter = lock(state)?;
-    let station = counter
-        .station()
-        .map_err(|e| CommandError::new("log", e.to_string()))?;
-    let entries = station
-        .log()
-        .entries_between(start, end)
-        .map_err(|e| CommandError::new("log", e.to_string()))?;
-    Ok(entries
-        .iter()
-        .rev()
-        .filter(|e| !session.is_clerk() || e.entry.clerk == session.account.id)
-        .take(limit.unwrap_or(200).min(2000))
-        .map(|e| HistoryRow::new(e, offset))
-        .collect())
+) -> Result<Vec<EntryRow>, CommandError> {
+    crate::worker::run(app, move |state| {
+        let session = signed_in(state)?;
+        let clerk = session.is_clerk().then_some(session.account.id.as_str());
+        let (now, limit) = (state.config.clock.now(), limit.unwrap_or(200).min(2000));
+        let entries = with_station(state, |s| s.today(now, clerk, limit))?
+            .map_err(|e| CommandError::new("log", e.to_string()))?;
+        Ok(EntryRow::all(&entries, state.config.utc_offset))
+    })
+    .await
 }
 
 /// Finds the QR payload in a camera frame: the raw body is width and height (u32, little

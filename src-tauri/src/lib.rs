@@ -12,6 +12,7 @@ mod review_view;
 mod serial;
 mod session;
 mod setup;
+mod status;
 mod supervisor;
 mod updates;
 mod view;
@@ -22,8 +23,8 @@ pub use config::Config;
 
 use countersign_mirror::Follower;
 use countersign_staff::Staff;
+use countersign_station::desk::Desk;
 use countersign_station::{ChainSource, Counter, Identity, Station};
-use session::Session;
 use std::sync::{Arc, Mutex};
 use tauri::Manager;
 
@@ -37,10 +38,8 @@ pub struct AppState {
     pub language: Mutex<String>,
     /// What the status bar says about the chain at start.
     pub chain_note: String,
-    /// The staff who may sign in (or why the file cannot be used).
-    pub staff: Mutex<Result<Staff, String>>,
-    /// Who is signed in.
-    pub session: Mutex<Option<Session>>,
+    /// The staff who may sign in, and who is signed in.
+    pub desk: Desk,
     /// Keeps the hall's mirror up to date while a node is configured.
     pub follower: Option<Follower>,
     /// The serial scanner's state for the status bar (`None`: none configured).
@@ -65,6 +64,9 @@ pub struct AppState {
     pub receipt_mode: std::sync::atomic::AtomicBool,
 }
 
+/// A verdict's sensitive fields' whole values, by key.
+pub type Sensitive = Vec<(String, String)>;
+
 /// The verdict on the screen, as far as revealing goes.
 #[derive(Debug)]
 pub struct OnScreen {
@@ -73,7 +75,39 @@ pub struct OnScreen {
     /// Its log entry, when it was logged.
     pub seq: Option<u64>,
     /// The sensitive fields' whole values, by key.
-    pub sensitive: Vec<(String, String)>,
+    pub sensitive: Sensitive,
+}
+
+impl AppState {
+    /// The sensitive values of verdict `id`, the one on the clerk's screen, and its log entry;
+    /// `reveal.gone` once another verdict replaced it.
+    pub fn shown(&self, id: u64) -> Result<(Option<u64>, Sensitive), CommandError> {
+        let on_screen = self
+            .on_screen
+            .lock()
+            .map_err(|_| CommandError::new("internal", "screen state unusable"))?;
+        match on_screen.as_ref() {
+            Some(shown) if shown.id == id => Ok((shown.seq, shown.sensitive.clone())),
+            _ => Err(CommandError::new(
+                "reveal.gone",
+                "that verdict is no longer on the screen",
+            )),
+        }
+    }
+
+    /// The hall-local day now.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.config
+            .clock
+            .now()
+            .with_timezone(&self.config.utc_offset)
+            .date_naive()
+    }
+
+    /// The hall keys whose signed days this counter trusts: its own.
+    pub fn trusted_hall_keys(&self) -> Vec<ed25519_dalek::VerifyingKey> {
+        self.hall_key.iter().map(|k| k.public()).collect()
+    }
 }
 
 /// A failure as the screen receives it.
@@ -245,13 +279,13 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         window::restore(&window, &config.data_dir);
     }
     let review = supervisor::Review::new(config.log_path(), &config.data_dir);
+    let desk = Desk::new(staff, config.idle_lock(), config.clock);
     app.manage(AppState {
         counter: Mutex::new(Counter::new(chain, policy, log)),
         language: Mutex::new(config.language.clone()),
         config,
         chain_note,
-        staff: Mutex::new(staff),
-        session: Mutex::new(None),
+        desk,
         follower,
         serial_status,
         serial: Mutex::new(serial),

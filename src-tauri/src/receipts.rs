@@ -2,10 +2,9 @@
 //! it, the print queue (list, retry, cancel), the test page, and checking a receipt someone
 //! brings back. Each is a few lines over `countersign-station` and `countersign-printing`.
 
-use crate::commands::{clerk, lock, signed_in};
+use crate::commands::{clerk, lock, signed_in, with_station};
 use crate::view::{PrintJobView, ReceiptCheckView};
 use crate::{AppState, CommandError};
-use countersign_printing::{JobKind, NewJob};
 use countersign_station::printing::{
     self as print_flow, PrintFlowError, PrintRequest, PrintTarget,
 };
@@ -31,22 +30,13 @@ fn hall_key(state: &AppState) -> Result<&countersign_hallkey::HallKey, CommandEr
         .map_err(|e| CommandError::new("hall_key", e.clone()))
 }
 
-/// The signed receipt of logged entry `seq`.
-fn signed(state: &AppState, seq: u64) -> Result<countersign_receipt::SignedReceipt, CommandError> {
-    let key = hall_key(state)?;
-    let counter = lock(state)?;
-    let station = counter
-        .station()
-        .map_err(|e| CommandError::new("log", e.to_string()))?;
-    print_flow::signed_receipt(station.log(), key.signing_key(), seq).map_err(print_flow_error)
-}
-
 fn print_flow_error(e: PrintFlowError) -> CommandError {
     match e {
         PrintFlowError::NoReceipt(_) => CommandError::new("receipt.none", e.to_string()),
         PrintFlowError::Sign(_) => CommandError::new("receipt.sign", e.to_string()),
         PrintFlowError::Log(_) => CommandError::new("log", e.to_string()),
         PrintFlowError::Queue(_) => CommandError::new("print.queue", e.to_string()),
+        PrintFlowError::Render(_) => CommandError::new("receipt.render", e.to_string()),
     }
 }
 
@@ -139,16 +129,20 @@ pub async fn receipt_preview(
     seq: u64,
     copy: bool,
 ) -> Result<tauri::ipc::Response, CommandError> {
-    crate::worker::run(app, move |state| receipt_preview_on(state, seq, copy)).await
+    crate::worker::run(app, move |state| {
+        signed_in(state)?;
+        let (key, options) = (hall_key(state)?.signing_key(), compose_options(state, copy));
+        let png = with_station(state, |s| {
+            print_flow::preview_png(s.log(), key, seq, &options, &state.fonts)
+        })?;
+        Ok(tauri::ipc::Response::new(png.map_err(print_flow_error)?))
+    })
+    .await
 }
 
-fn receipt_preview_on(
-    state: &AppState,
-    seq: u64,
-    copy: bool,
-) -> Result<tauri::ipc::Response, CommandError> {
-    signed_in(state)?;
-    let signed = signed(state, seq)?;
+/// How this counter lays its receipts out: its printer's paper and heading, or the
+/// configured ones when no printer is set up (a preview still shows what would print).
+fn compose_options(state: &AppState, copy: bool) -> countersign_receipt::ComposeOptions {
     let (paper, heading) = match &state.printing {
         Ok(Some(p)) => (p.paper, p.heading.clone()),
         _ => (
@@ -159,21 +153,12 @@ fn receipt_preview_on(
             },
         ),
     };
-    let doc = countersign_receipt::compose(
-        &signed,
-        &countersign_receipt::ComposeOptions {
-            paper,
-            hall_name: heading.name,
-            utc_offset: heading.utc_offset,
-            reprinted_at: copy.then(|| state.config.clock.now()),
-        },
-    );
-    let picture = countersign_printdoc::raster::render(&doc, &state.fonts);
-    let mut png = Vec::new();
-    picture
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(|e| CommandError::new("receipt.render", e.to_string()))?;
-    Ok(tauri::ipc::Response::new(png))
+    countersign_receipt::ComposeOptions {
+        paper,
+        hall_name: heading.name,
+        utc_offset: heading.utc_offset,
+        reprinted_at: copy.then(|| state.config.clock.now()),
+    }
 }
 
 /// The printer panel: the printer, its paper and state, and the jobs not yet printed.
@@ -199,37 +184,44 @@ pub async fn printer_panel(app: tauri::AppHandle) -> Result<PrinterPanelView, Co
 
 fn printer_panel_on(state: &AppState) -> Result<PrinterPanelView, CommandError> {
     signed_in(state)?;
-    let (configured, config_error, address, status, jobs) = match &state.printing {
-        Ok(Some(p)) => (
-            true,
-            None,
-            Some(p.address.clone()),
-            Some(crate::view::PrintStatusView::from(&p.status())),
-            p.pending()
-                .map_err(|e| CommandError::new("print.queue", e))?
-                .iter()
-                .map(|j| PrintJobView::new(j, state.config.utc_offset))
-                .collect(),
-        ),
-        Ok(None) => (false, None, None, None, vec![]),
-        Err(e) => (
-            true,
-            Some(e.clone()),
-            state.config.printer.clone(),
-            None,
-            vec![],
-        ),
-    };
-    Ok(PrinterPanelView {
-        configured,
-        config_error,
-        address,
-        paper: state.config.paper.as_str(),
-        auto_print: state.config.auto_print,
-        status,
-        jobs,
-        hall_key: state.hall_key.as_ref().ok().map(|k| k.public_hex()),
-    })
+    PrinterPanelView::of(state)
+}
+
+impl PrinterPanelView {
+    /// The panel as the printer and its queue stand now.
+    fn of(state: &AppState) -> Result<Self, CommandError> {
+        let (configured, config_error, address, status, jobs) = match &state.printing {
+            Ok(Some(p)) => (
+                true,
+                None,
+                Some(p.address.clone()),
+                Some(crate::view::PrintStatusView::from(&p.status())),
+                p.pending()
+                    .map_err(|e| CommandError::new("print.queue", e))?
+                    .iter()
+                    .map(|j| PrintJobView::new(j, state.config.utc_offset))
+                    .collect(),
+            ),
+            Ok(None) => (false, None, None, None, vec![]),
+            Err(e) => (
+                true,
+                Some(e.clone()),
+                state.config.printer.clone(),
+                None,
+                vec![],
+            ),
+        };
+        Ok(Self {
+            configured,
+            config_error,
+            address,
+            paper: state.config.paper.as_str(),
+            auto_print: state.config.auto_print,
+            status,
+            jobs,
+            hall_key: state.hall_key.as_ref().ok().map(|k| k.public_hex()),
+        })
+    }
 }
 
 fn queue_error(e: countersign_printing::QueueError) -> CommandError {
@@ -263,26 +255,33 @@ fn cancel_print_on(state: &AppState, id: i64) -> Result<(), CommandError> {
 /// Prints the printer test page.
 #[tauri::command]
 pub async fn print_test_page(app: tauri::AppHandle) -> Result<PrintJobView, CommandError> {
-    crate::worker::run(app, print_test_page_on).await
+    crate::worker::run(app, move |state| {
+        let (actor, printer) = (actor(&signed_in(state)?), printing(state)?);
+        let now = state.config.clock.now();
+        let id = printer
+            .with_queue(|q| print_flow::queue_test_page(q, &actor, &target(state, printer), now))
+            .map_err(|e| CommandError::new("print.queue", e))?
+            .map_err(print_flow_error)?;
+        job_view(state, printer, id)
+    })
+    .await
 }
 
-fn print_test_page_on(state: &AppState) -> Result<PrintJobView, CommandError> {
-    let who = signed_in(state)?;
-    let printing = printing(state)?;
-    let job = NewJob {
-        kind: JobKind::TestPage,
-        receipt_id: None,
-        payload: String::new(),
-        copy: false,
-        paper: printing.paper.as_str().into(),
-        printer: printing.address.clone(),
-        clerk: who.account.id.clone(),
-        counter: state.config.counter.clone(),
-    };
-    let id = printing
-        .enqueue(&job)
-        .map_err(|e| CommandError::new("print.queue", e))?;
-    job_view(state, printing, id)
+/// Whoever is signed in, as the audit trail and the queue name them.
+fn actor(who: &countersign_station::desk::Session) -> Actor {
+    Actor {
+        id: who.account.id.clone(),
+        role: who.role_name().into(),
+    }
+}
+
+/// Where this counter's jobs print.
+fn target<'a>(state: &'a AppState, printer: &'a crate::printing::Printing) -> PrintTarget<'a> {
+    PrintTarget {
+        printer: &printer.address,
+        paper: printer.paper.as_str(),
+        counter: &state.config.counter,
+    }
 }
 
 /// The hall keys this counter trusts for receipts: its own, and the ones it was given.

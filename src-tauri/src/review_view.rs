@@ -2,10 +2,14 @@
 //! review types converted by hand for the screen, times in the hall's offset, verdicts by the
 //! screen's names. Subjects travel only as the log holds them, masked.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use countersign_credential::kinds;
-use countersign_log::{Attention, AuditRecord, Count, DigestProblem, Entry, Finding, Summary};
+use countersign_log::{
+    Attention, AuditRecord, Count, DigestProblem, Entry, EntryFinding, LogSummary,
+};
+use countersign_station::console::{EntryPage, Overview};
 use countersign_station::integrity::{self, Anchoring, DayCheck, IntegrityReport};
+use countersign_station::EntryRow;
 use serde::Serialize;
 
 /// Hall-local `YYYY-MM-DD HH:MM:SS`.
@@ -13,14 +17,6 @@ pub fn local(at: DateTime<Utc>, offset: FixedOffset) -> String {
     at.with_timezone(&offset)
         .format("%Y-%m-%d %H:%M:%S")
         .to_string()
-}
-
-/// The screen's name for a stored verdict.
-fn verdict(stored: &str) -> String {
-    match stored {
-        "UNVERIFIABLE" => "CANNOT_CONFIRM".into(),
-        other => other.into(),
-    }
 }
 
 /// One value and how many entries had it.
@@ -78,8 +74,8 @@ pub struct SummaryView {
     failures: Vec<CountView>,
 }
 
-impl From<&Summary> for SummaryView {
-    fn from(s: &Summary) -> Self {
+impl From<&LogSummary> for SummaryView {
+    fn from(s: &LogSummary) -> Self {
         Self {
             total: s.total,
             by_verdict: counts(&s.by_verdict),
@@ -105,8 +101,8 @@ pub struct OptionsView {
     issuers: Vec<CountView>,
 }
 
-impl From<&Summary> for OptionsView {
-    fn from(s: &Summary) -> Self {
+impl From<&LogSummary> for OptionsView {
+    fn from(s: &LogSummary) -> Self {
         let mut counters = counts(&s.by_counter);
         // Counters by their id ("1", "2", … "10"), not by volume: the form is a list to pick from.
         counters.sort_by(|a, b| {
@@ -184,58 +180,21 @@ pub struct OverviewView {
     pub attention: Vec<AttentionView>,
 }
 
-/// A row of the entries table.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ReviewRow {
-    seq: u64,
-    date: String,
-    time: String,
-    counter: String,
-    clerk: String,
-    channel: &'static str,
-    verdict: String,
-    credential_type: Option<String>,
-    type_zh: Option<&'static str>,
-    type_en: Option<&'static str>,
-    issuer_name: Option<String>,
-    reasons: Vec<String>,
-    /// The masked subject summary the log keeps (empty once purged).
-    subject: Vec<(String, String)>,
-    purged: bool,
-    receipt: Option<String>,
-}
-
-impl ReviewRow {
-    /// The row of a logged entry, hall-local.
-    pub fn new(e: &Entry, offset: FixedOffset) -> Self {
-        let n = &e.entry;
-        let at = n.at.with_timezone(&offset);
-        let kind = n.credential_type.as_deref().and_then(kinds::kind);
+impl OverviewView {
+    /// The overview of the days `first..=last`, as the screen shows it.
+    pub fn new(o: &Overview, today: NaiveDate, offset: FixedOffset) -> Self {
+        let (first, last) = o.days;
         Self {
-            seq: e.seq,
-            date: at.format("%Y-%m-%d").to_string(),
-            time: at.format("%H:%M:%S").to_string(),
-            counter: n.counter.clone(),
-            clerk: n.clerk.clone(),
-            channel: n.channel.as_str(),
-            verdict: verdict(&n.verdict),
-            credential_type: n.credential_type.clone(),
-            type_zh: kind.map(|k| k.label_zh),
-            type_en: kind.map(|k| k.label_en),
-            issuer_name: n.issuer_name.clone().or_else(|| n.issuer.clone()),
-            reasons: if n.reasons.is_empty() {
-                n.failing.clone()
-            } else {
-                n.reasons.clone()
-            },
-            subject: n
-                .personal
+            today: today.to_string(),
+            from: first.to_string(),
+            to: last.to_string(),
+            summary: SummaryView::from(&o.summary),
+            options: OptionsView::from(&o.choices),
+            attention: o
+                .attention
                 .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(item, entries)| AttentionView::new(item, entries, offset, first == last))
                 .collect(),
-            purged: e.purged,
-            receipt: n.receipt.clone(),
         }
     }
 }
@@ -243,11 +202,26 @@ impl ReviewRow {
 /// A page of the entries table.
 #[derive(Debug, Serialize)]
 pub struct PageView {
-    pub rows: Vec<ReviewRow>,
+    pub rows: Vec<EntryRow>,
     /// The cursor of the next (older) page.
     pub next: Option<u64>,
     /// How many entries the filter selects (on the first page).
     pub total: Option<u64>,
+}
+
+impl PageView {
+    /// The page's rows, hall-local.
+    pub fn new(page: &EntryPage, offset: FixedOffset) -> Self {
+        Self {
+            rows: page
+                .entries
+                .iter()
+                .map(|e| EntryRow::new(e, offset))
+                .collect(),
+            next: page.next,
+            total: page.total,
+        }
+    }
 }
 
 /// One failing check and its reason code.
@@ -270,7 +244,7 @@ pub struct SubjectField {
 /// The chain state an entry used.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ChainView {
+pub struct EntryChainView {
     source: String,
     block: u64,
     block_time: String,
@@ -294,7 +268,7 @@ pub struct EntryDetailView {
     issuer: Option<String>,
     credential_hash: Option<String>,
     failing: Vec<FailingView>,
-    chain: Option<ChainView>,
+    chain: Option<EntryChainView>,
     receipt: Option<String>,
     subject: Vec<SubjectField>,
     purged: bool,
@@ -325,13 +299,13 @@ impl EntryDetailView {
             counter: n.counter.clone(),
             clerk: n.clerk.clone(),
             channel: n.channel.as_str(),
-            verdict: verdict(&n.verdict),
+            verdict: n.verdict.screen_name().to_string(),
             credential_type: n.credential_type.clone(),
             type_zh: kind.map(|k| k.label_zh),
             type_en: kind.map(|k| k.label_en),
             issuer_name: n.issuer_name.clone(),
             issuer: n.issuer.clone(),
-            credential_hash: n.leaf.map(hex::encode),
+            credential_hash: n.leaf.map(|h| h.to_string()),
             // Reasons were recorded beside the failing checks, in the same order.
             failing: n
                 .failing
@@ -342,8 +316,8 @@ impl EntryDetailView {
                     reason: n.reasons.get(i).cloned(),
                 })
                 .collect(),
-            chain: n.chain.as_ref().map(|c| ChainView {
-                source: c.source.clone(),
+            chain: n.chain.as_ref().map(|c| EntryChainView {
+                source: c.source.as_str().to_string(),
                 block: c.block,
                 block_time: local(c.block_time, offset),
             }),
@@ -374,8 +348,8 @@ pub struct FindingView {
     kind: &'static str,
 }
 
-impl From<&Finding> for FindingView {
-    fn from(f: &Finding) -> Self {
+impl From<&EntryFinding> for FindingView {
+    fn from(f: &EntryFinding) -> Self {
         Self {
             seq: f.seq,
             kind: f.kind.as_str(),
@@ -468,8 +442,7 @@ impl IntegrityView {
         report: &IntegrityReport,
         recent_audit: &[AuditRecord],
         offset: FixedOffset,
-        checked_at: String,
-        took: std::time::Duration,
+        checked_at: DateTime<Utc>,
     ) -> Self {
         let chains = &report.chains;
         Self {
@@ -492,8 +465,8 @@ impl IntegrityView {
                 .iter()
                 .map(|a| AuditView::new(a, offset))
                 .collect(),
-            checked_at,
-            millis: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+            checked_at: local(checked_at, offset),
+            millis: u64::try_from(report.took.as_millis()).unwrap_or(u64::MAX),
         }
     }
 }

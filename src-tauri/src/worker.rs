@@ -22,3 +22,24 @@ pub fn raw_body(request: &tauri::ipc::Request<'_>, what: &str) -> Result<Vec<u8>
         _ => Err(CommandError::new("bad_request", what.to_string())),
     }
 }
+
+/// Refuses a body larger than `limit` with `code`, saying how large it was (`what`: a
+/// picture …).
+pub fn at_most(
+    bytes: &[u8],
+    limit: usize,
+    code: &'static str,
+    what: &str,
+) -> Result<(), CommandError> {
+    if bytes.len() <= limit {
+        return Ok(());
+    }
+    Err(CommandError::new(
+        code,
+        format!(
+            "the {what} is {} MB; the limit is {} MB",
+            bytes.len() / 1_048_576,
+            limit / 1_048_576
+        ),
+    ))
+}

@@ -55,6 +55,43 @@ pub enum AnchorSource<'a> {
     Node(&'a Registry),
 }
 
+/// The node the integrity check reads anchors from, owned (for a front end that connects per
+/// check): none configured, none reachable (why), or a checked registry.
+#[derive(Debug)]
+pub enum AnchorNode {
+    /// No node or no registry configured.
+    None,
+    /// Configured, but no node could be used: why.
+    Unreachable(String),
+    /// A checked registry.
+    Node(Registry),
+}
+
+impl AnchorNode {
+    /// Connects as [`anchor_source`] does; a node of another chain or contract is
+    /// `Unreachable` with the reason (the check still runs its local part and says so).
+    pub fn connect(
+        endpoints: &[String],
+        registry: Option<RegistryRef>,
+        options: &RpcOptions,
+    ) -> Self {
+        match anchor_source(endpoints, registry, options) {
+            Ok(Some(node)) => Self::Node(node),
+            Ok(None) => Self::None,
+            Err(e) => Self::Unreachable(e.to_string()),
+        }
+    }
+
+    /// As [`check`] takes it.
+    pub fn source(&self) -> AnchorSource<'_> {
+        match self {
+            Self::None => AnchorSource::NotAsked,
+            Self::Unreachable(why) => AnchorSource::Unreachable(why.clone()),
+            Self::Node(registry) => AnchorSource::Node(registry),
+        }
+    }
+}
+
 /// Connects to the first of `endpoints` that serves `registry`, for reading anchors (`None`
 /// without a registry or endpoints). A node of another chain or contract is
 /// [`ConnectError::wrong_registry`]: configuration, not an outage.
@@ -94,6 +131,8 @@ pub struct IntegrityReport {
     pub signatures_checked: bool,
     /// Why the anchors were not (all) read, when a node was configured.
     pub chain_unreachable: Option<String>,
+    /// How long the check took.
+    pub took: std::time::Duration,
 }
 
 impl IntegrityReport {
@@ -157,6 +196,7 @@ pub fn check(
     trusted: &[VerifyingKey],
     anchors: &AnchorSource<'_>,
 ) -> Result<IntegrityReport, LogError> {
+    let started = std::time::Instant::now();
     let chains = log.verify()?;
     let problems = log.verify_digests(trusted)?;
     let mut chain_unreachable = match anchors {
@@ -192,6 +232,7 @@ pub fn check(
         days,
         signatures_checked: !trusted.is_empty(),
         chain_unreachable,
+        took: started.elapsed(),
     })
 }
 

@@ -7,23 +7,27 @@
 //! (that is `countersign-log`); it only joins them the way a counter needs.
 
 mod clock;
+pub mod console;
+pub mod desk;
 pub mod integrity;
 mod policy;
 pub mod printing;
 pub mod receipts;
 pub mod review;
+mod row;
 pub mod scan;
 mod source;
 
-pub use clock::Clock;
-pub use countersign_log::Channel;
+pub use clock::HallClock;
+pub use countersign_vocab::Channel;
 pub use policy::{Mask, PolicyError, PrivacyPolicy};
-pub use source::{spawn_follower, ChainSource, SourceError};
+pub use row::{EntryRow, RowChain};
+pub use source::{spawn_follower, ChainSource, ChainStatus, SourceError};
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Offset, Utc};
-use countersign_chainstate::Source;
-use countersign_log::{ChainUsed, DayDigest, Log, LogError, NewEntry};
-use countersign_verify::{Outcome, Report, SkipReason, Verdict};
+use countersign_log::{DayDigest, Log, LogError, NewEntry};
+use countersign_verify::{CheckOutcome, Report, SkipReason};
+use countersign_vocab::{ChainUsed, CredentialHash, Verdict};
 use ed25519_dalek::SigningKey;
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
@@ -150,6 +154,26 @@ impl Station {
             .and_then(|e| receipts::receipt_for(&e.entry)))
     }
 
+    /// The hall-local day's verifications at `now`, newest first, at most `limit`: `clerk`'s
+    /// own when given (a clerk's history), else every counter's (a supervisor's).
+    pub fn today(
+        &self,
+        now: DateTime<Utc>,
+        clerk: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<countersign_log::Entry>, LogError> {
+        let day = now.with_timezone(&self.utc_offset).date_naive();
+        let (start, end) = countersign_log::day_bounds(day, self.utc_offset)?;
+        Ok(self
+            .log
+            .entries_between(start, end)?
+            .into_iter()
+            .rev()
+            .filter(|e| clerk.is_none_or(|c| e.entry.clerk == c))
+            .take(limit)
+            .collect())
+    }
+
     /// The log, for reports and checks.
     pub fn log(&self) -> &Log {
         &self.log
@@ -232,10 +256,10 @@ pub fn entry_for(
     channel: Channel,
     receipt: Option<String>,
 ) -> NewEntry {
-    let counted = |o: Outcome| {
+    let counted = |o: CheckOutcome| {
         matches!(
             o,
-            Outcome::Fail | Outcome::Skipped(SkipReason::CouldNotCheck)
+            CheckOutcome::Fail | CheckOutcome::Skipped(SkipReason::CouldNotCheck)
         )
     };
     let failed: Vec<_> = report
@@ -268,19 +292,14 @@ pub fn entry_for(
         issuer_name: summary
             .filter(|s| s.issuer_name_registered)
             .and_then(|s| s.issuer_name.clone()),
-        leaf: report.leaf.map(|l| l.0),
-        verdict: report.verdict.as_str().to_string(),
+        leaf: report.leaf.map(|l| CredentialHash(l.0)),
+        verdict: report.verdict,
         failing,
         reasons,
         chain: report.chain.as_ref().map(|c| ChainUsed {
             block: c.block,
             block_time: c.block_time,
-            source: match c.source {
-                Source::Online { .. } => "online",
-                Source::Mirror => "mirror",
-                Source::Memory => "memory",
-            }
-            .to_string(),
+            source: c.source.kind(),
         }),
         receipt,
         personal: summary.map_or_else(Default::default, |s| {

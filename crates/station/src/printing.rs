@@ -10,8 +10,9 @@
 use crate::review::Actor;
 use chrono::{DateTime, Utc};
 use countersign_log::{Log, LogError};
+use countersign_printdoc::fonts::Fonts;
 use countersign_printing::{JobKind, NewJob, PrintQueue, QueueError};
-use countersign_receipt::SignedReceipt;
+use countersign_receipt::{ComposeOptions, SignedReceipt};
 use ed25519_dalek::SigningKey;
 
 /// A receipt could not be queued.
@@ -29,6 +30,9 @@ pub enum PrintFlowError {
     /// The print queue refused it.
     #[error("the print queue: {0}")]
     Queue(#[from] QueueError),
+    /// The preview picture could not be encoded.
+    #[error("the preview could not be drawn: {0}")]
+    Render(String),
 }
 
 /// A clerk's request to print entry `seq`'s receipt.
@@ -142,4 +146,47 @@ pub fn queue_receipt(
         copy,
         audited,
     })
+}
+
+/// Entry `seq`'s receipt as the printer will print it, as a PNG picture: signed with `key`
+/// and laid out as `options` say (a COPY when `options.reprinted_at` is set).
+pub fn preview_png(
+    log: &Log,
+    key: &SigningKey,
+    seq: u64,
+    options: &ComposeOptions,
+    fonts: &Fonts,
+) -> Result<Vec<u8>, PrintFlowError> {
+    let signed = signed_receipt(log, key, seq)?;
+    let doc = countersign_receipt::compose(&signed, options);
+    let picture = countersign_printdoc::raster::render(&doc, fonts);
+    let mut png = Vec::new();
+    picture
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| PrintFlowError::Render(e.to_string()))?;
+    Ok(png)
+}
+
+/// Queues the printer's test page for `clerk`.
+pub fn queue_test_page(
+    queue: &PrintQueue,
+    clerk: &Actor,
+    target: &PrintTarget<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, PrintFlowError> {
+    let job = queue.enqueue(
+        &NewJob {
+            kind: JobKind::TestPage,
+            receipt_id: None,
+            payload: String::new(),
+            copy: false,
+            paper: target.paper.into(),
+            printer: target.printer.into(),
+            clerk: clerk.id.clone(),
+            counter: target.counter.into(),
+        },
+        now,
+    )?;
+    tracing::info!(job, by = %clerk.id, "test page queued");
+    Ok(job)
 }

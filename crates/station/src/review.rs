@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use countersign_log::{Entry, Filter, Log, LogError, Repeat};
+use countersign_vocab::CredentialHash;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -108,6 +109,15 @@ pub enum ReviewError {
     /// The file could not be built.
     #[error("the export could not be built: {0}")]
     Build(String),
+    /// The selection cannot be read (a day that is not `YYYY-MM-DD` …).
+    #[error("{0}")]
+    BadFilter(String),
+    /// No such entry in the log.
+    #[error("entry {0} is not in the log")]
+    NoEntry(u64),
+    /// A daily report is of one day.
+    #[error("the daily report is of one day")]
+    OneDay,
     /// The file could not be written (or already exists).
     #[error("{path}: {reason}")]
     Write {
@@ -268,7 +278,7 @@ pub fn write_new(to: &Destination, ext: &str, bytes: &[u8]) -> Result<PathBuf, R
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Query {
     /// A credential hash.
-    Hash([u8; 32]),
+    Hash(CredentialHash),
     /// A receipt id.
     Receipt(String),
 }
@@ -278,19 +288,16 @@ impl Query {
     pub fn parse(text: &str) -> Self {
         let text = text.trim();
         let hex_part = text.trim_start_matches("0x");
-        match hex::decode(hex_part)
-            .ok()
-            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-        {
-            Some(leaf) => Self::Hash(leaf),
-            None => Self::Receipt(text.to_string()),
+        match hex_part.parse::<CredentialHash>() {
+            Ok(leaf) => Self::Hash(leaf),
+            Err(_) => Self::Receipt(text.to_string()),
         }
     }
 
     /// As the audit trail records it.
     pub fn describe(&self) -> String {
         match self {
-            Self::Hash(leaf) => format!("hash {}", hex::encode(leaf)),
+            Self::Hash(leaf) => format!("hash {leaf}"),
             Self::Receipt(id) => format!("receipt {id}"),
         }
     }
@@ -313,4 +320,98 @@ pub fn search(
         Query::Receipt(id) => read.find_by_receipt(id),
     }
     .map_err(ReviewError::Log)
+}
+
+/// Reveals a verdict's masked values to `actor`: the reveal is recorded in `audit`'s trail
+/// first (the entry, when it was logged, and the fields' names, never their values), and the
+/// values are returned only once that record has committed. Not recorded, not revealed.
+pub fn reveal(
+    audit: &mut Log,
+    actor: &Actor,
+    seq: Option<u64>,
+    sensitive: Vec<(String, String)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, String)>, ReviewError> {
+    if sensitive.is_empty() {
+        return Ok(sensitive);
+    }
+    let names: Vec<&str> = sensitive.iter().map(|(k, _)| k.as_str()).collect();
+    let detail = match seq {
+        Some(seq) => format!("entry {seq}: {}", names.join(",")),
+        None => format!("not logged: {}", names.join(",")),
+    };
+    audit
+        .audit(&actor.id, &actor.role, "reveal", &detail, now)
+        .map_err(ReviewError::NotRecorded)?;
+    Ok(sensitive)
+}
+
+/// A day's printable report: which day, for which hall, printed by whom.
+#[derive(Debug, Clone)]
+pub struct DayReportSpec<'a> {
+    /// The hall-local day.
+    pub day: NaiveDate,
+    /// The hall's UTC offset.
+    pub offset: FixedOffset,
+    /// The hall's name, at the top of the report.
+    pub hall_name: &'a str,
+    /// Who printed it, as the report says (`李强 (sup-01)`).
+    pub printed_by: &'a str,
+    /// In words, for the audit record.
+    pub describe: String,
+}
+
+/// Writes the day's printable report (every counter; its signed digest when the day is
+/// closed) as PDF into `to`, then records it in `audit`'s trail as `actor`; a record that
+/// cannot be made removes the file and refuses the export.
+pub fn export_day_report(
+    read: &Log,
+    audit: &mut Log,
+    spec: &DayReportSpec<'_>,
+    fonts: &countersign_printdoc::fonts::Fonts,
+    to: &Destination,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Exported, ReviewError> {
+    let report = read
+        .report(spec.day, spec.offset)
+        .map_err(ReviewError::Log)?;
+    let digest = read
+        .digests()
+        .map_err(ReviewError::Log)?
+        .into_iter()
+        .find(|d| d.day == spec.day);
+    let doc = countersign_dayreport::compose(
+        &report,
+        digest
+            .as_ref()
+            .map(countersign_dayreport::DigestInfo::from)
+            .as_ref(),
+        spec.hall_name,
+        now,
+        spec.printed_by,
+        countersign_dayreport::DEFAULT_PAPER,
+    );
+    let bytes =
+        countersign_pdf::render(&doc, fonts).map_err(|e| ReviewError::Build(e.to_string()))?;
+    let path = write_new(to, "pdf", &bytes)?;
+    let entries = report.summary.total;
+    let detail = format!(
+        "{} -> {} ({entries} entries)",
+        spec.describe,
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    );
+    match audit.audit(&actor.id, &actor.role, "export.pdf", &detail, now) {
+        Ok(seq) => Ok(Exported {
+            path,
+            entries,
+            audit: seq,
+        }),
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            Err(ReviewError::NotRecorded(e))
+        }
+    }
 }

@@ -33,6 +33,19 @@ pub enum SourceError {
     },
 }
 
+/// What the status bar says of the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainStatus {
+    /// `online`, `mirror`, `snapshot` or `none`.
+    pub mode: &'static str,
+    /// Why the last verification did not use a live node, when it did not.
+    pub note: Option<String>,
+    /// The mirror's newest block (number, time), once it has synced.
+    pub mirror_block: Option<(u64, chrono::DateTime<chrono::Utc>)>,
+    /// When the mirror last reached a node's head.
+    pub synced_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// Nodes, mirror or fixed data.
 pub struct ChainSource {
     endpoints: Vec<String>,
@@ -125,6 +138,29 @@ impl ChainSource {
     /// The mirror, for status and syncing.
     pub fn mirror(&self) -> Option<&Mirror> {
         self.mirror.as_ref()
+    }
+
+    /// What the status bar says of the chain: where the last verification's state came from
+    /// (or would come from), why not a node, and how far the mirror reaches.
+    pub fn status(&self) -> ChainStatus {
+        let cursor = self.mirror.as_ref().and_then(|m| m.cursor().ok().flatten());
+        ChainStatus {
+            mode: if self.fixed.is_some() {
+                "snapshot"
+            } else if self.online.is_some() {
+                "online"
+            } else if self.mirror.is_some() {
+                "mirror"
+            } else {
+                "none"
+            },
+            note: self.note.clone(),
+            mirror_block: cursor.map(|c| (c.number, c.time)),
+            synced_at: self
+                .mirror
+                .as_ref()
+                .and_then(|m| m.synced_at().ok().flatten()),
+        }
     }
 
     fn reconnect(&mut self) -> Result<(), SourceError> {

@@ -1,0 +1,123 @@
+//! The status bar: everything the counter depends on (the chain and its mirror, the log, the
+//! printer, the scanner, staff, setup) in one view, asked for every few seconds.
+
+use crate::session::SessionView;
+use crate::{AppState, CommandError};
+use serde::Serialize;
+
+/// The status bar and the screen's settings.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusView {
+    hall: String,
+    counter: String,
+    language: String,
+    session: Option<SessionView>,
+    /// Whether any staff account exists (else the screen explains how IT adds one).
+    staff_ready: bool,
+    staff_error: Option<String>,
+    chain: ChainStatusView,
+    log_ok: bool,
+    log_error: Option<String>,
+    /// The receipt printer: `none` (not set up), `misconfigured`, or the spooler's news.
+    printer: &'static str,
+    print_status: Option<crate::view::PrintStatusView>,
+    /// Receipts waiting to print.
+    print_pending: usize,
+    auto_print: bool,
+    serial: Option<String>,
+    scanner_max_gap_ms: u32,
+    idle_lock_seconds: u64,
+    sound: bool,
+    /// What the setup screen must ask for (none: the PC is set up).
+    setup: Option<crate::setup::SetupView>,
+    hall_name: String,
+    /// The applied bundle's version, when the PC runs on one.
+    bundle_version: Option<u64>,
+}
+
+/// The chain as the status bar tells it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainStatusView {
+    /// `online`, `mirror`, `snapshot` or `none`.
+    mode: &'static str,
+    note: String,
+    /// The mirror's block and its time, when there is a mirror.
+    mirror_block: Option<u64>,
+    mirror_block_time: Option<String>,
+    /// When a sync last brought the mirror up to the chain's head.
+    synced_at: Option<String>,
+    syncing: bool,
+    sync_error: Option<String>,
+}
+
+/// The status bar's view of everything the counter depends on.
+pub fn gather(state: &AppState) -> Result<StatusView, CommandError> {
+    let session = state.desk.current();
+    let counter = crate::commands::lock(state)?;
+    let language = state
+        .language
+        .lock()
+        .map(|l| l.clone())
+        .unwrap_or_else(|_| "zh-CN".into());
+    let chain = counter.chain().map(|c| c.status());
+    let follow = state.follower.as_ref().map(|f| f.current());
+    let (staff_ready, staff_error) = match state.desk.staff_state() {
+        Ok(ready) => (ready, None),
+        Err(e) => (false, Some(e)),
+    };
+    Ok(StatusView {
+        hall: state.config.hall.clone(),
+        counter: state.config.counter.clone(),
+        language,
+        session: session.as_ref().map(SessionView::from),
+        staff_ready,
+        staff_error,
+        chain: ChainStatusView {
+            mode: chain.as_ref().map_or("none", |c| c.mode),
+            note: chain
+                .as_ref()
+                .and_then(|c| c.note.clone())
+                .unwrap_or_else(|| state.chain_note.clone()),
+            mirror_block: chain.as_ref().and_then(|c| c.mirror_block).map(|b| b.0),
+            mirror_block_time: chain
+                .as_ref()
+                .and_then(|c| c.mirror_block)
+                .map(|b| b.1.to_rfc3339()),
+            synced_at: chain
+                .as_ref()
+                .and_then(|c| c.synced_at)
+                .map(|t| t.to_rfc3339()),
+            syncing: follow.as_ref().is_some_and(|f| f.syncing),
+            sync_error: follow.and_then(|f| f.last_error),
+        },
+        log_ok: counter.station().is_ok(),
+        log_error: counter.station().err().map(str::to_string),
+        printer: match &state.printing {
+            Ok(None) => "none",
+            Err(_) => "misconfigured",
+            Ok(Some(_)) => "configured",
+        },
+        print_status: match &state.printing {
+            Ok(Some(p)) => Some(crate::view::PrintStatusView::from(&p.status())),
+            _ => None,
+        },
+        print_pending: match &state.printing {
+            Ok(Some(p)) => p.pending().map(|j| j.len()).unwrap_or(0),
+            _ => 0,
+        },
+        auto_print: state.config.auto_print,
+        serial: state.serial_status.lock().ok().and_then(|s| s.clone()),
+        scanner_max_gap_ms: state.config.scanner_gap_ms,
+        idle_lock_seconds: state.config.idle_lock().as_secs(),
+        sound: state.config.sound,
+        setup: state
+            .config
+            .setup
+            .as_ref()
+            .map(crate::setup::SetupView::new),
+        hall_name: state.config.hall_name(),
+        bundle_version: state.config.provisioned.as_ref().map(|(v, _)| *v),
+    })
+}

@@ -1,13 +1,10 @@
 //! The commands the screen calls. Each is a few lines over `countersign-station`.
 
-use crate::session::SessionView;
-use crate::status::StatusView;
-use crate::view::VerdictView;
 use crate::{AppState, CommandError};
 use countersign_staff::SignInError;
 use countersign_station::desk::{parse_role, DeskError, Session};
-use countersign_station::{Channel, EntryRow};
-use serde::Serialize;
+use countersign_station::Channel;
+use countersign_views::{EntryRow, ScanView, SessionView, StatusView, VerdictView};
 use tauri::State;
 
 /// Largest picture accepted from the screen (a phone photo is a few MB).
@@ -59,15 +56,6 @@ pub fn clerk(state: &AppState) -> Result<Session, CommandError> {
         ));
     }
     state.desk.clerk().map_err(desk_error)
-}
-
-/// What a scan turned out to be: a credential's verdict, or a brought-back receipt's check.
-#[derive(Debug, Serialize)]
-pub struct ScanView {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    verdict: Option<VerdictView>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    receipt: Option<crate::view::ReceiptCheckView>,
 }
 
 /// Whatever was scanned as text (scanner burst, serial scanner or camera): a receipt is

@@ -8,14 +8,11 @@ mod commands;
 mod config;
 mod printing;
 mod receipts;
-mod review_view;
 mod serial;
-mod session;
 mod setup;
 mod status;
 mod supervisor;
 mod updates;
-mod view;
 mod window;
 mod worker;
 

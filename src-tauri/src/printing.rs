@@ -44,7 +44,10 @@ pub fn start(config: &Config, app: tauri::AppHandle) -> Result<Option<Printing>,
     };
     let spooler = Spooler::new(open()?, printer, heading.clone());
     let thread = SpoolerThread::spawn(spooler, move |status: &SpoolStatus| {
-        let _ = app.emit("print-status", crate::view::PrintStatusView::from(status));
+        let _ = app.emit(
+            "print-status",
+            countersign_views::PrintStatusView::from(status),
+        );
     });
     Ok(Some(Printing {
         address,

@@ -3,14 +3,13 @@
 //! brings back. Each is a few lines over `countersign-station` and `countersign-printing`.
 
 use crate::commands::{clerk, lock, signed_in, with_station};
-use crate::view::{PrintJobView, ReceiptCheckView};
 use crate::{AppState, CommandError};
 use countersign_station::printing::{
     self as print_flow, PrintFlowError, PrintRequest, PrintTarget,
 };
 use countersign_station::receipts::{check, CheckContext, CheckError, TrustedHall};
 use countersign_station::review::Actor;
-use serde::Serialize;
+use countersign_views::{PrintJobView, PrintStatusView, PrinterPanelView, ReceiptCheckView};
 
 fn printing(state: &AppState) -> Result<&crate::printing::Printing, CommandError> {
     match &state.printing {
@@ -161,21 +160,6 @@ fn compose_options(state: &AppState, copy: bool) -> countersign_receipt::Compose
     }
 }
 
-/// The printer panel: the printer, its paper and state, and the jobs not yet printed.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PrinterPanelView {
-    configured: bool,
-    config_error: Option<String>,
-    address: Option<String>,
-    paper: &'static str,
-    auto_print: bool,
-    status: Option<crate::view::PrintStatusView>,
-    jobs: Vec<PrintJobView>,
-    /// The hall's device key (64 hex digits), to register with the chain.
-    hall_key: Option<String>,
-}
-
 /// The printer panel.
 #[tauri::command]
 pub async fn printer_panel(app: tauri::AppHandle) -> Result<PrinterPanelView, CommandError> {
@@ -184,44 +168,42 @@ pub async fn printer_panel(app: tauri::AppHandle) -> Result<PrinterPanelView, Co
 
 fn printer_panel_on(state: &AppState) -> Result<PrinterPanelView, CommandError> {
     signed_in(state)?;
-    PrinterPanelView::of(state)
+    panel(state)
 }
 
-impl PrinterPanelView {
-    /// The panel as the printer and its queue stand now.
-    fn of(state: &AppState) -> Result<Self, CommandError> {
-        let (configured, config_error, address, status, jobs) = match &state.printing {
-            Ok(Some(p)) => (
-                true,
-                None,
-                Some(p.address.clone()),
-                Some(crate::view::PrintStatusView::from(&p.status())),
-                p.pending()
-                    .map_err(|e| CommandError::new("print.queue", e))?
-                    .iter()
-                    .map(|j| PrintJobView::new(j, state.config.utc_offset))
-                    .collect(),
-            ),
-            Ok(None) => (false, None, None, None, vec![]),
-            Err(e) => (
-                true,
-                Some(e.clone()),
-                state.config.printer.clone(),
-                None,
-                vec![],
-            ),
-        };
-        Ok(Self {
-            configured,
-            config_error,
-            address,
-            paper: state.config.paper.as_str(),
-            auto_print: state.config.auto_print,
-            status,
-            jobs,
-            hall_key: state.hall_key.as_ref().ok().map(|k| k.public_hex()),
-        })
-    }
+/// The panel as the printer and its queue stand now.
+fn panel(state: &AppState) -> Result<PrinterPanelView, CommandError> {
+    let (configured, config_error, address, status, jobs) = match &state.printing {
+        Ok(Some(p)) => (
+            true,
+            None,
+            Some(p.address.clone()),
+            Some(PrintStatusView::from(&p.status())),
+            p.pending()
+                .map_err(|e| CommandError::new("print.queue", e))?
+                .iter()
+                .map(|j| PrintJobView::new(j, state.config.utc_offset))
+                .collect(),
+        ),
+        Ok(None) => (false, None, None, None, vec![]),
+        Err(e) => (
+            true,
+            Some(e.clone()),
+            state.config.printer.clone(),
+            None,
+            vec![],
+        ),
+    };
+    Ok(PrinterPanelView {
+        configured,
+        config_error,
+        address,
+        paper: state.config.paper.as_str(),
+        auto_print: state.config.auto_print,
+        status,
+        jobs,
+        hall_key: state.hall_key.as_ref().ok().map(|k| k.public_hex()),
+    })
 }
 
 fn queue_error(e: countersign_printing::QueueError) -> CommandError {

@@ -7,82 +7,34 @@ use crate::config::Setup;
 use crate::{AppState, CommandError};
 use countersign_bundle::provision::{self, CounterError, ProvisionError};
 use countersign_bundle::{Applied, ErrorKind};
-use serde::Serialize;
+use countersign_views::{AppliedView, SetupView};
 
-/// What the setup screen shows.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SetupView {
-    /// `no_bundle`, `refused` or `choose_counter`.
-    kind: &'static str,
-    code: Option<String>,
-    problem: Option<String>,
-    action: Option<String>,
-    /// The counters to choose from: (id, name).
-    counters: Vec<(String, Option<String>)>,
-    /// Whether this PC has an authority key file (then no key need be typed).
-    authority_file: bool,
-}
-
-impl SetupView {
-    /// The view of what is missing.
-    pub fn new(setup: &Setup) -> Self {
-        let authority_file = countersign_paths::default_authority_file().is_file();
-        match setup {
-            Setup::NoBundle => Self {
-                kind: "no_bundle",
-                code: None,
-                problem: None,
-                action: None,
-                counters: vec![],
-                authority_file,
-            },
-            Setup::Refused {
-                code,
-                problem,
-                action,
-            } => Self {
-                kind: "refused",
-                code: Some(code.clone()),
-                problem: Some(problem.clone()),
-                action: Some(action.clone()),
-                counters: vec![],
-                authority_file,
-            },
-            Setup::ChooseCounter(counters) => Self {
-                kind: "choose_counter",
-                code: None,
-                problem: None,
-                action: None,
-                counters: counters.clone(),
-                authority_file,
-            },
+/// What the setup screen must ask for.
+pub fn view(setup: &Setup) -> SetupView {
+    let authority_file = countersign_paths::default_authority_file().is_file();
+    match setup {
+        Setup::NoBundle => SetupView::no_bundle(authority_file),
+        Setup::Refused {
+            code,
+            problem,
+            action,
+        } => SetupView::refused(
+            code.clone(),
+            problem.clone(),
+            action.clone(),
+            authority_file,
+        ),
+        Setup::ChooseCounter(counters) => {
+            SetupView::choose_counter(counters.clone(), authority_file)
         }
     }
 }
 
-/// What applying did.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AppliedView {
-    hall: String,
-    hall_name: String,
-    version: u64,
-    counters: usize,
-}
-
-impl From<Applied> for AppliedView {
-    /// The screen's view of a bundle applied (said in the app's log too).
-    fn from(applied: Applied) -> Self {
-        let settings = applied.verified.bundle.settings();
-        tracing::info!(hall = %settings.hall.id, version = settings.version, "setup: bundle applied");
-        Self {
-            hall: settings.hall.id.clone(),
-            hall_name: settings.hall.name.clone(),
-            version: settings.version,
-            counters: settings.counters.len(),
-        }
-    }
+/// The screen's view of a bundle applied (said in the app's log too).
+fn applied(applied: Applied) -> AppliedView {
+    let settings = applied.verified.bundle.settings();
+    tracing::info!(hall = %settings.hall.id, version = settings.version, "setup: bundle applied");
+    AppliedView::from(&applied)
 }
 
 /// This PC still needs a bundle: none is applied, or the applied one is refused.
@@ -149,7 +101,7 @@ pub async fn apply_bundle(
     crate::worker::run(app, move |state| {
         bundle_needed(state)?;
         provision::apply_bytes(&state.config.machine(), &bundle, authority.as_deref())
-            .map(AppliedView::from)
+            .map(applied)
             .map_err(apply_error)
     })
     .await

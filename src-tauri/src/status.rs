@@ -1,56 +1,9 @@
 //! The status bar: everything the counter depends on (the chain and its mirror, the log, the
-//! printer, the scanner, staff, setup) in one view, asked for every few seconds.
+//! printer, the scanner, staff, setup) gathered from the app's state into one view
+//! (`countersign_views::StatusView`), asked for every few seconds.
 
-use crate::session::SessionView;
 use crate::{AppState, CommandError};
-use serde::Serialize;
-
-/// The status bar and the screen's settings.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StatusView {
-    hall: String,
-    counter: String,
-    language: String,
-    session: Option<SessionView>,
-    /// Whether any staff account exists (else the screen explains how IT adds one).
-    staff_ready: bool,
-    staff_error: Option<String>,
-    chain: ChainStatusView,
-    log_ok: bool,
-    log_error: Option<String>,
-    /// The receipt printer: `none` (not set up), `misconfigured`, or the spooler's news.
-    printer: &'static str,
-    print_status: Option<crate::view::PrintStatusView>,
-    /// Receipts waiting to print.
-    print_pending: usize,
-    auto_print: bool,
-    serial: Option<String>,
-    scanner_max_gap_ms: u32,
-    idle_lock_seconds: u64,
-    sound: bool,
-    /// What the setup screen must ask for (none: the PC is set up).
-    setup: Option<crate::setup::SetupView>,
-    hall_name: String,
-    /// The applied bundle's version, when the PC runs on one.
-    bundle_version: Option<u64>,
-}
-
-/// The chain as the status bar tells it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ChainStatusView {
-    /// `online`, `mirror`, `snapshot` or `none`.
-    mode: &'static str,
-    note: String,
-    /// The mirror's block and its time, when there is a mirror.
-    mirror_block: Option<u64>,
-    mirror_block_time: Option<String>,
-    /// When a sync last brought the mirror up to the chain's head.
-    synced_at: Option<String>,
-    syncing: bool,
-    sync_error: Option<String>,
-}
+use countersign_views::{ChainStatusView, PrintStatusView, SessionView, StatusView};
 
 /// The status bar's view of everything the counter depends on.
 pub fn gather(state: &AppState) -> Result<StatusView, CommandError> {
@@ -100,7 +53,7 @@ pub fn gather(state: &AppState) -> Result<StatusView, CommandError> {
             Ok(Some(_)) => "configured",
         },
         print_status: match &state.printing {
-            Ok(Some(p)) => Some(crate::view::PrintStatusView::from(&p.status())),
+            Ok(Some(p)) => Some(PrintStatusView::from(&p.status())),
             _ => None,
         },
         print_pending: match &state.printing {
@@ -112,11 +65,7 @@ pub fn gather(state: &AppState) -> Result<StatusView, CommandError> {
         scanner_max_gap_ms: state.config.scanner_gap_ms,
         idle_lock_seconds: state.config.idle_lock().as_secs(),
         sound: state.config.sound,
-        setup: state
-            .config
-            .setup
-            .as_ref()
-            .map(crate::setup::SetupView::new),
+        setup: state.config.setup.as_ref().map(crate::setup::view),
         hall_name: state.config.hall_name(),
         bundle_version: state.config.provisioned.as_ref().map(|(v, _)| *v),
     })

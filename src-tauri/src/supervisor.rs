@@ -12,9 +12,6 @@
 //! recorded is not done.
 
 use crate::commands::{clerk, lock};
-use crate::review_view::{
-    EntryDetailView, ExportView, IntegrityView, OverviewView, PageView, PolicyView,
-};
 use crate::{AppState, CommandError};
 use chrono::Utc;
 use countersign_log::Log;
@@ -24,7 +21,10 @@ use countersign_station::integrity::AnchorNode;
 use countersign_station::review::{
     self, Actor, DayReportSpec, Destination, ExportFormat, ExportSpec, ReviewError,
 };
-use countersign_station::EntryRow;
+use countersign_views::{
+    EntryDetailView, EntryRow, ExportView, IntegrityView, OverviewView, PageView, PolicyView,
+    RevealedField,
+};
 use std::path::{Path, PathBuf};
 use tauri::AppHandle;
 
@@ -333,13 +333,6 @@ fn export_day_report(
 pub fn review_policy(state: tauri::State<'_, AppState>) -> Result<PolicyView, CommandError> {
     supervisor(&state)?;
     Ok(PolicyView::from(&state.config.privacy))
-}
-
-/// A revealed field's whole value.
-#[derive(Debug, serde::Serialize)]
-pub struct RevealedField {
-    key: String,
-    value: String,
 }
 
 /// Reveals the masked numbers of verdict `id`, the one on the clerk's screen: first the reveal

@@ -10,7 +10,7 @@
 use crate::commands::signed_in;
 use crate::config::Config;
 use crate::{AppState, CommandError};
-use serde::Serialize;
+use countersign_views::UpdateView;
 use std::sync::Mutex;
 use std::time::Duration;
 use tauri::{AppHandle, State};
@@ -18,22 +18,6 @@ use tauri_plugin_updater::UpdaterExt;
 
 /// How long a check or a download may take.
 const TIMEOUT: Duration = Duration::from_secs(120);
-
-/// What a check found.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UpdateView {
-    /// `current` (nothing newer) or `verified` (downloaded, signature good).
-    status: &'static str,
-    /// The running version.
-    current: String,
-    /// The version offered.
-    version: Option<String>,
-    /// Its release notes.
-    notes: Option<String>,
-    /// Bytes downloaded.
-    size: Option<usize>,
-}
 
 /// Why there is no update to show or to install.
 #[derive(Debug, thiserror::Error)]
@@ -131,13 +115,12 @@ pub struct Staged {
 
 impl Staged {
     fn view(&self, current: String) -> UpdateView {
-        UpdateView {
-            status: "verified",
+        UpdateView::verified(
             current,
-            version: Some(self.update.version.clone()),
-            notes: self.update.body.clone(),
-            size: Some(self.bytes.len()),
-        }
+            self.update.version.clone(),
+            self.update.body.clone(),
+            self.bytes.len(),
+        )
     }
 
     /// Keeps it for `install_update`, in place of any update kept before.
@@ -165,13 +148,7 @@ async fn check(app: &AppHandle, state: &AppState, by: &str) -> Result<UpdateView
     let current = app.package_info().version.to_string();
     let Some(staged) = Server::provisioned(&state.config)?.newer(app).await? else {
         tracing::info!(%by, %current, "update check: up to date");
-        return Ok(UpdateView {
-            status: "current",
-            current,
-            version: None,
-            notes: None,
-            size: None,
-        });
+        return Ok(UpdateView::current(current));
     };
     let view = staged.view(current);
     staged.keep(&state.staged_update)?;

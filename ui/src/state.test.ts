@@ -42,8 +42,10 @@ const filter: FilterArgs = { from: "2026-11-25", to: "2026-11-25", counter: null
 
 const row = (seq: number): ReviewRow => ({
   seq,
+  at: "2026-11-25T10:00:00+08:00",
   date: "2026-11-25",
   time: "10:00:00",
+  hall: "BJ-CY-01",
   counter: "3",
   clerk: "clerk-007",
   channel: "scanner",
@@ -51,11 +53,16 @@ const row = (seq: number): ReviewRow => ({
   credentialType: null,
   typeZh: null,
   typeEn: null,
+  issuer: null,
   issuerName: null,
+  credentialHash: null,
+  failing: [],
   reasons: [],
+  chain: null,
   subject: [],
   purged: false,
   receipt: null,
+  entryHash: "00".repeat(32),
 });
 
 /** A full page of `PAGE` rows, newest first from `top`, with the cursor of the next one. */

@@ -198,7 +198,7 @@ fn a_day_is_reported_searched_and_exported() {
     assert_eq!(found.len(), 2);
     assert_eq!(found[0]["seq"], 1);
     assert_eq!(found[1]["channel"], "image");
-    // The row every front end lists (countersign_station::EntryRow): the subject as (field,
+    // The row every front end lists (countersign_views::EntryRow): the subject as (field,
     // value) pairs, masked.
     let subject: Vec<(String, String)> =
         serde_json::from_value(found[0]["subject"].clone()).expect("subject pairs");

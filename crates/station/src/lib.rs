@@ -14,14 +14,12 @@ mod policy;
 pub mod printing;
 pub mod receipts;
 pub mod review;
-mod row;
 pub mod scan;
 mod source;
 
 pub use clock::HallClock;
 pub use countersign_vocab::Channel;
 pub use policy::{Mask, PolicyError, PrivacyPolicy};
-pub use row::{EntryRow, RowChain};
 pub use source::{spawn_follower, ChainSource, ChainStatus, SourceError};
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Offset, Utc};

@@ -1,7 +1,8 @@
-//! What the supervisor's console receives (ui/src/review.ts has the same shapes): the log's
+//! What the supervisor's console receives: the log's
 //! review types converted by hand for the screen, times in the hall's offset, verdicts by the
 //! screen's names. Subjects travel only as the log holds them, masked.
 
+use crate::EntryRow;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use countersign_credential::kinds;
 use countersign_log::{
@@ -9,24 +10,26 @@ use countersign_log::{
 };
 use countersign_station::console::{EntryPage, Overview};
 use countersign_station::integrity::{self, Anchoring, DayCheck, IntegrityReport};
-use countersign_station::EntryRow;
 use serde::Serialize;
+use ts_rs::TS;
 
 /// Hall-local `YYYY-MM-DD HH:MM:SS`.
-pub fn local(at: DateTime<Utc>, offset: FixedOffset) -> String {
+fn local(at: DateTime<Utc>, offset: FixedOffset) -> String {
     at.with_timezone(&offset)
         .format("%Y-%m-%d %H:%M:%S")
         .to_string()
 }
 
 /// One value and how many entries had it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct CountView {
     key: Option<String>,
     count: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     zh: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     en: Option<&'static str>,
 }
 
@@ -59,7 +62,7 @@ fn type_counts(counts: &[Count]) -> Vec<CountView> {
 }
 
 /// Counts over a filter's entries.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SummaryView {
     total: u64,
@@ -70,6 +73,7 @@ pub struct SummaryView {
     by_counter: Vec<CountView>,
     by_channel: Vec<CountView>,
     by_chain_source: Vec<CountView>,
+    #[ts(as = "Vec<u64>")]
     by_hour: [u64; 24],
     failures: Vec<CountView>,
 }
@@ -92,7 +96,7 @@ impl From<&LogSummary> for SummaryView {
 }
 
 /// The values seen in a time range: what the filter form offers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct OptionsView {
     counters: Vec<CountView>,
     clerks: Vec<CountView>,
@@ -122,8 +126,11 @@ impl From<&LogSummary> for OptionsView {
 }
 
 /// One item of the attention list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct AttentionView {
+    #[ts(
+        type = r#""repeated-credential" | "failure-burst" | "stale-mirror" | "receipt-reprinted""#
+    )]
     kind: &'static str,
     subject: String,
     /// The issuer's registered name, for a burst of failures.
@@ -169,14 +176,19 @@ impl AttentionView {
 }
 
 /// The console's overview: the range, its counts, the values to filter by, the attention list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct OverviewView {
     /// The hall-local day today.
     pub today: String,
+    /// The range's first day.
     pub from: String,
+    /// The range's last day.
     pub to: String,
+    /// The range's counts.
     pub summary: SummaryView,
+    /// The values the filter form offers.
     pub options: OptionsView,
+    /// What a supervisor should look at.
     pub attention: Vec<AttentionView>,
 }
 
@@ -200,8 +212,9 @@ impl OverviewView {
 }
 
 /// A page of the entries table.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct PageView {
+    /// The entries, newest first.
     pub rows: Vec<EntryRow>,
     /// The cursor of the next (older) page.
     pub next: Option<u64>,
@@ -225,14 +238,14 @@ impl PageView {
 }
 
 /// One failing check and its reason code.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct FailingView {
     check: String,
     reason: Option<String>,
 }
 
 /// A subject field as the log holds it (masked), with its labels.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SubjectField {
     key: String,
@@ -242,7 +255,7 @@ pub struct SubjectField {
 }
 
 /// The chain state an entry used.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct EntryChainView {
     source: String,
@@ -251,7 +264,7 @@ pub struct EntryChainView {
 }
 
 /// An entry in full, as the log holds it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct EntryDetailView {
     seq: u64,
@@ -342,9 +355,10 @@ impl EntryDetailView {
 }
 
 /// A change the integrity check found.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct FindingView {
     seq: u64,
+    #[ts(type = r#""edited" | "deleted" | "inserted" | "reordered" | "summary-edited""#)]
     kind: &'static str,
 }
 
@@ -358,7 +372,7 @@ impl From<&EntryFinding> for FindingView {
 }
 
 /// A closed day's signed digest, and how it stands on the registry.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct DigestView {
     day: String,
     count: u64,
@@ -370,6 +384,9 @@ pub struct DigestView {
     problem: Option<&'static str>,
     anchored: Option<String>,
     /// `anchored`, `not-anchored`, … as read from the registry; `None` when it was not read.
+    #[ts(
+        type = r#""anchored" | "differs-from-anchored" | "anchor-missing" | "not-anchored" | null"#
+    )]
     chain: Option<&'static str>,
 }
 
@@ -395,7 +412,7 @@ impl DigestView {
 }
 
 /// An audit record.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct AuditView {
     seq: u64,
     at: String,
@@ -420,19 +437,28 @@ impl AuditView {
 }
 
 /// The integrity check's result.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct IntegrityView {
+    /// Nothing was found wrong.
     pub intact: bool,
+    /// Entries checked.
     pub entries: u64,
+    /// What the entries' chain check found.
     pub findings: Vec<FindingView>,
+    /// Audit records checked.
     pub audit_records: u64,
+    /// What the audit chain check found.
     pub audit_findings: Vec<FindingView>,
+    /// The closed days' digests, newest first.
     pub digests: Vec<DigestView>,
     /// Why the registry's anchors were not checked, when a node was configured.
     pub chain_unreachable: Option<String>,
+    /// The latest audit records.
     pub recent_audit: Vec<AuditView>,
+    /// Hall-local time of the check.
     pub checked_at: String,
+    /// How long it took.
     pub millis: u64,
 }
 
@@ -472,31 +498,36 @@ impl IntegrityView {
 }
 
 /// A file an export wrote.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportView {
+    /// `csv`, `xlsx` or `pdf`.
+    #[ts(type = r#""csv" | "xlsx" | "pdf""#)]
     pub format: &'static str,
+    /// Where the file is.
     pub path: String,
+    /// Entries written.
     pub entries: u64,
     /// The PDF is the whole day's report, whatever the other filters.
     pub whole_day: bool,
 }
 
 /// One field the privacy policy keeps.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyField {
     key: String,
     label_zh: String,
     label_en: String,
     /// `keep` (head and tail characters kept, the rest starred) or `clear`.
+    #[ts(type = r#""keep" | "clear""#)]
     mask: &'static str,
     head: usize,
     tail: usize,
 }
 
 /// The hall's privacy policy, read-only.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyView {
     retention_days: u32,

@@ -11,9 +11,10 @@ use countersign_credential::kinds;
 use countersign_log::Entry;
 use countersign_vocab::{ChainSourceKind, Channel, CredentialHash, Verdict};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// A logged verification, as the screens and the CLI list it (JSON in camelCase).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct EntryRow {
     /// Position in the log.
@@ -31,10 +32,12 @@ pub struct EntryRow {
     /// Clerk id.
     pub clerk: String,
     /// How the credential arrived.
+    #[ts(type = r#""scanner" | "camera" | "image""#)]
     pub channel: Channel,
     /// The verdict, sent under the screen's name (`VALID`, `INVALID`, `CANNOT_CONFIRM`): the
     /// screens key their colours and words on it.
     #[serde(serialize_with = "screen_name")]
+    #[ts(type = r#""VALID" | "INVALID" | "CANNOT_CONFIRM""#)]
     pub verdict: Verdict,
     /// Credential type, when it could be read.
     pub credential_type: Option<String>,
@@ -47,6 +50,7 @@ pub struct EntryRow {
     /// The issuer's registered name, when the registry vouched for it.
     pub issuer_name: Option<String>,
     /// The credential's hash, when it could be computed.
+    #[ts(as = "Option<String>")]
     pub credential_hash: Option<CredentialHash>,
     /// Ids of the failing checks.
     pub failing: Vec<String>,
@@ -67,10 +71,11 @@ pub struct EntryRow {
 }
 
 /// The chain state an entry used, as a row shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RowChain {
     /// Where it came from.
+    #[ts(type = r#""online" | "mirror" | "memory""#)]
     pub source: ChainSourceKind,
     /// Block number.
     pub block: u64,
@@ -178,7 +183,7 @@ mod tests {
         }
     }
 
-    /// The fields the screens (ui/src/types.ts `HistoryRow`, `ReviewRow`) and the CLI's
+    /// The fields the screens (ui/src/generated/EntryRow.ts) and the CLI's
     /// `log search --json` read, with their names and shapes.
     #[test]
     fn the_json_is_what_the_screens_and_the_cli_read() {

@@ -9,16 +9,21 @@
 //! [`countersign_chainstate::ChainState`] ([`OnlineChainState`]) and the mirror only through
 //! [`countersign_chainstate::events::EventSource`].
 //!
+//! [`proof`] reads the same records proved instead of trusted: EIP-1186 storage proofs checked
+//! against the state root of a header whose hash is checked (not yet used by verification).
+//!
 //! ABI encoding comes from `alloy-sol-types`, generated from the committed ABI; the transport is
 //! a small blocking client over `ureq`.
 
 pub mod abi;
 pub mod online;
+pub mod proof;
 pub mod registry;
 pub mod rpc;
 pub mod wallet;
 
 pub use online::{connect_first, ConnectError, OnlineChainState};
+pub use proof::{ProvedHeader, ProvedReadError, ProvedRegistry};
 pub use registry::{day_code, AnchoredDigest, Mined, Registry, RegistryError, BYTECODE_HEX};
 pub use rpc::{RpcClient, RpcError, RpcOptions};
 pub use wallet::{KeyError, Wallet};

@@ -930,11 +930,11 @@ fn day_text(code: u32) -> String {
     )
 }
 
-fn did_of(key: &B256) -> Result<DidKey, String> {
+pub(crate) fn did_of(key: &B256) -> Result<DidKey, String> {
     DidKey::from_public_key_bytes(&key.0).map_err(|e| format!("issuer key is not Ed25519: {e}"))
 }
 
-fn status_of(code: u8) -> Result<IssuerStatus, String> {
+pub(crate) fn status_of(code: u8) -> Result<IssuerStatus, String> {
     match code {
         1 => Ok(IssuerStatus::Active),
         2 => Ok(IssuerStatus::Suspended),
@@ -959,7 +959,7 @@ fn status_name(status: IssuerStatus) -> &'static str {
     }
 }
 
-fn unix_time(seconds: u64) -> Result<DateTime<Utc>, String> {
+pub(crate) fn unix_time(seconds: u64) -> Result<DateTime<Utc>, String> {
     i64::try_from(seconds)
         .ok()
         .and_then(|s| DateTime::from_timestamp(s, 0))

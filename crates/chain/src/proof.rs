@@ -1,0 +1,565 @@
+//! Registry reads proved, not trusted: the registry's storage read with EIP-1186
+//! `eth_getProof` and checked, slot by slot, against the state root of a block header whose
+//! RLP hashes to the block's hash.
+//!
+//! A [`ProvedRegistry`] is pinned at one block. Each read asks the node for the storage slots
+//! that hold the answer ([`layout`]), verifies the account proof of the registry against the
+//! header's `stateRoot` (and that the account's code is the committed build, so the layout is
+//! the one the slots were derived from), then each storage proof against the account's
+//! `storageHash`, with `alloy-trie`'s Merkle-Patricia verifier. Only then are the values decoded
+//! into the records [`Registry`]'s plain `eth_call` reads return. Anything that does not verify
+//! is a [`ProvedReadError`] naming the node and what failed, never a value.
+//!
+//! What this does not decide: which block to read. A node that serves a whole forged chain
+//! (consistent headers and proofs of another state) passes these checks; agreeing on the block
+//! with other nodes is the caller's part (issue 14, step 2).
+
+pub mod header;
+pub mod layout;
+
+pub use header::ProvedHeader;
+
+use crate::registry::{did_of, status_of, unix_time, Registry, RegistryError};
+use crate::rpc;
+use alloy_primitives::{keccak256, Bytes, B256, U256};
+use alloy_trie::proof::verify_proof;
+use alloy_trie::{Nibbles, TrieAccount};
+use countersign_chainstate::{
+    AnchorRecord, ChainError, IssuerRecord, RevocationReason, RevocationRecord, StatusChange,
+};
+use countersign_credential::DidKey;
+use countersign_merkle::NodeHash;
+use serde_json::{json, Value};
+use std::sync::OnceLock;
+
+/// Longest string (issuer name, credential type) and longest array (types, status history) a
+/// proved read follows: the registry's own values are far below; a larger one is refused
+/// rather than fetched.
+const MAX_STRING_BYTES: u64 = 16 * 1024;
+const MAX_ARRAY_LEN: u64 = 1024;
+
+/// A registry read that could not be proved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProvedReadError {
+    /// The node could not be used, or refused a request (a node without `eth_getProof` answers
+    /// here, with the method named).
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// The node has no block at that height.
+    #[error("{endpoint} has no block {number}")]
+    NoBlock {
+        /// The node.
+        endpoint: String,
+        /// The height asked for.
+        number: u64,
+    },
+    /// The header is missing a field or has a malformed one, so its hash cannot be checked.
+    #[error("{endpoint} sent a header for block {number} that cannot be checked: {detail}")]
+    HeaderShape {
+        /// The node.
+        endpoint: String,
+        /// The height asked for.
+        number: u64,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The header's fields do not hash to the block hash it came with: a field (the state root,
+    /// say) was changed.
+    #[error("{endpoint} sent a header for block {number} that hashes to {computed}, not to its block hash {claimed}: its fields were altered")]
+    HeaderHash {
+        /// The node.
+        endpoint: String,
+        /// The height asked for.
+        number: u64,
+        /// The hash the node gave.
+        claimed: B256,
+        /// keccak256 of the header's RLP.
+        computed: B256,
+    },
+    /// The node answered with another block than the one asked for.
+    #[error("{endpoint} answered block {got} when asked for block {asked}")]
+    WrongBlock {
+        /// The node.
+        endpoint: String,
+        /// The height asked for.
+        asked: u64,
+        /// The height it sent.
+        got: u64,
+    },
+    /// The `eth_getProof` answer is not a proof of what was asked: wrong account, a storage
+    /// proof missing, added or for another slot, a malformed field.
+    #[error("{endpoint} answered eth_getProof at block {block} with {detail}")]
+    ProofShape {
+        /// The node.
+        endpoint: String,
+        /// The block the proof is for.
+        block: u64,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The registry's account proof does not verify against the header's state root.
+    #[error("{endpoint}: the registry's account proof does not verify against the state root of block {block}: {detail}")]
+    AccountProof {
+        /// The node.
+        endpoint: String,
+        /// The block.
+        block: u64,
+        /// The verifier's finding.
+        detail: String,
+    },
+    /// The account at the registry's address holds other code than the committed build, so its
+    /// storage layout is not known.
+    #[error("{endpoint}: the code at the registry's address at block {block} is not the committed registry build (code hash {code_hash}): its storage cannot be read by layout")]
+    UnknownCode {
+        /// The node.
+        endpoint: String,
+        /// The block.
+        block: u64,
+        /// The proved code hash.
+        code_hash: B256,
+    },
+    /// A storage proof does not verify against the registry's storage root.
+    #[error("{endpoint}: the storage proof for slot {slot} (value {value}) does not verify against the registry's storage root at block {block}: {detail}")]
+    StorageProof {
+        /// The node.
+        endpoint: String,
+        /// The block.
+        block: u64,
+        /// The slot.
+        slot: B256,
+        /// The value the node claimed.
+        value: U256,
+        /// The verifier's finding.
+        detail: String,
+    },
+    /// Proved storage that does not decode as the registry's (cannot happen with the committed
+    /// build; reported rather than guessed at).
+    #[error(
+        "{endpoint}: the registry's proved storage at block {block} does not decode: {detail}"
+    )]
+    Layout {
+        /// The node.
+        endpoint: String,
+        /// The block.
+        block: u64,
+        /// What did not decode.
+        detail: String,
+    },
+}
+
+impl From<ProvedReadError> for ChainError {
+    fn from(e: ProvedReadError) -> Self {
+        match e {
+            ProvedReadError::Registry(r) => r.into(),
+            other => ChainError::Inconsistent(other.to_string()),
+        }
+    }
+}
+
+/// keccak256 of the registry's committed runtime code: the code hash a proved registry account
+/// must have.
+pub fn registry_code_hash() -> B256 {
+    static HASH: OnceLock<B256> = OnceLock::new();
+    *HASH.get_or_init(|| {
+        let code = hex::decode(RUNTIME_HEX.trim()).unwrap_or_default();
+        keccak256(code)
+    })
+}
+
+const RUNTIME_HEX: &str = include_str!("../../../contracts/build/CountersignRegistry.runtime.bin");
+
+/// The registry as of one block whose header hashed to its block hash; every read is proved
+/// against that header's state root.
+#[derive(Debug)]
+pub struct ProvedRegistry<'r> {
+    registry: &'r Registry,
+    header: ProvedHeader,
+}
+
+impl<'r> ProvedRegistry<'r> {
+    /// Fetches block `number`'s header from the node and checks that it hashes to its block
+    /// hash.
+    pub fn at(registry: &'r Registry, number: u64) -> Result<Self, ProvedReadError> {
+        let endpoint = registry.endpoint();
+        let block = registry
+            .rpc()
+            .call(
+                "eth_getBlockByNumber",
+                json!([format!("0x{number:x}"), false]),
+            )
+            .map_err(RegistryError::from)?;
+        if block.is_null() {
+            return Err(ProvedReadError::NoBlock { endpoint, number });
+        }
+        let header = header::check(&block).map_err(|fault| match fault {
+            header::HeaderFault::Shape(detail) => ProvedReadError::HeaderShape {
+                endpoint: endpoint.clone(),
+                number,
+                detail,
+            },
+            header::HeaderFault::Hash { claimed, computed } => ProvedReadError::HeaderHash {
+                endpoint: endpoint.clone(),
+                number,
+                claimed,
+                computed,
+            },
+        })?;
+        if header.number != number {
+            return Err(ProvedReadError::WrongBlock {
+                endpoint,
+                asked: number,
+                got: header.number,
+            });
+        }
+        Ok(Self { registry, header })
+    }
+
+    /// The node's latest block, checked as [`ProvedRegistry::at`] checks any.
+    pub fn latest(registry: &'r Registry) -> Result<Self, ProvedReadError> {
+        let head = registry.head()?;
+        Self::at(registry, head.number)
+    }
+
+    /// The checked header the reads are proved against.
+    pub fn header(&self) -> &ProvedHeader {
+        &self.header
+    }
+
+    /// The registry's storage at `slots`, each value proved; a slot never written reads zero
+    /// (proved absent).
+    pub fn storage(&self, slots: &[U256]) -> Result<Vec<U256>, ProvedReadError> {
+        if slots.is_empty() {
+            return Ok(Vec::new());
+        }
+        let endpoint = self.registry.endpoint();
+        let block = self.header.number;
+        let address = self.registry.registry().address;
+        let words: Vec<B256> = slots.iter().map(|s| layout::slot_word(*s)).collect();
+        let answer = self
+            .registry
+            .rpc()
+            .call(
+                "eth_getProof",
+                json!([
+                    format!("0x{}", hex::encode(address)),
+                    words.iter().map(|w| format!("{w}")).collect::<Vec<_>>(),
+                    format!("0x{block:x}")
+                ]),
+            )
+            .map_err(RegistryError::from)?;
+        let shape = |detail: String| ProvedReadError::ProofShape {
+            endpoint: endpoint.clone(),
+            block,
+            detail,
+        };
+
+        // The account: proved against the header's state root, with our code.
+        let claimed_address = rpc::data(&answer["address"], "address").map_err(shape)?;
+        if claimed_address != address {
+            return Err(shape(format!(
+                "a proof for account 0x{}",
+                hex::encode(claimed_address)
+            )));
+        }
+        let account = TrieAccount {
+            nonce: rpc::quantity(&answer["nonce"], "nonce").map_err(shape)?,
+            balance: header::quantity(&answer, "balance").map_err(shape)?,
+            storage_root: B256::from(
+                rpc::word(&answer["storageHash"], "storageHash").map_err(shape)?,
+            ),
+            code_hash: B256::from(rpc::word(&answer["codeHash"], "codeHash").map_err(shape)?),
+        };
+        let account_proof = nodes(&answer["accountProof"], "accountProof").map_err(shape)?;
+        verify_proof(
+            self.header.state_root,
+            Nibbles::unpack(keccak256(address)),
+            Some(alloy_rlp::encode(account)),
+            &account_proof,
+        )
+        .map_err(|e| ProvedReadError::AccountProof {
+            endpoint: endpoint.clone(),
+            block,
+            detail: e.to_string(),
+        })?;
+        if account.code_hash != registry_code_hash() {
+            return Err(ProvedReadError::UnknownCode {
+                endpoint,
+                block,
+                code_hash: account.code_hash,
+            });
+        }
+
+        // Each slot: exactly the ones asked, in order, proved against the storage root.
+        let Value::Array(proofs) = &answer["storageProof"] else {
+            return Err(shape("storageProof that is not an array".into()));
+        };
+        if proofs.len() != slots.len() {
+            return Err(shape(format!(
+                "{} storage proofs for {} slots",
+                proofs.len(),
+                slots.len()
+            )));
+        }
+        let mut values = Vec::with_capacity(slots.len());
+        for (i, (proof, slot)) in proofs.iter().zip(&words).enumerate() {
+            let key = header::quantity(proof, "key").map_err(shape)?;
+            if layout::slot_word(key) != *slot {
+                return Err(shape(format!(
+                    "storage proof {i} for slot {}, not {slot}",
+                    layout::slot_word(key)
+                )));
+            }
+            let value = header::quantity(proof, "value").map_err(shape)?;
+            let path = nodes(&proof["proof"], "storage proof").map_err(shape)?;
+            let expected = (!value.is_zero()).then(|| alloy_rlp::encode(value));
+            verify_proof(
+                account.storage_root,
+                Nibbles::unpack(keccak256(slot)),
+                expected,
+                &path,
+            )
+            .map_err(|e| ProvedReadError::StorageProof {
+                endpoint: endpoint.clone(),
+                block,
+                slot: *slot,
+                value,
+                detail: e.to_string(),
+            })?;
+            values.push(value);
+        }
+        Ok(values)
+    }
+
+    fn layout_error(&self, detail: String) -> ProvedReadError {
+        ProvedReadError::Layout {
+            endpoint: self.registry.endpoint(),
+            block: self.header.number,
+            detail,
+        }
+    }
+
+    /// The anchoring of `root`, proved; what [`Registry::anchor`] returns at this block.
+    pub fn anchor(&self, root: &NodeHash) -> Result<Option<AnchorRecord>, ProvedReadError> {
+        let [word] = self.storage_array([layout::anchor(root.0)])?;
+        let index = layout::ANCHOR_ISSUER.get_u64(word);
+        if index == 0 {
+            return Ok(None);
+        }
+        let [count, key] =
+            self.storage_array([U256::from(layout::ISSUER_KEYS), layout::issuer_key(index)])?;
+        if U256::from(index) >= count {
+            return Err(self.layout_error(format!("root {root} names issuer {index} of {count}")));
+        }
+        let key = key.to_be_bytes::<32>();
+        let issuer = did_of(&B256::from(key)).map_err(|d| self.layout_error(d))?;
+        let base = layout::issuer(key);
+        let [registered, account] = self.storage_array([
+            layout::issuer_index(key),
+            base + U256::from(layout::ISSUER_ACCOUNT),
+        ])?;
+        if registered.is_zero() {
+            return Err(
+                self.layout_error(format!("root {root} is anchored by an unregistered issuer"))
+            );
+        }
+        Ok(Some(AnchorRecord {
+            root: *root,
+            issuer,
+            account: account_bytes(account),
+            block: layout::ANCHOR_BLOCK.get_u64(word),
+            at: unix_time(layout::ANCHOR_TIME.get_u64(word)).map_err(|d| self.layout_error(d))?,
+        }))
+    }
+
+    /// The first of `hashes` that `issuer` revoked, proved; what [`Registry::first_revoked`]
+    /// returns at this block. Every hash's slot is proved, revoked or not.
+    pub fn first_revoked(
+        &self,
+        issuer: &DidKey,
+        hashes: &[NodeHash],
+    ) -> Result<Option<(usize, RevocationRecord)>, ProvedReadError> {
+        let key = issuer.public_key_bytes();
+        let [index] = self.storage_array([layout::issuer_index(key)])?;
+        if index.is_zero() || hashes.is_empty() {
+            return Ok(None);
+        }
+        let index = index.saturating_to::<u64>();
+        let slots: Vec<U256> = hashes
+            .iter()
+            .map(|h| layout::revocation(index, h.0))
+            .collect();
+        let words = self.storage(&slots)?;
+        for (position, (word, hash)) in words.iter().zip(hashes).enumerate() {
+            let block = layout::REVOCATION_BLOCK.get_u64(*word);
+            if block == 0 {
+                continue;
+            }
+            return Ok(Some((
+                position,
+                RevocationRecord {
+                    hash: *hash,
+                    issuer: *issuer,
+                    reason: RevocationReason::from_code(layout::REVOCATION_REASON.get_u8(*word)),
+                    block,
+                    at: unix_time(layout::REVOCATION_TIME.get_u64(*word))
+                        .map_err(|d| self.layout_error(d))?,
+                },
+            )));
+        }
+        Ok(None)
+    }
+
+    /// `issuer`'s revocation of `hash`, proved.
+    pub fn revocation(
+        &self,
+        issuer: &DidKey,
+        hash: &NodeHash,
+    ) -> Result<Option<RevocationRecord>, ProvedReadError> {
+        Ok(self
+            .first_revoked(issuer, std::slice::from_ref(hash))?
+            .map(|(_, r)| r))
+    }
+
+    /// The issuer registered with this key, proved: account, name, credential types and status
+    /// history; what [`Registry::issuer`] returns at this block.
+    pub fn issuer(&self, did: &DidKey) -> Result<Option<IssuerRecord>, ProvedReadError> {
+        let key = did.public_key_bytes();
+        let base = layout::issuer(key);
+        let types_slot = base + U256::from(layout::ISSUER_TYPES);
+        let history_slot = base + U256::from(layout::ISSUER_HISTORY);
+        let name_slot = base + U256::from(layout::ISSUER_NAME);
+        let [index, account, name_word, types_len, history_len] = self.storage_array([
+            layout::issuer_index(key),
+            base + U256::from(layout::ISSUER_ACCOUNT),
+            name_slot,
+            types_slot,
+            history_slot,
+        ])?;
+        if index.is_zero() {
+            return Ok(None);
+        }
+        let types_len = self.array_len(types_len, "credentialTypes")?;
+        let history_len = self.array_len(history_len, "history")?;
+
+        // The type strings' head slots and the history together, with the name's data.
+        let types_start = layout::data_start(types_slot);
+        let history_start = layout::data_start(history_slot);
+        let mut slots: Vec<U256> = (0..types_len)
+            .map(|i| types_start + U256::from(i))
+            .chain((0..history_len).map(|i| history_start + U256::from(i)))
+            .collect();
+        let name_data = self.string_data_slots(name_slot, name_word, "name")?;
+        slots.extend(&name_data);
+        let words = self.storage(&slots)?;
+        let (type_heads, rest) = words.split_at(types_len as usize);
+        let (changes, name_words) = rest.split_at(history_len as usize);
+        let name = self.string(name_word, name_words, "name")?;
+
+        let mut history = Vec::with_capacity(changes.len());
+        for word in changes {
+            history.push(StatusChange {
+                status: status_of(layout::CHANGE_STATUS.get_u8(*word))
+                    .map_err(|d| self.layout_error(d))?,
+                at: unix_time(layout::CHANGE_TIME.get_u64(*word))
+                    .map_err(|d| self.layout_error(d))?,
+                block: layout::CHANGE_BLOCK.get_u64(*word),
+            });
+        }
+
+        // Long type strings live in their own data slots: one more proved read.
+        let mut long = Vec::new();
+        let mut ranges = Vec::with_capacity(type_heads.len());
+        for (i, head) in type_heads.iter().enumerate() {
+            let data =
+                self.string_data_slots(types_start + U256::from(i), *head, "credential type")?;
+            ranges.push(long.len()..long.len() + data.len());
+            long.extend(data);
+        }
+        let long_words = self.storage(&long)?;
+        let credential_types = type_heads
+            .iter()
+            .zip(ranges)
+            .map(|(head, range)| self.string(*head, &long_words[range], "credential type"))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        Ok(Some(IssuerRecord {
+            did: *did,
+            name,
+            account: account_bytes(account),
+            credential_types,
+            history,
+        }))
+    }
+
+    fn storage_array<const N: usize>(
+        &self,
+        slots: [U256; N],
+    ) -> Result<[U256; N], ProvedReadError> {
+        let values = self.storage(&slots)?;
+        values
+            .try_into()
+            .map_err(|_| self.layout_error("a proof count changed".into()))
+    }
+
+    fn array_len(&self, word: U256, what: &str) -> Result<u64, ProvedReadError> {
+        if word > U256::from(MAX_ARRAY_LEN) {
+            return Err(self.layout_error(format!("{what} has {word} elements")));
+        }
+        Ok(word.to::<u64>())
+    }
+
+    /// The data slots of a string whose head slot holds `head`: none for a short string
+    /// (31 bytes or fewer, kept in the head with its length × 2), else `ceil(len / 32)` from
+    /// `keccak256(slot)` (the head holds length × 2 + 1).
+    fn string_data_slots(
+        &self,
+        slot: U256,
+        head: U256,
+        what: &str,
+    ) -> Result<Vec<U256>, ProvedReadError> {
+        if !head.bit(0) {
+            return Ok(Vec::new());
+        }
+        let len: U256 = head >> 1usize;
+        if len > U256::from(MAX_STRING_BYTES) || len < U256::from(32) {
+            return Err(self.layout_error(format!("{what} has a long-string length of {len}")));
+        }
+        let words = len.to::<u64>().div_ceil(32);
+        let start = layout::data_start(slot);
+        Ok((0..words).map(|i| start + U256::from(i)).collect())
+    }
+
+    fn string(&self, head: U256, data: &[U256], what: &str) -> Result<String, ProvedReadError> {
+        let bytes = if head.bit(0) {
+            let len = (head >> 1usize).to::<usize>();
+            let mut bytes: Vec<u8> = data.iter().flat_map(|w| w.to_be_bytes::<32>()).collect();
+            bytes.truncate(len);
+            bytes
+        } else {
+            let raw = head.to_be_bytes::<32>();
+            let len = usize::from(raw[31] / 2);
+            if len > 31 {
+                return Err(self.layout_error(format!("{what} has a short-string length of {len}")));
+            }
+            raw[..len].to_vec()
+        };
+        String::from_utf8(bytes).map_err(|_| self.layout_error(format!("{what} is not UTF-8")))
+    }
+}
+
+fn account_bytes(word: U256) -> [u8; 20] {
+    let bytes = layout::ACCOUNT.get(word).to_be_bytes::<32>();
+    let mut out = [0u8; 20];
+    out.copy_from_slice(&bytes[12..]);
+    out
+}
+
+fn nodes(value: &Value, what: &str) -> Result<Vec<Bytes>, String> {
+    let Value::Array(items) = value else {
+        return Err(format!("{what} that is not an array"));
+    };
+    items
+        .iter()
+        .map(|n| rpc::data(n, what).map(Bytes::from))
+        .collect()
+}

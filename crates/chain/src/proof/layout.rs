@@ -1,0 +1,286 @@
+//! Where the registry keeps issuers, anchors and revocations in storage, by Solidity's layout
+//! rules (a mapping's entry for `key` at `keccak256(pad32(key) . slot)`, a dynamic array's
+//! elements from `keccak256(slot)`, struct members at their slot and byte offset). The numbers
+//! are solc's (`contracts/build/CountersignRegistry.storage-layout.json`); the test below fails
+//! when they no longer are.
+
+use alloy_primitives::{keccak256, B256, U256};
+
+/// `bytes32[] issuerKeys`: its length; elements from `keccak256(slot)`.
+pub const ISSUER_KEYS: u64 = 2;
+/// `mapping(bytes32 => uint32) issuerIndex`.
+pub const ISSUER_INDEX: u64 = 3;
+/// `mapping(bytes32 => Issuer) issuers`.
+pub const ISSUERS: u64 = 4;
+/// `mapping(bytes32 => Anchor) anchors`.
+pub const ANCHORS: u64 = 6;
+/// `mapping(uint32 => mapping(bytes32 => Revocation)) revocations`.
+pub const REVOCATIONS: u64 = 7;
+
+/// `Issuer`'s members, as slots after the struct's first: `account`, `name`,
+/// `credentialTypes`, `history`.
+pub const ISSUER_ACCOUNT: u64 = 0;
+/// See [`ISSUER_ACCOUNT`].
+pub const ISSUER_NAME: u64 = 1;
+/// See [`ISSUER_ACCOUNT`].
+pub const ISSUER_TYPES: u64 = 2;
+/// See [`ISSUER_ACCOUNT`].
+pub const ISSUER_HISTORY: u64 = 3;
+
+/// A value packed into one slot: `bytes` bytes at byte `offset` from the low end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackedField {
+    /// Byte offset from the least significant end of the slot.
+    pub offset: usize,
+    /// Width in bytes.
+    pub bytes: usize,
+}
+
+impl PackedField {
+    /// This field's value in `word`.
+    pub fn get(self, word: U256) -> U256 {
+        let shifted = word >> (8 * self.offset);
+        if self.bytes >= 32 {
+            return shifted;
+        }
+        shifted & ((U256::from(1u8) << (8 * self.bytes)) - U256::from(1u8))
+    }
+
+    /// This field's value in `word`, for fields of at most 64 bits.
+    pub fn get_u64(self, word: U256) -> u64 {
+        self.get(word).saturating_to::<u64>()
+    }
+
+    /// This field's value in `word`, for one-byte fields.
+    pub fn get_u8(self, word: U256) -> u8 {
+        self.get(word).saturating_to::<u8>()
+    }
+}
+
+/// `Anchor { uint32 issuer; uint64 time; uint64 blockNumber; }`: one slot.
+pub const ANCHOR_ISSUER: PackedField = PackedField {
+    offset: 0,
+    bytes: 4,
+};
+/// See [`ANCHOR_ISSUER`].
+pub const ANCHOR_TIME: PackedField = PackedField {
+    offset: 4,
+    bytes: 8,
+};
+/// See [`ANCHOR_ISSUER`].
+pub const ANCHOR_BLOCK: PackedField = PackedField {
+    offset: 12,
+    bytes: 8,
+};
+/// `Revocation { uint8 reason; uint64 time; uint64 blockNumber; }`: one slot.
+pub const REVOCATION_REASON: PackedField = PackedField {
+    offset: 0,
+    bytes: 1,
+};
+/// See [`REVOCATION_REASON`].
+pub const REVOCATION_TIME: PackedField = PackedField {
+    offset: 1,
+    bytes: 8,
+};
+/// See [`REVOCATION_REASON`].
+pub const REVOCATION_BLOCK: PackedField = PackedField {
+    offset: 9,
+    bytes: 8,
+};
+/// `StatusChange { uint8 status; uint64 time; uint64 blockNumber; }`: one slot per element of
+/// an issuer's `history`.
+pub const CHANGE_STATUS: PackedField = PackedField {
+    offset: 0,
+    bytes: 1,
+};
+/// See [`CHANGE_STATUS`].
+pub const CHANGE_TIME: PackedField = PackedField {
+    offset: 1,
+    bytes: 8,
+};
+/// See [`CHANGE_STATUS`].
+pub const CHANGE_BLOCK: PackedField = PackedField {
+    offset: 9,
+    bytes: 8,
+};
+/// `address account` at offset 0 of its slot.
+pub const ACCOUNT: PackedField = PackedField {
+    offset: 0,
+    bytes: 20,
+};
+
+/// The slot of a mapping's entry for a key already padded to 32 bytes.
+pub fn mapping_slot(key: [u8; 32], slot: U256) -> U256 {
+    let mut preimage = [0u8; 64];
+    preimage[..32].copy_from_slice(&key);
+    preimage[32..].copy_from_slice(&slot.to_be_bytes::<32>());
+    U256::from_be_bytes(keccak256(preimage).0)
+}
+
+/// A `uint32` key, padded as Solidity pads it (big-endian, left zeros).
+pub fn uint_key(value: u64) -> [u8; 32] {
+    U256::from(value).to_be_bytes::<32>()
+}
+
+/// Where a dynamic array's (or a long string's) data starts.
+pub fn data_start(slot: U256) -> U256 {
+    U256::from_be_bytes(keccak256(slot.to_be_bytes::<32>()).0)
+}
+
+/// `issuerIndex[key]`.
+pub fn issuer_index(key: [u8; 32]) -> U256 {
+    mapping_slot(key, U256::from(ISSUER_INDEX))
+}
+
+/// The first slot of `issuers[key]`.
+pub fn issuer(key: [u8; 32]) -> U256 {
+    mapping_slot(key, U256::from(ISSUERS))
+}
+
+/// `issuerKeys[index]`.
+pub fn issuer_key(index: u64) -> U256 {
+    data_start(U256::from(ISSUER_KEYS)) + U256::from(index)
+}
+
+/// `anchors[root]`.
+pub fn anchor(root: [u8; 32]) -> U256 {
+    mapping_slot(root, U256::from(ANCHORS))
+}
+
+/// `revocations[index][hash]`.
+pub fn revocation(index: u64, hash: [u8; 32]) -> U256 {
+    mapping_slot(hash, mapping_slot(uint_key(index), U256::from(REVOCATIONS)))
+}
+
+/// A slot as the 32-byte word `eth_getProof` is asked for.
+pub fn slot_word(slot: U256) -> B256 {
+    B256::from(slot.to_be_bytes::<32>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    const LAYOUT: &str =
+        include_str!("../../../../contracts/build/CountersignRegistry.storage-layout.json");
+
+    fn layout() -> Value {
+        serde_json::from_str(LAYOUT).expect("the committed layout is JSON")
+    }
+
+    fn variable<'a>(list: &'a Value, label: &str) -> &'a Value {
+        list.as_array()
+            .and_then(|l| l.iter().find(|v| v["label"] == label))
+            .unwrap_or_else(|| panic!("{label} is not in the committed storage layout"))
+    }
+
+    /// (label, slot, type) for each state variable the proved reads use.
+    #[test]
+    fn the_slots_used_are_solcs() {
+        let layout = layout();
+        let storage = &layout["storage"];
+        for (label, slot, ty) in [
+            ("issuerKeys", ISSUER_KEYS, "t_array(t_bytes32)dyn_storage"),
+            ("issuerIndex", ISSUER_INDEX, "t_mapping(t_bytes32,t_uint32)"),
+            (
+                "issuers",
+                ISSUERS,
+                "t_mapping(t_bytes32,t_struct(Issuer)_storage)",
+            ),
+            (
+                "anchors",
+                ANCHORS,
+                "t_mapping(t_bytes32,t_struct(Anchor)_storage)",
+            ),
+            (
+                "revocations",
+                REVOCATIONS,
+                "t_mapping(t_uint32,t_mapping(t_bytes32,t_struct(Revocation)_storage))",
+            ),
+        ] {
+            let v = variable(storage, label);
+            assert_eq!(v["slot"], slot, "slot of {label}");
+            assert_eq!(v["offset"], 0, "offset of {label}");
+            assert_eq!(v["type"], ty, "type of {label}");
+        }
+    }
+
+    /// (struct, member, (slot within the struct, byte offset, width), type).
+    type Member = (
+        &'static str,
+        &'static str,
+        (u64, usize, usize),
+        &'static str,
+    );
+
+    #[test]
+    fn the_struct_members_used_are_where_solc_puts_them() {
+        let layout = layout();
+        let types = &layout["types"];
+        let packed = |f: PackedField| (0u64, f.offset, f.bytes);
+        let rows: [Member; 13] = [
+            ("Anchor", "issuer", packed(ANCHOR_ISSUER), "t_uint32"),
+            ("Anchor", "time", packed(ANCHOR_TIME), "t_uint64"),
+            ("Anchor", "blockNumber", packed(ANCHOR_BLOCK), "t_uint64"),
+            ("Revocation", "reason", packed(REVOCATION_REASON), "t_uint8"),
+            ("Revocation", "time", packed(REVOCATION_TIME), "t_uint64"),
+            (
+                "Revocation",
+                "blockNumber",
+                packed(REVOCATION_BLOCK),
+                "t_uint64",
+            ),
+            ("StatusChange", "status", packed(CHANGE_STATUS), "t_uint8"),
+            ("StatusChange", "time", packed(CHANGE_TIME), "t_uint64"),
+            (
+                "StatusChange",
+                "blockNumber",
+                packed(CHANGE_BLOCK),
+                "t_uint64",
+            ),
+            ("Issuer", "account", (ISSUER_ACCOUNT, 0, 20), "t_address"),
+            ("Issuer", "name", (ISSUER_NAME, 0, 32), "t_string_storage"),
+            (
+                "Issuer",
+                "credentialTypes",
+                (ISSUER_TYPES, 0, 32),
+                "t_array(t_string_storage)dyn_storage",
+            ),
+            (
+                "Issuer",
+                "history",
+                (ISSUER_HISTORY, 0, 32),
+                "t_array(t_struct(StatusChange)_storage)dyn_storage",
+            ),
+        ];
+        for (name, member, (slot, offset, bytes), ty) in rows {
+            let id = format!("t_struct({name})_storage");
+            let m = variable(&types[&id]["members"], member);
+            assert_eq!(m["slot"], slot, "slot of {name}.{member}");
+            assert_eq!(m["offset"], offset, "offset of {name}.{member}");
+            assert_eq!(m["type"], ty, "type of {name}.{member}");
+            assert_eq!(
+                types[ty]["numberOfBytes"], bytes,
+                "width of {name}.{member}"
+            );
+        }
+        // One slot per anchor, revocation and status change: the packed reads assume it.
+        for name in ["Anchor", "Revocation", "StatusChange"] {
+            let id = format!("t_struct({name})_storage");
+            assert_eq!(types[&id]["numberOfBytes"], 32, "{name} spans one slot");
+        }
+        assert_eq!(types["t_struct(Issuer)_storage"]["numberOfBytes"], 128);
+    }
+
+    #[test]
+    fn packed_fields_read_their_bytes() {
+        // Anchor(issuer 3, time 0x0102030405060708, block 0x11)
+        let word = U256::from(3u8)
+            | (U256::from(0x0102_0304_0506_0708u64) << 32)
+            | (U256::from(0x11u8) << 96);
+        assert_eq!(ANCHOR_ISSUER.get_u64(word), 3);
+        assert_eq!(ANCHOR_TIME.get_u64(word), 0x0102_0304_0506_0708);
+        assert_eq!(ANCHOR_BLOCK.get_u64(word), 0x11);
+    }
+}

@@ -30,6 +30,11 @@ pub fn with_station<T>(
     Ok(f(station))
 }
 
+/// `clerk` or `supervisor` as the screen sends it.
+fn role_of(text: &str) -> Result<countersign_staff::Role, CommandError> {
+    parse_role(text).ok_or_else(|| CommandError::new("bad_request", format!("role {text:?}")))
+}
+
 /// A desk refusal as the screen receives it. A lock-out says until when, for the screen to
 /// count the minutes.
 pub fn desk_error(e: DeskError) -> CommandError {
@@ -196,9 +201,10 @@ pub async fn sign_in(
     role: String,
 ) -> Result<SessionView, CommandError> {
     crate::worker::run(app, move |state| {
-        let role = parse_role(&role)
-            .ok_or_else(|| CommandError::new("bad_request", format!("role {role:?}")))?;
-        let session = state.desk.sign_in(&id, &pin, role).map_err(desk_error)?;
+        let session = state
+            .desk
+            .sign_in(&id, &pin, role_of(&role)?)
+            .map_err(desk_error)?;
         let clerk = session.is_clerk().then(|| session.account.id.clone());
         let _ = clerk.map(|id| with_station(state, |s| s.set_clerk(id)));
         Ok(SessionView::from(&session))

@@ -128,11 +128,8 @@ pub async fn review_search(app: AppHandle, query: String) -> Result<Vec<EntryRow
 #[tauri::command]
 pub async fn review_integrity(app: AppHandle) -> Result<IntegrityView, CommandError> {
     blocking(app, move |state| {
-        let (who, node, trusted) = (
-            supervisor(state)?,
-            anchor_node(&state.config),
-            state.trusted_hall_keys(),
-        );
+        let who = supervisor(state)?;
+        let (node, trusted) = (anchor_node(&state.config), state.trusted_hall_keys());
         let console = &state.review.console;
         let (report, recent) = audited(state, |audit, now| {
             console.integrity(audit, &trusted, &node.source(), &actor(&who), now)

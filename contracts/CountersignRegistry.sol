@@ -11,7 +11,7 @@ pragma solidity 0.8.37;
 ///      revoke / isRevoked), with the issuer recorded per root and revocations kept per issuer.
 contract CountersignRegistry {
     /// Returned by `registryId()`: lets a client tell our registry from any other contract.
-    bytes32 public constant REGISTRY_ID = keccak256("Countersign.Registry.v1");
+    bytes32 public constant REGISTRY_ID = keccak256("Countersign.Registry.v2");
 
     uint8 public constant STATUS_ACTIVE = 1;
     uint8 public constant STATUS_SUSPENDED = 2;
@@ -81,6 +81,23 @@ contract CountersignRegistry {
     /// Keyed by station key then day (YYYYMMDD): one digest per station and day, never replaced.
     mapping(bytes32 => mapping(uint32 => LogDigest)) private logDigests;
 
+    /// Every event this contract ever emitted, folded into one word (docs/PROTOCOL.md §7.1.2):
+    /// after each event, `eventHead = keccak256(eventHead ‖ uint256(block.number) ‖ leaf)` with
+    /// `leaf = keccak256(topic0 ‖ topic1 ‖ … ‖ keccak256(data))`, the log exactly as emitted.
+    /// A mirror folds the events a node gave it and compares the result with these slots,
+    /// read with a storage proof at a block the hall's nodes agree on, so it knows that no event
+    /// was left out, added or changed, whatever the node. Declared last so the slots above
+    /// never move.
+    bytes32 public eventHead;
+    /// How many events `eventHead` folds: lets a client say how many a node left out.
+    uint256 public eventCount;
+    /// `eventHead` at the end of each block that had events, and the next block that had
+    /// events after it (0: none yet; key 0 leads to the first). Kept in current state so a page
+    /// of old blocks is proved against a recent block: nodes prune old blocks' state.
+    mapping(uint256 => bytes32) private headAt;
+    mapping(uint256 => uint256) private nextEventBlock;
+    uint256 private lastEventBlock;
+
     event AdminChanged(address indexed account, bool admin);
     event IssuerRegistered(bytes32 indexed issuer, address indexed account, string name, string[] credentialTypes);
     event IssuerStatusChanged(bytes32 indexed issuer, uint8 status, uint64 time);
@@ -123,6 +140,7 @@ contract CountersignRegistry {
         adminCount = 1;
         issuerKeys.push(bytes32(0));
         emit AdminChanged(msg.sender, true);
+        _fold1(AdminChanged.selector, bytes32(uint256(uint160(msg.sender))), abi.encode(true));
     }
 
     function registryId() external pure returns (bytes32) {
@@ -138,6 +156,7 @@ contract CountersignRegistry {
         isAdmin[account] = admin;
         adminCount = admin ? adminCount + 1 : adminCount - 1;
         emit AdminChanged(account, admin);
+        _fold1(AdminChanged.selector, bytes32(uint256(uint160(account))), abi.encode(admin));
     }
 
     function registerIssuer(bytes32 key, address account, string calldata name, string[] calldata credentialTypes)
@@ -158,6 +177,7 @@ contract CountersignRegistry {
             record.credentialTypes.push(credentialTypes[i]);
         }
         emit IssuerRegistered(key, account, name, credentialTypes);
+        _fold2(IssuerRegistered.selector, key, bytes32(uint256(uint160(account))), abi.encode(name, credentialTypes));
         _setStatus(key, STATUS_ACTIVE);
     }
 
@@ -173,6 +193,28 @@ contract CountersignRegistry {
         uint64 time = uint64(block.timestamp);
         issuers[key].history.push(StatusChange(status, time, uint64(block.number)));
         emit IssuerStatusChanged(key, status, time);
+        _fold1(IssuerStatusChanged.selector, key, abi.encode(status, time));
+    }
+
+    /// Folds an event with one indexed argument into `eventHead` (see there).
+    function _fold1(bytes32 topic0, bytes32 topic1, bytes memory data) private {
+        _fold(keccak256(abi.encodePacked(topic0, topic1, keccak256(data))));
+    }
+
+    /// Folds an event with two indexed arguments into `eventHead` (see there).
+    function _fold2(bytes32 topic0, bytes32 topic1, bytes32 topic2, bytes memory data) private {
+        _fold(keccak256(abi.encodePacked(topic0, topic1, topic2, keccak256(data))));
+    }
+
+    function _fold(bytes32 leaf) private {
+        bytes32 head = keccak256(abi.encodePacked(eventHead, block.number, leaf));
+        eventHead = head;
+        eventCount += 1;
+        headAt[block.number] = head;
+        if (lastEventBlock != block.number) {
+            nextEventBlock[lastEventBlock] = block.number;
+            lastEventBlock = block.number;
+        }
     }
 
     function _status(bytes32 key) private view returns (uint8) {
@@ -203,6 +245,7 @@ contract CountersignRegistry {
         record.name = name;
         stationCount += 1;
         emit StationRegistered(key, account, name);
+        _fold2(StationRegistered.selector, key, bytes32(uint256(uint160(account))), abi.encode(name));
         _setStationStatus(key, STATUS_ACTIVE);
     }
 
@@ -219,6 +262,7 @@ contract CountersignRegistry {
     function _setStationStatus(bytes32 key, uint8 status) private {
         stations[key].status = status;
         emit StationStatusChanged(key, status, uint64(block.timestamp));
+        _fold1(StationStatusChanged.selector, key, abi.encode(status, uint64(block.timestamp)));
     }
 
     // ---- issuers ----------------------------------------------------------------------------
@@ -238,6 +282,7 @@ contract CountersignRegistry {
             if (anchors[root].issuer != 0) revert AlreadyAnchored(root);
             anchors[root] = Anchor(index, time, number);
             emit RootAnchored(root, key, time);
+            _fold2(RootAnchored.selector, root, key, abi.encode(time));
         }
     }
 
@@ -256,6 +301,7 @@ contract CountersignRegistry {
             if (revocations[index][hash].blockNumber != 0) revert AlreadyRevoked(hash);
             revocations[index][hash] = Revocation(reason, time, number);
             emit Revoked(hash, key, reason, time);
+            _fold2(Revoked.selector, hash, key, abi.encode(reason, time));
         }
     }
 
@@ -282,6 +328,7 @@ contract CountersignRegistry {
         uint64 time = uint64(block.timestamp);
         logDigests[key][day] = LogDigest(digest, time, uint64(block.number));
         emit LogDigestAnchored(key, day, digest, time);
+        _fold2(LogDigestAnchored.selector, key, bytes32(uint256(day)), abi.encode(digest, time));
     }
 
     /// A Gregorian date as YYYYMMDD, year 2000 to 9999: a typo'd or mis-encoded day (month 13,

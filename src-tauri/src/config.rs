@@ -61,6 +61,10 @@ pub struct Config {
     pub max_chain_age_hours: i64,
     /// Stale chain state: CANNOT CONFIRM rather than a warning.
     pub fail_closed: bool,
+    /// How the chain nodes agree on a block (quorum, head age).
+    pub head_policy: countersign_chainstate::agree::HeadPolicy,
+    /// Registry reads are storage proofs (off only for chains without `eth_getProof`).
+    pub chain_proofs: bool,
     /// Longest pause between a scanner's keystrokes.
     pub scanner_gap_ms: u32,
     /// The hall's name as printed on receipts (the hall id when not set).
@@ -161,11 +165,13 @@ impl Config {
         let counter = counter.unwrap_or_else(|| "1".into());
         let printer = bundle.and_then(|b| b.printer_for(&counter));
         let env_bool = |name: &str| var(name).map(|v| v == "1" || v == "true");
+        let rpc: Vec<String> = var("COUNTERSIGN_RPC")
+            .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
+            .or_else(|| bundle.map(|b| b.chain.endpoints.clone()))
+            .unwrap_or_default();
         Self {
-            rpc: var("COUNTERSIGN_RPC")
-                .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
-                .or_else(|| bundle.map(|b| b.chain.endpoints.clone()))
-                .unwrap_or_default(),
+            head_policy: head_policy(bundle, &rpc),
+            rpc,
             registry: var("COUNTERSIGN_REGISTRY")
                 .or_else(|| bundle.map(|b| b.chain.registry.to_string())),
             mirror: var("COUNTERSIGN_MIRROR").map(PathBuf::from),
@@ -205,6 +211,9 @@ impl Config {
                 .and_then(|v| v.parse().ok())
                 .or_else(|| bundle.map(|b| i64::from(b.max_chain_age_hours)))
                 .unwrap_or(i64::from(countersign_defaults::MAX_CHAIN_AGE_HOURS)),
+            chain_proofs: env_bool("COUNTERSIGN_CHAIN_PROOFS")
+                .or_else(|| bundle.map(|b| b.chain.proofs))
+                .unwrap_or(true),
             fail_closed: env_bool("COUNTERSIGN_FAIL_CLOSED")
                 .or_else(|| bundle.map(|b| b.fail_closed))
                 .unwrap_or(countersign_defaults::FAIL_CLOSED_WHEN_STALE),
@@ -316,4 +325,24 @@ impl Config {
             .clone()
             .unwrap_or_else(|| self.data_dir.join(paths::MIRROR_FILE))
     }
+}
+
+/// The bundle's agreement policy when its nodes are the ones used, else a majority of the
+/// nodes given (`COUNTERSIGN_QUORUM` overrides the quorum either way).
+fn head_policy(
+    bundle: Option<&countersign_bundle::Settings>,
+    rpc: &[String],
+) -> countersign_chainstate::agree::HeadPolicy {
+    let mut policy = match bundle {
+        Some(b) if b.chain.endpoints == rpc => b.chain.head_policy(),
+        _ => countersign_chainstate::agree::HeadPolicy::for_nodes(rpc.len()),
+    };
+    if let Some(q) = std::env::var("COUNTERSIGN_QUORUM")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|q| (1..=rpc.len()).contains(q))
+    {
+        policy.quorum = q;
+    }
+    policy
 }

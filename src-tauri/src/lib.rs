@@ -155,8 +155,17 @@ fn chain_source(config: &Config) -> Result<(Option<ChainSource>, String), String
         ..countersign_chain::RpcOptions::default()
     };
     let mirror = config.mirror_path();
-    let source = ChainSource::new(config.rpc.clone(), registry, Some(&mirror), options, 0)
-        .map_err(|e| e.to_string())?;
+    let mut source = ChainSource::new(
+        config.rpc.clone(),
+        registry,
+        Some(&mirror),
+        options,
+        config.head_policy.clone(),
+    )
+    .map_err(|e| e.to_string())?;
+    if !config.chain_proofs {
+        source = source.without_proofs();
+    }
     let note = if source.is_online() {
         format!("online {registry}")
     } else {
@@ -180,6 +189,7 @@ fn follower(config: &Config) -> Option<Follower> {
     let path = config.mirror_path();
     let interval = std::time::Duration::from_secs(config.sync_interval_secs);
     let endpoints = config.rpc.clone();
+    let policy = config.head_policy.clone();
     tauri::async_runtime::block_on(async move {
         countersign_station::spawn_follower(
             &endpoints,
@@ -187,6 +197,7 @@ fn follower(config: &Config) -> Option<Follower> {
             path,
             options,
             countersign_mirror::SyncOptions::default(),
+            policy,
             interval,
         )
     })
@@ -253,6 +264,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let policy = countersign_verify::Policy {
         max_chain_age: chrono::Duration::hours(config.max_chain_age_hours),
         fail_closed_when_stale: config.fail_closed,
+        ..countersign_verify::Policy::default()
     };
     tracing::info!(
         hall = %config.hall,

@@ -43,6 +43,13 @@ pub fn gather(state: &AppState) -> Result<StatusView, CommandError> {
                 .and_then(|c| c.synced_at)
                 .map(|t| t.to_rfc3339()),
             syncing: follow.as_ref().is_some_and(|f| f.syncing),
+            node_faults: chain
+                .as_ref()
+                .map(|c| c.faults.clone())
+                .into_iter()
+                .flatten()
+                .chain(follow.as_ref().map(|f| f.faults.clone()).into_iter().flatten())
+                .collect(),
             sync_error: follow.and_then(|f| f.last_error),
         },
         log_ok: counter.station().is_ok(),

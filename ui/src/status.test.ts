@@ -15,7 +15,7 @@ function status(over: Partial<StatusView> = {}): StatusView {
     session: { id: "clerk-007", name: "王芳", role: "clerk" },
     staffReady: true,
     staffError: null,
-    chain: { mode: "online", note: "", mirrorBlock: 42, mirrorBlockTime: null, syncedAt: "2026-11-25T09:58:00+08:00", syncing: false, syncError: null },
+    chain: { mode: "online", note: "", mirrorBlock: 42, mirrorBlockTime: null, syncedAt: "2026-11-25T09:58:00+08:00", syncing: false, syncError: null, nodeFaults: [] },
     logOk: true,
     logError: null,
     printer: "none",
@@ -37,6 +37,8 @@ describe("status bar", () => {
   it("says online with the mirror's block and how fresh it is", () => {
     setLang("zh-CN");
     expect(chainStatus(status().chain, now)).toBe("在线 · 区块 42 · 同步于 2 分钟前");
+    const faulty = { ...status().chain, nodeFaults: ["http://10.0.0.3:8545 gives block 0x… at height 9, not 0x…"] };
+    expect(chainStatus(faulty, now)).toBe("在线 · 区块 42 · 1 个链节点已排除（应答不一致或无法证明） · 同步于 2 分钟前");
     setLang("en");
     expect(chainStatus(status().chain, now)).toBe("Online · block 42 · synced 2 min ago");
   });

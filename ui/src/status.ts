@@ -24,6 +24,7 @@ export function chainStatus(c: ChainStatusView, now: Date): string {
     default:
       return t("status.chain.none");
   }
+  if (c.nodeFaults.length > 0) head = `${head} · ${t("status.chain.faults", { n: c.nodeFaults.length })}`;
   if (c.syncing) return `${head} · ${t("status.syncing")}`;
   if (c.syncedAt === null) return `${head} · ${t("status.synced.never")}`;
   const synced = new Date(c.syncedAt);

@@ -40,6 +40,8 @@ describe("verdict screen text", () => {
     expect(ago(new Date("2026-11-25T09:58:00Z"), now)).toBe("2 分钟前");
     const online = { source: "online" as const, block: 812, blockTime: "2026-11-25T09:59:58Z", checkedAt: "2026-11-25T09:59:59Z" };
     expect(chainLine(online, now)).toBe("在线 · 区块 812 · 刚刚");
+    expect(chainLine({ ...online, nodesAgreed: 1, nodesAsked: 1 }, now)).toBe("在线（单节点）· 区块 812 · 刚刚");
+    expect(chainLine({ ...online, nodesAgreed: 2, nodesAsked: 3 }, now)).toBe("在线 · 2/3 个节点一致 · 区块 812 · 刚刚");
     const mirror = { ...online, source: "mirror" as const, checkedAt: "2026-11-24T09:02:00Z" };
     expect(chainLine(mirror, now)).toMatch(/^离线 · 本地镜像，同步于 11-24 \d\d:02 \(24 小时前\)$/);
     setLang("en");

@@ -23,8 +23,13 @@ export function shortTime(d: Date): string {
 export function chainLine(chain: ChainUsedView | null, now: Date): string {
   if (!chain) return t("chain.none");
   switch (chain.source) {
-    case "online":
-      return t("chain.online", { block: chain.block, ago: ago(new Date(chain.checkedAt), now) });
+    case "online": {
+      const vars = { block: chain.block, ago: ago(new Date(chain.checkedAt), now) };
+      // One node's word is said as such; with several, how many gave this block.
+      if (chain.nodesAsked === undefined) return t("chain.online", vars);
+      if (chain.nodesAsked <= 1) return t("chain.online.one", vars);
+      return t("chain.online.quorum", { ...vars, agreed: chain.nodesAgreed ?? 0, asked: chain.nodesAsked });
+    }
     case "mirror": {
       const synced = new Date(chain.checkedAt);
       return t("chain.mirror", { synced: `${shortTime(synced)} (${ago(synced, now)})` });

@@ -86,6 +86,19 @@ pub struct Chain {
     /// The registry's governance (admin) account, `0x` + 40 hex digits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub governance: Option<String>,
+    /// How many of the endpoints must give the same block before it is read; a majority of
+    /// them when absent (docs/PROTOCOL.md §7.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<usize>,
+    /// `false` for a chain whose nodes do not serve `eth_getProof`: the registry is then read
+    /// with plain calls at the agreed block, each answer the reading node's word.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proofs: Option<bool>,
+    /// For chains that make blocks on a schedule (Besu QBFT, Geth clique): an agreed head
+    /// older than this many minutes is stale. Absent for chains that make blocks only for
+    /// transactions (FISCO BCOS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_head_age_minutes: Option<u32>,
 }
 
 /// `policies`.

@@ -40,6 +40,25 @@ pub struct ChainSettings {
     pub registry: RegistryRef,
     /// The registry's governance account, if provisioned.
     pub governance: Option<[u8; 20]>,
+    /// How many endpoints must give the same block (a majority unless the bundle says).
+    pub quorum: usize,
+    /// Whether registry reads are storage proofs (false only for chains without
+    /// `eth_getProof`).
+    pub proofs: bool,
+    /// An agreed head older than this many minutes is stale (chains with scheduled blocks).
+    pub max_head_age_minutes: Option<u32>,
+}
+
+impl ChainSettings {
+    /// How the hall's nodes agree on a block.
+    pub fn head_policy(&self) -> countersign_chainstate::agree::HeadPolicy {
+        let mut policy = countersign_chainstate::agree::HeadPolicy::for_nodes(self.endpoints.len());
+        policy.quorum = self.quorum;
+        policy.max_head_age = self
+            .max_head_age_minutes
+            .map(|m| chrono::Duration::minutes(i64::from(m)));
+        policy
+    }
 }
 
 /// A receipt printer and whom it serves.
@@ -268,6 +287,18 @@ impl Settings {
             .transpose()?;
 
         let p = &b.policies;
+        let nodes = chain.endpoints.len();
+        let quorum = chain
+            .quorum
+            .unwrap_or(countersign_chainstate::agree::majority(nodes));
+        if !(1..=nodes).contains(&quorum) {
+            return Err(format!(
+                "chain.quorum is {quorum}, but there are {nodes} endpoints: it must be between 1 and {nodes}"
+            ));
+        }
+        if chain.max_head_age_minutes == Some(0) {
+            return Err("chain.maxHeadAgeMinutes must be at least 1 (leave it out for chains without scheduled blocks)".into());
+        }
         if !(1..=8760).contains(&p.max_chain_age_hours) {
             return Err("policies.maxChainAgeHours must be 1 to 8760".into());
         }
@@ -408,6 +439,9 @@ impl Settings {
                 endpoints: chain.endpoints.clone(),
                 registry,
                 governance,
+                quorum,
+                proofs: chain.proofs.unwrap_or(true),
+                max_head_age_minutes: chain.max_head_age_minutes,
             },
             max_chain_age_hours: p.max_chain_age_hours,
             fail_closed: p.fail_closed,
@@ -440,6 +474,7 @@ impl Settings {
         countersign_verify::Policy {
             max_chain_age: chrono::Duration::hours(i64::from(self.max_chain_age_hours)),
             fail_closed_when_stale: self.fail_closed,
+            ..countersign_verify::Policy::default()
         }
     }
 }

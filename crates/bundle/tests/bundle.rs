@@ -34,6 +34,9 @@ fn bundle(hall: &str, version: u64) -> Bundle {
             chain_id: 31337,
             registry: REGISTRY.into(),
             governance: Some("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266".into()),
+            quorum: None,
+            proofs: None,
+            max_head_age_minutes: None,
         },
     );
     b.counters.push(countersign_bundle::CounterEntry {

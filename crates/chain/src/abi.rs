@@ -11,7 +11,7 @@ alloy_sol_types::sol!(
     "../../contracts/build/CountersignRegistry.abi.json"
 );
 
-/// What `registryId()` returns on our registry: `keccak256("Countersign.Registry.v1")`.
+/// What `registryId()` returns on our registry: `keccak256("Countersign.Registry.v2")`.
 pub fn registry_id() -> B256 {
-    keccak256("Countersign.Registry.v1")
+    keccak256("Countersign.Registry.v2")
 }

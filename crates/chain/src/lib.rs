@@ -10,7 +10,8 @@
 //! [`countersign_chainstate::events::EventSource`].
 //!
 //! [`proof`] reads the same records proved instead of trusted: EIP-1186 storage proofs checked
-//! against the state root of a header whose hash is checked (not yet used by verification).
+//! against the state root of a header whose hash is checked; [`ProvedChainState`] is what
+//! verification reads through, at a block the hall's nodes agreed on.
 //!
 //! ABI encoding comes from `alloy-sol-types`, generated from the committed ABI; the transport is
 //! a small blocking client over `ureq`.
@@ -22,7 +23,7 @@ pub mod registry;
 pub mod rpc;
 pub mod wallet;
 
-pub use online::{connect_first, ConnectError, OnlineChainState};
+pub use online::{connect_first, ConnectError, OnlineChainState, ProvedChainState};
 pub use proof::{ProvedHeader, ProvedReadError, ProvedRegistry};
 pub use registry::{day_code, AnchoredDigest, Mined, Registry, RegistryError, BYTECODE_HEX};
 pub use rpc::{RpcClient, RpcError, RpcOptions};

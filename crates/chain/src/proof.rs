@@ -24,6 +24,7 @@ use crate::rpc;
 use alloy_primitives::{keccak256, Bytes, B256, U256};
 use alloy_trie::proof::verify_proof;
 use alloy_trie::{Nibbles, TrieAccount};
+use countersign_chainstate::events::{BlockRef, EventLink};
 use countersign_chainstate::{
     AnchorRecord, ChainError, IssuerRecord, RevocationReason, RevocationRecord, StatusChange,
 };
@@ -75,6 +76,18 @@ pub enum ProvedReadError {
         claimed: B256,
         /// keccak256 of the header's RLP.
         computed: B256,
+    },
+    /// The node's block at that height is not the one the other nodes agreed on.
+    #[error("{endpoint} has block {got} at height {number}, not block {agreed} that the other nodes agreed on")]
+    NotAgreed {
+        /// The node.
+        endpoint: String,
+        /// The height.
+        number: u64,
+        /// The agreed block's hash.
+        agreed: B256,
+        /// The node's block's hash.
+        got: B256,
     },
     /// The node answered with another block than the one asked for.
     #[error("{endpoint} answered block {got} when asked for block {asked}")]
@@ -147,6 +160,14 @@ pub enum ProvedReadError {
     },
 }
 
+impl ProvedReadError {
+    /// Whether the node could not be asked (down, timed out), as opposed to having answered
+    /// something that did not prove.
+    pub fn is_outage(&self) -> bool {
+        matches!(self, Self::Registry(RegistryError::Rpc(r)) if r.is_transport())
+    }
+}
+
 impl From<ProvedReadError> for ChainError {
     fn from(e: ProvedReadError) -> Self {
         match e {
@@ -214,10 +235,42 @@ impl<'r> ProvedRegistry<'r> {
         Ok(Self { registry, header })
     }
 
+    /// Block `agreed.number`, which must be the block other nodes agreed on: the header is
+    /// checked as [`ProvedRegistry::at`] checks any, then its hash against `agreed.hash`.
+    pub fn of(registry: &'r Registry, agreed: &BlockRef) -> Result<Self, ProvedReadError> {
+        let me = Self::at(registry, agreed.number)?;
+        if me.header.hash.0 != agreed.hash {
+            return Err(ProvedReadError::NotAgreed {
+                endpoint: registry.endpoint(),
+                number: agreed.number,
+                agreed: B256::from(agreed.hash),
+                got: me.header.hash,
+            });
+        }
+        Ok(me)
+    }
+
     /// The node's latest block, checked as [`ProvedRegistry::at`] checks any.
     pub fn latest(registry: &'r Registry) -> Result<Self, ProvedReadError> {
         let head = registry.head()?;
         Self::at(registry, head.number)
+    }
+
+    /// The registry's record of block `block`'s events (`headAt`, `nextEventBlock`), proved.
+    pub fn event_link(&self, block: u64) -> Result<EventLink, ProvedReadError> {
+        let key = layout::uint_key(block);
+        let values = self.storage(&[
+            layout::mapping_slot(key, U256::from(layout::HEAD_AT)),
+            layout::mapping_slot(key, U256::from(layout::NEXT_EVENT_BLOCK)),
+        ])?;
+        let [head, next] = values.as_slice() else {
+            return Err(self.layout_error("event link: two slots asked, other answered".into()));
+        };
+        Ok(EventLink {
+            head: head.to_be_bytes::<32>(),
+            next: u64::try_from(*next)
+                .map_err(|_| self.layout_error(format!("nextEventBlock {next} is out of range")))?,
+        })
     }
 
     /// The checked header the reads are proved against.

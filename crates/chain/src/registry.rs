@@ -331,6 +331,9 @@ impl Registry {
             .collect::<Result<_, _>>()?;
         let data = rpc::data(&log["data"], "data")?;
         let first = *topics.first().ok_or("log without topics")?;
+        let mut preimage: Vec<u8> = topics.iter().flat_map(|t| t.0).collect();
+        preimage.extend_from_slice(&alloy_primitives::keccak256(&data).0);
+        let leaf = alloy_primitives::keccak256(&preimage).0;
         let decode_error = |e: alloy_sol_types::Error| format!("undecodable event: {e}");
         let event = if first == C::AdminChanged::SIGNATURE_HASH {
             let e = C::AdminChanged::decode_raw_log(topics, &data).map_err(decode_error)?;
@@ -398,6 +401,7 @@ impl Registry {
             block_hash: rpc::word(&log["blockHash"], "blockHash")?,
             log_index: rpc::quantity(&log["logIndex"], "logIndex")?,
             tx_hash: rpc::word(&log["transactionHash"], "transactionHash")?,
+            leaf,
             event,
         })
     }

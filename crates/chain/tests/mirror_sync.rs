@@ -505,6 +505,11 @@ fn the_follower_fails_over_to_a_node_that_answers_and_stops_cleanly() {
             reference,
             sources,
             options(100),
+            // Failover: one node is enough (`chain.quorum: 1`).
+            countersign_chainstate::agree::HeadPolicy {
+                quorum: 1,
+                ..countersign_chainstate::agree::HeadPolicy::for_nodes(2)
+            },
             Duration::from_millis(200),
         );
         let mut updates = follower.status();

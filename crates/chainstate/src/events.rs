@@ -103,8 +103,47 @@ pub struct LoggedEvent {
     pub log_index: u64,
     /// The transaction that emitted it.
     pub tx_hash: [u8; 32],
+    /// The log as emitted, hashed: `keccak256(topic0 ‖ topic1 ‖ … ‖ keccak256(data))`, what the
+    /// registry folds into its `eventHead` ([`fold`]).
+    pub leaf: [u8; 32],
     /// What changed.
     pub event: RegistryEvent,
+}
+
+/// Every event up to some block, folded as the registry folds them into its `eventHead`
+/// (PROTOCOL.md §7.1.2): what a mirror's recorded events must come to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EventHead {
+    /// Every event up to and including that block, folded.
+    pub head: [u8; 32],
+    /// How many events that is.
+    pub count: u64,
+    /// The last block that had events (0: none).
+    pub block: u64,
+}
+
+impl EventHead {
+    /// This head with one more event, as the registry folds it:
+    /// `keccak256(head ‖ uint256(block) ‖ leaf)`.
+    pub fn fold(self, event: &LoggedEvent) -> Self {
+        use sha3::Digest;
+        let mut number = [0u8; 32];
+        number[24..].copy_from_slice(&event.block.to_be_bytes());
+        let mut k = sha3::Keccak256::new();
+        k.update(self.head);
+        k.update(number);
+        k.update(event.leaf);
+        Self {
+            head: k.finalize().into(),
+            count: self.count + 1,
+            block: event.block,
+        }
+    }
+
+    /// This head with `events` folded in, in order.
+    pub fn fold_all<'a>(self, events: impl IntoIterator<Item = &'a LoggedEvent>) -> Self {
+        events.into_iter().fold(self, |h, e| h.fold(e))
+    }
 }
 
 /// A block's number, hash and time.
@@ -137,4 +176,19 @@ pub trait EventSource {
     fn block(&self, number: u64) -> Result<Option<BlockRef>, ChainError>;
     /// The registry's events in blocks `from..=to`, in chain order.
     fn events(&self, from: u64, to: u64) -> Result<Vec<LoggedEvent>, ChainError>;
+    /// What the registry's state at block `at` (whose hash must be `at.hash`) says of the
+    /// events of block `block`, proved against `at`'s header: the head after them and the
+    /// next block with events. What a page must fold to before the mirror takes it.
+    /// `Inconsistent` when the proof fails.
+    fn event_link(&self, at: &BlockRef, block: u64) -> Result<EventLink, ChainError>;
+}
+
+/// The registry's record of one block's events, as of a later block: its `headAt[block]` and
+/// `nextEventBlock[block]` (PROTOCOL.md §7.1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EventLink {
+    /// `eventHead` after the block's events (zero for a block without events, and for block 0).
+    pub head: [u8; 32],
+    /// The next block that had events (0: none yet); for block 0, the first.
+    pub next: u64,
 }

@@ -14,6 +14,7 @@ use countersign_credential::{DidKey, RegistryRef};
 use countersign_merkle::NodeHash;
 use std::collections::HashMap;
 
+pub mod agree;
 pub mod events;
 pub mod snapshot;
 pub mod station;
@@ -191,10 +192,15 @@ pub struct RevocationRecord {
 /// Where the answers come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// A live node.
+    /// Live nodes: the block agreed by `agreed` of the `asked` nodes, read (and proved) from
+    /// `endpoint`.
     Online {
-        /// The endpoint that answered.
+        /// The endpoint whose answers were read.
         endpoint: String,
+        /// How many nodes gave the block (1: the verdict says "one node").
+        agreed: u32,
+        /// How many nodes were asked.
+        asked: u32,
     },
     /// The hall's local mirror.
     Mirror,
@@ -230,6 +236,9 @@ pub struct ChainView {
     pub checked_at: DateTime<Utc>,
     /// Online node or mirror.
     pub source: Source,
+    /// Why this state is not fresh however recently it was checked (the agreed head is older
+    /// than the hall allows): verification warns `chain.stale` as for an old mirror.
+    pub stale: Option<String>,
 }
 
 /// Could not check: the chain state is not available.

@@ -148,6 +148,7 @@ pub fn from_json(value: &Value) -> Result<MemoryChainState, SnapshotError> {
         // A snapshot is as fresh as its block.
         checked_at: block_time,
         source: Source::Memory,
+        stale: None,
     });
     for (i, m) in objects(top, "issuers")?.into_iter().enumerate() {
         let at = format!("issuers[{i}]");
@@ -231,6 +232,7 @@ mod tests {
             block_time: t,
             checked_at: t,
             source: Source::Memory,
+            stale: None,
         });
         state
             .put_issuer(IssuerRecord {

@@ -3,6 +3,7 @@
 //! status), issuers (anchor, revoke) and IT staff (status, mirror sync).
 
 use crate::{read_file, CliError};
+use countersign_chainstate::agree::HeadPolicy;
 use countersign_chain::{connect_first, Mined, Registry, RegistryError, RpcOptions, Wallet};
 use countersign_chainstate::{IssuerStatus, RevocationReason};
 use countersign_credential::{DidKey, RegistryRef};
@@ -20,6 +21,10 @@ pub struct Endpoint {
     /// Seconds to wait for one answer from a node
     #[arg(long, default_value_t = 10)]
     pub timeout_secs: u64,
+    /// How many of the --rpc nodes must agree on a block before it is read (default: a
+    /// majority of them)
+    #[arg(long, env = "COUNTERSIGN_QUORUM")]
+    pub quorum: Option<usize>,
 }
 
 impl Endpoint {
@@ -29,6 +34,23 @@ impl Endpoint {
             timeout: Duration::from_secs(self.timeout_secs.max(1)),
             ..RpcOptions::default()
         }
+    }
+
+    /// How the nodes agree on a block: `--quorum` of them (a majority by default), leaving
+    /// out the newest `confirmations` blocks.
+    pub fn head_policy(&self, confirmations: u64) -> Result<HeadPolicy, CliError> {
+        let n = self.rpc.len();
+        let mut policy = HeadPolicy::for_nodes(n);
+        if let Some(q) = self.quorum {
+            if q == 0 || q > n.max(1) {
+                return Err(CliError::Usage(format!(
+                    "--quorum {q}: it must be between 1 and the {n} node(s) given with --rpc"
+                )));
+            }
+            policy.quorum = q;
+        }
+        policy.confirmations = confirmations;
+        Ok(policy)
     }
 
     fn first(&self) -> Result<&str, CliError> {

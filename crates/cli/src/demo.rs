@@ -354,6 +354,7 @@ pub fn run(out: &Path) -> Result<(), CliError> {
         block_time: at(1, 10, 0),
         checked_at: at(1, 10, 0),
         source: Source::Memory,
+        stale: None,
     });
     for (who, block) in [(&smr, 2), (&police, 3), (&school, 4)] {
         state.put_issuer(IssuerRecord {

@@ -7,7 +7,7 @@ use crate::CliError;
 use chrono::Utc;
 use countersign_chain::connect_first;
 use countersign_credential::RegistryRef;
-use countersign_mirror::{sync_once, Mirror, Progress, SyncOptions};
+use countersign_mirror::{Mirror, Progress, SyncError, SyncOptions};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -137,22 +137,40 @@ pub fn sync(args: &SyncArgs) -> Result<u8, CliError> {
     if args.follow {
         return follow(args, registry, options);
     }
-    let chain = args.endpoint.connect(&registry)?;
-    let mut mirror = open_mirror(&args.mirror, &registry)?;
-    let report = sync_once(&mut mirror, &chain, &options, &mut print_progress).map_err(|e| {
-        CliError::Unavailable(format!(
-            "the mirror keeps what it had synced before this error: {e}"
-        ))
+    if args.endpoint.rpc.is_empty() {
+        return Err(CliError::Usage(
+            "no chain node given: pass --rpc http://… or set COUNTERSIGN_RPC".into(),
+        ));
+    }
+    let policy = args.endpoint.head_policy(args.confirmations)?;
+    let report = countersign_station::sync_mirror(
+        &args.endpoint.rpc,
+        registry,
+        &args.mirror,
+        args.endpoint.options(),
+        &options,
+        &policy,
+        &mut print_progress,
+    )
+    .map_err(|e| match e {
+        SyncError::Mirror(e) => CliError::Usage(e.to_string()),
+        e => CliError::Unavailable(format!(
+            "the mirror keeps what it had synced and proved before this error: {e}"
+        )),
     })?;
+    for fault in &report.faults {
+        eprintln!("node left out: {fault}");
+    }
     if let Some(depth) = report.reorg_depth {
         eprintln!("the chain reorganised: rolled back {depth} block(s) and read them again");
     }
+    let mirror = open_mirror(&args.mirror, &registry)?;
     let counts = mirror
         .counts()
         .map_err(|e| CliError::Failed(e.to_string()))?;
     println!(
-        "synced blocks {}..={} from {}: {} new events in {} pages; mirror holds {} issuers, {} anchored roots, {} revocations",
-        report.from, report.to, report.endpoint, report.events, report.pages, counts.issuers, counts.anchors, counts.revocations
+        "synced blocks {}..={} from {} ({} of {} nodes agreed, every page proved): {} new events in {} pages; mirror holds {} issuers, {} anchored roots, {} revocations",
+        report.from, report.to, report.endpoint, report.agreed, args.endpoint.rpc.len(), report.events, report.pages, counts.issuers, counts.anchors, counts.revocations
     );
     Ok(0)
 }
@@ -163,6 +181,7 @@ fn follow(args: &SyncArgs, registry: RegistryRef, options: SyncOptions) -> Resul
             "no chain node given: pass --rpc http://… or set COUNTERSIGN_RPC".into(),
         ));
     }
+    let policy = args.endpoint.head_policy(args.confirmations)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -174,6 +193,7 @@ fn follow(args: &SyncArgs, registry: RegistryRef, options: SyncOptions) -> Resul
             args.mirror.clone(),
             args.endpoint.options(),
             options,
+            policy,
             Duration::from_secs(args.interval.max(1)),
         ) else {
             return;

@@ -177,7 +177,7 @@ fn open_source(args: &VerifyArgs) -> Result<Option<countersign_station::ChainSou
         registry,
         args.mirror.as_deref(),
         args.endpoint.options(),
-        args.confirmations,
+        args.endpoint.head_policy(args.confirmations)?,
     )
     .map(Some)
     .map_err(|e| CliError::Usage(e.to_string()))
@@ -201,6 +201,7 @@ fn run_with(
         policy: Policy {
             max_chain_age: Duration::hours(args.max_chain_age_hours),
             fail_closed_when_stale: args.fail_closed,
+            ..countersign_verify::Policy::default()
         },
     };
     let identity = args.record.identity()?;
@@ -356,7 +357,16 @@ pub fn render(report: &Report, reveal: bool) -> String {
     }
     if let Some(c) = &report.chain {
         let source = match &c.source {
-            Source::Online { endpoint } => format!("online, {endpoint}"),
+            Source::Online {
+                endpoint,
+                agreed: 1,
+                ..
+            } => format!("online, one node: {endpoint}"),
+            Source::Online {
+                endpoint,
+                agreed,
+                asked,
+            } => format!("online, {agreed} of {asked} nodes agree, read from {endpoint}"),
             Source::Mirror => format!("offline mirror, last synced {}", c.checked_at.to_rfc3339()),
             Source::Memory => "registry snapshot".into(),
         };

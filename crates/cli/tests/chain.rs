@@ -201,7 +201,10 @@ fn issue_anchor_then_verify_online_and_from_the_mirror_with_the_node_stopped() {
     let out = w.verify(&credential, &w.online());
     let stdout = ok(&out);
     assert!(stdout.starts_with("VALID"), "{stdout}");
-    assert!(stdout.contains(&format!("(online, {})", w.url)), "{stdout}");
+    assert!(
+        stdout.contains(&format!("(online, one node: {})", w.url)),
+        "{stdout}"
+    );
     assert!(stdout.contains("anchor      pass"), "{stdout}");
 
     let mirror = w.path("hall-mirror.sqlite");

@@ -53,3 +53,21 @@ pub const SERIAL_BAUD: u32 = 9600;
 /// The largest picture the counter accepts (opened, dropped or pasted): a phone photo is a few
 /// MB; more is not a credential picture.
 pub const MAX_IMAGE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Seconds a chain's head (or a mirror's sync time) may be ahead of this computer's clock
+/// before it counts as "from the future" and earns a `chain.stale` warning: block times have
+/// one-second resolution and hall clocks drift; two minutes is far above both and far below
+/// what a node lying about time would need to keep a mirror "fresh".
+pub const MAX_CLOCK_SKEW_SECONDS: i64 = 120;
+
+/// Blocks a node's head may be below the newest block another node shows before the node
+/// counts as stale (stopped following the chain), is reported and left out. Two: nodes of a
+/// consortium chain with immediate finality (QBFT, PBFT) differ by a block at most while one
+/// propagates; more would let a stuck node hide the newest blocks' revocations for as long as
+/// a chain that makes blocks only for transactions takes to make that many.
+pub const MAX_NODE_LAG_BLOCKS: u64 = 2;
+
+/// Seconds a node that lied (an answer that did not prove, another block than the others, a
+/// head from the future) is left out before it is asked again: long enough not to be asked at
+/// every scan, short enough that a node fixed by IT rejoins within minutes.
+pub const NODE_DEMOTED_SECONDS: u64 = 600;

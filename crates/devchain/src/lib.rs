@@ -2,7 +2,12 @@
 //! from npm by `scripts/tools.sh` (pinned in `tools/package.json`), started on 127.0.0.1 on a
 //! free port and stopped by its own process id when the [`Anvil`] handle is dropped.
 //!
+//! [`proxy::RpcProxy`] puts a lying node in front of it, for the tests of what a hall does
+//! when one of its nodes lies.
+//!
 //! Nothing here is used in production: halls talk to their consortium's nodes.
+
+pub mod proxy;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -1,20 +1,25 @@
-//! Keeping the mirror up to date in the background, failing over between nodes.
+//! Keeping the mirror up to date in the background, from the block the hall's nodes agree on.
 //!
 //! A follower owns its own connection to the mirror file (WAL lets the app read through
 //! another meanwhile) and syncs it every interval on Tokio's blocking pool, since the event
-//! sources and SQLite block. Each round tries the sources in order, starting with the one that
-//! last succeeded; the first that syncs wins. Its state is published on a watch channel for the
-//! UI's "registry as of …" line.
+//! sources and SQLite block. Each round asks every node for its head, agrees on a block with
+//! the quorum of the [`HeadPolicy`], and reads the pages from the agreeing nodes in turn
+//! ([`sync_agreed`]). A node that lied (a page that did not prove, another block than the
+//! others, a head from the future) is named in the status and left out for
+//! `NODE_DEMOTED_SECONDS`. Its state is published on a watch channel for the UI's "registry
+//! as of …" line.
 
-use crate::sync::{sync_until, Progress, SyncError, SyncOptions, SyncReport};
+use crate::sync::{sync_agreed, Progress, SyncError, SyncOptions, SyncReport};
+use countersign_chainstate::agree::{Fault, HeadPolicy};
 use crate::Mirror;
 use chrono::{DateTime, Utc};
 use countersign_chainstate::events::{BlockRef, EventSource};
 use countersign_credential::RegistryRef;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
@@ -38,6 +43,8 @@ pub struct FollowStatus {
     pub progress: Option<Progress>,
     /// The last successful round's report.
     pub last_report: Option<SyncReport>,
+    /// The nodes left out of the last round, and why ("http://… is stale: …").
+    pub faults: Vec<String>,
 }
 
 /// A running follower. [`Follower::stop`] ends it; dropping it asks it to end after the page in
@@ -106,6 +113,7 @@ pub fn spawn_follower(
     registry: RegistryRef,
     sources: Vec<SharedSource>,
     options: SyncOptions,
+    policy: HeadPolicy,
     interval: Duration,
 ) -> Follower {
     let (status, receiver) = watch::channel(FollowStatus::default());
@@ -115,8 +123,10 @@ pub fn spawn_follower(
         registry,
         sources,
         options,
+        policy,
         status,
         control: Arc::clone(&control),
+        demoted: Mutex::new(HashMap::new()),
     });
     let task = tokio::spawn(run(keeper, interval));
     Follower {
@@ -131,30 +141,31 @@ struct Keeper {
     registry: RegistryRef,
     sources: Vec<SharedSource>,
     options: SyncOptions,
+    policy: HeadPolicy,
     status: watch::Sender<FollowStatus>,
     control: Arc<Control>,
+    /// Nodes left out until then, by index in `sources`.
+    demoted: Mutex<HashMap<usize, Instant>>,
 }
 
 struct Synced {
-    source: usize,
     report: SyncReport,
     cursor: Option<BlockRef>,
 }
 
 async fn run(keeper: Arc<Keeper>, interval: Duration) {
     let mut mirror: Option<Mirror> = None;
-    let mut preferred = 0;
     while !keeper.control.stopping() {
         keeper.status.send_modify(|s| s.syncing = true);
         let k = Arc::clone(&keeper);
-        let outcome = match tokio::task::spawn_blocking(move || k.round(mirror, preferred)).await {
+        let outcome = match tokio::task::spawn_blocking(move || k.round(mirror)).await {
             Ok((kept, outcome)) => {
                 mirror = kept;
                 outcome
             }
             Err(e) => {
                 mirror = None;
-                Err(format!("the sync round failed: {e}"))
+                Err((format!("the sync round failed: {e}"), Vec::new()))
             }
         };
         keeper.status.send_modify(|s| {
@@ -162,14 +173,17 @@ async fn run(keeper: Arc<Keeper>, interval: Duration) {
             s.progress = None;
             match outcome {
                 Ok(synced) => {
-                    preferred = synced.source;
                     s.last_sync = Some(Utc::now());
                     s.last_error = None;
                     s.endpoint = Some(synced.report.endpoint.clone());
                     s.cursor = synced.cursor;
+                    s.faults = synced.report.faults.iter().map(|f| f.to_string()).collect();
                     s.last_report = Some(synced.report);
                 }
-                Err(message) => s.last_error = Some(message),
+                Err((message, faults)) => {
+                    s.last_error = Some(message);
+                    s.faults = faults;
+                }
             }
         });
         if keeper.control.stopping() {
@@ -184,56 +198,77 @@ async fn run(keeper: Arc<Keeper>, interval: Duration) {
 
 impl Keeper {
     /// One round on the blocking pool. Hands the connection back to keep it across rounds.
-    fn round(
-        &self,
-        mirror: Option<Mirror>,
-        preferred: usize,
-    ) -> (Option<Mirror>, Result<Synced, String>) {
+    fn round(&self, mirror: Option<Mirror>) -> (Option<Mirror>, Result<Synced, (String, Vec<String>)>) {
         let mut mirror = match mirror {
             Some(m) => m,
             None => match Mirror::open(&self.path, &self.registry) {
                 Ok(m) => m,
-                Err(e) => return (None, Err(e.to_string())),
+                Err(e) => return (None, Err((e.to_string(), Vec::new()))),
             },
         };
-        let order = std::iter::once(preferred)
-            .chain((0..self.sources.len()).filter(|&i| i != preferred))
-            .filter(|&i| i < self.sources.len());
-        let mut errors = Vec::new();
-        for i in order {
-            if self.control.stopping() {
-                break;
-            }
-            let source = &self.sources[i];
-            let mut progress = |p: &Progress| {
-                self.status.send_modify(|s| s.progress = Some(p.clone()));
-            };
-            let stop = || self.control.stopping();
-            match sync_until(&mut mirror, &**source, &self.options, &mut progress, &stop) {
-                Ok(report) => {
-                    let cursor = mirror.cursor().ok().flatten();
-                    return (
-                        Some(mirror),
-                        Ok(Synced {
-                            source: i,
-                            report,
-                            cursor,
-                        }),
-                    );
+        if self.sources.is_empty() {
+            return (Some(mirror), Err(("no event source to sync from".into(), Vec::new())));
+        }
+        // Demoted nodes sit the round out; the quorum counts every configured node, so leaving
+        // liars out never lowers the bar for the rest.
+        let now = Instant::now();
+        let active: Vec<usize> = {
+            let mut demoted = self.demoted.lock().unwrap_or_else(|e| e.into_inner());
+            demoted.retain(|_, until| *until > now);
+            (0..self.sources.len())
+                .filter(|i| !demoted.contains_key(i))
+                .collect()
+        };
+        let sources: Vec<&dyn EventSource> =
+            active.iter().map(|&i| &*self.sources[i] as &dyn EventSource).collect();
+        let mut progress = |p: &Progress| {
+            self.status.send_modify(|s| s.progress = Some(p.clone()));
+        };
+        let stop = || self.control.stopping();
+        let outcome = sync_agreed(
+            &mut mirror,
+            &sources,
+            &self.policy,
+            &self.options,
+            Utc::now(),
+            &mut progress,
+            &stop,
+        );
+        let faults = match &outcome {
+            Ok(report) => report.faults.clone(),
+            Err(SyncError::NoAgreement(e)) => e.faults.clone(),
+            Err(_) => Vec::new(),
+        };
+        self.demote(&active, &faults);
+        let lines = faults.iter().map(|f| f.to_string()).collect();
+        match outcome {
+            Ok(mut report) => {
+                for f in &mut report.faults {
+                    f.node = active[f.node];
                 }
-                // The file failed, not the node: another node would fail the same way. The
-                // connection is dropped and opened afresh next round.
-                Err(SyncError::Mirror(e)) => return (None, Err(e.to_string())),
-                Err(e) => errors.push(e.to_string()),
+                let cursor = mirror.cursor().ok().flatten();
+                (Some(mirror), Ok(Synced { report, cursor }))
+            }
+            // The file failed, not the node: the connection is dropped and opened afresh next
+            // round.
+            Err(SyncError::Mirror(e)) => (None, Err((e.to_string(), lines))),
+            Err(e) => (Some(mirror), Err((e.to_string(), lines))),
+        }
+    }
+
+    /// Leaves out for a while every node that lied; one that was merely unreachable is asked
+    /// again next round.
+    fn demote(&self, active: &[usize], faults: &[countersign_chainstate::agree::NodeFault]) {
+        let until = Instant::now()
+            + Duration::from_secs(countersign_defaults::NODE_DEMOTED_SECONDS);
+        let mut demoted = self.demoted.lock().unwrap_or_else(|e| e.into_inner());
+        for f in faults {
+            if !matches!(f.fault, Fault::Unreachable(_)) {
+                if let Some(&node) = active.get(f.node) {
+                    tracing::warn!(endpoint = %f.endpoint, fault = %f.fault, "chain node demoted");
+                    demoted.insert(node, until);
+                }
             }
         }
-        let message = if !errors.is_empty() {
-            errors.join("; ")
-        } else if self.control.stopping() {
-            "stopped before syncing".to_owned()
-        } else {
-            "no event source to sync from".to_owned()
-        };
-        (Some(mirror), Err(message))
     }
 }

@@ -13,7 +13,7 @@
 //! deleting it loses nothing that a sync cannot fetch again.
 
 use chrono::{DateTime, Utc};
-use countersign_chainstate::events::{BlockRef, LoggedEvent, RegistryEvent};
+use countersign_chainstate::events::{BlockRef, EventHead, LoggedEvent, RegistryEvent};
 use countersign_chainstate::{
     AnchorRecord, ChainError, ChainState, ChainView, IssuerRecord, IssuerStatus, RevocationReason,
     RevocationRecord, Source, StationRecord, StatusChange,
@@ -35,7 +35,7 @@ pub mod sync;
 
 pub use follow::{spawn_follower, FollowStatus, Follower};
 pub use schema::SCHEMA_VERSION;
-pub use sync::{sync_once, Progress, SyncError, SyncOptions, SyncReport};
+pub use sync::{sync_agreed, sync_once, Progress, SyncError, SyncOptions, SyncReport};
 
 /// How long a statement waits for another connection's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -228,6 +228,14 @@ impl Mirror {
         }
     }
 
+    /// The registry's `eventHead` and `eventCount` as of the cursor: what every event recorded
+    /// folds to (zero for an empty mirror). `None` for a file synced before heads were kept,
+    /// which cannot be proved and must be synced again.
+    pub fn event_head(&self) -> Result<Option<EventHead>, MirrorError> {
+        let empty = self.cursor()?.is_none();
+        stored_head(&self.conn, empty)
+    }
+
     /// How many issuers, anchors, revocations and events the mirror holds.
     pub fn counts(&self) -> Result<Counts, MirrorError> {
         let mut st = self.conn.prepare_cached(
@@ -313,6 +321,26 @@ impl Mirror {
         for e in events {
             applied += insert_event(&tx, e)?;
         }
+        // The registry's eventHead after each block of the page, folded from the recorded one
+        // (none for a file synced before heads were kept: it stays unproved until reset).
+        if let Some(mut head) = stored_head(&tx, current.is_none())? {
+            let mut set_block = tx.prepare_cached(
+                "UPDATE blocks SET event_head = ?2, event_count = ?3, event_block = ?4
+                 WHERE number = ?1",
+            )?;
+            let mut i = 0;
+            for &number in blocks.keys() {
+                while i < events.len() && events[i].block <= number {
+                    head = head.fold(&events[i]);
+                    i += 1;
+                }
+                set_block.execute(params![number, &head.head[..], head.count, head.block])?;
+            }
+            tx.prepare_cached(
+                "UPDATE meta SET event_head = ?1, event_count = ?2, event_block = ?3 WHERE id = 1",
+            )?
+            .execute(params![&head.head[..], head.count, head.block])?;
+        }
         tx.prepare_cached(
             "UPDATE meta SET cursor_block = ?1, cursor_hash = ?2, cursor_time = ?3 WHERE id = 1",
         )?
@@ -391,6 +419,8 @@ impl Mirror {
             tx.execute(&format!("DELETE FROM {table} WHERE block > ?1"), [after])?;
         }
         tx.execute("DELETE FROM blocks WHERE number > ?1", [after])?;
+        // A mirror taken back is no longer known to reach the chain's head: its freshness goes
+        // with the blocks, and comes back with the next sync that reaches the head.
         match keep {
             Some(b) => {
                 tx.execute(
@@ -399,14 +429,20 @@ impl Mirror {
                     params![b.number, &b.hash[..], b.time.timestamp()],
                 )?;
                 tx.execute(
-                    "UPDATE meta SET cursor_block = ?1, cursor_hash = ?2, cursor_time = ?3
+                    "UPDATE meta SET cursor_block = ?1, cursor_hash = ?2, cursor_time = ?3,
+                         synced_at = NULL,
+                         event_head = (SELECT event_head FROM blocks WHERE number = ?1),
+                         event_count = (SELECT event_count FROM blocks WHERE number = ?1),
+                         event_block = (SELECT event_block FROM blocks WHERE number = ?1)
                      WHERE id = 1",
                     params![b.number, &b.hash[..], b.time.timestamp()],
                 )?;
             }
             None => {
                 tx.execute(
-                    "UPDATE meta SET cursor_block = NULL, cursor_hash = NULL, cursor_time = NULL
+                    "UPDATE meta SET cursor_block = NULL, cursor_hash = NULL, cursor_time = NULL,
+                         synced_at = NULL, event_head = NULL, event_count = NULL,
+                         event_block = NULL
                      WHERE id = 1",
                     [],
                 )?;
@@ -471,8 +507,18 @@ impl Mirror {
             registry: self.registry,
             block: c.number,
             block_time: c.time,
-            checked_at: synced_at.unwrap_or(c.time).max(c.time),
+            // The sync time, never the block's own when that is later: a block stamped in the
+            // future would otherwise keep the mirror "fresh" until then.
+            checked_at: synced_at.unwrap_or(c.time),
             source: Source::Mirror,
+            // Part of the chain, or a chain taken back by a reorganisation: not the chain's
+            // state at any time, however recent its blocks.
+            stale: synced_at.is_none().then(|| {
+                format!(
+                    "the hall's mirror reaches block {} but has not caught up with the chain since it was started or rolled back: it is synced again when the chain nodes answer",
+                    c.number
+                )
+            }),
         }))
     }
 
@@ -984,6 +1030,19 @@ fn status_from_code(code: i64) -> Result<IssuerStatus, MirrorError> {
         3 => Ok(IssuerStatus::Retired),
         other => Err(MirrorError::Corrupt(format!("issuer status code {other}"))),
     }
+}
+
+/// The event head recorded in `meta`: zero for an empty mirror, `None` when a cursor has none
+/// (a file synced before heads were kept).
+fn stored_head(conn: &Connection, empty: bool) -> Result<Option<EventHead>, MirrorError> {
+    let (head, count, block): (Option<[u8; 32]>, Option<u64>, Option<u64>) = conn
+        .prepare_cached("SELECT event_head, event_count, event_block FROM meta WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(match (head, count, block) {
+        (Some(head), Some(count), Some(block)) => Some(EventHead { head, count, block }),
+        _ if empty => Some(EventHead::default()),
+        _ => None,
+    })
 }
 
 fn from_secs(secs: i64) -> Result<DateTime<Utc>, MirrorError> {

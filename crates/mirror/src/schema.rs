@@ -9,7 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 /// Migration `i` takes the file from version `i` to `i + 1`. Append only: a released migration
 /// is never edited, since files in halls already went through it.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -110,6 +110,19 @@ CREATE TABLE station_status (
 CREATE INDEX station_status_by_station ON station_status (station, block, log_index);
 ";
 
+/// The registry's `eventHead` and `eventCount` (PROTOCOL.md §7.1.2), and the last block with
+/// events, at the cursor and at every recorded block, so a page can be proved to continue what is recorded and a rollback knows
+/// the head at the block it keeps. Null in a file synced before: such a file cannot be proved
+/// and is synced again from the deployment block.
+const V3: &str = "
+ALTER TABLE meta ADD COLUMN event_head BLOB;
+ALTER TABLE meta ADD COLUMN event_count INTEGER;
+ALTER TABLE meta ADD COLUMN event_block INTEGER;
+ALTER TABLE blocks ADD COLUMN event_head BLOB;
+ALTER TABLE blocks ADD COLUMN event_count INTEGER;
+ALTER TABLE blocks ADD COLUMN event_block INTEGER;
+";
+
 /// Brings the file up to [`SCHEMA_VERSION`], refusing a file written by a newer build.
 ///
 /// No backup is taken before migrating: the mirror is rebuilt from the chain if lost.
@@ -187,8 +200,10 @@ mod tests {
         let version: i64 = Connection::open(&path)
             .and_then(|c| c.pragma_query_value(None, "user_version", |r| r.get(0)))
             .expect("version");
-        assert_eq!(version, 2);
-        assert_eq!(SCHEMA_VERSION, 2);
+        assert_eq!(version, 3);
+        assert_eq!(SCHEMA_VERSION, 3);
+        // Its events were never proved: it has no event head, and its next sync starts over.
+        assert_eq!(mirror.event_head().expect("head"), None);
 
         let did = DidKey::parse(ISSUER).expect("did");
         let issuer = mirror.issuer(&did).expect("read").expect("kept");
@@ -218,6 +233,7 @@ mod tests {
             block_hash: [0xb5; 32],
             log_index,
             tx_hash: [0x77; 32],
+            leaf: [0x1e; 32],
             event,
         };
         let events = [

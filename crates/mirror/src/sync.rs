@@ -1,13 +1,23 @@
 //! Bringing the mirror up to date from an event source, page by page.
 //!
-//! A sync first checks that the mirror's cursor block is still on the source's chain; if not
-//! (a reorganisation), it finds the newest recorded block that is, and rolls back to it. Then it
-//! reads the blocks after the cursor in pages, applying each page and its cursor in one
-//! transaction, so an interrupted sync leaves the mirror at the end of its last page and the
-//! next one resumes there.
+//! A sync reads up to one block: one that a quorum of the hall's nodes agree on
+//! ([`sync_agreed`]), or the one node's head ([`sync_once`]). It first checks that the mirror's
+//! cursor block is still on that chain; if not (a reorganisation), it finds the newest
+//! recorded block that is, and rolls back to it. Then it reads the blocks after the cursor in
+//! pages, applying each page and its cursor in one transaction, so an interrupted sync leaves
+//! the mirror at the end of its last page and the next one resumes there.
+//!
+//! No page is taken on the node's word. The registry folds every event it emits into its
+//! state (PROTOCOL.md §7.1.2); before a page is applied, its events are folded onto what the
+//! mirror holds and the result compared with the registry's record for the page's last event
+//! block, and the next block with events must lie after the page, both read with a storage
+//! proof against the agreed block's header. A node that leaves out a `Revoked` log, adds an
+//! anchor or changes an event, real block hashes kept, is refused with the page unapplied.
 
 use crate::{Mirror, MirrorError};
-use countersign_chainstate::events::{BlockRef, EventSource, LoggedEvent};
+use chrono::{DateTime, Utc};
+use countersign_chainstate::agree::{agree, Fault, HeadPolicy, NoAgreement, NodeFault};
+use countersign_chainstate::events::{BlockRef, EventHead, EventSource, LoggedEvent};
 use countersign_chainstate::ChainError;
 use std::collections::HashMap;
 
@@ -62,6 +72,10 @@ pub struct SyncReport {
     pub reorg_depth: Option<u64>,
     /// The source read.
     pub endpoint: String,
+    /// How many nodes agreed on the block synced to (1 for [`sync_once`]).
+    pub agreed: usize,
+    /// The nodes left out of this sync, and why.
+    pub faults: Vec<NodeFault>,
 }
 
 /// Why a sync stopped. The mirror keeps every page applied before the error.
@@ -104,26 +118,133 @@ pub enum SyncError {
         /// What was wrong.
         detail: String,
     },
+    /// A page's events do not add up to what the registry's proved state records: the node
+    /// left out, added or changed events. Nothing of the page was applied.
+    #[error("{endpoint} gave events for blocks {from}..={to} that the registry's proved state at block {at} contradicts: {detail}")]
+    Unproved {
+        /// The source.
+        endpoint: String,
+        /// The page's first block.
+        from: u64,
+        /// The page's last block.
+        to: u64,
+        /// The block whose state was read.
+        at: u64,
+        /// What disagreed.
+        detail: String,
+    },
+    /// The nodes did not agree on a block to sync to.
+    #[error("{0}")]
+    NoAgreement(#[from] NoAgreement),
     /// The mirror file failed.
     #[error(transparent)]
     Mirror(#[from] MirrorError),
 }
 
-/// Brings `mirror` up to date with `source`, calling `progress` after every page.
+impl SyncError {
+    /// What the node that caused this did, for demoting it; `None` when the node is not to
+    /// blame (the file failed, the chain moved).
+    pub fn fault(&self) -> Option<Fault> {
+        match self {
+            Self::WrongRegistry { .. } | Self::Inconsistent { .. } | Self::Unproved { .. } => {
+                Some(Fault::Unproved(self.to_string()))
+            }
+            Self::Source {
+                error: ChainError::Unavailable(_),
+                ..
+            } => Some(Fault::Unreachable(self.to_string())),
+            Self::Source { .. } => Some(Fault::Unproved(self.to_string())),
+            Self::ReorgInProgress { .. } | Self::NoAgreement(_) | Self::Mirror(_) => None,
+        }
+    }
+}
+
+/// Brings `mirror` up to date with `source`'s head (less confirmations), calling `progress`
+/// after every page: one node's word for which block is the chain's. Every page is still proved
+/// against that block's state.
 pub fn sync_once(
     mirror: &mut Mirror,
     source: &dyn EventSource,
     options: &SyncOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<SyncReport, SyncError> {
-    sync_until(mirror, source, options, progress, &|| false)
+    sync_until(mirror, source, options, None, Utc::now(), progress, &|| false)
 }
 
-/// [`sync_once`], stopping between pages once `stop` says so.
+/// Brings `mirror` up to the block a quorum of `sources` agree on ([`agree`]) as of `now`,
+/// read from the agreeing nodes in turn until one syncs. The report names the nodes left out.
+pub fn sync_agreed(
+    mirror: &mut Mirror,
+    sources: &[&dyn EventSource],
+    policy: &HeadPolicy,
+    options: &SyncOptions,
+    now: DateTime<Utc>,
+    progress: &mut dyn FnMut(&Progress),
+    stop: &dyn Fn() -> bool,
+) -> Result<SyncReport, SyncError> {
+    let agreement = agree(sources, policy, now)?;
+    let mut faults = agreement.faults.clone();
+    let mut last = None;
+    for &i in &agreement.agreeing {
+        let source = sources[i];
+        let at = Agreed {
+            block: agreement.block,
+            witnesses: &[],
+        };
+        // The other agreeing nodes vouch for any reorganisation the reading node claims.
+        let witnesses: Vec<&dyn EventSource> = agreement
+            .agreeing
+            .iter()
+            .filter(|&&w| w != i)
+            .map(|&w| sources[w])
+            .collect();
+        let at = Agreed {
+            witnesses: &witnesses,
+            ..at
+        };
+        match sync_until(mirror, source, options, Some(at), now, progress, stop) {
+            Ok(mut report) => {
+                report.agreed = agreement.agreeing.len();
+                report.faults = faults;
+                return Ok(report);
+            }
+            Err(SyncError::Mirror(e)) => return Err(SyncError::Mirror(e)),
+            Err(e) => {
+                if let Some(fault) = e.fault() {
+                    tracing::warn!(endpoint = %source.endpoint(), error = %e, "node left out of the sync");
+                    faults.push(NodeFault {
+                        node: i,
+                        endpoint: source.endpoint(),
+                        fault,
+                    });
+                }
+                last = Some(e);
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        SyncError::NoAgreement(NoAgreement {
+            reason: "no agreeing node to read from".into(),
+            faults,
+        })
+    }))
+}
+
+/// A block the nodes agreed on, which a sync must end on, and the other nodes that agreed.
+#[derive(Clone, Copy)]
+pub(crate) struct Agreed<'w> {
+    pub(crate) block: BlockRef,
+    pub(crate) witnesses: &'w [&'w dyn EventSource],
+}
+
+/// Syncs up to `agreed`'s block, or to the source's head less confirmations when `None`,
+/// stopping between pages once `stop` says so.
 pub(crate) fn sync_until(
     mirror: &mut Mirror,
     source: &dyn EventSource,
     options: &SyncOptions,
+    agreed: Option<Agreed<'_>>,
+    now: DateTime<Utc>,
     progress: &mut dyn FnMut(&Progress),
     stop: &dyn Fn() -> bool,
 ) -> Result<SyncReport, SyncError> {
@@ -139,6 +260,7 @@ pub(crate) fn sync_until(
     let ask = Ask {
         source,
         endpoint: &endpoint,
+        witnesses: agreed.map_or(&[], |a| a.witnesses),
     };
     // Before anything is read: a node that now serves another chain would otherwise look like
     // a deep reorganisation and have the mirror rolled back and refilled from its blocks.
@@ -146,12 +268,23 @@ pub(crate) fn sync_until(
         tracing::warn!(endpoint = %endpoint, error = %error, "node does not serve the registry: not synced");
         return Err(ask.failed("the registry check".into(), error));
     }
-    let head = ask.head()?;
-    let target = head.number.saturating_sub(options.confirmations);
+    // The block every page is proved against, and the last page ends on.
+    let at = match agreed {
+        Some(a) => a.block,
+        None => {
+            let head = ask.head()?;
+            ask.block(head.number.saturating_sub(options.confirmations))?
+        }
+    };
+    let target = at.number;
 
+    if mirror.cursor()?.is_some() && mirror.event_head()?.is_none() {
+        tracing::warn!(endpoint = %endpoint, "mirror synced before event proofs: synced again from the start");
+        mirror.reset()?;
+    }
     let mut reorg_depth = None;
     if let Some(cursor) = mirror.cursor()? {
-        reorg_depth = check_fork(mirror, &ask, cursor, head.number, options.start_block)?;
+        reorg_depth = check_fork(mirror, &ask, cursor, target, options.start_block)?;
         if let Some(depth) = reorg_depth {
             tracing::warn!(endpoint = %endpoint, depth, "the chain reorganised: mirror rolled back to the fork");
         }
@@ -167,7 +300,12 @@ pub(crate) fn sync_until(
         pages: 0,
         reorg_depth,
         endpoint: endpoint.clone(),
+        agreed: 1,
+        faults: Vec::new(),
     };
+    let mut head = mirror
+        .event_head()?
+        .ok_or_else(|| MirrorError::Corrupt("the event head is missing after a reset".into()))?;
 
     let mut span = options.page_blocks.max(1);
     let mut next = from;
@@ -196,6 +334,15 @@ pub(crate) fn sync_until(
             }
         };
         check_page(mirror, &ask, &events, next, &cursor)?;
+        if cursor.number == at.number && cursor.hash != at.hash {
+            return Err(ask.reorg(format!(
+                "block {} is 0x{} here, not 0x{} as agreed",
+                at.number,
+                hex::encode(cursor.hash),
+                hex::encode(at.hash)
+            )));
+        }
+        head = prove_page(&ask, head, &events, next, to, &at)?;
         let applied = mirror.apply(&events, cursor)? as u64;
         tracing::debug!(endpoint = %endpoint, from = next, to, events = applied, "mirror page applied");
         report.events += applied;
@@ -211,15 +358,69 @@ pub(crate) fn sync_until(
         next = to + 1;
     }
     if next > target {
-        mirror.mark_synced(chrono::Utc::now())?;
+        mirror.mark_synced(now)?;
     }
     Ok(report)
 }
 
-/// The source, with its name attached to every error.
+/// Folds a page's events onto `head` and proves the result against the registry's state at
+/// `at`: its record of the page's last event block must be the fold, and the next block with
+/// events must come after the page. Returns the new head.
+fn prove_page(
+    ask: &Ask<'_>,
+    head: EventHead,
+    events: &[LoggedEvent],
+    from: u64,
+    to: u64,
+    at: &BlockRef,
+) -> Result<EventHead, SyncError> {
+    let folded = head.fold_all(events);
+    let link = match ask.source.event_link(at, folded.block) {
+        Ok(link) => link,
+        Err(ChainError::Unavailable(e)) => {
+            return Err(ask.failed(
+                format!("the registry's event record at block {}", at.number),
+                ChainError::Unavailable(e),
+            ))
+        }
+        Err(e) => {
+            return Err(ask.unproved(from, to, at, format!("its proof does not verify: {e}")))
+        }
+    };
+    if link.head != folded.head {
+        return Err(ask.unproved(
+            from,
+            to,
+            at,
+            format!(
+                "its {} events bring the registry's event count to {} and the event head after block {} to 0x{}, but the registry recorded 0x{}: events were left out, added or changed",
+                events.len(),
+                folded.count,
+                folded.block,
+                hex::encode(folded.head),
+                hex::encode(link.head)
+            ),
+        ));
+    }
+    if link.next != 0 && link.next <= to {
+        return Err(ask.unproved(
+            from,
+            to,
+            at,
+            format!(
+                "the registry recorded events in block {}, which the answer left out",
+                link.next
+            ),
+        ));
+    }
+    Ok(folded)
+}
+
+/// The source, with its name attached to every error, and the nodes that vouch for it.
 struct Ask<'a> {
     source: &'a dyn EventSource,
     endpoint: &'a str,
+    witnesses: &'a [&'a dyn EventSource],
 }
 
 impl Ask<'_> {
@@ -247,6 +448,47 @@ impl Ask<'_> {
             what,
             error,
         }
+    }
+
+    fn unproved(&self, from: u64, to: u64, at: &BlockRef, detail: String) -> SyncError {
+        tracing::warn!(endpoint = %self.endpoint, from, to, detail = %detail, "page refused: it does not prove");
+        SyncError::Unproved {
+            endpoint: self.endpoint.to_owned(),
+            from,
+            to,
+            at: at.number,
+            detail,
+        }
+    }
+
+    /// Before anything recorded is forgotten: every other agreeing node must also lack the
+    /// mirror's cursor block. A node that invents a reorganisation would otherwise have the
+    /// mirror roll back its revocations.
+    fn vouch_for_rollback(&self, cursor: &BlockRef) -> Result<(), SyncError> {
+        for w in self.witnesses {
+            match w.block(cursor.number) {
+                Ok(Some(b)) if b.hash == cursor.hash => {
+                    return Err(SyncError::Inconsistent {
+                        endpoint: self.endpoint.to_owned(),
+                        detail: format!(
+                            "it says block {} 0x{} is no longer on the chain, but {} still has it: not rolled back",
+                            cursor.number,
+                            hex::encode(cursor.hash),
+                            w.endpoint()
+                        ),
+                    })
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(SyncError::Source {
+                        endpoint: w.endpoint(),
+                        what: format!("block {} (to confirm a reorganisation)", cursor.number),
+                        error: e,
+                    })
+                }
+            }
+        }
+        Ok(())
     }
 
     fn reorg(&self, detail: String) -> SyncError {
@@ -325,6 +567,7 @@ fn check_fork(
     if on_chain(0)?.is_some() {
         return Ok(None);
     }
+    ask.vouch_for_rollback(&cursor)?;
     // Offsets below `bad` are off the chain, `good` is on it.
     let mut bad = 0;
     let mut good: Option<(u64, BlockRef)> = None;

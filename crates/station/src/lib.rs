@@ -20,7 +20,7 @@ mod source;
 pub use clock::HallClock;
 pub use countersign_vocab::Channel;
 pub use policy::{Mask, PolicyError, PrivacyPolicy};
-pub use source::{spawn_follower, ChainSource, ChainStatus, SourceError};
+pub use source::{spawn_follower, sync_mirror, ChainSource, ChainStatus, SourceError};
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Offset, Utc};
 use countersign_log::{DayDigest, Log, LogError, NewEntry};

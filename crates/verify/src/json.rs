@@ -49,7 +49,11 @@ pub fn report_to_json(report: &Report) -> Value {
     });
     let chain = report.chain.as_ref().map(|c| {
         let source = match &c.source {
-            Source::Online { endpoint } => json!({"kind": "online", "endpoint": endpoint}),
+            Source::Online {
+                endpoint,
+                agreed,
+                asked,
+            } => json!({"kind": "online", "endpoint": endpoint, "nodesAgreed": agreed, "nodesAsked": asked}),
             Source::Mirror => json!({"kind": "mirror"}),
             Source::Memory => json!({"kind": "memory"}),
         };

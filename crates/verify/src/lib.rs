@@ -57,6 +57,9 @@ pub struct Policy {
     pub max_chain_age: Duration,
     /// Turn a VALID verdict on too-old chain state into UNVERIFIABLE instead of warning.
     pub fail_closed_when_stale: bool,
+    /// How far ahead of this clock a chain state's check time may be before it counts as
+    /// stale (not fresh "until then").
+    pub max_clock_skew: Duration,
 }
 
 impl Default for Policy {
@@ -64,6 +67,7 @@ impl Default for Policy {
         Self {
             max_chain_age: Duration::hours(i64::from(countersign_defaults::MAX_CHAIN_AGE_HOURS)),
             fail_closed_when_stale: countersign_defaults::FAIL_CLOSED_WHEN_STALE,
+            max_clock_skew: Duration::seconds(countersign_defaults::MAX_CLOCK_SKEW_SECONDS),
         }
     }
 }

@@ -209,7 +209,24 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
     let mut warnings = Vec::new();
     if let Some(v) = &chain_view {
         let age = now - v.checked_at;
-        if age > params.policy.max_chain_age {
+        if let Some(why) = &v.stale {
+            warnings.push(Warning {
+                code: "chain.stale",
+                detail: why.clone(),
+            });
+        } else if -age > params.policy.max_clock_skew {
+            // A state "checked" in the future (a block stamped ahead of this clock, a clock
+            // stepped back) says nothing about now.
+            warnings.push(Warning {
+                code: "chain.stale",
+                detail: format!(
+                    "chain state is from block {} at {}, ahead of this computer's clock {}: check the clock",
+                    v.block,
+                    v.checked_at.to_rfc3339(),
+                    now.to_rfc3339()
+                ),
+            });
+        } else if age > params.policy.max_chain_age {
             warnings.push(Warning {
                 code: "chain.stale",
                 detail: format!(

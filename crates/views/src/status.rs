@@ -95,4 +95,6 @@ pub struct ChainStatusView {
     pub syncing: bool,
     /// Why the last sync failed.
     pub sync_error: Option<String>,
+    /// The chain nodes left out at the last verification or sync, and why (for IT).
+    pub node_faults: Vec<String>,
 }

@@ -4,6 +4,7 @@
 
 use crate::{PrintJobView, ReceiptCheckView};
 use countersign_station::{Logged, Verified};
+use countersign_chainstate::Source;
 use countersign_verify::{CheckOutcome, SkipReason};
 use serde::Serialize;
 use ts_rs::TS;
@@ -38,6 +39,13 @@ pub struct ChainUsedView {
     block: u64,
     block_time: String,
     checked_at: String,
+    /// Online: how many nodes gave the block read (1: "one node"), of how many asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    nodes_agreed: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    nodes_asked: Option<u32>,
 }
 
 /// What became of it in the log.
@@ -140,6 +148,14 @@ impl From<&Verified> for VerdictView {
                 block: c.block,
                 block_time: c.block_time.to_rfc3339(),
                 checked_at: c.checked_at.to_rfc3339(),
+                nodes_agreed: match &c.source {
+                    Source::Online { agreed, .. } => Some(*agreed),
+                    _ => None,
+                },
+                nodes_asked: match &c.source {
+                    Source::Online { asked, .. } => Some(*asked),
+                    _ => None,
+                },
             }),
             warnings: r.warnings.iter().map(|w| w.code).collect(),
             logged: match &v.logged {

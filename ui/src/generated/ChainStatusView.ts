@@ -31,4 +31,8 @@ syncing: boolean,
 /**
  * Why the last sync failed.
  */
-syncError: string | null, };
+syncError: string | null, 
+/**
+ * The chain nodes left out at the last verification or sync, and why (for IT).
+ */
+nodeFaults: Array<string>, };

@@ -3,4 +3,8 @@
 /**
  * The chain state used.
  */
-export type ChainUsedView = { source: "online" | "mirror" | "memory", block: number, blockTime: string, checkedAt: string, };
+export type ChainUsedView = { source: "online" | "mirror" | "memory", block: number, blockTime: string, checkedAt: string, 
+/**
+ * Online: how many nodes gave the block read (1: "one node"), of how many asked.
+ */
+nodesAgreed?: number, nodesAsked?: number, };

@@ -16,6 +16,14 @@ pub const ISSUERS: u64 = 4;
 pub const ANCHORS: u64 = 6;
 /// `mapping(uint32 => mapping(bytes32 => Revocation)) revocations`.
 pub const REVOCATIONS: u64 = 7;
+/// `bytes32 eventHead`: every event the registry emitted, folded (PROTOCOL.md §7.1.2).
+pub const EVENT_HEAD: u64 = 12;
+/// `uint256 eventCount`: how many events `eventHead` folds.
+pub const EVENT_COUNT: u64 = 13;
+/// `mapping(uint256 => bytes32) headAt`: `eventHead` at the end of each block with events.
+pub const HEAD_AT: u64 = 14;
+/// `mapping(uint256 => uint256) nextEventBlock`: the next block with events after each.
+pub const NEXT_EVENT_BLOCK: u64 = 15;
 
 /// `Issuer`'s members, as slots after the struct's first: `account`, `name`,
 /// `credentialTypes`, `history`.
@@ -197,6 +205,14 @@ mod tests {
                 "revocations",
                 REVOCATIONS,
                 "t_mapping(t_uint32,t_mapping(t_bytes32,t_struct(Revocation)_storage))",
+            ),
+            ("eventHead", EVENT_HEAD, "t_bytes32"),
+            ("eventCount", EVENT_COUNT, "t_uint256"),
+            ("headAt", HEAD_AT, "t_mapping(t_uint256,t_bytes32)"),
+            (
+                "nextEventBlock",
+                NEXT_EVENT_BLOCK,
+                "t_mapping(t_uint256,t_uint256)",
             ),
         ] {
             let v = variable(storage, label);

@@ -5,7 +5,9 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, TimeZone, Utc};
-use countersign_chainstate::events::{BlockRef, EventSource, LoggedEvent, RegistryEvent};
+use countersign_chainstate::events::{
+    BlockRef, EventHead, EventLink, EventSource, LoggedEvent, RegistryEvent,
+};
 use countersign_chainstate::{ChainError, IssuerStatus, RevocationReason};
 use countersign_credential::{DidKey, RegistryRef};
 use countersign_merkle::NodeHash;
@@ -339,6 +341,13 @@ impl ScriptedChain {
     }
 }
 
+/// A scripted event's log hash: any function of the event and its place will do, as long as the
+/// events and the proved record use the same one (the real one is tested against anvil).
+pub fn leaf(number: u64, index: usize, event: &RegistryEvent) -> [u8; 32] {
+    use sha3::Digest;
+    sha3::Keccak256::digest(format!("{number}/{index}/{event:?}").as_bytes()).into()
+}
+
 fn refused(what: &str) -> ChainError {
     ChainError::Unavailable(format!("scripted failure: {what}"))
 }
@@ -382,6 +391,49 @@ impl EventSource for ScriptedChain {
         Ok(Self::block_ref(&inner, number))
     }
 
+    /// The registry's record as the scripted chain's own state at `at` holds it: what a real
+    /// node proves with a storage proof.
+    fn event_link(&self, at: &BlockRef, block: u64) -> Result<EventLink, ChainError> {
+        let inner = self.inner();
+        if inner.failing {
+            return Err(refused("eth_getProof"));
+        }
+        match inner.blocks.get(at.number as usize) {
+            Some(b) if b.hash == at.hash => {}
+            _ => {
+                return Err(ChainError::Inconsistent(format!(
+                    "block {} is not on this chain",
+                    at.number
+                )))
+            }
+        }
+        let mut head = EventHead::default();
+        let mut link = EventLink::default();
+        for (number, b) in inner.blocks.iter().enumerate().take(at.number as usize + 1) {
+            let number = number as u64;
+            if b.events.is_empty() {
+                continue;
+            }
+            if head.block == block && link.next == 0 && number > block {
+                link.next = number;
+            }
+            for (i, event) in b.events.iter().enumerate() {
+                head = head.fold(&LoggedEvent {
+                    block: number,
+                    block_hash: b.hash,
+                    log_index: i as u64,
+                    tx_hash: b.hash,
+                    leaf: leaf(number, i, event),
+                    event: event.clone(),
+                });
+            }
+            if number == block {
+                link.head = head.head;
+            }
+        }
+        Ok(link)
+    }
+
     fn events(&self, from: u64, to: u64) -> Result<Vec<LoggedEvent>, ChainError> {
         let mut inner = self.inner();
         inner.calls.events += 1;
@@ -413,6 +465,7 @@ impl EventSource for ScriptedChain {
                     block_hash,
                     log_index: i as u64,
                     tx_hash,
+                    leaf: leaf(number, i, event),
                     event: event.clone(),
                 });
             }

@@ -62,6 +62,7 @@ pub fn view_at(block_time: &str) -> ChainView {
         block_time: t(block_time),
         checked_at: t(block_time),
         source: Source::Memory,
+        stale: None,
     }
 }
 

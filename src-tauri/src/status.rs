@@ -48,7 +48,13 @@ pub fn gather(state: &AppState) -> Result<StatusView, CommandError> {
                 .map(|c| c.faults.clone())
                 .into_iter()
                 .flatten()
-                .chain(follow.as_ref().map(|f| f.faults.clone()).into_iter().flatten())
+                .chain(
+                    follow
+                        .as_ref()
+                        .map(|f| f.faults.clone())
+                        .into_iter()
+                        .flatten(),
+                )
                 .collect(),
             sync_error: follow.and_then(|f| f.last_error),
         },

@@ -1,18 +1,18 @@
 //! Verification against a live node: a [`ChainState`] pinned at one block, so every answer of one
 //! verification comes from the same chain state, and an [`EventSource`] for the mirror.
 
-use crate::registry::{Registry, RegistryError};
 use crate::proof::ProvedReadError;
-use crate::rpc::RpcOptions;
-use std::cell::RefCell;
-use countersign_chainstate::events::{BlockRef, EventLink, EventSource, LoggedEvent};
 use crate::proof::ProvedRegistry;
+use crate::registry::{Registry, RegistryError};
+use crate::rpc::RpcOptions;
 use countersign_chainstate::agree::{Agreement, Fault, NodeFault};
+use countersign_chainstate::events::{BlockRef, EventLink, EventSource, LoggedEvent};
 use countersign_chainstate::{
     AnchorRecord, ChainError, ChainState, ChainView, IssuerRecord, RevocationRecord, Source,
 };
 use countersign_credential::{DidKey, RegistryRef};
 use countersign_merkle::NodeHash;
+use std::cell::RefCell;
 
 /// The registry as of one block of a live node, read with plain `eth_call`s: the node's word,
 /// not a proof. Only for a chain whose nodes do not serve `eth_getProof` (the hall bundle's

@@ -3,8 +3,8 @@
 //! status), issuers (anchor, revoke) and IT staff (status, mirror sync).
 
 use crate::{read_file, CliError};
-use countersign_chainstate::agree::HeadPolicy;
 use countersign_chain::{connect_first, Mined, Registry, RegistryError, RpcOptions, Wallet};
+use countersign_chainstate::agree::HeadPolicy;
 use countersign_chainstate::{IssuerStatus, RevocationReason};
 use countersign_credential::{DidKey, RegistryRef};
 use countersign_merkle::NodeHash;

@@ -141,6 +141,9 @@ pub fn run(args: &VerifyArgs) -> Result<u8, CliError> {
             // The node is tried first; when it cannot be used, the mirror answers, and the
             // user is told why the chain was not asked directly.
             let result = source.with(|state| run_with(args, Some(state)));
+            for fault in source.status().faults {
+                eprintln!("chain node left out: {fault}");
+            }
             if !source.is_online() && !args.endpoint.rpc.is_empty() {
                 let why = source.note.as_deref().unwrap_or("no node answered");
                 match source.mirror() {

@@ -46,7 +46,9 @@ pub struct RpcProxy {
 
 impl std::fmt::Debug for RpcProxy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RpcProxy").field("port", &self.port).finish()
+        f.debug_struct("RpcProxy")
+            .field("port", &self.port)
+            .finish()
     }
 }
 
@@ -72,7 +74,8 @@ impl RpcProxy {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let lie = l.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                        let (agent, upstream, calls) = (agent.clone(), upstream.clone(), Arc::clone(&c));
+                        let (agent, upstream, calls) =
+                            (agent.clone(), upstream.clone(), Arc::clone(&c));
                         std::thread::spawn(move || {
                             calls.fetch_add(1, Ordering::Relaxed);
                             relay(stream, &agent, &upstream, lie.as_deref());
@@ -144,7 +147,12 @@ fn relay(mut stream: TcpStream, agent: &ureq::Agent, upstream: &str, lie: Option
     else {
         return;
     };
-    let Ok(text) = response.body_mut().with_config().limit(512 * 1024 * 1024).read_to_string() else {
+    let Ok(text) = response
+        .body_mut()
+        .with_config()
+        .limit(512 * 1024 * 1024)
+        .read_to_string()
+    else {
         return;
     };
     let Ok(mut answer) = serde_json::from_str::<Value>(&text) else {

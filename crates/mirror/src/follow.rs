@@ -10,14 +10,14 @@
 //! as of …" line.
 
 use crate::sync::{sync_agreed, Progress, SyncError, SyncOptions, SyncReport};
-use countersign_chainstate::agree::{Fault, HeadPolicy};
 use crate::Mirror;
 use chrono::{DateTime, Utc};
+use countersign_chainstate::agree::{Fault, HeadPolicy};
 use countersign_chainstate::events::{BlockRef, EventSource};
 use countersign_credential::RegistryRef;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify};
@@ -198,7 +198,10 @@ async fn run(keeper: Arc<Keeper>, interval: Duration) {
 
 impl Keeper {
     /// One round on the blocking pool. Hands the connection back to keep it across rounds.
-    fn round(&self, mirror: Option<Mirror>) -> (Option<Mirror>, Result<Synced, (String, Vec<String>)>) {
+    fn round(
+        &self,
+        mirror: Option<Mirror>,
+    ) -> (Option<Mirror>, Result<Synced, (String, Vec<String>)>) {
         let mut mirror = match mirror {
             Some(m) => m,
             None => match Mirror::open(&self.path, &self.registry) {
@@ -207,7 +210,10 @@ impl Keeper {
             },
         };
         if self.sources.is_empty() {
-            return (Some(mirror), Err(("no event source to sync from".into(), Vec::new())));
+            return (
+                Some(mirror),
+                Err(("no event source to sync from".into(), Vec::new())),
+            );
         }
         // Demoted nodes sit the round out; the quorum counts every configured node, so leaving
         // liars out never lowers the bar for the rest.
@@ -219,8 +225,10 @@ impl Keeper {
                 .filter(|i| !demoted.contains_key(i))
                 .collect()
         };
-        let sources: Vec<&dyn EventSource> =
-            active.iter().map(|&i| &*self.sources[i] as &dyn EventSource).collect();
+        let sources: Vec<&dyn EventSource> = active
+            .iter()
+            .map(|&i| &*self.sources[i] as &dyn EventSource)
+            .collect();
         let mut progress = |p: &Progress| {
             self.status.send_modify(|s| s.progress = Some(p.clone()));
         };
@@ -259,8 +267,8 @@ impl Keeper {
     /// Leaves out for a while every node that lied; one that was merely unreachable is asked
     /// again next round.
     fn demote(&self, active: &[usize], faults: &[countersign_chainstate::agree::NodeFault]) {
-        let until = Instant::now()
-            + Duration::from_secs(countersign_defaults::NODE_DEMOTED_SECONDS);
+        let until =
+            Instant::now() + Duration::from_secs(countersign_defaults::NODE_DEMOTED_SECONDS);
         let mut demoted = self.demoted.lock().unwrap_or_else(|e| e.into_inner());
         for f in faults {
             if !matches!(f.fault, Fault::Unreachable(_)) {

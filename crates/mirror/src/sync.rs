@@ -168,7 +168,9 @@ pub fn sync_once(
     options: &SyncOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<SyncReport, SyncError> {
-    sync_until(mirror, source, options, None, Utc::now(), progress, &|| false)
+    sync_until(mirror, source, options, None, Utc::now(), progress, &|| {
+        false
+    })
 }
 
 /// Brings `mirror` up to the block a quorum of `sources` agree on ([`agree`]) as of `now`,

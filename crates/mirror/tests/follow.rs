@@ -71,7 +71,9 @@ async fn fails_over_to_a_good_source_and_stops_cleanly() {
     assert!(s.last_sync.is_some());
     assert!(down.calls().head > 0, "every node is asked for its head");
     assert!(
-        s.faults.iter().any(|f| f.starts_with("node-down could not be asked")),
+        s.faults
+            .iter()
+            .any(|f| f.starts_with("node-down could not be asked")),
         "{:?}",
         s.faults
     );

@@ -64,6 +64,8 @@ struct Node {
     registry: Option<Registry>,
     failed_at: Option<Instant>,
     demoted_until: Option<Instant>,
+    /// What it did to be demoted.
+    fault: Option<String>,
 }
 
 /// Nodes, mirror or fixed data.
@@ -132,6 +134,7 @@ impl ChainSource {
                     registry: None,
                     failed_at: None,
                     demoted_until: None,
+                    fault: None,
                 })
                 .collect(),
             mirror,
@@ -149,7 +152,6 @@ impl ChainSource {
         } else {
             // Whether the nodes agree now: the status bar's first word.
             me.agree_now(chrono::Utc::now());
-            me.faults.extend(wrong);
         }
         Ok(me)
     }
@@ -237,7 +239,9 @@ impl ChainSource {
         let now = Instant::now();
         let mut wrong = Vec::new();
         for node in &mut self.nodes {
-            let due = node.failed_at.is_none_or(|t| t.elapsed() >= self.retry_after);
+            let due = node
+                .failed_at
+                .is_none_or(|t| t.elapsed() >= self.retry_after);
             let demoted = node.demoted_until.is_some_and(|t| t > now);
             if node.registry.is_some() || !due || demoted {
                 continue;
@@ -253,6 +257,7 @@ impl ChainSource {
                         // Another chain or contract behind a configured address: a liar or a
                         // misconfiguration, left out like any node that lies.
                         node.demoted_until = Some(now + self.demote_for);
+                        node.fault = Some(e.to_string());
                         wrong.push(e.to_string());
                     } else {
                         node.failed_at = Some(now);
@@ -280,6 +285,7 @@ impl ChainSource {
                     tracing::warn!(endpoint = %f.endpoint, fault = %f.fault, "chain node demoted");
                     node.registry = None;
                     node.demoted_until = Some(now + self.demote_for);
+                    node.fault = Some(f.to_string());
                 }
             }
             self.faults.push(f.to_string());
@@ -318,10 +324,17 @@ impl ChainSource {
         &mut self,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Option<(countersign_chainstate::agree::Agreement, Vec<usize>)> {
-        self.faults.clear();
         self.agreed = None;
-        let wrong = self.connect_due();
-        self.faults.extend(wrong);
+        // Nodes still left out for what they did earlier are named again: the status shows
+        // every node not used, not only this round's.
+        let instant = Instant::now();
+        self.faults = self
+            .nodes
+            .iter()
+            .filter(|n| n.demoted_until.is_some_and(|t| t > instant))
+            .filter_map(|n| n.fault.clone())
+            .collect();
+        self.connect_due();
         if self.nodes.is_empty() {
             return None;
         }

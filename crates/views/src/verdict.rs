@@ -3,8 +3,8 @@
 //! reveal is recorded in the audit trail.
 
 use crate::{PrintJobView, ReceiptCheckView};
-use countersign_station::{Logged, Verified};
 use countersign_chainstate::Source;
+use countersign_station::{Logged, Verified};
 use countersign_verify::{CheckOutcome, SkipReason};
 use serde::Serialize;
 use ts_rs::TS;

@@ -87,7 +87,7 @@ pub struct Chain {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub governance: Option<String>,
     /// How many of the endpoints must give the same block before it is read; a majority of
-    /// them when absent (docs/PROTOCOL.md §7.4).
+    /// them when absent (docs/PROTOCOL.md §7.1.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quorum: Option<usize>,
     /// `false` for a chain whose nodes do not serve `eth_getProof`: the registry is then read

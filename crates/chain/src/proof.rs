@@ -11,8 +11,9 @@
 //! is a [`ProvedReadError`] naming the node and what failed, never a value.
 //!
 //! What this does not decide: which block to read. A node that serves a whole forged chain
-//! (consistent headers and proofs of another state) passes these checks; agreeing on the block
-//! with other nodes is the caller's part (issue 14, step 2).
+//! (consistent headers and proofs of another state) passes these checks; the block is one the
+//! hall's nodes agreed on (`countersign_chainstate::agree`), read through
+//! [`crate::ProvedChainState`].
 
 pub mod header;
 pub mod layout;

@@ -316,3 +316,101 @@ fn the_fork_point_is_found_in_a_few_questions() {
             .is_some());
     }
 }
+
+#[test]
+fn a_rollback_or_reset_takes_the_freshness_with_it() {
+    let chain = busy_chain("node-a");
+    let mut mirror = Mirror::open_in_memory(&registry()).expect("open");
+    sync(&mut mirror, &chain, &options(16)).0.expect("sync");
+    assert!(mirror.synced_at().expect("synced").is_some());
+    assert_eq!(mirror.view().expect("view").stale, None);
+
+    // Taken back (a reorganisation, an operator's rollback): whatever remains is not the
+    // chain's state at any time until a sync reaches the head again.
+    mirror.rollback_to(30).expect("rollback");
+    assert_eq!(mirror.synced_at().expect("synced"), None);
+    let view = mirror.view().expect("view");
+    assert!(
+        view.stale
+            .as_deref()
+            .is_some_and(|s| s.contains("has not caught up with the chain")),
+        "{view:?}"
+    );
+    // The event record goes back with it, and the next sync continues from there, proved.
+    let head = mirror.event_head().expect("head").expect("known");
+    assert!(head.block <= 30, "{head:?}");
+    sync(&mut mirror, &chain, &options(16))
+        .0
+        .expect("sync again");
+    assert!(mirror.synced_at().expect("synced").is_some());
+    assert_eq!(mirror.counts().expect("counts"), full_counts(&chain));
+
+    mirror.reset().expect("reset");
+    assert_eq!(mirror.synced_at().expect("synced"), None);
+    assert_eq!(mirror.event_head().expect("head"), Some(Default::default()));
+}
+
+#[test]
+fn a_page_that_leaves_out_an_event_is_refused_whole() {
+    // A node that leaves out one revocation of a page, block hashes intact: the page's events
+    // do not fold to the registry's record, and nothing of the page is applied.
+    let chain = busy_chain("node-a");
+    let mut mirror = Mirror::open_in_memory(&registry()).expect("open");
+    sync(&mut mirror, &chain.lagging("node-a", 20), &options(100))
+        .0
+        .expect("first part");
+    let before = mirror.counts().expect("counts");
+    let liar = DroppingRevocations(&chain);
+    let err = sync_once(&mut mirror, &liar, &options(100), &mut |_| {}).expect_err("refused");
+    assert!(
+        matches!(&err, SyncError::Unproved { from: 21, .. }),
+        "{err}"
+    );
+    assert_eq!(mirror.counts().expect("counts"), before);
+    assert_eq!(mirror.cursor().expect("cursor").map(|c| c.number), Some(20));
+}
+
+/// The scripted chain, less every `Revoked` event in its answers.
+struct DroppingRevocations<'c>(&'c ScriptedChain);
+
+impl EventSource for DroppingRevocations<'_> {
+    fn registry(&self) -> &countersign_credential::RegistryRef {
+        self.0.registry()
+    }
+    fn endpoint(&self) -> String {
+        "liar".into()
+    }
+    fn check_registry(&self) -> Result<(), ChainError> {
+        self.0.check_registry()
+    }
+    fn head(&self) -> Result<countersign_chainstate::events::BlockRef, ChainError> {
+        self.0.head()
+    }
+    fn block(
+        &self,
+        number: u64,
+    ) -> Result<Option<countersign_chainstate::events::BlockRef>, ChainError> {
+        self.0.block(number)
+    }
+    fn events(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<countersign_chainstate::events::LoggedEvent>, ChainError> {
+        let mut events = self.0.events(from, to)?;
+        events.retain(|e| {
+            !matches!(
+                e.event,
+                countersign_chainstate::events::RegistryEvent::Revoked { .. }
+            )
+        });
+        Ok(events)
+    }
+    fn event_link(
+        &self,
+        at: &countersign_chainstate::events::BlockRef,
+        block: u64,
+    ) -> Result<countersign_chainstate::events::EventLink, ChainError> {
+        self.0.event_link(at, block)
+    }
+}

@@ -822,6 +822,42 @@ fn anchor_check_covers_missing_foreign_and_not_yet_known_roots() {
 }
 
 #[test]
+fn a_state_its_source_calls_stale_is_stale_however_recently_checked() {
+    // The nodes agreed on a head older than the hall allows (their chain stopped), or the
+    // mirror has not caught up since a rollback: checked "now", yet not fresh.
+    let mut chain = chain();
+    let mut view = chain.view().expect("view");
+    view.checked_at = t(NOW);
+    view.stale = Some(
+        "the chain's newest agreed block 1500 is older than the 10 minutes the hall allows".into(),
+    );
+    chain.set_view(view);
+    let clock = FixedClock(t(NOW));
+    let closed = Policy {
+        fail_closed_when_stale: true,
+        ..Policy::default()
+    };
+    for (policy, verdict) in [
+        (Policy::default(), Verdict::Valid),
+        (closed, Verdict::Unverifiable),
+    ] {
+        let params = Params {
+            clock: &clock,
+            chain: Some(&chain),
+            policy,
+        };
+        let report = verify(credential(Kind::Diploma), &params);
+        let warning = report.warnings.iter().find(|w| w.code == "chain.stale");
+        assert!(
+            warning.is_some_and(|w| w.detail.contains("older than the 10 minutes")),
+            "{}",
+            describe(&report)
+        );
+        assert_eq!(report.verdict, verdict, "{}", describe(&report));
+    }
+}
+
+#[test]
 fn stale_chain_state_warns_and_fail_closed_policy_makes_it_unverifiable() {
     let chain = chain();
     let document = credential(Kind::Diploma);
@@ -880,6 +916,32 @@ fn stale_chain_state_warns_and_fail_closed_policy_makes_it_unverifiable() {
             closed,
             true,
             Verdict::Invalid,
+        ),
+        // A state "confirmed" an hour after now (a block stamped ahead, a clock stepped back)
+        // is not fresh until then.
+        (
+            "checked an hour in the future",
+            document,
+            "2026-03-09T23:00:00Z",
+            fresh,
+            true,
+            Verdict::Valid,
+        ),
+        (
+            "checked an hour in the future, fail-closed",
+            document,
+            "2026-03-09T23:00:00Z",
+            closed,
+            true,
+            Verdict::Unverifiable,
+        ),
+        (
+            "checked a minute in the future: clock skew",
+            document,
+            "2026-03-09T23:59:00Z",
+            closed,
+            false,
+            Verdict::Valid,
         ),
     ];
     for (case, document, at, policy, stale, verdict) in cases {

@@ -199,7 +199,7 @@ pub fn agree(
     }
     // The newest head another node can show: a head no other node has a block at is a lie or
     // a fork (with two or more nodes answering), and is left out.
-    heads.sort_by(|a, b| b.1.number.cmp(&a.1.number));
+    heads.sort_by_key(|h| std::cmp::Reverse(h.1.number));
     while heads.len() > 1 {
         let (top, head) = heads[0];
         if heads[1].1.number.saturating_add(policy.max_lag_blocks) >= head.number {

@@ -127,11 +127,26 @@ fn setup(url: &str, dir: &Path, n: usize) -> String {
         "--account-key",
         s(&school),
         "--credential",
-        s(&out.join("0002.json")),
+        s(&credential(dir, 2)),
         "--reason",
         "withdrawn",
     ]);
     registry
+}
+
+/// The `n`th credential file of the batch (named with as many digits as the batch needs).
+fn credential(dir: &Path, n: usize) -> PathBuf {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("batch"))
+        .expect("batch folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| s.chars().all(|c| c.is_ascii_digit()))
+        })
+        .collect();
+    files.sort();
+    files.swap_remove(n - 1)
 }
 
 fn median(mut xs: Vec<Duration>) -> Duration {
@@ -161,7 +176,7 @@ fn main() {
         "setup: a {batch}-credential batch on anvil in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let credential = std::fs::read(dir.path().join("batch/0001.json")).expect("credential");
+    let document = std::fs::read(credential(dir.path(), 1)).expect("credential");
     let registry: countersign_credential::RegistryRef = registry.parse().expect("registry");
     let clock = FixedClock(chrono::Utc::now());
     let rpc = countersign_chain::RpcOptions::default();
@@ -177,7 +192,7 @@ fn main() {
                         chain: Some(state),
                         policy: Policy::default(),
                     };
-                    verify_json(&credential, &params).verdict
+                    verify_json(&document, &params).verdict
                 }),
                 None => {
                     let params = Params {
@@ -185,7 +200,7 @@ fn main() {
                         chain: None,
                         policy: Policy::default(),
                     };
-                    verify_json(&credential, &params).verdict
+                    verify_json(&document, &params).verdict
                 }
             };
             times.push(t.elapsed());

@@ -320,6 +320,7 @@ fn a_healthy_counter_passes_then_a_stale_mirror_warns_or_fails_and_a_stopped_cha
         "sqlite.print-queue",
         "log.chain",
         "chain.endpoint.1",
+        "chain.agreement",
         "clock",
         "mirror.age",
         "printer",
@@ -337,6 +338,15 @@ fn a_healthy_counter_passes_then_a_stale_mirror_warns_or_fails_and_a_stopped_cha
         .unwrap_or("")
         .contains("1 entries, hash chain intact"));
     assert_eq!(check(&report, "printer")["action"], Value::Null);
+    // The node proves its answers, and the one node agrees with itself.
+    assert!(check(&report, "chain.endpoint.1")["detail"]
+        .as_str()
+        .unwrap_or("")
+        .ends_with("answers proved"));
+    assert!(check(&report, "chain.agreement")["detail"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("1 of 1 nodes agree on block"));
 
     // The text form: one line per check, then the overall line.
     let out = run(&[

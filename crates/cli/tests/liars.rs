@@ -14,7 +14,7 @@ mod world;
 use countersign_devchain::proxy::{Lie, RpcProxy};
 use countersign_devchain::{Anvil, AnvilOptions};
 use serde_json::{json, Value};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 use world::*;
 
@@ -62,15 +62,15 @@ impl Hall {
             .join(",")
     }
 
-    fn verify_online(&self, file: &PathBuf, honest: usize) -> Output {
+    fn verify_online(&self, file: &Path, honest: usize) -> Output {
         self.w.verify(file, &["--rpc", &self.nodes(honest)])
     }
 
-    fn verify_mirror(&self, file: &PathBuf, mirror: &PathBuf) -> Output {
+    fn verify_mirror(&self, file: &Path, mirror: &Path) -> Output {
         self.w.verify(file, &["--mirror", s(mirror)])
     }
 
-    fn sync(&self, mirror: &PathBuf, rpc: &str) -> Output {
+    fn sync(&self, mirror: &Path, rpc: &str) -> Output {
         run(&[
             "chain",
             "sync",
@@ -122,8 +122,17 @@ fn keccak_hex(signature: &str) -> String {
     )
 }
 
-/// Claims every storage slot it is asked for is empty: "never revoked, never anchored".
-fn says_not_revoked(method: &str, _: &Value, result: &mut Value) {
+/// Claims nothing was ever revoked: `firstRevoked` answers "none" (five zero words), and every
+/// storage slot it is asked for reads empty.
+fn says_not_revoked(method: &str, params: &Value, result: &mut Value) {
+    let first_revoked = &keccak_hex("firstRevoked(bytes32,bytes32[])")[..10];
+    if method == "eth_call"
+        && params[0]["data"]
+            .as_str()
+            .is_some_and(|d| d.starts_with(first_revoked))
+    {
+        *result = json!(format!("0x{}", "0".repeat(64 * 5)));
+    }
     if method == "eth_getProof" {
         if let Some(proofs) = result["storageProof"].as_array_mut() {
             for p in proofs {
@@ -168,6 +177,21 @@ fn a_node_that_answers_not_revoked_is_outvoted_by_proofs_or_makes_the_verdict_un
     // Its lie does not turn a valid diploma into anything else either.
     let out = hall.verify_online(&hall.valid(), 2);
     assert_eq!(code(&out), Some(0), "{}", both(&out));
+
+    // Its pages do not prove either, so it alone cannot fill the mirror; beside honest nodes
+    // the mirror is filled from them.
+    let mirror = hall.w.path("hall-mirror.sqlite");
+    let out = hall.sync(&mirror, &hall.liar.url());
+    assert_eq!(code(&out), Some(2), "{}", both(&out));
+    assert_unverifiable(
+        &hall.verify_mirror(&hall.revoked(), &mirror),
+        "liar's mirror",
+    );
+    ok(&hall.sync(&mirror, &hall.nodes(2)));
+    assert_revoked(
+        &hall.verify_mirror(&hall.revoked(), &mirror),
+        "honest mirror",
+    );
 }
 
 #[test]

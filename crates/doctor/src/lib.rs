@@ -10,8 +10,10 @@
 
 use chrono::{DateTime, Utc};
 use countersign_bundle::{key_hex, Machine, Scanner, Settings};
-use countersign_chain::{Registry, RegistryError, RpcOptions};
+use countersign_chain::{ProvedRegistry, Registry, RegistryError, RpcOptions};
+use countersign_chainstate::agree::agree;
 use countersign_chainstate::events::BlockRef;
+use countersign_chainstate::events::EventSource;
 use countersign_paths::{LOG_FILE, MIRROR_FILE, PRINT_QUEUE_FILE, STAFF_FILE};
 use countersign_printing::{PrinterConfig, PrinterState};
 use ed25519_dalek::VerifyingKey;
@@ -395,23 +397,20 @@ fn endpoint_checks(
     };
     let mut results = Vec::new();
     for url in &settings.chain.endpoints {
-        let result = Registry::connect(url, &registry, rpc.clone()).and_then(|r| r.head());
+        let result = Registry::connect(url, &registry, rpc.clone())
+            .and_then(|r| r.head().map(|head| (r, head)));
         results.push((url, result));
     }
     let any_up = results.iter().any(|(_, r)| r.is_ok());
     let mut head = None;
+    let mut up = Vec::new();
     for (i, (url, result)) in results.into_iter().enumerate() {
         let id = format!("chain.endpoint.{}", i + 1);
         match result {
-            Ok(block) => {
-                checks.push(HealthCheck::ok(
-                    id,
-                    format!(
-                        "{url}: chain {}, registry {} present, latest block {}",
-                        registry.chain_id, registry, block.number
-                    ),
-                ));
+            Ok((node, block)) => {
+                checks.push(proof_check(id, url, &node, &block, settings.chain.proofs));
                 head = head.or(Some(block));
+                up.push(node);
             }
             Err(
                 e @ (RegistryError::WrongChain { .. }
@@ -440,7 +439,74 @@ fn endpoint_checks(
             }
         }
     }
+    if !up.is_empty() {
+        checks.push(agreement_check(settings, &up, options.now));
+    }
     head
+}
+
+/// A node that answers: whether it proves what it says (`eth_getProof` against a header that
+/// hashes right), which the hall needs for verification and for every mirror page.
+fn proof_check(
+    id: String,
+    url: &str,
+    node: &Registry,
+    head: &BlockRef,
+    required: bool,
+) -> HealthCheck {
+    let found = format!(
+        "{url}: chain {}, registry {} present, latest block {}",
+        node.registry().chain_id,
+        node.registry(),
+        head.number
+    );
+    match ProvedRegistry::of(node, head).and_then(|p| p.event_link(0)) {
+        Ok(_) => HealthCheck::ok(id, format!("{found}, answers proved")),
+        Err(e) if !required => HealthCheck::warn(
+            id,
+            format!("{found}; no proved answers ({e})"),
+            "the bundle reads this chain without proofs (chain.proofs: false): every answer is the node's word, and the mirror cannot be synced",
+        ),
+        Err(e) => HealthCheck::fail(
+            id,
+            format!("{found}, but its answers do not prove: {e}"),
+            "verification and the mirror need eth_getProof: have the node serve it (Besu, Geth and anvil do), or ask the provincial IT authority whether this node is the hall's",
+        ),
+    }
+}
+
+/// Whether the answering nodes agree on a block, as verification will ask them to.
+fn agreement_check(settings: &Settings, up: &[Registry], now: DateTime<Utc>) -> HealthCheck {
+    let sources: Vec<&dyn EventSource> = up.iter().map(|r| r as &dyn EventSource).collect();
+    let policy = settings.chain.head_policy();
+    let configured = settings.chain.endpoints.len();
+    match agree(&sources, &policy, now) {
+        Ok(a) if a.faults.is_empty() && a.stale.is_none() => HealthCheck::ok(
+            "chain.agreement",
+            format!(
+                "{} of {configured} nodes agree on block {} ({} needed)",
+                a.agreeing.len(),
+                a.block.number,
+                policy.quorum
+            ),
+        ),
+        Ok(a) => HealthCheck::warn(
+            "chain.agreement",
+            format!(
+                "{} of {configured} nodes agree on block {}{}{}",
+                a.agreeing.len(),
+                a.block.number,
+                a.faults.iter().map(|f| format!("; {f}")).collect::<String>(),
+                a.stale.map(|s| format!("; {s}")).unwrap_or_default()
+            ),
+            "the counter verifies with the agreeing nodes; have the nodes named here checked by the provincial IT authority",
+        ),
+        Err(e) => HealthCheck::fail(
+            "chain.agreement",
+            e.to_string(),
+            "the counter cannot verify online and falls back to its mirror: check the nodes named here, or the bundle's chain.quorum",
+        ),
+    }
 }
 
 fn age_text(seconds: i64) -> String {

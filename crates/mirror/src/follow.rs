@@ -153,6 +153,9 @@ struct Synced {
     cursor: Option<BlockRef>,
 }
 
+/// Why a round failed, and the nodes it left out.
+type Failed = (String, Vec<String>);
+
 async fn run(keeper: Arc<Keeper>, interval: Duration) {
     let mut mirror: Option<Mirror> = None;
     while !keeper.control.stopping() {
@@ -198,10 +201,7 @@ async fn run(keeper: Arc<Keeper>, interval: Duration) {
 
 impl Keeper {
     /// One round on the blocking pool. Hands the connection back to keep it across rounds.
-    fn round(
-        &self,
-        mirror: Option<Mirror>,
-    ) -> (Option<Mirror>, Result<Synced, (String, Vec<String>)>) {
+    fn round(&self, mirror: Option<Mirror>) -> (Option<Mirror>, Result<Synced, Failed>) {
         let mut mirror = match mirror {
             Some(m) => m,
             None => match Mirror::open(&self.path, &self.registry) {

@@ -161,6 +161,7 @@ fn child(spec: &str) {
             page_blocks: PAGE_BLOCKS,
             confirmations: 0,
             start_block: 0,
+            ..SyncOptions::default()
         },
         &mut |_| {},
     )

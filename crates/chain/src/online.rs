@@ -299,8 +299,8 @@ impl EventSource for Registry {
         Ok(Registry::events(self, from, to)?)
     }
 
-    fn event_link(&self, at: &BlockRef, block: u64) -> Result<EventLink, ChainError> {
-        Ok(ProvedRegistry::of(self, at)?.event_link(block)?)
+    fn event_links(&self, at: &BlockRef, blocks: &[u64]) -> Result<Vec<EventLink>, ChainError> {
+        Ok(ProvedRegistry::of(self, at)?.event_links(blocks)?)
     }
 }
 

@@ -259,19 +259,44 @@ impl<'r> ProvedRegistry<'r> {
 
     /// The registry's record of block `block`'s events (`headAt`, `nextEventBlock`), proved.
     pub fn event_link(&self, block: u64) -> Result<EventLink, ProvedReadError> {
-        let key = layout::uint_key(block);
-        let values = self.storage(&[
-            layout::mapping_slot(key, U256::from(layout::HEAD_AT)),
-            layout::mapping_slot(key, U256::from(layout::NEXT_EVENT_BLOCK)),
-        ])?;
-        let [head, next] = values.as_slice() else {
-            return Err(self.layout_error("event link: two slots asked, other answered".into()));
-        };
-        Ok(EventLink {
-            head: head.to_be_bytes::<32>(),
-            next: u64::try_from(*next)
-                .map_err(|_| self.layout_error(format!("nextEventBlock {next} is out of range")))?,
-        })
+        let mut links = self.event_links(&[block])?;
+        links
+            .pop()
+            .ok_or_else(|| self.layout_error("event link: none answered".into()))
+    }
+
+    /// The registry's records of these blocks' events, proved with one storage read.
+    pub fn event_links(&self, blocks: &[u64]) -> Result<Vec<EventLink>, ProvedReadError> {
+        let slots: Vec<U256> = blocks
+            .iter()
+            .flat_map(|&block| {
+                let key = layout::uint_key(block);
+                [
+                    layout::mapping_slot(key, U256::from(layout::HEAD_AT)),
+                    layout::mapping_slot(key, U256::from(layout::NEXT_EVENT_BLOCK)),
+                ]
+            })
+            .collect();
+        let values = self.storage(&slots)?;
+        if values.len() != slots.len() {
+            return Err(self.layout_error(format!(
+                "event links: {} slots asked, {} answered",
+                slots.len(),
+                values.len()
+            )));
+        }
+        values
+            .chunks(2)
+            .map(|pair| {
+                let (head, next) = (pair[0], pair[1]);
+                Ok(EventLink {
+                    head: head.to_be_bytes::<32>(),
+                    next: u64::try_from(next).map_err(|_| {
+                        self.layout_error(format!("nextEventBlock {next} is out of range"))
+                    })?,
+                })
+            })
+            .collect()
     }
 
     /// The checked header the reads are proved against.

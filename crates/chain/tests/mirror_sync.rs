@@ -42,11 +42,14 @@ fn deploy(url: &str) -> Registry {
     registry
 }
 
+/// Pages of `page_blocks`, each proved and kept on its own (one group per page), so a sync
+/// that stops keeps every page before it.
 fn options(page_blocks: u64) -> SyncOptions {
     SyncOptions {
         page_blocks,
         confirmations: 0,
         start_block: 0,
+        group_events: 1,
     }
 }
 

@@ -427,6 +427,7 @@ fn station_changes_are_events_and_reach_the_mirror() {
         page_blocks: 2,
         confirmations: 0,
         start_block: 0,
+        ..SyncOptions::default()
     };
     sync_once(&mut mirror, &s.registry, &options, &mut |_| {}).expect("sync");
     for seed in [20, 21, 22] {

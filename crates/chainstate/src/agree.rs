@@ -408,8 +408,8 @@ mod tests {
         fn events(&self, _: u64, _: u64) -> Result<Vec<LoggedEvent>, ChainError> {
             Ok(Vec::new())
         }
-        fn event_link(&self, _: &BlockRef, _: u64) -> Result<EventLink, ChainError> {
-            Ok(EventLink::default())
+        fn event_links(&self, _: &BlockRef, _: &[u64]) -> Result<Vec<EventLink>, ChainError> {
+            Ok(Vec::new())
         }
     }
 

@@ -177,10 +177,10 @@ pub trait EventSource {
     /// The registry's events in blocks `from..=to`, in chain order.
     fn events(&self, from: u64, to: u64) -> Result<Vec<LoggedEvent>, ChainError>;
     /// What the registry's state at block `at` (whose hash must be `at.hash`) says of the
-    /// events of block `block`, proved against `at`'s header: the head after them and the
-    /// next block with events. What a page must fold to before the mirror takes it.
-    /// `Inconsistent` when the proof fails.
-    fn event_link(&self, at: &BlockRef, block: u64) -> Result<EventLink, ChainError>;
+    /// events of each of `blocks`, proved against `at`'s header in one read: the head after
+    /// them and the next block with events, in the order asked. What pages must fold to
+    /// before the mirror keeps them. `Inconsistent` when the proof fails.
+    fn event_links(&self, at: &BlockRef, blocks: &[u64]) -> Result<Vec<EventLink>, ChainError>;
 }
 
 /// The registry's record of one block's events, as of a later block: its `headAt[block]` and

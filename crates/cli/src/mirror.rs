@@ -133,6 +133,7 @@ pub fn sync(args: &SyncArgs) -> Result<u8, CliError> {
         page_blocks: args.page_blocks.max(1),
         confirmations: args.confirmations,
         start_block: args.start_block,
+        ..SyncOptions::default()
     };
     if args.follow {
         return follow(args, registry, options);

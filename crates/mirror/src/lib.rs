@@ -274,6 +274,50 @@ impl Mirror {
         events: &[LoggedEvent],
         cursor: BlockRef,
     ) -> Result<usize, MirrorError> {
+        // Outside a group of pages, the page is its own transaction (immediate: a second
+        // writer waits rather than failing halfway); inside one, a savepoint of it.
+        let own = self.conn.is_autocommit();
+        if own {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        }
+        let applied = self.apply_page(events, cursor);
+        if own {
+            self.conn.execute_batch(if applied.is_ok() {
+                "COMMIT"
+            } else {
+                "ROLLBACK"
+            })?;
+        }
+        applied
+    }
+
+    /// Starts a group of pages applied together: none of them is visible to readers (the
+    /// counter's verifications), or kept, until [`Mirror::commit_pages`]. A sync proves a
+    /// group's pages with one storage proof before it commits them.
+    pub fn begin_pages(&mut self) -> Result<(), MirrorError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    /// Keeps the pages applied since [`Mirror::begin_pages`].
+    pub fn commit_pages(&mut self) -> Result<(), MirrorError> {
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    /// Forgets the pages applied since [`Mirror::begin_pages`] (nothing when no group is open).
+    pub fn abandon_pages(&mut self) -> Result<(), MirrorError> {
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("ROLLBACK")?;
+        }
+        Ok(())
+    }
+
+    fn apply_page(
+        &mut self,
+        events: &[LoggedEvent],
+        cursor: BlockRef,
+    ) -> Result<usize, MirrorError> {
         let mut blocks: BTreeMap<u64, ([u8; 32], Option<i64>)> = BTreeMap::new();
         for e in events {
             if e.block > cursor.number {
@@ -291,9 +335,7 @@ impl Mirror {
             Some(cursor.time.timestamp()),
         )?;
 
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.savepoint()?;
         let current: Option<u64> = tx
             .prepare_cached("SELECT cursor_block FROM meta WHERE id = 1")?
             .query_row([], |r| r.get(0))?;

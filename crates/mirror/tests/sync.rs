@@ -406,11 +406,11 @@ impl EventSource for DroppingRevocations<'_> {
         });
         Ok(events)
     }
-    fn event_link(
+    fn event_links(
         &self,
         at: &countersign_chainstate::events::BlockRef,
-        block: u64,
-    ) -> Result<countersign_chainstate::events::EventLink, ChainError> {
-        self.0.event_link(at, block)
+        blocks: &[u64],
+    ) -> Result<Vec<countersign_chainstate::events::EventLink>, ChainError> {
+        self.0.event_links(at, blocks)
     }
 }

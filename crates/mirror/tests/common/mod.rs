@@ -393,45 +393,8 @@ impl EventSource for ScriptedChain {
 
     /// The registry's record as the scripted chain's own state at `at` holds it: what a real
     /// node proves with a storage proof.
-    fn event_link(&self, at: &BlockRef, block: u64) -> Result<EventLink, ChainError> {
-        let inner = self.inner();
-        if inner.failing {
-            return Err(refused("eth_getProof"));
-        }
-        match inner.blocks.get(at.number as usize) {
-            Some(b) if b.hash == at.hash => {}
-            _ => {
-                return Err(ChainError::Inconsistent(format!(
-                    "block {} is not on this chain",
-                    at.number
-                )))
-            }
-        }
-        let mut head = EventHead::default();
-        let mut link = EventLink::default();
-        for (number, b) in inner.blocks.iter().enumerate().take(at.number as usize + 1) {
-            let number = number as u64;
-            if b.events.is_empty() {
-                continue;
-            }
-            if head.block == block && link.next == 0 && number > block {
-                link.next = number;
-            }
-            for (i, event) in b.events.iter().enumerate() {
-                head = head.fold(&LoggedEvent {
-                    block: number,
-                    block_hash: b.hash,
-                    log_index: i as u64,
-                    tx_hash: b.hash,
-                    leaf: leaf(number, i, event),
-                    event: event.clone(),
-                });
-            }
-            if number == block {
-                link.head = head.head;
-            }
-        }
-        Ok(link)
+    fn event_links(&self, at: &BlockRef, blocks: &[u64]) -> Result<Vec<EventLink>, ChainError> {
+        blocks.iter().map(|&b| self.event_link(at, b)).collect()
     }
 
     fn events(&self, from: u64, to: u64) -> Result<Vec<LoggedEvent>, ChainError> {
@@ -471,5 +434,48 @@ impl EventSource for ScriptedChain {
             }
         }
         Ok(out)
+    }
+}
+
+impl ScriptedChain {
+    fn event_link(&self, at: &BlockRef, block: u64) -> Result<EventLink, ChainError> {
+        let inner = self.inner();
+        if inner.failing {
+            return Err(refused("eth_getProof"));
+        }
+        match inner.blocks.get(at.number as usize) {
+            Some(b) if b.hash == at.hash => {}
+            _ => {
+                return Err(ChainError::Inconsistent(format!(
+                    "block {} is not on this chain",
+                    at.number
+                )))
+            }
+        }
+        let mut head = EventHead::default();
+        let mut link = EventLink::default();
+        for (number, b) in inner.blocks.iter().enumerate().take(at.number as usize + 1) {
+            let number = number as u64;
+            if b.events.is_empty() {
+                continue;
+            }
+            if head.block == block && link.next == 0 && number > block {
+                link.next = number;
+            }
+            for (i, event) in b.events.iter().enumerate() {
+                head = head.fold(&LoggedEvent {
+                    block: number,
+                    block_hash: b.hash,
+                    log_index: i as u64,
+                    tx_hash: b.hash,
+                    leaf: leaf(number, i, event),
+                    event: event.clone(),
+                });
+            }
+            if number == block {
+                link.head = head.head;
+            }
+        }
+        Ok(link)
     }
 }

@@ -26,9 +26,11 @@ fn busy_chain(name: &str) -> ScriptedChain {
     chain
 }
 
+/// Pages of `page_blocks`, each proved and kept on its own (a group per page).
 fn options(page_blocks: u64) -> SyncOptions {
     SyncOptions {
         page_blocks,
+        group_events: 1,
         ..SyncOptions::default()
     }
 }
@@ -368,6 +370,26 @@ fn a_page_that_leaves_out_an_event_is_refused_whole() {
     );
     assert_eq!(mirror.counts().expect("counts"), before);
     assert_eq!(mirror.cursor().expect("cursor").map(|c| c.number), Some(20));
+}
+
+#[test]
+fn a_group_of_pages_is_kept_whole_once_proved_or_not_at_all() {
+    // With the default group, the pages of a sync are proved together: a liar's group leaves
+    // the mirror as it was, and readers never saw its pages.
+    let chain = busy_chain("node-a");
+    let grouped = SyncOptions {
+        page_blocks: 10,
+        ..SyncOptions::default()
+    };
+    let mut mirror = Mirror::open_in_memory(&registry()).expect("open");
+    let liar = DroppingRevocations(&chain);
+    let err = sync_once(&mut mirror, &liar, &grouped, &mut |_| {}).expect_err("refused");
+    assert!(matches!(&err, SyncError::Unproved { .. }), "{err}");
+    assert_eq!(mirror.cursor().expect("cursor"), None);
+    assert_eq!(mirror.counts().expect("counts").events, 0);
+    let report = sync_once(&mut mirror, &chain, &grouped, &mut |_| {}).expect("honest");
+    assert_eq!((report.pages, report.to), (7, 60));
+    assert_eq!(mirror.counts().expect("counts"), full_counts(&chain));
 }
 
 /// The scripted chain, less every `Revoked` event in its answers.

@@ -3,6 +3,7 @@
 //!
 //!   cargo bench -p countersign-chain --bench mirror_sync            (1,000,000 events)
 //!   COUNTERSIGN_BENCH_EVENTS=20000 cargo bench -p countersign-chain --bench mirror_sync
+//!   COUNTERSIGN_BENCH_GROUP_EVENTS=1 …   (prove every page on its own: one proof per page)
 //!
 //! Setup (not timed) starts anvil, deploys the registry, registers four issuers and sends
 //! anchoring and revocation transactions of 2,000 hashes each until the registry holds the
@@ -161,6 +162,11 @@ fn child(spec: &str) {
             page_blocks: PAGE_BLOCKS,
             confirmations: 0,
             start_block: 0,
+            // COUNTERSIGN_BENCH_GROUP_EVENTS: events per proved group (one storage proof each).
+            group_events: std::env::var("COUNTERSIGN_BENCH_GROUP_EVENTS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(countersign_mirror::sync::GROUP_EVENTS),
             ..SyncOptions::default()
         },
         &mut |_| {},

@@ -167,7 +167,6 @@ fn child(spec: &str) {
                 .ok()
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(countersign_mirror::sync::GROUP_EVENTS),
-            ..SyncOptions::default()
         },
         &mut |_| {},
     )

@@ -100,6 +100,52 @@ pub fn root(leaves: &[Hash]) -> Hash {
     }
 }
 
+/// A growing tree kept as the roots of its perfect subtrees (at most one per height, the
+/// "compact range" of the whole log): appending is O(log n) and the root of the tree so far is
+/// O(log n), so a log computes the root of every checkpoint in one pass over its leaves and
+/// never holds them all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompactTree {
+    size: u64,
+    /// (height, root) of each perfect subtree, left to right, heights decreasing.
+    peaks: Vec<(u32, Hash)>,
+}
+
+impl CompactTree {
+    /// The empty tree.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Entries so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Appends an entry's leaf hash.
+    pub fn push(&mut self, leaf: Hash) {
+        let mut node = (0u32, leaf);
+        while let Some(&(height, left)) = self.peaks.last() {
+            if height != node.0 {
+                break;
+            }
+            self.peaks.pop();
+            node = (height + 1, node_hash(&left, &node.1));
+        }
+        self.peaks.push(node);
+        self.size += 1;
+    }
+
+    /// The tree hash of the entries so far (of none: `SHA-256("")`).
+    pub fn root(&self) -> Hash {
+        let mut peaks = self.peaks.iter().rev();
+        match peaks.next() {
+            None => Sha256::digest([]).into(),
+            Some(&(_, last)) => peaks.fold(last, |right, (_, left)| node_hash(left, &right)),
+        }
+    }
+}
+
 /// The inclusion proof of entry `index` in the tree of `leaves` (RFC 9162 §2.1.3.1).
 pub fn inclusion_proof(leaves: &[Hash], index: u64) -> Result<Vec<Hash>, LogProofError> {
     let size = leaves.len() as u64;
@@ -308,6 +354,18 @@ pub(crate) fn unb64(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_compact_tree_has_the_root_of_every_prefix() {
+        let leaves: Vec<Hash> = (0u32..300).map(|i| leaf_hash(&i.to_le_bytes())).collect();
+        let mut tree = CompactTree::new();
+        assert_eq!(tree.root(), root(&[]));
+        for (i, leaf) in leaves.iter().enumerate() {
+            tree.push(*leaf);
+            assert_eq!(tree.size(), i as u64 + 1);
+            assert_eq!(tree.root(), root(&leaves[..=i]), "size {}", i + 1);
+        }
+    }
 
     /// Every proof made for every entry and size of small trees checks, and fails for another
     /// root.

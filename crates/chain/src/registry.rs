@@ -544,6 +544,58 @@ impl Registry {
         }))
     }
 
+    /// Every day `station_key` anchored a digest for, from the registry's events (one
+    /// `eth_getLogs` filtered by the station's key, from the first block): what a log can be
+    /// checked against even when its own record of the days is gone. Oldest first.
+    pub fn anchored_days(
+        &self,
+        station_key: [u8; 32],
+    ) -> Result<Vec<(NaiveDate, AnchoredDigest)>, RegistryError> {
+        let filter = json!([{
+            "address": self.address_hex(),
+            "fromBlock": "0x0",
+            "toBlock": "latest",
+            "topics": [
+                format!("{}", C::LogDigestAnchored::SIGNATURE_HASH),
+                format!("0x{}", hex::encode(station_key)),
+            ],
+        }]);
+        let logs = self.rpc.call("eth_getLogs", filter)?;
+        let Value::Array(logs) = logs else {
+            return Err(self.malformed("eth_getLogs", "result is not an array".into()));
+        };
+        let mut days = Vec::with_capacity(logs.len());
+        for (i, log) in logs.iter().enumerate() {
+            let event = self
+                .decode_log(log)
+                .map_err(|d| self.malformed("eth_getLogs", format!("log {i}: {d}")))?;
+            let RegistryEvent::LogDigestAnchored {
+                station,
+                day,
+                digest,
+                at,
+            } = event.event
+            else {
+                continue;
+            };
+            if station != station_key {
+                continue;
+            }
+            let date = NaiveDate::from_ymd_opt((day / 10_000) as i32, (day / 100) % 100, day % 100)
+                .ok_or_else(|| self.malformed("eth_getLogs", format!("day {day} is not a date")))?;
+            days.push((
+                date,
+                AnchoredDigest {
+                    digest,
+                    at,
+                    block: event.block,
+                },
+            ));
+        }
+        days.sort_by_key(|(d, _)| *d);
+        Ok(days)
+    }
+
     /// The log digest a station anchored for a hall-local day, if it anchored one.
     pub fn log_digest(
         &self,

@@ -365,6 +365,12 @@ fn verify(
                 "anchored": d.anchoring.map(integrity::Anchoring::as_str),
                 "anchorTx": d.digest.anchor_tx,
             })).collect::<Vec<_>>(),
+            "missingDays": report.missing_days.iter().map(|m| json!({
+                "day": m.day.to_string(),
+                "station": hex::encode(m.station),
+                "block": m.anchored.block,
+                "digest": hex::encode(m.anchored.digest),
+            })).collect::<Vec<_>>(),
             "chainUnreachable": chain_note,
         });
         println!("{}", pretty(&value)?);
@@ -419,6 +425,12 @@ fn verify(
                 d.digest.day, d.digest.count
             );
         }
+        for m in &report.missing_days {
+            println!(
+                "day {}  MISSING 缺失: anchored on the registry in block {}, but the log has no digest of it (deleted, or an older copy of the log)",
+                m.day, m.anchored.block
+            );
+        }
         if let Some(note) = &chain_note {
             println!("anchors not checked: the chain could not be reached ({note})");
         }
@@ -430,7 +442,11 @@ fn verify(
         .iter()
         .any(|d| d.anchoring.is_some_and(integrity::Anchoring::is_problem));
     Ok(
-        if !integrity.is_intact() || trusted_problems || anchor_bad {
+        if !integrity.is_intact()
+            || trusted_problems
+            || anchor_bad
+            || !report.missing_days.is_empty()
+        {
             1
         } else if chain_note.is_some() {
             2

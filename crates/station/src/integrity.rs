@@ -5,8 +5,10 @@
 //! what was anchored.
 
 use crate::review::{Actor, ReviewError};
-use chrono::{DateTime, Utc};
-use countersign_chain::{connect_first, ConnectError, Registry, RegistryError, RpcOptions};
+use chrono::{DateTime, NaiveDate, Utc};
+use countersign_chain::{
+    connect_first, AnchoredDigest, ConnectError, Registry, RegistryError, RpcOptions,
+};
 use countersign_credential::RegistryRef;
 use countersign_log::{DayDigest, DigestProblem, Integrity, Log, LogError};
 use ed25519_dalek::VerifyingKey;
@@ -120,6 +122,19 @@ pub struct DayCheck {
     pub anchoring: Option<Anchoring>,
 }
 
+/// A day the registry holds an anchored digest for, signed by a trusted hall key, that the log
+/// has no digest of: its entries and digest were deleted, or the file is an older copy
+/// (rolled back to a backup).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingDay {
+    /// The hall key that anchored it.
+    pub station: [u8; 32],
+    /// The day.
+    pub day: NaiveDate,
+    /// What the registry holds.
+    pub anchored: AnchoredDigest,
+}
+
 /// The whole check.
 #[derive(Debug, Clone)]
 pub struct IntegrityReport {
@@ -127,6 +142,9 @@ pub struct IntegrityReport {
     pub chains: Integrity,
     /// Every closed day, oldest first.
     pub days: Vec<DayCheck>,
+    /// Days anchored on the registry by a trusted hall key that the log has no digest of
+    /// (only when the anchors were read).
+    pub missing_days: Vec<MissingDay>,
     /// The days' signatures were checked (some trusted key was given).
     pub signatures_checked: bool,
     /// Why the anchors were not (all) read, when a node was configured.
@@ -139,6 +157,7 @@ impl IntegrityReport {
     /// Nothing was found changed: hash chains, signed days and anchors.
     pub fn intact(&self) -> bool {
         self.chains.is_intact()
+            && self.missing_days.is_empty()
             && self
                 .days
                 .iter()
@@ -152,6 +171,14 @@ impl IntegrityReport {
         }
         if let Some(f) = self.chains.audit.findings.first() {
             return format!("changed: {f}");
+        }
+        if let Some(m) = self.missing_days.first() {
+            return format!(
+                "day {} was anchored on the registry in block {} but its digest is missing from the log: deleted, or an older copy ({} day(s) missing in all)",
+                m.day,
+                m.anchored.block,
+                self.missing_days.len()
+            );
         }
         if let Some(d) = self.days.iter().find(|d| d.problem.is_some()) {
             return format!(
@@ -227,9 +254,39 @@ pub fn check(
             anchoring,
         });
     }
+    // The registry is asked which days each trusted hall key anchored, not only about the days
+    // the file still lists: deleting the newest days (or restoring an older copy) leaves no
+    // row to ask about.
+    let mut missing_days = Vec::new();
+    if let (AnchorSource::Node(registry), None) = (anchors, &chain_unreachable) {
+        for key in trusted {
+            let station = key.to_bytes();
+            match registry.anchored_days(station) {
+                Ok(anchored) => {
+                    for (day, a) in anchored {
+                        let kept = days
+                            .iter()
+                            .any(|d| d.digest.day == day && d.digest.public_key == station);
+                        if !kept {
+                            missing_days.push(MissingDay {
+                                station,
+                                day,
+                                anchored: a,
+                            });
+                        }
+                    }
+                }
+                Err(e) => {
+                    chain_unreachable = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+    }
     Ok(IntegrityReport {
         chains,
         days,
+        missing_days,
         signatures_checked: !trusted.is_empty(),
         chain_unreachable,
         took: started.elapsed(),

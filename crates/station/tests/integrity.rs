@@ -150,3 +150,91 @@ fn each_day_is_compared_with_its_anchor_and_the_check_is_recorded() {
         report.summary()
     );
 }
+
+#[test]
+fn anchored_days_the_log_no_longer_has_are_named_whether_deleted_or_rolled_back() {
+    let anvil = Anvil::start().expect("anvil (run scripts/tools.sh)");
+    let (registry, _) = Registry::deploy(
+        &anvil.url(),
+        DEV_CHAIN_ID,
+        &wallet(0),
+        RpcOptions::default(),
+    )
+    .expect("deploy");
+    let key = SigningKey::from_bytes(&[6; 32]);
+    let public = key.verifying_key();
+    registry
+        .register_station(
+            &wallet(0),
+            public.to_bytes(),
+            Some(wallet(2).address().into()),
+            "朝阳区政务服务中心",
+        )
+        .expect("register station");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("log.sqlite");
+    let mut log = Log::open(&path).expect("log");
+    // The 24th is closed and anchored; a copy of the file is kept; then the 25th and 26th.
+    let anchor = |log: &mut Log, d: NaiveDate| {
+        let digest = log
+            .close_day("BJ-CY-01", d, cst(), &key, later())
+            .expect("close");
+        let mined = registry
+            .anchor_log_digest(&wallet(2), digest.day, digest.digest)
+            .expect("anchor");
+        log.set_anchored(digest.day, &hex::encode(mined.tx))
+            .expect("mark");
+    };
+    anchor(&mut log, day(24));
+    drop(log);
+    let backup = dir.path().join("log.sqlite.bak");
+    std::fs::copy(&path, &backup).expect("backup");
+    let mut log = Log::open(&path).expect("log");
+    anchor(&mut log, day(25));
+    anchor(&mut log, day(26));
+    let trusted = [public];
+    let check = |p: &std::path::Path| {
+        let log = Log::open_read_only(p).expect("reader");
+        integrity::check(&log, &trusted, &AnchorSource::Node(&registry)).expect("check")
+    };
+    let report = check(&path);
+    assert!(report.intact(), "{}", report.summary());
+
+    // The newest day's digest is deleted from the file (with the sqlite3 shell, say): the
+    // hash chains and the remaining days are intact, but the registry remembers the 26th.
+    drop(log);
+    let conn = rusqlite::Connection::open(&path).expect("sqlite");
+    conn.execute("DELETE FROM digests WHERE day = '2026-11-26'", [])
+        .expect("delete the newest digest");
+    drop(conn);
+    let report = check(&path);
+    assert!(!report.intact());
+    assert_eq!(
+        report
+            .missing_days
+            .iter()
+            .map(|m| m.day)
+            .collect::<Vec<_>>(),
+        [day(26)]
+    );
+    assert!(
+        report
+            .summary()
+            .starts_with("day 2026-11-26 was anchored on the registry in block"),
+        "{}",
+        report.summary()
+    );
+
+    // The file rolled back to the copy: the 25th and 26th are missing.
+    let report = check(&backup);
+    assert_eq!(
+        report
+            .missing_days
+            .iter()
+            .map(|m| m.day)
+            .collect::<Vec<_>>(),
+        [day(25), day(26)]
+    );
+    assert!(!report.intact());
+    anvil.stop();
+}

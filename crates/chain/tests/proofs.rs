@@ -5,20 +5,14 @@
 
 use alloy_primitives::{B256, U256};
 use countersign_chain::proof::layout;
-use countersign_chain::{
-    ProvedReadError, ProvedRegistry, Registry, RpcClient, RpcError, RpcOptions, Wallet,
-};
+use countersign_chain::{ProvedReadError, ProvedRegistry, Registry, RpcOptions, Wallet};
 use countersign_chainstate::{IssuerStatus, RevocationReason};
 use countersign_credential::DidKey;
+use countersign_devchain::proxy::RpcProxy;
 use countersign_devchain::{Anvil, DEV_CHAIN_ID, DEV_KEYS};
 use countersign_merkle::NodeHash;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 fn wallet(i: usize) -> Wallet {
     Wallet::from_hex(DEV_KEYS[i]).expect("dev key")
@@ -210,8 +204,6 @@ fn a_block_the_node_does_not_have_is_refused() {
 /// What the proxy changes in anvil's answers.
 #[derive(Clone, Debug)]
 enum Lie {
-    /// Passes everything through.
-    Honest,
     /// Removes one node from the middle of every storage proof.
     DropProofNode,
     /// Answers this slot with the value zero ("not revoked"), keeping the real proof.
@@ -224,112 +216,17 @@ enum Lie {
     OldState(u64),
 }
 
-/// A loopback JSON-RPC proxy in front of anvil that rewrites answers per a [`Lie`].
-struct LyingProxy {
-    port: u16,
-    lie: Arc<Mutex<Lie>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl LyingProxy {
-    fn start(upstream: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let port = listener.local_addr().expect("addr").port();
-        let lie = Arc::new(Mutex::new(Lie::Honest));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (l, s) = (Arc::clone(&lie), Arc::clone(&stop));
-        let upstream = RpcClient::new(upstream, RpcOptions::default());
-        let thread = std::thread::spawn(move || {
-            while !s.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let lie = l.lock().expect("lie").clone();
-                        relay(stream, &upstream, &lie);
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
-                }
-            }
-        });
-        Self {
-            port,
-            lie,
-            stop,
-            thread: Some(thread),
+/// The lies, told by `countersign-devchain`'s loopback proxy in front of anvil.
+impl countersign_devchain::proxy::Lie for Lie {
+    fn request(&self, method: &str, params: &mut Value) {
+        if let (Lie::OldState(block), "eth_getProof") = (self, method) {
+            params[2] = json!(format!("0x{block:x}"));
         }
     }
 
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+    fn answer(&self, method: &str, _: &Value, result: &mut Value) {
+        rewrite(method, result, self);
     }
-
-    fn lie(&self, lie: Lie) {
-        *self.lie.lock().expect("lie") = lie;
-    }
-}
-
-impl Drop for LyingProxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// Reads one request, forwards it to anvil, rewrites the answer, answers and closes.
-fn relay(mut stream: TcpStream, upstream: &RpcClient, lie: &Lie) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut request = Vec::new();
-    let mut buf = [0u8; 8192];
-    let body = loop {
-        let Ok(n) = stream.read(&mut buf) else { return };
-        if n == 0 {
-            return;
-        }
-        request.extend_from_slice(&buf[..n]);
-        let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
-        };
-        let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
-        let length = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .unwrap_or(0);
-        if request.len() >= end + 4 + length {
-            break request[end + 4..end + 4 + length].to_vec();
-        }
-    };
-    let Ok(call) = serde_json::from_slice::<Value>(&body) else {
-        return;
-    };
-    let method = call["method"].as_str().unwrap_or_default().to_string();
-    let mut params = call["params"].clone();
-    if let (Lie::OldState(block), "eth_getProof") = (lie, method.as_str()) {
-        params[2] = json!(format!("0x{block:x}"));
-    }
-    let answer = match upstream.call(&method, params) {
-        Ok(mut result) => {
-            rewrite(&method, &mut result, lie);
-            json!({"jsonrpc": "2.0", "id": call["id"], "result": result})
-        }
-        Err(RpcError::Node { code, message, .. }) => {
-            json!({"jsonrpc": "2.0", "id": call["id"], "error": {"code": code, "message": message}})
-        }
-        Err(_) => return,
-    };
-    let text = answer.to_string();
-    let _ = stream.write_all(
-        format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-            text.len()
-        )
-        .as_bytes(),
-    );
-    let _ = stream.write_all(text.as_bytes());
 }
 
 fn rewrite(method: &str, result: &mut Value, lie: &Lie) {
@@ -372,7 +269,7 @@ fn rewrite(method: &str, result: &mut Value, lie: &Lie) {
 #[test]
 fn a_lying_node_is_refused_with_what_it_changed() {
     let (_anvil, registry, before) = start();
-    let proxy = LyingProxy::start(&registry.endpoint());
+    let proxy = RpcProxy::start(&registry.endpoint()).expect("proxy");
     // The liar passes every connect check: it forwards them honestly.
     let liar = Registry::connect(
         &proxy.url(),
@@ -453,7 +350,7 @@ fn a_lying_node_is_refused_with_what_it_changed() {
     );
 
     // And honest again: nothing stuck.
-    proxy.lie(Lie::Honest);
+    proxy.honest();
     assert_eq!(
         ProvedRegistry::at(&liar, head)
             .expect("honest header")

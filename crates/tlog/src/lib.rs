@@ -124,16 +124,46 @@ impl CompactTree {
 
     /// Appends an entry's leaf hash.
     pub fn push(&mut self, leaf: Hash) {
+        self.push_with(leaf, |_, _, _| ());
+    }
+
+    /// Appends an entry's leaf hash and returns every perfect subtree it completed, lowest
+    /// first, as `(level, index, hash)`, the leaf itself first: what a log stores so that any
+    /// span's hash is a few lookups ([`span_from_perfect`]).
+    pub fn push_completing(&mut self, leaf: Hash) -> Vec<(u32, u64, Hash)> {
+        let mut done = Vec::with_capacity(2);
+        self.push_with(leaf, |level, index, hash| done.push((level, index, hash)));
+        done
+    }
+
+    fn push_with(&mut self, leaf: Hash, mut completed: impl FnMut(u32, u64, Hash)) {
+        let index = self.size;
         let mut node = (0u32, leaf);
+        completed(0, index, leaf);
         while let Some(&(height, left)) = self.peaks.last() {
             if height != node.0 {
                 break;
             }
             self.peaks.pop();
             node = (height + 1, node_hash(&left, &node.1));
+            completed(node.0, index >> node.0, node.1);
         }
         self.peaks.push(node);
         self.size += 1;
+    }
+
+    /// The tree of `size` entries whose perfect subtrees (the binary digits of `size`, largest
+    /// first) have these hashes: how a log resumes appending without reading its leaves.
+    pub fn from_peaks(size: u64, mut peak: impl FnMut(u32, u64) -> Hash) -> Self {
+        let mut peaks = Vec::new();
+        let mut start = 0u64;
+        for level in (0..64u32).rev() {
+            if size & (1u64 << level) != 0 {
+                peaks.push((level, peak(level, start >> level)));
+                start += 1u64 << level;
+            }
+        }
+        Self { size, peaks }
     }
 
     /// The tree hash of the entries so far (of none: `SHA-256("")`).
@@ -146,62 +176,136 @@ impl CompactTree {
     }
 }
 
+/// Where a proof's hashes come from: the tree hash of a span of entries `[start, end)`. The
+/// spans RFC 9162's recursion asks for are whole subtrees or runs of them, so a log that keeps
+/// the hash of every perfect subtree answers each in O(log n) lookups ([`span_from_perfect`]);
+/// leaf hashes in memory answer directly.
+pub trait TreeHashes {
+    /// Why a hash could not be read (a database error, say).
+    type Error: From<LogProofError>;
+    /// The tree hash of entries `start..end` (`start < end`).
+    fn span(&self, start: u64, end: u64) -> Result<Hash, Self::Error>;
+}
+
+impl TreeHashes for [Hash] {
+    type Error = LogProofError;
+    fn span(&self, start: u64, end: u64) -> Result<Hash, LogProofError> {
+        let size = self.len() as u64;
+        if start >= end || end > size {
+            return Err(LogProofError::IndexBeyondSize { index: end, size });
+        }
+        Ok(root(&self[start as usize..end as usize]))
+    }
+}
+
+/// The tree hash of `[start, end)` from the hashes of perfect subtrees: `perfect(level, index)`
+/// is the root of the `2^level` entries from `index << level`. A span whose length is a power
+/// of two and that starts on its own boundary is one lookup; any other is split where
+/// RFC 9162 splits it.
+pub fn span_from_perfect<E>(
+    start: u64,
+    end: u64,
+    perfect: &mut impl FnMut(u32, u64) -> Result<Hash, E>,
+) -> Result<Hash, E> {
+    let n = end - start;
+    if n.is_power_of_two() && start % n == 0 {
+        return perfect(n.trailing_zeros(), start >> n.trailing_zeros());
+    }
+    let k = split(n as usize) as u64;
+    let left = span_from_perfect(start, start + k, perfect)?;
+    let right = span_from_perfect(start + k, end, perfect)?;
+    Ok(node_hash(&left, &right))
+}
+
 /// The inclusion proof of entry `index` in the tree of `leaves` (RFC 9162 §2.1.3.1).
 pub fn inclusion_proof(leaves: &[Hash], index: u64) -> Result<Vec<Hash>, LogProofError> {
-    let size = leaves.len() as u64;
+    inclusion_proof_in(leaves, leaves.len() as u64, index)
+}
+
+/// The inclusion proof of entry `index` in the first `size` entries of `tree`.
+pub fn inclusion_proof_in<T: TreeHashes + ?Sized>(
+    tree: &T,
+    size: u64,
+    index: u64,
+) -> Result<Vec<Hash>, T::Error> {
     if index >= size {
-        return Err(LogProofError::IndexBeyondSize { index, size });
+        return Err(LogProofError::IndexBeyondSize { index, size }.into());
     }
     let mut proof = Vec::new();
-    path(leaves, index as usize, &mut proof);
+    path(tree, 0, size, index, &mut proof)?;
     Ok(proof)
 }
 
-fn path(leaves: &[Hash], m: usize, out: &mut Vec<Hash>) {
-    let n = leaves.len();
+/// PATH(m, D[start:end]) of RFC 9162, with `m` counted from `start`.
+fn path<T: TreeHashes + ?Sized>(
+    tree: &T,
+    start: u64,
+    end: u64,
+    m: u64,
+    out: &mut Vec<Hash>,
+) -> Result<(), T::Error> {
+    let n = end - start;
     if n <= 1 {
-        return;
+        return Ok(());
     }
-    let k = split(n);
+    let k = split(n as usize) as u64;
     if m < k {
-        path(&leaves[..k], m, out);
-        out.push(root(&leaves[k..]));
+        path(tree, start, start + k, m, out)?;
+        out.push(tree.span(start + k, end)?);
     } else {
-        path(&leaves[k..], m - k, out);
-        out.push(root(&leaves[..k]));
+        path(tree, start + k, end, m - k, out)?;
+        out.push(tree.span(start, start + k)?);
     }
+    Ok(())
 }
 
 /// The consistency proof between the tree of the first `size1` leaves and the tree of all of
 /// them (RFC 9162 §2.1.4.1).
 pub fn consistency_proof(leaves: &[Hash], size1: u64) -> Result<Vec<Hash>, LogProofError> {
-    let size2 = leaves.len() as u64;
+    consistency_proof_in(leaves, size1, leaves.len() as u64)
+}
+
+/// The consistency proof between the first `size1` and the first `size2` entries of `tree`.
+pub fn consistency_proof_in<T: TreeHashes + ?Sized>(
+    tree: &T,
+    size1: u64,
+    size2: u64,
+) -> Result<Vec<Hash>, T::Error> {
     if size1 > size2 {
-        return Err(LogProofError::SizesReversed { size1, size2 });
+        return Err(LogProofError::SizesReversed { size1, size2 }.into());
     }
     let mut proof = Vec::new();
     if size1 > 0 && size1 < size2 {
-        subproof(leaves, size1 as usize, true, &mut proof);
+        subproof(tree, 0, size2, size1, true, &mut proof)?;
     }
     Ok(proof)
 }
 
-fn subproof(leaves: &[Hash], m: usize, whole: bool, out: &mut Vec<Hash>) {
-    let n = leaves.len();
+/// SUBPROOF(m, D[start:end], whole) of RFC 9162, with `m` counted from `start`.
+fn subproof<T: TreeHashes + ?Sized>(
+    tree: &T,
+    start: u64,
+    end: u64,
+    m: u64,
+    whole: bool,
+    out: &mut Vec<Hash>,
+) -> Result<(), T::Error> {
+    let n = end - start;
     if m == n {
         if !whole {
-            out.push(root(leaves));
+            out.push(tree.span(start, end)?);
         }
-        return;
+        return Ok(());
     }
-    let k = split(n);
+    let k = split(n as usize) as u64;
     if m <= k {
-        subproof(&leaves[..k], m, whole, out);
-        out.push(root(&leaves[k..]));
+        subproof(tree, start, start + k, m, whole, out)?;
+        out.push(tree.span(start + k, end)?);
     } else {
-        subproof(&leaves[k..], m - k, false, out);
-        out.push(root(&leaves[..k]));
+        subproof(tree, start + k, end, m - k, false, out)?;
+        out.push(tree.span(start, start + k)?);
     }
+    Ok(())
 }
 
 fn hex32(h: &Hash) -> String {
@@ -364,6 +468,49 @@ mod tests {
             tree.push(*leaf);
             assert_eq!(tree.size(), i as u64 + 1);
             assert_eq!(tree.root(), root(&leaves[..=i]), "size {}", i + 1);
+        }
+    }
+
+    /// Proofs made from stored perfect subtrees (as a log keeps them) are the proofs made from
+    /// the leaves, for every entry and pair of sizes of small trees.
+    #[test]
+    fn proofs_from_perfect_subtrees_are_the_same_proofs() {
+        use std::collections::HashMap;
+        struct Stored(HashMap<(u32, u64), Hash>);
+        impl TreeHashes for Stored {
+            type Error = LogProofError;
+            fn span(&self, start: u64, end: u64) -> Result<Hash, LogProofError> {
+                span_from_perfect(start, end, &mut |level, index| {
+                    self.0
+                        .get(&(level, index))
+                        .copied()
+                        .ok_or(LogProofError::IndexBeyondSize { index, size: 0 })
+                })
+            }
+        }
+        let leaves: Vec<Hash> = (0u32..70).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+        let mut tree = CompactTree::new();
+        let mut stored = Stored(HashMap::new());
+        for (n, leaf) in leaves.iter().enumerate() {
+            for (level, index, hash) in tree.push_completing(*leaf) {
+                stored.0.insert((level, index), hash);
+            }
+            let size = n as u64 + 1;
+            let resumed = CompactTree::from_peaks(size, |l, i| stored.0[&(l, i)]);
+            assert_eq!(resumed, tree);
+            assert_eq!(stored.span(0, size).expect("root"), root(&leaves[..=n]));
+            for i in 0..size {
+                assert_eq!(
+                    inclusion_proof_in(&stored, size, i).expect("stored"),
+                    inclusion_proof(&leaves[..=n], i).expect("leaves")
+                );
+            }
+            for m in 0..=size {
+                assert_eq!(
+                    consistency_proof_in(&stored, m, size).expect("stored"),
+                    consistency_proof(&leaves[..=n], m).expect("leaves")
+                );
+            }
         }
     }
 

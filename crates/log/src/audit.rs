@@ -8,6 +8,7 @@
 //! such as `export.csv` or `receipt.reprint`) and a detail. It never reads the clock.
 
 use crate::chain::{EntryFinding, FindingKind, Walker};
+use crate::tree::{LeafKind, Recomputed, Stored};
 use crate::{to_hash, Log, LogError, GENESIS};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
@@ -110,6 +111,11 @@ impl Log {
         };
         let at_ms = at.timestamp_millis();
         let hash = audit_hash(&prev_hash, at_ms, actor, role, action, detail);
+        if self.version >= 4 {
+            let stored = Stored(&tx);
+            let mut tree = stored.compact()?;
+            stored.append(&mut tree, LeafKind::Audit, seq, &hash)?;
+        }
         tx.execute(
             "INSERT INTO audit (seq, at_ms, actor, role, action, detail, prev_hash, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -200,7 +206,7 @@ impl Log {
     }
 
     /// Walks the audit trail as [`Log::verify`] walks the entries.
-    pub(crate) fn verify_audit(&self) -> Result<AuditIntegrity, LogError> {
+    pub(crate) fn verify_audit(&self, leaves: &mut Recomputed) -> Result<AuditIntegrity, LogError> {
         if self.version < 3 {
             return Ok(AuditIntegrity::default());
         }
@@ -221,7 +227,9 @@ impl Log {
                 &r.get::<_, String>(4)?,
                 &r.get::<_, String>(5)?,
             );
-            walker.push(r.get(0)?, prev, hash, computed == hash, true);
+            let seq: u64 = r.get(0)?;
+            leaves.add(LeafKind::Audit, seq, &hash);
+            walker.push(seq, prev, hash, computed == hash, true);
         }
         let (records, head, findings) = walker.finish();
         Ok(AuditIntegrity {

@@ -11,6 +11,7 @@
 //! The audit trail is a chain of the same shape and is walked by the same code.
 
 use crate::audit::AuditIntegrity;
+use crate::tree::TreeIntegrity;
 use crate::GENESIS;
 use std::collections::HashMap;
 use std::fmt;
@@ -77,12 +78,15 @@ pub struct Integrity {
     pub findings: Vec<EntryFinding>,
     /// The audit trail's own chain (schema version 3; empty in older files).
     pub audit: AuditIntegrity,
+    /// The tree over entries, audit records and days, against its checkpoints (schema
+    /// version 4; empty in older files).
+    pub tree: TreeIntegrity,
 }
 
 impl Integrity {
-    /// Whether both chains, the entries' and the audit trail's, are intact.
+    /// Whether both chains, the entries' and the audit trail's, and the tree are intact.
     pub fn is_intact(&self) -> bool {
-        self.findings.is_empty() && self.audit.is_intact()
+        self.findings.is_empty() && self.audit.is_intact() && self.tree.is_intact()
     }
 }
 

@@ -2,6 +2,7 @@
 //! the hall's Ed25519 key, so that whoever holds the file cannot rewrite a closed day (not
 //! even by recomputing every hash) without the hall's key.
 
+use crate::tree::{day_ref, LeafKind, Stored};
 use crate::{canonical, to_hash, Log, LogError, GENESIS};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
@@ -74,7 +75,7 @@ impl Log {
         key: &SigningKey,
         now: DateTime<Utc>,
     ) -> Result<DayDigest, LogError> {
-        let (start, end) = crate::query::day_bounds(day, offset)?;
+        let (_, end) = crate::query::day_bounds(day, offset)?;
         if now < end {
             return Err(LogError::DayNotOver(day.to_string()));
         }
@@ -95,28 +96,36 @@ impl Log {
             Some((_, digest, _)) => to_hash(digest)?,
             None => GENESIS,
         };
-        let (count, first, last_seq): (u64, Option<u64>, Option<u64>) = tx.query_row(
-            "SELECT count(*), min(seq), max(seq) FROM entries WHERE at_ms >= ?1 AND at_ms < ?2",
-            [start.timestamp_millis(), end.timestamp_millis()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        // A day is a run of rows, not a span of time: the rows after the last closed day's
+        // through the last one stamped before this day's end. Rows the clock stamped out of
+        // order (set back across midnight, or ahead for a while) then belong to the day they
+        // were appended in, and the check by row range (`day_matches`) agrees with the close.
+        let covered: Option<u64> =
+            tx.query_row("SELECT max(last_seq) FROM digests", [], |r| r.get(0))?;
+        let first_seq = covered.map_or(1, |c| c + 1);
+        let last_seq: Option<u64> = tx.query_row(
+            "SELECT max(seq) FROM entries WHERE seq >= ?1 AND at_ms < ?2",
+            params![first_seq, end.timestamp_millis()],
+            |r| r.get(0),
         )?;
-        let head: [u8; 32] = match last_seq {
-            Some(seq) => to_hash(&tx.query_row(
-                "SELECT hash FROM entries WHERE seq = ?1",
-                [seq],
+        let (count, first): (u64, Option<u64>) = match last_seq {
+            Some(last) => tx.query_row(
+                "SELECT count(*), min(seq) FROM entries WHERE seq BETWEEN ?1 AND ?2",
+                [first_seq, last],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?,
+            None => (0, None),
+        };
+        let head: [u8; 32] = match tx
+            .query_row(
+                "SELECT hash FROM entries WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1",
+                [last_seq.unwrap_or(first_seq - 1)],
                 |r| r.get::<_, Vec<u8>>(0),
-            )?)?,
-            None => match tx
-                .query_row(
-                    "SELECT hash FROM entries WHERE at_ms < ?1 ORDER BY seq DESC LIMIT 1",
-                    [start.timestamp_millis()],
-                    |r| r.get::<_, Vec<u8>>(0),
-                )
-                .optional()?
-            {
-                Some(h) => to_hash(&h)?,
-                None => GENESIS,
-            },
+            )
+            .optional()?
+        {
+            Some(h) => to_hash(&h)?,
+            None => GENESIS,
         };
         let mut digest = DayDigest {
             day,
@@ -149,6 +158,14 @@ impl Log {
                 digest.signature.to_vec(),
                 now.timestamp(),
             ],
+        )?;
+        let stored = Stored(&tx);
+        let mut tree = stored.compact()?;
+        stored.append(
+            &mut tree,
+            LeafKind::Day,
+            day_ref(&day.to_string())?,
+            &digest.digest,
         )?;
         tx.commit()?;
         Ok(digest)

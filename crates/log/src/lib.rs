@@ -25,6 +25,7 @@ mod digest;
 mod query;
 mod review;
 mod schema;
+mod tree;
 
 pub use attention::{Attention, AttentionKind, AttentionRules};
 pub use audit::{AuditFinding, AuditIntegrity, AuditRecord};
@@ -32,6 +33,10 @@ pub use chain::{EntryFinding, FindingKind, Integrity};
 pub use digest::{DayDigest, DigestProblem};
 pub use query::{day_bounds, Count, DayReport, Repeat};
 pub use review::{Filter, LogSummary, Page, MAX_PAGE};
+pub use tree::{
+    leaf_of, open_checkpoint, origin_for, CheckpointProblem, EntryProof, LeafKind,
+    StoredCheckpoint, TreeFinding, TreeIntegrity,
+};
 
 use chrono::{DateTime, Utc};
 use countersign_vocab::{ChainUsed, Channel, CredentialHash, Verdict, VocabError};
@@ -99,6 +104,9 @@ pub enum LogError {
     /// The operating system's random source failed.
     #[error("no system randomness for the entry salt: {0}")]
     Random(String),
+    /// A tree proof was asked for sizes the log cannot give it for.
+    #[error("verification log tree: {0}")]
+    Proof(#[from] countersign_tlog::LogProofError),
 }
 
 impl LogError {
@@ -286,6 +294,8 @@ impl Log {
         // Entries out of time order are listed apart, so that time ranges stay spans of row
         // numbers (see `review`).
         let mut clock = review::Clock::load(&tx)?;
+        let stored = tree::Stored(&tx);
+        let mut tree = stored.compact()?;
         let mut out = Vec::with_capacity(batch.len());
         {
             let mut insert_entry = tx.prepare_cached(
@@ -334,6 +344,7 @@ impl Log {
                     tx.prepare_cached("INSERT INTO entries_late (seq, at_ms) VALUES (?1, ?2)")?
                         .execute(params![late, at_ms])?;
                 }
+                stored.append(&mut tree, LeafKind::Entry, seq, &hash)?;
                 out.push(Entry {
                     seq,
                     entry: new.clone(),
@@ -386,27 +397,42 @@ impl Log {
     /// connection per core (SQLite readers do not block each other); the links are then walked
     /// in order. The audit trail is small and walked on this connection.
     pub fn verify(&self) -> Result<Integrity, LogError> {
+        self.verify_at(&[])
+    }
+
+    /// [`Log::verify`], also computing the tree's root at each of `sizes` (the sizes of
+    /// checkpoints anchored on the registry, say) into [`TreeIntegrity::roots`].
+    pub fn verify_at(&self, sizes: &[u64]) -> Result<Integrity, LogError> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 8));
         // Below this a second connection costs more than it saves.
         let parts = if self.len()? >= 100_000 { cores } else { 1 };
-        self.verify_in(parts as u64)
+        self.verify_in(parts as u64, sizes)
     }
 
-    fn verify_in(&self, parts: u64) -> Result<Integrity, LogError> {
+    fn verify_in(&self, parts: u64, sizes: &[u64]) -> Result<Integrity, LogError> {
         let (first, last): (Option<u64>, Option<u64>) =
             self.conn
                 .query_row("SELECT min(seq), max(seq) FROM entries", [], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?;
-        let audit = self.verify_audit()?;
+        let mut leaves = tree::Recomputed::default();
+        let audit = self.verify_audit(&mut leaves)?;
+        if self.version >= 4 {
+            for d in self.digests()? {
+                let day = tree::day_ref(&d.day.to_string())?;
+                leaves.add(LeafKind::Day, day, &d.digest);
+            }
+        }
         let mut walker = chain::Walker::default();
         let (Some(first), Some(last)) = (first, last) else {
             let (entries, head, findings) = walker.finish();
+            let tree = self.check_tree(leaves, sizes)?;
             return Ok(Integrity {
                 entries,
                 head,
                 findings,
                 audit,
+                tree,
             });
         };
         let path = self
@@ -459,6 +485,7 @@ impl Log {
         };
         for part in checked {
             for c in part? {
+                leaves.rows.insert((LeafKind::Entry, c.seq), c.leaf);
                 walker.push(
                     c.seq,
                     c.prev,
@@ -469,12 +496,25 @@ impl Log {
             }
         }
         let (entries, head, findings) = walker.finish();
+        let tree = self.check_tree(leaves, sizes)?;
         Ok(Integrity {
             entries,
             head,
             findings,
             audit,
+            tree,
         })
+    }
+
+    fn check_tree(
+        &self,
+        leaves: tree::Recomputed,
+        sizes: &[u64],
+    ) -> Result<TreeIntegrity, LogError> {
+        if self.version < 4 {
+            return Ok(TreeIntegrity::default());
+        }
+        tree::check(&self.conn, leaves, sizes)
     }
 }
 
@@ -488,13 +528,18 @@ fn check_range(conn: &Connection, sql: &str, from: u64, to: u64) -> Result<Vec<C
             Ok(r) => r.check(),
             // A value no build writes (an unknown verdict, half a chain state, a bad time): an
             // edited row.
-            Err(LogError::Corrupt(_) | LogError::Unknown { .. }) => Checked {
-                seq: row.get(0)?,
-                prev: to_hash(&row.get::<_, Vec<u8>>(16)?)?,
-                hash: to_hash(&row.get::<_, Vec<u8>>(17)?)?,
-                self_consistent: false,
-                personal_consistent: true,
-            },
+            Err(LogError::Corrupt(_) | LogError::Unknown { .. }) => {
+                let seq = row.get(0)?;
+                let hash = to_hash(&row.get::<_, Vec<u8>>(17)?)?;
+                Checked {
+                    seq,
+                    prev: to_hash(&row.get::<_, Vec<u8>>(16)?)?,
+                    hash,
+                    leaf: leaf_of(LeafKind::Entry, seq, &hash),
+                    self_consistent: false,
+                    personal_consistent: true,
+                }
+            }
             Err(e) => return Err(e),
         });
     }
@@ -506,6 +551,8 @@ struct Checked {
     seq: u64,
     prev: [u8; 32],
     hash: [u8; 32],
+    /// The tree leaf of the row as stored (the chain says whether its hash is honest).
+    leaf: [u8; 32],
     self_consistent: bool,
     personal_consistent: bool,
 }
@@ -526,6 +573,7 @@ impl RawRow {
             seq: r.entry.seq,
             prev: r.entry.prev_hash,
             hash: r.entry.hash,
+            leaf: leaf_of(LeafKind::Entry, r.entry.seq, &r.entry.hash),
             self_consistent,
             personal_consistent,
         }
@@ -900,10 +948,10 @@ mod tests {
         };
         let batch: Vec<NewEntry> = (0..50).map(entry).collect();
         log.append_batch(&batch).expect("append");
-        let whole = log.verify_in(1).expect("verify");
+        let whole = log.verify_in(1, &[]).expect("verify");
         assert!(whole.is_intact());
-        assert_eq!(log.verify_in(3).expect("verify"), whole);
-        assert_eq!(log.verify_in(64).expect("verify"), whole);
+        assert_eq!(log.verify_in(3, &[]).expect("verify"), whole);
+        assert_eq!(log.verify_in(64, &[]).expect("verify"), whole);
         log.conn
             .execute_batch(
                 "UPDATE entries SET clerk = 'x' WHERE seq = 17;
@@ -911,7 +959,7 @@ mod tests {
                  UPDATE personal SET summary = '{}' WHERE seq = 49;",
             )
             .expect("tamper");
-        let whole = log.verify_in(1).expect("verify");
+        let whole = log.verify_in(1, &[]).expect("verify");
         let kinds: Vec<(u64, FindingKind)> =
             whole.findings.iter().map(|f| (f.seq, f.kind)).collect();
         assert_eq!(
@@ -923,7 +971,7 @@ mod tests {
             ]
         );
         for parts in [2, 3, 7] {
-            assert_eq!(log.verify_in(parts).expect("verify"), whole);
+            assert_eq!(log.verify_in(parts, &[]).expect("verify"), whole);
         }
     }
 

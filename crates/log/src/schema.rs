@@ -8,7 +8,12 @@ use rusqlite::Connection;
 type Fill = fn(&Connection) -> Result<(), LogError>;
 
 /// Migrations in order; migration `i` brings the file to version `i + 1`.
-const MIGRATIONS: &[(&str, Option<Fill>)] = &[(V1, None), (V2, None), (V3, Some(fill_late))];
+const MIGRATIONS: &[(&str, Option<Fill>)] = &[
+    (V1, None),
+    (V2, None),
+    (V3, Some(fill_late)),
+    (V4, Some(crate::tree::fill)),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -113,6 +118,40 @@ CREATE TABLE audit (
 ) STRICT;
 CREATE INDEX audit_at ON audit (at_ms);
 CREATE INDEX audit_action ON audit (action, at_ms);
+";
+
+// Version 4: the log as a Merkle tree (RFC 9162) over entries, audit records and closed days,
+// and the checkpoints the hall key signed of it (src/tree.rs, docs/PROTOCOL.md §8.3).
+// - `tlog_leaves`: leaf `idx` stands for row `ref` of `kind` (0 entry, 1 audit record, 2 day
+//   as YYYYMMDD) and has hash `hash`; the order of the leaves is the order rows were written.
+// - `tlog_nodes`: the hash of every perfect subtree above the leaves, `(level, idx)` covering
+//   leaves `idx << level` to `((idx + 1) << level) - 1`, so any root or proof is O(log n)
+//   lookups. Both are a cache of what the rows say: an integrity check recomputes them.
+// - `checkpoints`: each signed tree head, and where it was anchored.
+const V4: &str = "
+CREATE TABLE tlog_leaves (
+    idx INTEGER PRIMARY KEY,
+    kind INTEGER NOT NULL,
+    ref INTEGER NOT NULL,
+    hash BLOB NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX tlog_leaves_ref ON tlog_leaves (kind, ref);
+
+CREATE TABLE tlog_nodes (
+    level INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    PRIMARY KEY (level, idx)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE checkpoints (
+    size INTEGER PRIMARY KEY,
+    root BLOB NOT NULL,
+    at_ms INTEGER NOT NULL,
+    note TEXT NOT NULL,
+    anchor_tx TEXT,
+    anchor_block INTEGER
+) STRICT;
 ";
 
 /// The file's schema version (0 for a new, empty file).

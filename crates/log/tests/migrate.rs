@@ -7,7 +7,7 @@
 //!   signed with the same key).
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
-use countersign_log::{Attention, Filter, Log, LogError, LogSummary, NewEntry, Page};
+use countersign_log::{Attention, Filter, Integrity, Log, LogError, LogSummary, NewEntry, Page};
 use countersign_vocab::{Channel, CredentialHash, Verdict};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -74,7 +74,7 @@ fn a_version_1_log_is_backed_up_then_upgraded_and_keeps_verifying() {
         .expect("verify");
 
     let mut log = Log::open(&path).expect("open and migrate");
-    assert_eq!(log.schema_version(), 3);
+    assert_eq!(log.schema_version(), 4);
     let backup = log.backup_path().expect("a backup was taken").to_owned();
     assert_eq!(backup, dir.path().join("log.sqlite.v1.bak"));
     assert_eq!(user_version(&backup), 1);
@@ -83,7 +83,16 @@ fn a_version_1_log_is_backed_up_then_upgraded_and_keeps_verifying() {
     assert_eq!(copy.verify().expect("verify backup"), before);
 
     let after = log.verify().expect("verify");
-    assert_eq!(after, before, "the same entries, the same hashes");
+    // The same entries, the same hashes; and now a tree over them (every entry, then the
+    // closed days), which the older file had not.
+    assert_eq!(
+        (after.entries, after.head, &after.findings, &after.audit),
+        (before.entries, before.head, &before.findings, &before.audit),
+        "the same entries, the same hashes"
+    );
+    let days = log.digests().expect("digests").len() as u64;
+    assert_eq!(after.tree.leaves, 6 + days);
+    assert!(after.tree.is_intact(), "{:?}", after.tree.findings);
     assert!(log
         .verify_digests(&[hall_key()])
         .expect("digests")
@@ -122,7 +131,7 @@ fn a_version_1_log_is_backed_up_then_upgraded_and_keeps_verifying() {
         None,
         "no second backup when nothing migrates"
     );
-    assert_eq!(user_version(&path), 3);
+    assert_eq!(user_version(&path), 4);
 }
 
 #[test]
@@ -130,7 +139,7 @@ fn a_new_file_needs_no_backup() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("new.sqlite");
     let log = Log::open(&path).expect("create");
-    assert_eq!(log.schema_version(), 3);
+    assert_eq!(log.schema_version(), 4);
     assert_eq!(log.backup_path(), None);
     assert!(!dir.path().join("new.sqlite.v0.bak").exists());
 }
@@ -167,7 +176,7 @@ fn a_log_from_a_newer_build_is_refused_untouched() {
         match result {
             Err(LogError::TooNew {
                 found: 9,
-                supported: 3,
+                supported: 4,
             }) => {}
             other => panic!("expected TooNew, got {other:?}"),
         }
@@ -281,7 +290,7 @@ fn a_version_2_log_is_backed_up_then_upgraded_and_answers_the_same() {
     };
 
     let mut log = Log::open(&path).expect("open and migrate");
-    assert_eq!(log.schema_version(), 3);
+    assert_eq!(log.schema_version(), 4);
     let backup = log.backup_path().expect("a backup was taken").to_owned();
     assert_eq!(backup, dir.path().join("log.sqlite.v2.bak"));
     assert_eq!(user_version(&backup), 2);
@@ -292,11 +301,16 @@ fn a_version_2_log_is_backed_up_then_upgraded_and_answers_the_same() {
             .expect("verify backup"),
         before
     );
+    let after = log.verify().expect("verify");
     assert_eq!(
-        log.verify().expect("verify"),
+        Integrity {
+            tree: Default::default(),
+            ..after.clone()
+        },
         before,
         "the same entries, the same hashes"
     );
+    assert!(after.tree.is_intact() && after.tree.leaves > 0);
     assert!(log
         .verify_digests(&[hall_key()])
         .expect("digests")
@@ -361,7 +375,7 @@ fn a_version_1_log_answers_the_same_before_and_after_the_upgrade() {
     let path = copy_fixture(dir.path());
     let read_only = answers(&Log::open_read_only(&path).expect("open"));
     let log = Log::open(&path).expect("migrate");
-    assert_eq!(log.schema_version(), 3);
+    assert_eq!(log.schema_version(), 4);
     let migrated = answers(&log);
     assert_eq!(migrated, read_only);
     // The fixture's mirror was 26 hours behind all along: one stale state, six entries.

@@ -100,6 +100,11 @@ impl NoteSigner {
         Ok(me)
     }
 
+    /// The name it signs as.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The verifier key others check this signer's notes with.
     pub fn verifier(&self) -> NoteVerifier {
         NoteVerifier {

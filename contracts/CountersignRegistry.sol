@@ -2,7 +2,8 @@
 pragma solidity 0.8.37;
 
 /// @title Countersign registry: who may issue, which batch roots they anchored, what they revoked,
-///        and which verifier stations (service halls) anchored which daily log digests.
+///        and which verifier stations (service halls) anchored which daily log digests and
+///        which checkpoints (tree heads) of their Merkle-tree logs.
 /// @notice Holds hashes and public keys only, never personal data. Every change emits an event,
 ///         so a hall's mirror can be rebuilt from the event log alone (docs/PROTOCOL.md).
 /// @dev Issuers and stations are identified by their Ed25519 public key (for an issuer, the 32
@@ -11,7 +12,7 @@ pragma solidity 0.8.37;
 ///      revoke / isRevoked), with the issuer recorded per root and revocations kept per issuer.
 contract CountersignRegistry {
     /// Returned by `registryId()`: lets a client tell our registry from any other contract.
-    bytes32 public constant REGISTRY_ID = keccak256("Countersign.Registry.v2");
+    bytes32 public constant REGISTRY_ID = keccak256("Countersign.Registry.v3");
 
     uint8 public constant STATUS_ACTIVE = 1;
     uint8 public constant STATUS_SUSPENDED = 2;
@@ -60,6 +61,15 @@ contract CountersignRegistry {
         uint64 blockNumber;
     }
 
+    /// A station's newest log checkpoint (RFC 9162 tree head): the root in one slot; size,
+    /// time and block packed into the next.
+    struct LogCheckpoint {
+        bytes32 root;
+        uint64 size;
+        uint64 time;
+        uint64 blockNumber;
+    }
+
     mapping(address => bool) public isAdmin;
     uint256 public adminCount;
 
@@ -97,6 +107,11 @@ contract CountersignRegistry {
     mapping(uint256 => bytes32) private headAt;
     mapping(uint256 => uint256) private nextEventBlock;
     uint256 private lastEventBlock;
+    /// Each station's newest anchored log checkpoint; zeros for none. Only the newest is kept:
+    /// the events keep every one, and the newest is what a log is compared with (read with a
+    /// storage proof, so not on one node's word). Declared after the event record so that no
+    /// earlier slot moves (slot 17).
+    mapping(bytes32 => LogCheckpoint) private logCheckpoints;
 
     event AdminChanged(address indexed account, bool admin);
     event IssuerRegistered(bytes32 indexed issuer, address indexed account, string name, string[] credentialTypes);
@@ -106,6 +121,7 @@ contract CountersignRegistry {
     event StationRegistered(bytes32 indexed station, address indexed account, string name);
     event StationStatusChanged(bytes32 indexed station, uint8 status, uint64 time);
     event LogDigestAnchored(bytes32 indexed station, uint32 indexed day, bytes32 digest, uint64 time);
+    event CheckpointAnchored(bytes32 indexed station, uint64 indexed size, bytes32 root, uint64 time);
 
     error NotAdmin(address caller);
     error LastAdmin();
@@ -129,6 +145,7 @@ contract CountersignRegistry {
     error StationNotActive(bytes32 station, uint8 status);
     error BadDay(uint32 day);
     error DigestAlreadyAnchored(bytes32 station, uint32 day);
+    error CheckpointNotNewer(bytes32 station, uint64 size, uint64 anchored);
 
     modifier onlyAdmin() {
         if (!isAdmin[msg.sender]) revert NotAdmin(msg.sender);
@@ -331,6 +348,25 @@ contract CountersignRegistry {
         _fold2(LogDigestAnchored.selector, key, bytes32(uint256(day)), abi.encode(digest, time));
     }
 
+    /// Anchor a checkpoint (tree size and RFC 9162 root) of the station's Merkle-tree log, from
+    /// the station's account, while it is active. The size must exceed the one anchored last
+    /// (so it is never 0): a log rolled back to an older copy, or with its tail deleted, can
+    /// never anchor a tree smaller than one it anchored before, and each size is anchored once.
+    /// Only the newest checkpoint stays in state; every one stays in the events.
+    function anchorCheckpoint(uint64 size, bytes32 root) external {
+        bytes32 key = stationKeyOf[msg.sender];
+        if (key == bytes32(0)) revert NotAStation(msg.sender);
+        uint8 status = stations[key].status;
+        if (status != STATUS_ACTIVE) revert StationNotActive(key, status);
+        if (root == bytes32(0)) revert ZeroHash();
+        uint64 anchored = logCheckpoints[key].size;
+        if (size <= anchored) revert CheckpointNotNewer(key, size, anchored);
+        uint64 time = uint64(block.timestamp);
+        logCheckpoints[key] = LogCheckpoint(root, size, time, uint64(block.number));
+        emit CheckpointAnchored(key, size, root, time);
+        _fold2(CheckpointAnchored.selector, key, bytes32(uint256(size)), abi.encode(root, time));
+    }
+
     /// A Gregorian date as YYYYMMDD, year 2000 to 9999: a typo'd or mis-encoded day (month 13,
     /// 31 June, a Unix time) would otherwise take the slot of a day that never comes.
     function _validDay(uint32 day) private pure returns (bool) {
@@ -412,5 +448,15 @@ contract CountersignRegistry {
     {
         LogDigest memory d = logDigests[station_][day];
         return (d.digest, d.time, d.blockNumber);
+    }
+
+    /// The newest log checkpoint a station anchored; all zeros when none.
+    function checkpointOf(bytes32 station_)
+        external
+        view
+        returns (uint64 size, bytes32 root, uint64 time, uint64 blockNumber)
+    {
+        LogCheckpoint memory c = logCheckpoints[station_];
+        return (c.size, c.root, c.time, c.blockNumber);
     }
 }

@@ -25,6 +25,8 @@ pub mod wallet;
 
 pub use online::{connect_first, ConnectError, OnlineChainState, ProvedChainState};
 pub use proof::{ProvedHeader, ProvedReadError, ProvedRegistry};
-pub use registry::{day_code, AnchoredDigest, Mined, Registry, RegistryError, BYTECODE_HEX};
+pub use registry::{
+    day_code, AnchoredCheckpoint, AnchoredDigest, Mined, Registry, RegistryError, BYTECODE_HEX,
+};
 pub use rpc::{RpcClient, RpcError, RpcOptions};
 pub use wallet::{KeyError, Wallet};

@@ -20,7 +20,7 @@ pub mod layout;
 
 pub use header::ProvedHeader;
 
-use crate::registry::{did_of, status_of, unix_time, Registry, RegistryError};
+use crate::registry::{did_of, status_of, unix_time, AnchoredCheckpoint, Registry, RegistryError};
 use crate::rpc;
 use alloy_primitives::{keccak256, Bytes, B256, U256};
 use alloy_trie::proof::verify_proof;
@@ -447,6 +447,41 @@ impl<'r> ProvedRegistry<'r> {
             account: account_bytes(account),
             block: layout::ANCHOR_BLOCK.get_u64(word),
             at: unix_time(layout::ANCHOR_TIME.get_u64(word)).map_err(|d| self.layout_error(d))?,
+        }))
+    }
+
+    /// The newest log checkpoint `station_key` anchored, proved (its two slots of
+    /// `logCheckpoints`); what [`Registry::checkpoint_of`] returns at this block. State does
+    /// not know the transaction, so `tx` is `None`.
+    pub fn checkpoint_of(
+        &self,
+        station_key: [u8; 32],
+    ) -> Result<Option<AnchoredCheckpoint>, ProvedReadError> {
+        let base = layout::log_checkpoint(station_key);
+        let [root, packed] = self.storage_array([
+            base + U256::from(layout::CHECKPOINT_ROOT),
+            base + U256::from(layout::CHECKPOINT_PACKED),
+        ])?;
+        if root.is_zero() && packed.is_zero() {
+            return Ok(None);
+        }
+        let size = layout::CHECKPOINT_SIZE.get_u64(packed);
+        let block = layout::CHECKPOINT_BLOCK.get_u64(packed);
+        // The registry never stores a zero root, size or block: a word like that is not one
+        // of its checkpoints.
+        if root.is_zero() || size == 0 || block == 0 {
+            return Err(self.layout_error(format!(
+                "the checkpoint of station 0x{} has size {size}, block {block} and root {root:#x}",
+                hex::encode(station_key)
+            )));
+        }
+        Ok(Some(AnchoredCheckpoint {
+            size,
+            root: root.to_be_bytes::<32>(),
+            at: unix_time(layout::CHECKPOINT_TIME.get_u64(packed))
+                .map_err(|d| self.layout_error(d))?,
+            block,
+            tx: None,
         }))
     }
 

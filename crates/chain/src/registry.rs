@@ -65,6 +65,16 @@ pub enum RegistryError {
         /// The contract's reason, in words.
         reason: String,
     },
+    /// The registry refused a log checkpoint because the station already anchored one at
+    /// least as large: a log holding fewer entries than it anchored was rolled back to an older
+    /// copy or lost its tail; one of the same size is anchored already.
+    #[error("{}", checkpoint_not_newer(*size, *anchored))]
+    CheckpointNotNewer {
+        /// The size offered.
+        size: u64,
+        /// The size the registry holds for the station.
+        anchored: u64,
+    },
     /// A transaction was sent but not mined in time.
     #[error(
         "transaction {tx} was sent but not mined within {seconds} s; check it later with the node"
@@ -123,6 +133,23 @@ pub struct AnchoredDigest {
     pub at: DateTime<Utc>,
     /// Block of the anchoring.
     pub block: u64,
+}
+
+/// A verifier station's checkpoint of its Merkle-tree log (an RFC 9162 tree head) as the
+/// registry holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchoredCheckpoint {
+    /// How many entries the tree holds.
+    pub size: u64,
+    /// The tree's root.
+    pub root: [u8; 32],
+    /// Block time of the anchoring.
+    pub at: DateTime<Utc>,
+    /// Block of the anchoring.
+    pub block: u64,
+    /// The anchoring transaction (`0x` and 64 hex digits), when read from the events; state
+    /// reads do not know it.
+    pub tx: Option<String>,
 }
 
 /// The registry contract behind one node, with chain id and address pinned and checked.
@@ -280,6 +307,7 @@ impl Registry {
             C::StationRegistered::SIGNATURE_HASH,
             C::StationStatusChanged::SIGNATURE_HASH,
             C::LogDigestAnchored::SIGNATURE_HASH,
+            C::CheckpointAnchored::SIGNATURE_HASH,
         ]
         .iter()
         .map(|t| format!("{t}"))
@@ -391,6 +419,14 @@ impl Registry {
                 station: e.station.0,
                 day: e.day,
                 digest: e.digest.0,
+                at: unix_time(e.time)?,
+            }
+        } else if first == C::CheckpointAnchored::SIGNATURE_HASH {
+            let e = C::CheckpointAnchored::decode_raw_log(topics, &data).map_err(decode_error)?;
+            RegistryEvent::CheckpointAnchored {
+                station: e.station.0,
+                size: e.size,
+                root: e.root.0,
                 at: unix_time(e.time)?,
             }
         } else {
@@ -619,6 +655,84 @@ impl Registry {
         }))
     }
 
+    /// The newest log checkpoint `station_key` anchored, by `eth_call` (the node's word; a
+    /// proved read is [`ProvedRegistry::checkpoint_of`](crate::ProvedRegistry::checkpoint_of)).
+    pub fn checkpoint_of(
+        &self,
+        station_key: [u8; 32],
+    ) -> Result<Option<AnchoredCheckpoint>, RegistryError> {
+        let r = self.read(
+            C::checkpointOfCall {
+                station_: FixedBytes(station_key),
+            },
+            None,
+        )?;
+        if r.blockNumber == 0 {
+            return Ok(None);
+        }
+        Ok(Some(AnchoredCheckpoint {
+            size: r.size,
+            root: r.root.0,
+            at: unix_time(r.time).map_err(|d| self.malformed("checkpointOf", d))?,
+            block: r.blockNumber,
+            tx: None,
+        }))
+    }
+
+    /// Every log checkpoint `station_key` anchored, from the registry's events (one
+    /// `eth_getLogs` filtered by the station's key, from the first block), oldest first: the
+    /// registry's state keeps only the newest. Each carries its transaction.
+    pub fn anchored_checkpoints(
+        &self,
+        station_key: [u8; 32],
+    ) -> Result<Vec<AnchoredCheckpoint>, RegistryError> {
+        let filter = json!([{
+            "address": self.address_hex(),
+            "fromBlock": "0x0",
+            "toBlock": "latest",
+            "topics": [
+                format!("{}", C::CheckpointAnchored::SIGNATURE_HASH),
+                format!("0x{}", hex::encode(station_key)),
+            ],
+        }]);
+        let logs = self.rpc.call("eth_getLogs", filter)?;
+        let Value::Array(logs) = logs else {
+            return Err(self.malformed("eth_getLogs", "result is not an array".into()));
+        };
+        let mut found = Vec::with_capacity(logs.len());
+        for (i, log) in logs.iter().enumerate() {
+            let event = self
+                .decode_log(log)
+                .map_err(|d| self.malformed("eth_getLogs", format!("log {i}: {d}")))?;
+            let RegistryEvent::CheckpointAnchored {
+                station,
+                size,
+                root,
+                at,
+            } = event.event
+            else {
+                continue;
+            };
+            // The filter asked for this station; a node that answers with another's is not
+            // believed about it.
+            if station != station_key {
+                continue;
+            }
+            found.push((
+                (event.block, event.log_index),
+                AnchoredCheckpoint {
+                    size,
+                    root,
+                    at,
+                    block: event.block,
+                    tx: Some(format!("0x{}", hex::encode(event.tx_hash))),
+                },
+            ));
+        }
+        found.sort_by_key(|(place, _)| *place);
+        Ok(found.into_iter().map(|(_, c)| c).collect())
+    }
+
     /// How many verifier stations are registered (retired ones included).
     pub fn station_count(&self) -> Result<u64, RegistryError> {
         let n = self.read(C::stationCountCall {}, None)?;
@@ -781,6 +895,29 @@ impl Registry {
         self.transact(station, Some(self.address()), call.abi_encode())
     }
 
+    /// Anchors a checkpoint of the station's Merkle-tree log (`size` entries, RFC 9162 root
+    /// `root`), from the station's account. The registry accepts only a size larger than the
+    /// station's last: otherwise [`RegistryError::CheckpointNotNewer`] with both sizes.
+    pub fn anchor_checkpoint(
+        &self,
+        station: &Wallet,
+        size: u64,
+        root: [u8; 32],
+    ) -> Result<Mined, RegistryError> {
+        // The registry refuses it too (as not newer than no checkpoint), but "0 entries" is
+        // a caller's mistake better named as such.
+        if size == 0 {
+            return Err(RegistryError::Invalid(
+                "a checkpoint of an empty log (0 entries) is never anchored".into(),
+            ));
+        }
+        let call = C::anchorCheckpointCall {
+            size,
+            root: FixedBytes(root),
+        };
+        self.transact(station, Some(self.address()), call.abi_encode())
+    }
+
     fn address(&self) -> Address {
         Address::from(self.registry.address)
     }
@@ -804,9 +941,7 @@ impl Registry {
             Ok(v) => rpc::quantity(&v, "gas estimate")
                 .map_err(|d| self.malformed("eth_estimateGas", d))?,
             Err(RpcError::Node { message, data, .. }) => {
-                return Err(RegistryError::Refused {
-                    reason: revert_reason(data.as_deref(), &message),
-                })
+                return Err(refusal(data.as_deref(), &message))
             }
             Err(e) => return Err(e.into()),
         };
@@ -884,6 +1019,42 @@ impl Registry {
     }
 }
 
+/// The error for a simulated transaction the registry refused: typed where a caller acts on
+/// the reason, in words otherwise.
+fn refusal(data: Option<&str>, message: &str) -> RegistryError {
+    let bytes = data
+        .and_then(|d| d.strip_prefix("0x"))
+        .and_then(|d| hex::decode(d).ok());
+    if let Some(Ok(C::CountersignRegistryErrors::CheckpointNotNewer(e))) = bytes
+        .as_deref()
+        .map(C::CountersignRegistryErrors::abi_decode)
+    {
+        return RegistryError::CheckpointNotNewer {
+            size: e.size,
+            anchored: e.anchored,
+        };
+    }
+    RegistryError::Refused {
+        reason: revert_reason(data, message),
+    }
+}
+
+/// [`RegistryError::CheckpointNotNewer`] in words: a smaller size is a log that lost entries,
+/// the same size one anchored already.
+fn checkpoint_not_newer(size: u64, anchored: u64) -> String {
+    if size < anchored {
+        format!(
+            "the registry already holds a checkpoint of {anchored} entries for this hall: this log \
+             ({size} entries) is older than what it anchored (rolled back, or its tail deleted)"
+        )
+    } else {
+        format!(
+            "the registry already holds a checkpoint of {anchored} entries for this hall: a \
+             checkpoint of {size} entries is not newer (each size is anchored once)"
+        )
+    }
+}
+
 /// Turns revert data into words, using the registry's custom errors.
 fn revert_reason(data: Option<&str>, message: &str) -> String {
     let bytes = data
@@ -954,6 +1125,11 @@ fn revert_reason(data: Option<&str>, message: &str) -> String {
             "the log digest for {} is already anchored by verifier station {}",
             day_text(e.day),
             key_text(&e.station)
+        ),
+        Ok(E::CheckpointNotNewer(e)) => format!(
+            "verifier station {}: {}",
+            key_text(&e.station),
+            checkpoint_not_newer(e.size, e.anchored)
         ),
         Err(_) => format!("{message} (revert data {})", hex::encode(&bytes)),
     }

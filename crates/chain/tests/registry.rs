@@ -331,7 +331,8 @@ fn every_change_is_an_event_in_chain_order() {
             RegistryEvent::Revoked { .. } => "revoked",
             RegistryEvent::StationRegistered { .. }
             | RegistryEvent::StationStatusChanged { .. }
-            | RegistryEvent::LogDigestAnchored { .. } => "station",
+            | RegistryEvent::LogDigestAnchored { .. }
+            | RegistryEvent::CheckpointAnchored { .. } => "station",
         })
         .collect();
     assert_eq!(

@@ -90,6 +90,17 @@ pub enum RegistryEvent {
         /// Block time of the anchoring.
         at: DateTime<Utc>,
     },
+    /// A station anchored a checkpoint (tree head) of its Merkle-tree verification log.
+    CheckpointAnchored {
+        /// The station's key.
+        station: [u8; 32],
+        /// How many entries the tree holds (larger than any the station anchored before).
+        size: u64,
+        /// The RFC 9162 root of those entries.
+        root: [u8; 32],
+        /// Block time of the anchoring.
+        at: DateTime<Utc>,
+    },
 }
 
 /// An event with its place in the chain.

@@ -944,7 +944,8 @@ fn event_time(event: &RegistryEvent) -> Option<i64> {
         | RegistryEvent::RootAnchored { at, .. }
         | RegistryEvent::Revoked { at, .. }
         | RegistryEvent::StationStatusChanged { at, .. }
-        | RegistryEvent::LogDigestAnchored { at, .. } => Some(at.timestamp()),
+        | RegistryEvent::LogDigestAnchored { at, .. }
+        | RegistryEvent::CheckpointAnchored { at, .. } => Some(at.timestamp()),
         RegistryEvent::AdminChanged { .. }
         | RegistryEvent::IssuerRegistered { .. }
         | RegistryEvent::StationRegistered { .. } => None,
@@ -1051,7 +1052,9 @@ fn insert_event(tx: &Connection, e: &LoggedEvent) -> Result<usize, MirrorError> 
         // Not mirrored: a hall's log digests are checked online by `log verify` (which needs
         // the chain's answer, not a copy the hall itself keeps), and verifying a credential
         // never asks about them. The event's block is still recorded with the page.
-        RegistryEvent::LogDigestAnchored { .. } => 0,
+        // Nor are log checkpoints, for the same reason: `log verify` compares a log with the
+        // newest one read from the chain, proved, and the registry keeps that one in state.
+        RegistryEvent::LogDigestAnchored { .. } | RegistryEvent::CheckpointAnchored { .. } => 0,
     };
     Ok(n)
 }

@@ -361,16 +361,20 @@ fn stations_are_mirrored_with_their_status_and_rolled_back_with_their_blocks() {
     let mut b8 = register_station(1, true);
     b8.extend(register_station(2, false));
     chain.push(b8); // 8
-    chain.push(vec![digest_anchored(1, 20261125)]); // 9
+    chain.push(vec![
+        digest_anchored(1, 20261125),
+        checkpoint_anchored(1, 3),
+    ]); // 9
     chain.push(vec![station_status(1, IssuerStatus::Suspended)]); // 10
     chain.push(vec![station_status(2, IssuerStatus::Retired)]); // 11
     let mut mirror = Mirror::open_in_memory(&registry()).expect("open");
-    // The log digest is not recorded (it is checked online), so it is not new.
+    // The log digest and the checkpoint are not recorded (they are checked online), so they
+    // are not new.
     assert_eq!(fill(&mut mirror, &chain), 13 + 6);
     assert_eq!(
         mirror.view().expect("view").block,
         11,
-        "the block of a digest is still reached"
+        "the block of a digest and a checkpoint is still reached"
     );
 
     let one = mirror

@@ -1,4 +1,4 @@
-//! Where the registry keeps issuers, anchors and revocations in storage, by Solidity's layout
+//! Where the registry keeps issuers, anchors, revocations and log checkpoints in storage, by Solidity's layout
 //! rules (a mapping's entry for `key` at `keccak256(pad32(key) . slot)`, a dynamic array's
 //! elements from `keccak256(slot)`, struct members at their slot and byte offset). The numbers
 //! are solc's (`contracts/build/CountersignRegistry.storage-layout.json`); the test below fails
@@ -24,6 +24,8 @@ pub const EVENT_COUNT: u64 = 13;
 pub const HEAD_AT: u64 = 14;
 /// `mapping(uint256 => uint256) nextEventBlock`: the next block with events after each.
 pub const NEXT_EVENT_BLOCK: u64 = 15;
+/// `mapping(bytes32 => LogCheckpoint) logCheckpoints`: each station's newest log checkpoint.
+pub const LOG_CHECKPOINTS: u64 = 17;
 
 /// `Issuer`'s members, as slots after the struct's first: `account`, `name`,
 /// `credentialTypes`, `history`.
@@ -111,6 +113,27 @@ pub const CHANGE_BLOCK: PackedField = PackedField {
     offset: 9,
     bytes: 8,
 };
+/// `LogCheckpoint { bytes32 root; uint64 size; uint64 time; uint64 blockNumber; }`: `root` in
+/// the struct's first slot, the rest packed into the next ([`CHECKPOINT_PACKED`]).
+pub const CHECKPOINT_ROOT: u64 = 0;
+/// The slot, after the struct's first, that packs [`CHECKPOINT_SIZE`], [`CHECKPOINT_TIME`] and
+/// [`CHECKPOINT_BLOCK`].
+pub const CHECKPOINT_PACKED: u64 = 1;
+/// See [`CHECKPOINT_PACKED`].
+pub const CHECKPOINT_SIZE: PackedField = PackedField {
+    offset: 0,
+    bytes: 8,
+};
+/// See [`CHECKPOINT_PACKED`].
+pub const CHECKPOINT_TIME: PackedField = PackedField {
+    offset: 8,
+    bytes: 8,
+};
+/// See [`CHECKPOINT_PACKED`].
+pub const CHECKPOINT_BLOCK: PackedField = PackedField {
+    offset: 16,
+    bytes: 8,
+};
 /// `address account` at offset 0 of its slot.
 pub const ACCOUNT: PackedField = PackedField {
     offset: 0,
@@ -158,6 +181,11 @@ pub fn anchor(root: [u8; 32]) -> U256 {
 /// `revocations[index][hash]`.
 pub fn revocation(index: u64, hash: [u8; 32]) -> U256 {
     mapping_slot(hash, mapping_slot(uint_key(index), U256::from(REVOCATIONS)))
+}
+
+/// The first slot of `logCheckpoints[station]`.
+pub fn log_checkpoint(station: [u8; 32]) -> U256 {
+    mapping_slot(station, U256::from(LOG_CHECKPOINTS))
 }
 
 /// A slot as the 32-byte word `eth_getProof` is asked for.
@@ -214,6 +242,11 @@ mod tests {
                 NEXT_EVENT_BLOCK,
                 "t_mapping(t_uint256,t_uint256)",
             ),
+            (
+                "logCheckpoints",
+                LOG_CHECKPOINTS,
+                "t_mapping(t_bytes32,t_struct(LogCheckpoint)_storage)",
+            ),
         ] {
             let v = variable(storage, label);
             assert_eq!(v["slot"], slot, "slot of {label}");
@@ -235,7 +268,8 @@ mod tests {
         let layout = layout();
         let types = &layout["types"];
         let packed = |f: PackedField| (0u64, f.offset, f.bytes);
-        let rows: [Member; 13] = [
+        let in_slot = |slot: u64, f: PackedField| (slot, f.offset, f.bytes);
+        let rows: [Member; 17] = [
             ("Anchor", "issuer", packed(ANCHOR_ISSUER), "t_uint32"),
             ("Anchor", "time", packed(ANCHOR_TIME), "t_uint64"),
             ("Anchor", "blockNumber", packed(ANCHOR_BLOCK), "t_uint64"),
@@ -269,6 +303,30 @@ mod tests {
                 (ISSUER_HISTORY, 0, 32),
                 "t_array(t_struct(StatusChange)_storage)dyn_storage",
             ),
+            (
+                "LogCheckpoint",
+                "root",
+                (CHECKPOINT_ROOT, 0, 32),
+                "t_bytes32",
+            ),
+            (
+                "LogCheckpoint",
+                "size",
+                in_slot(CHECKPOINT_PACKED, CHECKPOINT_SIZE),
+                "t_uint64",
+            ),
+            (
+                "LogCheckpoint",
+                "time",
+                in_slot(CHECKPOINT_PACKED, CHECKPOINT_TIME),
+                "t_uint64",
+            ),
+            (
+                "LogCheckpoint",
+                "blockNumber",
+                in_slot(CHECKPOINT_PACKED, CHECKPOINT_BLOCK),
+                "t_uint64",
+            ),
         ];
         for (name, member, (slot, offset, bytes), ty) in rows {
             let id = format!("t_struct({name})_storage");
@@ -287,6 +345,11 @@ mod tests {
             assert_eq!(types[&id]["numberOfBytes"], 32, "{name} spans one slot");
         }
         assert_eq!(types["t_struct(Issuer)_storage"]["numberOfBytes"], 128);
+        // Two slots per checkpoint: the proved read asks for exactly these.
+        assert_eq!(
+            types["t_struct(LogCheckpoint)_storage"]["numberOfBytes"],
+            64
+        );
     }
 
     #[test]

@@ -145,6 +145,16 @@ pub fn digest_anchored(n: u8, day: u32) -> RegistryEvent {
     }
 }
 
+/// Station `n` anchors a checkpoint of its log at `size` entries.
+pub fn checkpoint_anchored(n: u8, size: u64) -> RegistryEvent {
+    RegistryEvent::CheckpointAnchored {
+        station: station_key(n),
+        size,
+        root: [0xc0 + n; 32],
+        at: unset(),
+    }
+}
+
 /// An admin change.
 pub fn admin(n: u8, admin: bool) -> RegistryEvent {
     RegistryEvent::AdminChanged {
@@ -159,7 +169,8 @@ fn stamp(mut event: RegistryEvent, time: DateTime<Utc>) -> RegistryEvent {
         | RegistryEvent::RootAnchored { at, .. }
         | RegistryEvent::Revoked { at, .. }
         | RegistryEvent::StationStatusChanged { at, .. }
-        | RegistryEvent::LogDigestAnchored { at, .. } => *at = time,
+        | RegistryEvent::LogDigestAnchored { at, .. }
+        | RegistryEvent::CheckpointAnchored { at, .. } => *at = time,
         RegistryEvent::AdminChanged { .. }
         | RegistryEvent::IssuerRegistered { .. }
         | RegistryEvent::StationRegistered { .. } => {}

@@ -8,7 +8,10 @@ use countersign_views::{ChainStatusView, PrintStatusView, SessionView, StatusVie
 /// The status bar's view of everything the counter depends on.
 pub fn gather(state: &AppState) -> Result<StatusView, CommandError> {
     let session = state.desk.current();
-    let counter = crate::commands::lock(state)?;
+    let mut counter = crate::commands::lock(state)?;
+    // Asked every few seconds: the counter closes ended days and signs due checkpoints even
+    // when nobody verifies.
+    counter.tick(state.config.clock.now());
     let language = state
         .language
         .lock()

@@ -276,15 +276,29 @@ pub fn run(command: &LogCommand) -> Result<u8, CliError> {
                     "--retention-days must be at least 1".into(),
                 ));
             }
-            let before = Utc::now() - chrono::Duration::days(i64::from(*retention_days));
-            let purged = open_write(log)?
-                .purge_personal(before)
-                .map_err(|e| log_error(&log.path, e))?;
-            println!(
-                "purged {purged} subject summaries made before {}",
-                before.to_rfc3339()
-            );
-            Ok(0)
+            let now = Utc::now();
+            let before = now - chrono::Duration::days(i64::from(*retention_days));
+            let mut file = open_write(log)?;
+            match countersign_station::purge_expired(&mut file, *retention_days, "cli", now)
+                .map_err(|e| log_error(&log.path, e))?
+            {
+                countersign_station::Purge::Purged(purged) => {
+                    println!(
+                        "purged {purged} subject summaries made before {}",
+                        before.to_rfc3339()
+                    );
+                    Ok(0)
+                }
+                countersign_station::Purge::Refused { now, vouched } => {
+                    eprintln!(
+                        "purge refused 拒绝清除: this computer's clock ({}) is {} days ahead of the newest time the log can vouch for ({}); check the clock. Nothing was purged; the refusal is in the audit trail.",
+                        now.to_rfc3339(),
+                        (now - vouched).num_days(),
+                        vouched.to_rfc3339()
+                    );
+                    Ok(1)
+                }
+            }
         }
     }
 }

@@ -71,3 +71,19 @@ pub const MAX_NODE_LAG_BLOCKS: u64 = 2;
 /// head from the future) is left out before it is asked again: long enough not to be asked at
 /// every scan, short enough that a node fixed by IT rejoins within minutes.
 pub const NODE_DEMOTED_SECONDS: u64 = 600;
+
+/// Leaves (entries, audit records, closed days) after which the station signs a checkpoint of
+/// its log's tree, and minutes after which it signs one for whatever is new: a file rewritten
+/// or cut between two checkpoints loses at most this much to a local check, and a checkpoint
+/// costs one signature and one small row (docs/BENCHMARKS.md). A day's close always signs one.
+pub const CHECKPOINT_EVERY_LEAVES: u64 = 100;
+
+/// See [`CHECKPOINT_EVERY_LEAVES`].
+pub const CHECKPOINT_EVERY_MINUTES: i64 = 10;
+
+/// Days the hall's clock may be ahead of the newest time the log can vouch for (its newest
+/// checkpoint, or the newest block time a verification used) before a purge of subject
+/// summaries is refused: a clock moved forward a year must not purge a year early. A purge
+/// refused waits for the next verification on a chain state of that time; a hall closed for
+/// a long holiday purges after its first verifications.
+pub const MAX_PURGE_LEAP_DAYS: i64 = 14;

@@ -141,7 +141,8 @@ fn the_day() -> Day {
     }
     // Retention reached for everything before 09:30: seq 1–3 lose their summaries.
     assert_eq!(
-        log.purge_personal(hall_time(25, 9, 30, 0)).expect("purge"),
+        log.purge_personal(hall_time(25, 9, 30, 0), "system", hall_time(26, 9, 0, 0))
+            .expect("purge"),
         3
     );
     let entries = log.entries_on(day(), china()).expect("entries");

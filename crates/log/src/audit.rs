@@ -98,38 +98,7 @@ impl Log {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let last: Option<(u64, Vec<u8>)> = tx
-            .query_row(
-                "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let (seq, prev_hash) = match last {
-            Some((seq, hash)) => (seq + 1, to_hash(&hash)?),
-            None => (1, GENESIS),
-        };
-        let at_ms = at.timestamp_millis();
-        let hash = audit_hash(&prev_hash, at_ms, actor, role, action, detail);
-        if self.version >= 4 {
-            let stored = Stored(&tx);
-            let mut tree = stored.compact()?;
-            stored.append(&mut tree, LeafKind::Audit, seq, &hash)?;
-        }
-        tx.execute(
-            "INSERT INTO audit (seq, at_ms, actor, role, action, detail, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                seq,
-                at_ms,
-                actor,
-                role,
-                action,
-                detail,
-                prev_hash.to_vec(),
-                hash.to_vec()
-            ],
-        )?;
+        let seq = record(&tx, self.version, actor, role, action, detail, at)?;
         tx.commit()?;
         Ok(seq)
     }
@@ -241,6 +210,52 @@ impl Log {
                 .collect(),
         })
     }
+}
+
+/// Appends a record inside the caller's transaction (an action and its record commit
+/// together); returns its row number.
+pub(crate) fn record(
+    tx: &rusqlite::Connection,
+    version: i64,
+    actor: &str,
+    role: &str,
+    action: &str,
+    detail: &str,
+    at: DateTime<Utc>,
+) -> Result<u64, LogError> {
+    let last: Option<(u64, Vec<u8>)> = tx
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev_hash) = match last {
+        Some((seq, hash)) => (seq + 1, to_hash(&hash)?),
+        None => (1, GENESIS),
+    };
+    let at_ms = at.timestamp_millis();
+    let hash = audit_hash(&prev_hash, at_ms, actor, role, action, detail);
+    if version >= 4 {
+        let stored = Stored(tx);
+        let mut tree = stored.compact()?;
+        stored.append(&mut tree, LeafKind::Audit, seq, &hash)?;
+    }
+    tx.execute(
+        "INSERT INTO audit (seq, at_ms, actor, role, action, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            seq,
+            at_ms,
+            actor,
+            role,
+            action,
+            detail,
+            prev_hash.to_vec(),
+            hash.to_vec()
+        ],
+    )?;
+    Ok(seq)
 }
 
 fn read_record(r: &rusqlite::Row<'_>) -> Result<AuditRecord, LogError> {

@@ -245,6 +245,8 @@ impl Log {
         // FULL: the WAL is synced at every commit, so an entry acknowledged to the clerk
         // survives a power cut (NORMAL may lose the last commits, never corrupting the file).
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // Purged summaries are overwritten, not left readable in free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         let mut backup = None;
         schema::migrate(&mut conn, |conn, found| {
             let target = backup_target(path, found);
@@ -360,12 +362,100 @@ impl Log {
     }
 
     /// Deletes the subject summaries of entries made before `before`; the entries stay and
-    /// the chain still verifies. Returns how many summaries were purged.
-    pub fn purge_personal(&mut self, before: DateTime<Utc>) -> Result<usize, LogError> {
-        Ok(self.conn.execute(
+    /// the chain still verifies. A purge that deleted any is recorded in the audit trail as
+    /// `purge` by `actor` at `at`, in the same transaction (a purge is never unrecorded).
+    /// `secure_delete` is on, so the deleted text is overwritten, not left in free pages.
+    /// Returns how many summaries were purged.
+    pub fn purge_personal(
+        &mut self,
+        before: DateTime<Utc>,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<usize, LogError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let purged = tx.execute(
             "DELETE FROM personal WHERE seq IN (SELECT seq FROM entries WHERE at_ms < ?1)",
             [before.timestamp_millis()],
-        )?)
+        )?;
+        if purged > 0 {
+            let detail = format!(
+                "{purged} subject summaries of entries before {}",
+                before.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            );
+            audit::record(&tx, self.version, actor, "system", "purge", &detail, at)?;
+        }
+        tx.commit()?;
+        Ok(purged)
+    }
+
+    /// The copies of this file made before schema upgrades (`log.sqlite.v3.bak` …) hold
+    /// subject summaries too: a copy whose every entry is older than `before` is removed, the
+    /// others lose the summaries of entries older than `before` (overwritten). Returns the
+    /// copies removed.
+    pub fn purge_backups(&self, before: DateTime<Utc>) -> Result<Vec<PathBuf>, LogError> {
+        let Some(path) = self
+            .conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+        else {
+            return Ok(Vec::new());
+        };
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return Ok(Vec::new());
+        };
+        let prefix = format!("{}.v", name.to_string_lossy());
+        let mut removed = Vec::new();
+        let Ok(listing) = std::fs::read_dir(dir) else {
+            return Ok(removed);
+        };
+        for item in listing.flatten() {
+            let file = item.file_name().to_string_lossy().into_owned();
+            if !file.starts_with(&prefix) || !file.contains(".bak") {
+                continue;
+            }
+            let copy = item.path();
+            let conn = Connection::open(&copy).map_err(|source| LogError::Open {
+                path: copy.clone(),
+                source,
+            })?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            let newest: Option<i64> =
+                conn.query_row("SELECT max(at_ms) FROM entries", [], |r| r.get(0))?;
+            if newest.is_none_or(|n| n < before.timestamp_millis()) {
+                drop(conn);
+                std::fs::remove_file(&copy).map_err(|e| {
+                    LogError::Corrupt(format!("cannot remove {}: {e}", copy.display()))
+                })?;
+                removed.push(copy);
+                continue;
+            }
+            conn.pragma_update(None, "secure_delete", "ON")?;
+            conn.execute(
+                "DELETE FROM personal WHERE seq IN (SELECT seq FROM entries WHERE at_ms < ?1)",
+                [before.timestamp_millis()],
+            )?;
+        }
+        Ok(removed)
+    }
+
+    /// The newest time the log can vouch for without the hall's clock as it is now: the
+    /// newest block time a verification used (the chain's clock, proved or mirrored), or in a
+    /// log that never used the chain, its newest checkpoint's time. A purge compares the
+    /// clock with it. (A checkpoint is stamped by the hall's clock, so against a clock moved
+    /// forward before a verification it vouches for less than the chain does.)
+    pub fn vouched_time(&self) -> Result<Option<DateTime<Utc>>, LogError> {
+        let chain: Option<i64> = self.conn.query_row(
+            "SELECT max(chain_time) FROM entries WHERE chain_source IN ('online', 'mirror')",
+            [],
+            |r| r.get(0),
+        )?;
+        match chain.and_then(|t| DateTime::from_timestamp(t, 0)) {
+            Some(t) => Ok(Some(t)),
+            None => Ok(self.newest_checkpoint()?.map(|c| c.at)),
+        }
     }
 
     /// How many entries the log holds.

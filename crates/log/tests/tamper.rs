@@ -259,11 +259,85 @@ fn an_edited_summary_is_named_and_a_purged_one_is_not_a_change() {
 
     let (_dir, path) = ten();
     let mut log = Log::open(&path).expect("open");
-    assert_eq!(log.purge_personal(at(4)).expect("purge"), 3);
+    assert_eq!(
+        log.purge_personal(at(4), "system", at(9_000))
+            .expect("purge"),
+        3
+    );
     let third = log.entry(3).expect("read").expect("present");
     assert!(third.purged && third.entry.personal.is_empty());
     assert!(!log.entry(4).expect("read").expect("present").purged);
     assert!(log.verify().expect("verify").is_intact());
+    // The purge is in the audit trail, in the same transaction; one that purges nothing is not.
+    let records = log.audit_entries(at(0), at(10_000), 10).expect("audit");
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        (records[0].actor.as_str(), records[0].action.as_str()),
+        ("system", "purge")
+    );
+    assert!(
+        records[0].detail.starts_with("3 subject summaries"),
+        "{}",
+        records[0].detail
+    );
+    assert_eq!(
+        log.purge_personal(at(4), "system", at(9_001))
+            .expect("purge"),
+        0
+    );
+    assert_eq!(
+        log.audit_entries(at(0), at(10_000), 10)
+            .expect("audit")
+            .len(),
+        1
+    );
+}
+
+/// A purged summary is gone from the file's bytes, not left in a free page (`secure_delete`),
+/// and the copies made before schema upgrades lose theirs too, or go when wholly past
+/// retention.
+#[test]
+fn purged_summaries_are_overwritten_in_the_file_and_its_backups() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("log.sqlite");
+    let marker = "PURGE-ME-4711";
+    {
+        let mut log = Log::open(&path).expect("open");
+        let mut first = entry(1);
+        first.personal = BTreeMap::from([("name".to_string(), marker.to_string())]);
+        log.append(&first).expect("append");
+        log.append(&entry(2)).expect("append");
+    }
+    // Two upgrade copies: one wholly past retention, one with a summary past it.
+    let old_copy = dir.path().join("log.sqlite.v2.bak");
+    let recent_copy = dir.path().join("log.sqlite.v3.bak");
+    std::fs::copy(&path, &recent_copy).expect("copy");
+    sqlite3(&recent_copy, "PRAGMA journal_mode = DELETE;");
+    std::fs::copy(&recent_copy, &old_copy).expect("copy");
+    sqlite3(
+        &old_copy,
+        "DELETE FROM personal WHERE seq = 2; DELETE FROM entries WHERE seq = 2;",
+    );
+    let mut log = Log::open(&path).expect("open");
+    assert_eq!(
+        log.purge_personal(at(2), "system", at(10)).expect("purge"),
+        1
+    );
+    let removed = log.purge_backups(at(2)).expect("backups");
+    assert_eq!(removed, [old_copy.clone()]);
+    assert!(!old_copy.exists());
+    drop(log);
+    for file in [&path, &recent_copy] {
+        let bytes = std::fs::read(file).expect("read");
+        assert!(
+            !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
+            "{} still holds the purged summary",
+            file.display()
+        );
+    }
+    let copy = Log::open_read_only(&recent_copy).expect("open copy");
+    assert!(copy.entry(1).expect("read").expect("entry").purged);
+    assert!(!copy.entry(2).expect("read").expect("entry").purged);
 }
 
 #[test]

@@ -23,7 +23,8 @@ pub use policy::{Mask, PolicyError, PrivacyPolicy};
 pub use source::{spawn_follower, sync_mirror, ChainSource, ChainStatus, SourceError};
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Offset, Utc};
-use countersign_log::{DayDigest, Log, LogError, NewEntry};
+use countersign_log::{DayDigest, Log, LogError, NewEntry, StoredCheckpoint};
+use countersign_tlog::note::NoteSigner;
 use countersign_verify::{CheckOutcome, Report, SkipReason};
 use countersign_vocab::{ChainUsed, CredentialHash, Verdict};
 use ed25519_dalek::SigningKey;
@@ -85,6 +86,57 @@ pub struct Station {
     day_signer: Option<(String, SigningKey)>,
     /// The last hall-local day known closed, so that most verifications skip the check.
     closed_through: Option<NaiveDate>,
+    /// The hall key as the log's checkpoint signer (with `day_signer`).
+    checkpoints: Option<NoteSigner>,
+}
+
+/// What became of a purge of subject summaries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purge {
+    /// This many summaries were purged (and the purge audited when any were).
+    Purged(usize),
+    /// The clock is further ahead of the newest time the log can vouch for than a purge
+    /// allows: nothing was purged, and the refusal is in the audit trail.
+    Refused {
+        /// The clock's time.
+        now: DateTime<Utc>,
+        /// The newest time the log vouches for.
+        vouched: DateTime<Utc>,
+    },
+}
+
+/// Purges the subject summaries `log` holds past `retention_days` as of `now`, and those in
+/// its upgrade copies, unless the clock is more than [`MAX_PURGE_LEAP_DAYS`] ahead of what
+/// the log vouches for (the newest chain block time a verification used, or its newest
+/// checkpoint): moving the clock forward must not purge early. Purges and refusals are
+/// audited as `actor`.
+///
+/// [`MAX_PURGE_LEAP_DAYS`]: countersign_defaults::MAX_PURGE_LEAP_DAYS
+pub fn purge_expired(
+    log: &mut Log,
+    retention_days: u32,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Purge, LogError> {
+    if let Some(vouched) = log.vouched_time()? {
+        if now - vouched > Duration::days(countersign_defaults::MAX_PURGE_LEAP_DAYS) {
+            let detail = format!(
+                "the clock ({}) is {} days ahead of the newest time the log vouches for ({}): nothing purged",
+                now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                (now - vouched).num_days(),
+                vouched.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            );
+            tracing::warn!("purge refused: {detail}");
+            log.audit(actor, "system", "purge.refused", &detail, now)?;
+            return Ok(Purge::Refused { now, vouched });
+        }
+    }
+    let before = now - Duration::days(i64::from(retention_days));
+    let purged = log.purge_personal(before, actor, now)?;
+    for removed in log.purge_backups(before)? {
+        tracing::info!(copy = %removed.display(), "upgrade copy past retention removed");
+    }
+    Ok(Purge::Purged(purged))
 }
 
 impl Station {
@@ -104,6 +156,7 @@ impl Station {
                 .unwrap_or(Utc.fix()),
             day_signer: None,
             closed_through: None,
+            checkpoints: None,
         };
         station.purge_expired(now)?;
         Ok(station)
@@ -117,12 +170,71 @@ impl Station {
 
     /// Closes ended days with the hall's key from now on: at once, and then whenever a
     /// verification is recorded on a later day than the last one closed.
+    ///
+    /// The same key signs checkpoints of the log's tree: every
+    /// [`CHECKPOINT_EVERY_LEAVES`](countersign_defaults::CHECKPOINT_EVERY_LEAVES) leaves or
+    /// [`CHECKPOINT_EVERY_MINUTES`](countersign_defaults::CHECKPOINT_EVERY_MINUTES) minutes,
+    /// whichever comes first, and at each day's close.
     pub fn closing_days_with(mut self, hall: &str, key: SigningKey, now: DateTime<Utc>) -> Self {
+        match NoteSigner::new(&countersign_log::origin_for(hall), key.clone()) {
+            Ok(signer) => self.checkpoints = Some(signer),
+            Err(e) => tracing::warn!("no checkpoints for hall {hall:?}: {e}"),
+        }
         self.day_signer = Some((hall.to_string(), key));
+        self.tick(now);
+        self
+    }
+
+    /// What the station does on its own as time passes, called at each verification and
+    /// every few seconds by a long-lived front end: closes ended days, signs a checkpoint
+    /// when one is due. Failures are for IT (status, doctor) and never cost a verdict.
+    pub fn tick(&mut self, now: DateTime<Utc>) {
         if let Err(e) = self.close_ended_days(now) {
             tracing::warn!("closing ended days: {e}");
         }
-        self
+        if let Err(e) = self.checkpoint_if_due(now) {
+            tracing::warn!("signing a checkpoint: {e}");
+        }
+    }
+
+    /// Signs a checkpoint of the log's tree if one is due at `now` (see
+    /// [`Station::closing_days_with`]); returns it.
+    pub fn checkpoint_if_due(
+        &mut self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StoredCheckpoint>, LogError> {
+        let Some(signer) = &self.checkpoints else {
+            return Ok(None);
+        };
+        let size = self.log.tree_size()?;
+        let due = match self.log.newest_checkpoint()? {
+            None => size > 0,
+            Some(last) => {
+                size > last.size
+                    && (size - last.size >= countersign_defaults::CHECKPOINT_EVERY_LEAVES
+                        // A clock set back counts from when it was set back: `now < last.at`
+                        // signs at once rather than waiting for the clock to catch up.
+                        || now - last.at
+                            >= Duration::minutes(countersign_defaults::CHECKPOINT_EVERY_MINUTES)
+                        || now < last.at)
+            }
+        };
+        if !due {
+            return Ok(None);
+        }
+        self.log.checkpoint(signer, now)
+    }
+
+    /// Signs a checkpoint of the log's tree now, whatever is due (a day's close, a supervisor
+    /// before an integrity check); `None` without the hall key or when nothing is new.
+    pub fn checkpoint_now(
+        &mut self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StoredCheckpoint>, LogError> {
+        match &self.checkpoints {
+            Some(signer) => self.log.checkpoint(signer, now),
+            None => Ok(None),
+        }
     }
 
     /// Closes, signs and chains every hall-local day that ended before `now` and is not closed
@@ -140,6 +252,10 @@ impl Station {
             tracing::info!(day = %day.day, count = day.count, "day closed and signed");
         }
         self.closed_through = yesterday;
+        if !closed.is_empty() {
+            // A day's close is checkpointed at once: its digest is a leaf.
+            self.checkpoint_now(now)?;
+        }
         Ok(closed)
     }
 
@@ -192,10 +308,10 @@ impl Station {
         self.identity.clerk = clerk.into();
     }
 
-    /// Purges subject summaries past the retention period; returns how many.
-    pub fn purge_expired(&mut self, now: DateTime<Utc>) -> Result<usize, LogError> {
-        let before = now - Duration::days(i64::from(self.policy.retention_days));
-        self.log.purge_personal(before)
+    /// Purges subject summaries past the retention period, unless the clock jumped (see
+    /// [`purge_expired`]).
+    pub fn purge_expired(&mut self, now: DateTime<Utc>) -> Result<Purge, LogError> {
+        purge_expired(&mut self.log, self.policy.retention_days, "system", now)
     }
 
     /// Records the verification of `input` (the bytes scanned) that produced `report`, under
@@ -235,6 +351,9 @@ impl Station {
         match self.log.append(&entry) {
             Ok(recorded) => {
                 self.recent.push_back((key, at, recorded.seq));
+                if let Err(e) = self.checkpoint_if_due(at) {
+                    tracing::warn!("signing a checkpoint: {e}");
+                }
                 Logged::Entry(recorded.seq)
             }
             Err(e) => Logged::Failed {
@@ -349,6 +468,13 @@ impl Counter {
     /// The chain source, for status.
     pub fn chain(&self) -> Option<&ChainSource> {
         self.chain.as_ref()
+    }
+
+    /// What the counter does on its own as time passes (see [`Station::tick`]).
+    pub fn tick(&mut self, now: DateTime<Utc>) {
+        if let Ok(station) = &mut self.log {
+            station.tick(now);
+        }
     }
 
     /// Verifies what was scanned or opened (CS1 text, credential JSON, a picture) at `now`

@@ -324,7 +324,7 @@ fn purged_summaries_are_overwritten_in_the_file_and_its_backups() {
         1
     );
     let removed = log.purge_backups(at(2)).expect("backups");
-    assert_eq!(removed, [old_copy.clone()]);
+    assert_eq!(removed, std::slice::from_ref(&old_copy));
     assert!(!old_copy.exists());
     drop(log);
     for file in [&path, &recent_copy] {

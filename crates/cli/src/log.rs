@@ -130,6 +130,18 @@ pub enum LogCommand {
         #[command(flatten)]
         anchor: DigestAnchorArgs,
     },
+    /// Sign a checkpoint of the log's tree now with the hall key (the app signs them by
+    /// itself as entries come); with --account-key, anchor the newest on the registry (IT
+    /// schedules this hourly). Prints the signed checkpoint
+    Checkpoint {
+        #[command(flatten)]
+        log: LogFile,
+        /// The hall key file (`log keygen`)
+        #[arg(long)]
+        hall_key: PathBuf,
+        #[command(flatten)]
+        anchor: DigestAnchorArgs,
+    },
     /// Delete subject summaries older than the retention period (entries stay and verify)
     Purge {
         #[command(flatten)]
@@ -267,6 +279,11 @@ pub fn run(command: &LogCommand) -> Result<u8, CliError> {
             anchor_day(&mut file, log, *date, anchor)?;
             Ok(0)
         }
+        LogCommand::Checkpoint {
+            log,
+            hall_key,
+            anchor,
+        } => checkpoint(log, hall_key, anchor).map(|()| 0),
         LogCommand::Purge {
             log,
             retention_days,
@@ -322,16 +339,9 @@ fn verify(
         ));
     }
     let log = open_read(file)?;
-    // Only closed days have digests to compare; without any there is nothing to ask the chain.
-    let closed = !log
-        .digests()
-        .map_err(|e| log_error(&file.path, e))?
-        .is_empty();
-    let node = match integrity::anchor_source(
-        &endpoint.rpc,
-        registry.filter(|_| closed),
-        &endpoint.options(),
-    ) {
+    // The chain is asked even when the file has no closed day or checkpoint: a file rolled
+    // back to before them has nothing of its own to compare.
+    let node = match integrity::anchor_source(&endpoint.rpc, registry, &endpoint.options()) {
         Err(e) if e.wrong_registry() => return Err(CliError::Usage(e.to_string())),
         other => other.map_err(|e| e.to_string()),
     };
@@ -385,6 +395,23 @@ fn verify(
                 "block": m.anchored.block,
                 "digest": hex::encode(m.anchored.digest),
             })).collect::<Vec<_>>(),
+            "tree": {
+                "leaves": integrity.tree.leaves,
+                "root": hex::encode(integrity.tree.root),
+                "newestCheckpoint": integrity.tree.newest_checkpoint,
+                "findings": integrity.tree.findings.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+            },
+            "checkpointProblems": report.checkpoint_problems.iter().map(|(size, p)| json!({
+                "size": size, "problem": integrity::checkpoint_problem_name(*p),
+            })).collect::<Vec<_>>(),
+            "anchoredCheckpoints": report.anchored_checkpoints.iter().map(|c| json!({
+                "size": c.anchored.size,
+                "root": hex::encode(c.anchored.root),
+                "block": c.anchored.block,
+                "station": hex::encode(c.station),
+                "standing": c.standing.as_str(),
+                "text": integrity::checkpoint_text(c),
+            })).collect::<Vec<_>>(),
             "chainUnreachable": chain_note,
         });
         println!("{}", pretty(&value)?);
@@ -420,6 +447,67 @@ fn verify(
                     println!("  then: {f}");
                 }
             }
+        }
+        let tree = &integrity.tree;
+        match tree.findings.first() {
+            None => println!(
+                "tree: intact 完整 ({} leaves, newest signed checkpoint {})",
+                tree.leaves,
+                tree.newest_checkpoint
+                    .map_or("none yet".to_string(), |s| format!("of {s} leaves"))
+            ),
+            Some(first) => {
+                println!(
+                    "tree: CHANGED 已被改动 — {first} ({} finding(s) in all)",
+                    tree.findings.len()
+                );
+                for f in tree.findings.iter().skip(1).take(20) {
+                    println!("  then: {f}");
+                }
+            }
+        }
+        for (size, p) in &report.checkpoint_problems {
+            println!(
+                "checkpoint of {size} leaves: PROBLEM: {}",
+                match p {
+                    countersign_log::CheckpointProblem::BadSignature =>
+                        "not signed by a trusted hall key (forged)",
+                    countersign_log::CheckpointProblem::Altered =>
+                        "its row says another root than the signed note",
+                }
+            );
+        }
+        match report.anchored_checkpoints.last() {
+            Some(newest) => {
+                let bad = report
+                    .anchored_checkpoints
+                    .iter()
+                    .filter(|c| c.standing != integrity::CheckpointStanding::Matches)
+                    .count();
+                if bad == 0 {
+                    println!(
+                        "anchored checkpoints: {} 与链上一致 — the log {}",
+                        report.anchored_checkpoints.len(),
+                        integrity::checkpoint_text(newest)
+                    );
+                } else {
+                    println!(
+                        "anchored checkpoints: {bad} of {} DISAGREE 与链上不一致",
+                        report.anchored_checkpoints.len()
+                    );
+                    for c in report
+                        .anchored_checkpoints
+                        .iter()
+                        .filter(|c| c.standing != integrity::CheckpointStanding::Matches)
+                    {
+                        println!("  {}", integrity::checkpoint_text(c));
+                    }
+                }
+            }
+            None if matches!(anchors, integrity::AnchorSource::Node(_)) && chain_note.is_none() => {
+                println!("anchored checkpoints: none on the registry for the trusted hall keys")
+            }
+            None => {}
         }
         if report.days.is_empty() {
             println!("no day closed yet");
@@ -460,6 +548,11 @@ fn verify(
             || trusted_problems
             || anchor_bad
             || !report.missing_days.is_empty()
+            || !report.checkpoint_problems.is_empty()
+            || report
+                .anchored_checkpoints
+                .iter()
+                .any(|c| c.standing != integrity::CheckpointStanding::Matches)
         {
             1
         } else if chain_note.is_some() {
@@ -708,6 +801,52 @@ fn close_day(
     );
     if anchor.account_key.is_some() {
         anchor_day(&mut log, file, date, anchor)?;
+    }
+    Ok(())
+}
+
+fn checkpoint(file: &LogFile, hall_key: &Path, anchor: &DigestAnchorArgs) -> Result<(), CliError> {
+    let (hall, key) = read_hall_key(hall_key)?;
+    let signer = countersign_tlog::note::NoteSigner::new(&countersign_log::origin_for(&hall), key)
+        .map_err(|e| CliError::Usage(format!("hall {hall:?}: {e}")))?;
+    let mut log = open_write(file)?;
+    log.checkpoint(&signer, Utc::now())
+        .map_err(|e| log_error(&file.path, e))?;
+    let newest = log
+        .newest_checkpoint()
+        .map_err(|e| log_error(&file.path, e))?
+        .ok_or_else(|| CliError::Usage("the log is empty: nothing to sign".into()))?;
+    print!("{}", newest.note);
+    let Some(account_key) = &anchor.account_key else {
+        return Ok(());
+    };
+    let registry = anchor.registry.ok_or_else(|| {
+        CliError::Usage("anchoring needs --registry (or COUNTERSIGN_REGISTRY)".into())
+    })?;
+    let wallet = read_account(account_key)?;
+    let chain = anchor.endpoint.connect(&registry).map_err(|e| match e {
+        CliError::Unavailable(m) => CliError::Unavailable(format!(
+            "{m}; the checkpoint stays signed: anchor it later with `countersign log checkpoint --account-key …`"
+        )),
+        e => e,
+    })?;
+    match integrity::anchor_checkpoint(&mut log, &chain, &wallet) {
+        Ok(Some((c, mined))) => eprintln!(
+            "anchored the checkpoint of {} leaves on {registry}: transaction 0x{} in block {}",
+            c.size,
+            hex::encode(mined.tx),
+            mined.block
+        ),
+        Ok(None) => eprintln!("the newest checkpoint (of {} leaves) is anchored already", newest.size),
+        Err(integrity::AnchorError::Registry(
+            e @ countersign_chain::RegistryError::CheckpointNotNewer { .. },
+        )) => {
+            return Err(CliError::Failed(format!(
+                "{e}. 链上已有更大的检查点：本日志可能被回滚或删除了最新记录；请运行 `countersign log verify` 并联系主管"
+            )))
+        }
+        Err(integrity::AnchorError::Registry(e)) => return Err(registry_error(e)),
+        Err(integrity::AnchorError::Log(e)) => return Err(log_error(&file.path, e)),
     }
     Ok(())
 }

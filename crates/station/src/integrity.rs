@@ -7,10 +7,11 @@
 use crate::review::{Actor, ReviewError};
 use chrono::{DateTime, NaiveDate, Utc};
 use countersign_chain::{
-    connect_first, AnchoredDigest, ConnectError, Registry, RegistryError, RpcOptions,
+    connect_first, AnchoredCheckpoint, AnchoredDigest, ConnectError, ProvedRegistry, Registry,
+    RegistryError, RpcOptions, Wallet,
 };
 use countersign_credential::RegistryRef;
-use countersign_log::{DayDigest, DigestProblem, Integrity, Log, LogError};
+use countersign_log::{CheckpointProblem, DayDigest, DigestProblem, Integrity, Log, LogError};
 use ed25519_dalek::VerifyingKey;
 
 /// How a closed day's digest stands against the registry.
@@ -135,6 +136,43 @@ pub struct MissingDay {
     pub anchored: AnchoredDigest,
 }
 
+/// How the log stands against a checkpoint a trusted hall key anchored on the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointStanding {
+    /// The log's tree at that size has the anchored root.
+    Matches,
+    /// The log's tree at that size has another root: it was rewritten after anchoring.
+    Differs,
+    /// The log has fewer leaves than were anchored: its newest part was deleted, or the file
+    /// is an older copy (rolled back).
+    Beyond {
+        /// Leaves the log has.
+        leaves: u64,
+    },
+}
+
+impl CheckpointStanding {
+    /// A stable name (JSON, the console).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Matches => "matches",
+            Self::Differs => "differs-from-anchored",
+            Self::Beyond { .. } => "log-shorter-than-anchored",
+        }
+    }
+}
+
+/// A checkpoint anchored on the registry, and how the log stands against it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchoredCheck {
+    /// The hall key whose station anchored it.
+    pub station: [u8; 32],
+    /// What the registry holds.
+    pub anchored: AnchoredCheckpoint,
+    /// How the log stands.
+    pub standing: CheckpointStanding,
+}
+
 /// The whole check.
 #[derive(Debug, Clone)]
 pub struct IntegrityReport {
@@ -145,6 +183,12 @@ pub struct IntegrityReport {
     /// Days anchored on the registry by a trusted hall key that the log has no digest of
     /// (only when the anchors were read).
     pub missing_days: Vec<MissingDay>,
+    /// Checkpoints the file holds that no trusted hall key signed, or whose row disagrees
+    /// with its signed note (only when trusted keys were given).
+    pub checkpoint_problems: Vec<(u64, CheckpointProblem)>,
+    /// Every checkpoint a trusted hall key anchored on the registry, oldest first, the newest
+    /// read with a storage proof (only when the anchors were read).
+    pub anchored_checkpoints: Vec<AnchoredCheck>,
     /// The days' signatures were checked (some trusted key was given).
     pub signatures_checked: bool,
     /// Why the anchors were not (all) read, when a node was configured.
@@ -158,6 +202,11 @@ impl IntegrityReport {
     pub fn intact(&self) -> bool {
         self.chains.is_intact()
             && self.missing_days.is_empty()
+            && self.checkpoint_problems.is_empty()
+            && self
+                .anchored_checkpoints
+                .iter()
+                .all(|c| c.standing == CheckpointStanding::Matches)
             && self
                 .days
                 .iter()
@@ -172,12 +221,29 @@ impl IntegrityReport {
         if let Some(f) = self.chains.audit.findings.first() {
             return format!("changed: {f}");
         }
+        if let Some(c) = self
+            .anchored_checkpoints
+            .iter()
+            .rev()
+            .find(|c| c.standing != CheckpointStanding::Matches)
+        {
+            return checkpoint_text(c);
+        }
         if let Some(m) = self.missing_days.first() {
             return format!(
                 "day {} was anchored on the registry in block {} but its digest is missing from the log: deleted, or an older copy ({} day(s) missing in all)",
                 m.day,
                 m.anchored.block,
                 self.missing_days.len()
+            );
+        }
+        if let Some(f) = self.chains.tree.findings.first() {
+            return format!("changed: {f}");
+        }
+        if let Some((size, p)) = self.checkpoint_problems.first() {
+            return format!(
+                "checkpoint of {size} leaves: {}",
+                checkpoint_problem_name(*p)
             );
         }
         if let Some(d) = self.days.iter().find(|d| d.problem.is_some()) {
@@ -206,6 +272,32 @@ impl IntegrityReport {
     }
 }
 
+/// What an anchored checkpoint says about the log, in words.
+pub fn checkpoint_text(c: &AnchoredCheck) -> String {
+    match c.standing {
+        CheckpointStanding::Matches => format!(
+            "matches the checkpoint of {} leaves anchored in block {}",
+            c.anchored.size, c.anchored.block
+        ),
+        CheckpointStanding::Differs => format!(
+            "the log was rewritten: its first {} leaves are not what was anchored in block {}",
+            c.anchored.size, c.anchored.block
+        ),
+        CheckpointStanding::Beyond { leaves } => format!(
+            "the log has {leaves} leaves but {} were anchored in block {}: its newest part was deleted, or this is an older copy of the log (rolled back)",
+            c.anchored.size, c.anchored.block
+        ),
+    }
+}
+
+/// A checkpoint problem's stable name.
+pub fn checkpoint_problem_name(p: CheckpointProblem) -> &'static str {
+    match p {
+        CheckpointProblem::BadSignature => "not-signed-by-the-hall",
+        CheckpointProblem::Altered => "altered",
+    }
+}
+
 /// A digest problem's stable name.
 pub fn problem_name(p: Option<&DigestProblem>) -> &'static str {
     match p {
@@ -224,12 +316,50 @@ pub fn check(
     anchors: &AnchorSource<'_>,
 ) -> Result<IntegrityReport, LogError> {
     let started = std::time::Instant::now();
-    let chains = log.verify()?;
-    let problems = log.verify_digests(trusted)?;
     let mut chain_unreachable = match anchors {
         AnchorSource::Unreachable(why) => Some(why.clone()),
         _ => None,
     };
+    // The anchored checkpoints first: the check computes the log's root at their sizes in
+    // its one pass over the rows.
+    let mut anchored = Vec::new();
+    if let AnchorSource::Node(registry) = anchors {
+        for key in trusted {
+            match anchored_checkpoints(registry, key.to_bytes()) {
+                Ok(found) => anchored.extend(found.into_iter().map(|a| (key.to_bytes(), a))),
+                Err(e) => {
+                    chain_unreachable = Some(e);
+                    anchored.clear();
+                    break;
+                }
+            }
+        }
+    }
+    let sizes: Vec<u64> = anchored.iter().map(|(_, a)| a.size).collect();
+    let chains = log.verify_at(&sizes)?;
+    let problems = log.verify_digests(trusted)?;
+    let checkpoint_problems = if trusted.is_empty() {
+        Vec::new()
+    } else {
+        log.verify_checkpoints(trusted)?
+    };
+    let anchored_checkpoints = anchored
+        .into_iter()
+        .map(|(station, a)| {
+            let standing = match chains.tree.roots.get(&a.size) {
+                None => CheckpointStanding::Beyond {
+                    leaves: chains.tree.leaves,
+                },
+                Some(root) if *root == a.root => CheckpointStanding::Matches,
+                Some(_) => CheckpointStanding::Differs,
+            };
+            AnchoredCheck {
+                station,
+                anchored: a,
+                standing,
+            }
+        })
+        .collect();
     let mut days = Vec::new();
     for digest in log.digests()? {
         let problem = problems
@@ -287,10 +417,78 @@ pub fn check(
         chains,
         days,
         missing_days,
+        checkpoint_problems,
+        anchored_checkpoints,
         signatures_checked: !trusted.is_empty(),
         chain_unreachable,
         took: started.elapsed(),
     })
+}
+
+/// The checkpoints `station` anchored, oldest first: the history from the registry's events,
+/// and the newest from its state with a storage proof, so a node that leaves the newest
+/// event out is caught (the proof's checkpoint is added when the events lack it). A node
+/// without `eth_getProof` is read by `eth_call`.
+fn anchored_checkpoints(
+    registry: &Registry,
+    station: [u8; 32],
+) -> Result<Vec<AnchoredCheckpoint>, String> {
+    let mut history = registry
+        .anchored_checkpoints(station)
+        .map_err(|e| e.to_string())?;
+    let newest = match ProvedRegistry::latest(registry).and_then(|p| p.checkpoint_of(station)) {
+        Ok(newest) => newest,
+        Err(e) if e.is_outage() => return Err(e.to_string()),
+        Err(e) => {
+            tracing::warn!("the newest anchored checkpoint not proved ({e}); read by eth_call");
+            registry.checkpoint_of(station).map_err(|e| e.to_string())?
+        }
+    };
+    if let Some(newest) = newest {
+        if !history
+            .iter()
+            .any(|h| h.size == newest.size && h.root == newest.root)
+        {
+            tracing::warn!(
+                size = newest.size,
+                "the node's events lack the newest anchored checkpoint"
+            );
+            history.push(newest);
+        }
+    }
+    Ok(history)
+}
+
+/// Anchors the log's newest checkpoint on the registry from the station's `account`, unless
+/// it is anchored already; returns it with where it went. A registry that holds a larger
+/// checkpoint for this hall refuses ([`RegistryError::CheckpointNotNewer`]): this log is older
+/// than what it anchored.
+pub fn anchor_checkpoint(
+    log: &mut Log,
+    registry: &Registry,
+    account: &Wallet,
+) -> Result<Option<(countersign_log::StoredCheckpoint, countersign_chain::Mined)>, AnchorError> {
+    let Some(newest) = log.newest_checkpoint()? else {
+        return Ok(None);
+    };
+    if newest.anchored.is_some() {
+        return Ok(None);
+    }
+    let mined = registry.anchor_checkpoint(account, newest.size, newest.root)?;
+    let tx = format!("0x{}", hex::encode(mined.tx));
+    log.set_checkpoint_anchored(newest.size, &tx, mined.block)?;
+    Ok(Some((newest, mined)))
+}
+
+/// A checkpoint could not be anchored.
+#[derive(Debug, thiserror::Error)]
+pub enum AnchorError {
+    /// The log could not be read or written.
+    #[error(transparent)]
+    Log(#[from] LogError),
+    /// The registry refused or could not be reached.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
 }
 
 fn anchoring(registry: &Registry, digest: &DayDigest) -> Result<Anchoring, RegistryError> {

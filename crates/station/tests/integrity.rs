@@ -238,3 +238,174 @@ fn anchored_days_the_log_no_longer_has_are_named_whether_deleted_or_rolled_back(
     assert!(!report.intact());
     anvil.stop();
 }
+
+fn entry(n: u32) -> countersign_log::NewEntry {
+    countersign_log::NewEntry {
+        at: later() + chrono::Duration::minutes(i64::from(n)),
+        hall: "BJ-CY-01".into(),
+        counter: "3".into(),
+        clerk: "clerk-007".into(),
+        channel: countersign_vocab::Channel::Scanner,
+        credential_type: Some("DiplomaCredential".into()),
+        issuer: None,
+        issuer_name: None,
+        leaf: None,
+        verdict: countersign_vocab::Verdict::Valid,
+        failing: vec![],
+        reasons: vec![],
+        chain: None,
+        receipt: Some(format!("R-{n:04}")),
+        personal: Default::default(),
+    }
+}
+
+/// The attacks only the registry can see, since whoever did them deleted the signed
+/// checkpoints that would have named them: the file rolled back to an older copy, and the
+/// file rebuilt without one entry (every hash recomputed). Each is named against the newest
+/// checkpoint the hall anchored, read with a storage proof, not against what the file
+/// remembers; and a rolled-back log cannot anchor a smaller tree over it.
+#[test]
+fn a_log_rolled_back_or_rebuilt_is_named_against_its_anchored_checkpoint() {
+    let anvil = Anvil::start().expect("anvil (run scripts/tools.sh)");
+    let (registry, _) = Registry::deploy(
+        &anvil.url(),
+        DEV_CHAIN_ID,
+        &wallet(0),
+        RpcOptions::default(),
+    )
+    .expect("deploy");
+    let key = SigningKey::from_bytes(&[7; 32]);
+    let public = key.verifying_key();
+    registry
+        .register_station(
+            &wallet(0),
+            public.to_bytes(),
+            Some(wallet(2).address().into()),
+            "朝阳区政务服务中心",
+        )
+        .expect("register station");
+    let signer = countersign_tlog::note::NoteSigner::new(
+        &countersign_log::origin_for("BJ-CY-01"),
+        key.clone(),
+    )
+    .expect("signer");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("log.sqlite");
+    let backup = dir.path().join("log.sqlite.copy");
+    let trusted = [public];
+    let check = |p: &std::path::Path| {
+        let log = Log::open_read_only(p).expect("reader");
+        integrity::check(&log, &trusted, &AnchorSource::Node(&registry)).expect("check")
+    };
+    {
+        let mut log = Log::open(&path).expect("log");
+        for n in 1..=5 {
+            log.append(&entry(n)).expect("append");
+        }
+        log.checkpoint(&signer, later()).expect("checkpoint");
+        let (first, _) = integrity::anchor_checkpoint(&mut log, &registry, &wallet(2))
+            .expect("anchor")
+            .expect("new");
+        assert_eq!(first.size, 5);
+        // Anchored once: nothing more to anchor until a new checkpoint.
+        assert!(
+            integrity::anchor_checkpoint(&mut log, &registry, &wallet(2))
+                .expect("anchor")
+                .is_none()
+        );
+    }
+    std::fs::copy(&path, &backup).expect("copy");
+    {
+        let mut log = Log::open(&path).expect("log");
+        for n in 6..=9 {
+            log.append(&entry(n)).expect("append");
+        }
+        log.checkpoint(&signer, later()).expect("checkpoint");
+        integrity::anchor_checkpoint(&mut log, &registry, &wallet(2))
+            .expect("anchor")
+            .expect("new");
+    }
+    let report = check(&path);
+    assert!(report.intact(), "{}", report.summary());
+    assert_eq!(
+        report
+            .anchored_checkpoints
+            .iter()
+            .map(|c| (c.anchored.size, c.standing))
+            .collect::<Vec<_>>(),
+        [
+            (5, integrity::CheckpointStanding::Matches),
+            (9, integrity::CheckpointStanding::Matches)
+        ]
+    );
+
+    // Rolled back to the copy: intact on its own, shorter than what was anchored.
+    std::fs::copy(&backup, &path).expect("roll back");
+    let local = Log::open_read_only(&path)
+        .expect("reader")
+        .verify()
+        .expect("verify");
+    assert!(local.is_intact(), "the copy is whole on its own");
+    let report = check(&path);
+    assert!(!report.intact());
+    assert_eq!(
+        report.anchored_checkpoints[1].standing,
+        integrity::CheckpointStanding::Beyond { leaves: 5 }
+    );
+    assert!(
+        report
+            .summary()
+            .contains("older copy of the log (rolled back)"),
+        "{}",
+        report.summary()
+    );
+    // The rolled-back log signs a checkpoint of its own and tries to anchor it: refused.
+    {
+        let mut log = Log::open(&path).expect("log");
+        log.append(&entry(6)).expect("append");
+        log.checkpoint(&signer, later()).expect("checkpoint");
+        let err = integrity::anchor_checkpoint(&mut log, &registry, &wallet(2))
+            .expect_err("a smaller tree over a larger one");
+        assert!(
+            matches!(
+                err,
+                integrity::AnchorError::Registry(
+                    countersign_chain::RegistryError::CheckpointNotNewer {
+                        size: 6,
+                        anchored: 9
+                    }
+                )
+            ),
+            "{err}"
+        );
+    }
+
+    // Rebuilt without entry 3, every hash recomputed, the signed checkpoints deleted.
+    std::fs::remove_file(&path).expect("remove");
+    {
+        let mut log = Log::open(&path).expect("log");
+        for n in (1..=10).filter(|n| *n != 3) {
+            log.append(&entry(n)).expect("append");
+        }
+        assert!(log.verify().expect("verify").is_intact());
+    }
+    let report = check(&path);
+    assert!(!report.intact());
+    assert_eq!(
+        report
+            .anchored_checkpoints
+            .iter()
+            .map(|c| c.standing)
+            .collect::<Vec<_>>(),
+        [
+            integrity::CheckpointStanding::Differs,
+            integrity::CheckpointStanding::Differs
+        ]
+    );
+    assert!(
+        report.summary().contains("rewritten"),
+        "{}",
+        report.summary()
+    );
+    anvil.stop();
+}

@@ -47,6 +47,10 @@ pub enum StaffCommand {
     Add {
         #[command(flatten)]
         file: StaffFile,
+        /// The supervisor authorising the change: their PIN is read first (from
+        /// COUNTERSIGN_SUPERVISOR_PIN or the first line of stdin). Not needed as root (IT)
+        #[arg(long)]
+        supervisor: Option<String>,
         /// The id typed at sign-in: 1-32 letters, digits, '.', '_', '-'
         #[arg(long)]
         id: String,
@@ -75,6 +79,10 @@ pub enum StaffCommand {
     Disable {
         #[command(flatten)]
         file: StaffFile,
+        /// The supervisor authorising the change: their PIN is read first (from
+        /// COUNTERSIGN_SUPERVISOR_PIN or the first line of stdin). Not needed as root (IT)
+        #[arg(long)]
+        supervisor: Option<String>,
         /// The account's id
         #[arg(long)]
         id: String,
@@ -83,6 +91,10 @@ pub enum StaffCommand {
     Enable {
         #[command(flatten)]
         file: StaffFile,
+        /// The supervisor authorising the change: their PIN is read first (from
+        /// COUNTERSIGN_SUPERVISOR_PIN or the first line of stdin). Not needed as root (IT)
+        #[arg(long)]
+        supervisor: Option<String>,
         /// The account's id
         #[arg(long)]
         id: String,
@@ -92,6 +104,10 @@ pub enum StaffCommand {
     ResetPin {
         #[command(flatten)]
         file: StaffFile,
+        /// The supervisor authorising the change: their PIN is read first (from
+        /// COUNTERSIGN_SUPERVISOR_PIN or the first line of stdin). Not needed as root (IT)
+        #[arg(long)]
+        supervisor: Option<String>,
         /// The account's id
         #[arg(long)]
         id: String,
@@ -120,24 +136,38 @@ pub fn run(command: &StaffCommand) -> Result<u8, CliError> {
     match command {
         StaffCommand::Add {
             file,
+            supervisor,
             id,
             name,
             role,
             pin,
         } => {
             refuse_pin_argument(pin.as_deref())?;
-            add(file, id, name, (*role).into())
+            add(file, supervisor.as_deref(), id, name, (*role).into())
         }
         StaffCommand::List {
             file,
             utc_offset,
             json,
         } => list(file, *utc_offset, *json),
-        StaffCommand::Disable { file, id } => set_active(file, id, false),
-        StaffCommand::Enable { file, id } => set_active(file, id, true),
-        StaffCommand::ResetPin { file, id, pin } => {
+        StaffCommand::Disable {
+            file,
+            supervisor,
+            id,
+        } => set_active(file, supervisor.as_deref(), id, false),
+        StaffCommand::Enable {
+            file,
+            supervisor,
+            id,
+        } => set_active(file, supervisor.as_deref(), id, true),
+        StaffCommand::ResetPin {
+            file,
+            supervisor,
+            id,
+            pin,
+        } => {
             refuse_pin_argument(pin.as_deref())?;
-            reset_pin(file, id)
+            reset_pin(file, supervisor.as_deref(), id)
         }
         StaffCommand::SignIns {
             file,
@@ -198,17 +228,28 @@ fn open_read(file: &StaffFile) -> Result<Staff, CliError> {
     Staff::open_read_only(&file.path).map_err(|e| staff_error(&file.path, e))
 }
 
-/// Reads the PIN from `COUNTERSIGN_PIN`, else the first line of stdin (without its line end).
+/// Where a supervisor's PIN may come from besides stdin.
+const SUPERVISOR_PIN_ENV: &str = "COUNTERSIGN_SUPERVISOR_PIN";
+
+/// Reads the PIN from `COUNTERSIGN_PIN`, else the next line of stdin (without its line end).
 fn read_pin() -> Result<String, CliError> {
-    if let Some(pin) = std::env::var_os(PIN_ENV) {
+    read_line_or_env(
+        PIN_ENV,
+        "PIN (6–12 digits; shown as typed 输入时可见) 请输入 PIN: ",
+    )
+}
+
+/// Reads `env`, else the next line of stdin, prompting on a terminal.
+fn read_line_or_env(env: &str, prompt: &str) -> Result<String, CliError> {
+    if let Some(pin) = std::env::var_os(env) {
         return pin
             .into_string()
-            .map_err(|_| CliError::Usage(format!("{PIN_ENV} is not text 格式错误")));
+            .map_err(|_| CliError::Usage(format!("{env} is not text 格式错误")));
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         // No crate here can hide what is typed: say so, so nobody types it with people around.
-        eprint!("PIN (6–12 digits; shown as typed 输入时可见) 请输入 PIN: ");
+        eprint!("{prompt}");
         let _ = std::io::stderr().flush();
     }
     let mut line = String::new();
@@ -218,7 +259,7 @@ fn read_pin() -> Result<String, CliError> {
         .map_err(|e| CliError::Usage(format!("cannot read the PIN from stdin: {e}")))?;
     if read == 0 {
         return Err(CliError::Usage(format!(
-            "no PIN: set {PIN_ENV} or give it on the first line of stdin 未提供 PIN"
+            "no PIN: set {env} or give it on the next line of stdin 未提供 PIN"
         )));
     }
     let pin = line.strip_suffix('\n').unwrap_or(&line);
@@ -241,7 +282,74 @@ fn role_text(role: Role) -> &'static str {
     }
 }
 
-fn add(file: &StaffFile, id: &str, name: &str, role: Role) -> Result<(), CliError> {
+/// Who authorises a change to the accounts: a supervisor who proves it with their PIN (the
+/// attempt recorded like any sign-in; wrong PINs lock as at a counter), or root (IT on the PC
+/// itself, and the first supervisor of a new hall). A clerk's OS account reaches the staff
+/// file only through `countersign-launch`, as the hall's account, which is not root: it needs
+/// a supervisor.
+fn authorize(
+    staff: &mut Staff,
+    path: &Path,
+    supervisor: Option<&str>,
+) -> Result<countersign_staff::Administrator, CliError> {
+    let os_user = os_user();
+    let Some(id) = supervisor else {
+        if countersign_paths::is_root() {
+            return Ok(countersign_staff::Administrator {
+                actor: "root".into(),
+                os_user,
+            });
+        }
+        return Err(CliError::Usage(
+            "changing staff accounts needs a supervisor: --supervisor ID, with their PIN              (COUNTERSIGN_SUPERVISOR_PIN or the first line of stdin) 需要主管授权"
+                .into(),
+        ));
+    };
+    let pin = read_line_or_env(
+        SUPERVISOR_PIN_ENV,
+        "supervisor's PIN (shown as typed 输入时可见) 主管 PIN: ",
+    )?;
+    match staff.sign_in(id, &pin, Role::Supervisor, Utc::now()) {
+        Ok(account) => Ok(countersign_staff::Administrator {
+            actor: account.id,
+            os_user,
+        }),
+        Err(e) => Err(CliError::Usage(format!(
+            "{}: the supervisor's sign-in was refused ({e}); nothing was changed 主管授权失败",
+            path.display()
+        ))),
+    }
+}
+
+/// Root (IT) changes accounts without a supervisor; anyone else is told to name one.
+fn authorize_root() -> Result<countersign_staff::Administrator, CliError> {
+    if countersign_paths::is_root() {
+        return Ok(countersign_staff::Administrator {
+            actor: "root".into(),
+            os_user: os_user(),
+        });
+    }
+    Err(CliError::Usage(
+        "changing staff accounts needs a supervisor: --supervisor ID, with their PIN \
+         (COUNTERSIGN_SUPERVISOR_PIN or the first line of stdin) 需要主管授权"
+            .into(),
+    ))
+}
+
+/// The OS account at the keyboard: as the launcher names it, else the session's.
+fn os_user() -> String {
+    std::env::var("COUNTERSIGN_OS_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn add(
+    file: &StaffFile,
+    supervisor: Option<&str>,
+    id: &str,
+    name: &str,
+    role: Role,
+) -> Result<(), CliError> {
     let path = &file.path;
     let refused = |e| staff_error(path, e);
     // Everything is checked before the file is created or changed, and a taken id before the
@@ -258,11 +366,37 @@ fn add(file: &StaffFile, id: &str, name: &str, role: Role) -> Result<(), CliErro
             id.to_string(),
         )));
     }
+    // A supervisor signs in to a file that exists; root may create the hall's first one. The
+    // new PIN is read and checked before the file is created.
+    let mut opened = None;
+    let by = match supervisor {
+        Some(_) => {
+            let mut staff = open_write(file)?;
+            let by = authorize(&mut staff, path, supervisor)?;
+            opened = Some(staff);
+            by
+        }
+        None => authorize_root()?,
+    };
     let pin = read_pin()?;
     countersign_staff::check_pin(&pin).map_err(refused)?;
-    let account = Staff::open(path)
-        .and_then(|mut staff| staff.add(id, name, role, &pin, Utc::now()))
-        .map_err(refused)?;
+    let mut staff = match opened {
+        Some(staff) => staff,
+        None => Staff::open(path).map_err(refused)?,
+    };
+    let account = staff
+        .administer(
+            &by,
+            &countersign_staff::Change::Add {
+                id,
+                name,
+                role,
+                pin: &pin,
+            },
+            Utc::now(),
+        )
+        .map_err(refused)?
+        .ok_or_else(|| CliError::Failed("the account was not added".into()))?;
     eprintln!(
         "added {} {} ({}) 已添加",
         account.role, account.id, account.name
@@ -270,10 +404,20 @@ fn add(file: &StaffFile, id: &str, name: &str, role: Role) -> Result<(), CliErro
     Ok(())
 }
 
-fn set_active(file: &StaffFile, id: &str, active: bool) -> Result<(), CliError> {
+fn set_active(
+    file: &StaffFile,
+    supervisor: Option<&str>,
+    id: &str,
+    active: bool,
+) -> Result<(), CliError> {
     let mut staff = open_write(file)?;
+    let by = authorize(&mut staff, &file.path, supervisor)?;
     staff
-        .set_active(id, active)
+        .administer(
+            &by,
+            &countersign_staff::Change::SetActive { id, active },
+            Utc::now(),
+        )
         .map_err(|e| staff_error(&file.path, e))?;
     if active {
         eprintln!("{id} enabled: can sign in again 已启用");
@@ -283,9 +427,10 @@ fn set_active(file: &StaffFile, id: &str, active: bool) -> Result<(), CliError> 
     Ok(())
 }
 
-fn reset_pin(file: &StaffFile, id: &str) -> Result<(), CliError> {
+fn reset_pin(file: &StaffFile, supervisor: Option<&str>, id: &str) -> Result<(), CliError> {
     let path = &file.path;
     let mut staff = open_write(file)?;
+    let by = authorize(&mut staff, path, supervisor)?;
     if staff.get(id).map_err(|e| staff_error(path, e))?.is_none() {
         return Err(staff_error(
             path,
@@ -294,7 +439,11 @@ fn reset_pin(file: &StaffFile, id: &str) -> Result<(), CliError> {
     }
     let pin = read_pin()?;
     staff
-        .set_pin(id, &pin, Utc::now())
+        .administer(
+            &by,
+            &countersign_staff::Change::SetPin { id, pin: &pin },
+            Utc::now(),
+        )
         .map_err(|e| staff_error(path, e))?;
     eprintln!("new PIN set for {id}; any lockout is lifted 已重置 PIN");
     Ok(())

@@ -325,3 +325,117 @@ fn refused_input_exits_3_and_changes_nothing() {
     assert_eq!(v.as_array().map(Vec::len), Some(1));
     sign_in(&db, "clerk-007", "482913", Role::Clerk).expect("unchanged");
 }
+
+/// Changes to the accounts are made on a supervisor's authority, proved with their PIN (read
+/// before the new account's PIN), or by root (IT); each is recorded with who authorised it and
+/// from which OS account. Any other OS account, even one that could write the file, is told to
+/// name a supervisor. A wrong supervisor PIN changes nothing and counts like a sign-in.
+#[test]
+fn a_change_needs_a_supervisors_pin_unless_root_and_is_recorded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("staff.sqlite");
+    let add = |extra: &[&str], id: &str, stdin: &str| {
+        let mut args = vec!["staff", "add", "--db", s(&db)];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--id", id, "--name", "王芳", "--role", "clerk"]);
+        run_with(&args, None, Some(stdin), None)
+    };
+    // The hall's first supervisor, by root (the tests run as root in CI, as IT would).
+    let first = run_with(
+        &[
+            "staff",
+            "add",
+            "--db",
+            s(&db),
+            "--id",
+            "sup-01",
+            "--name",
+            "李主管",
+            "--role",
+            "supervisor",
+        ],
+        Some("482913"),
+        None,
+        None,
+    );
+    if countersign_paths::is_root() {
+        ok(&first);
+    } else {
+        refused(&first, &["needs a supervisor", "需要主管授权"]);
+        return;
+    }
+    // A wrong supervisor PIN: refused, nothing added, the attempt recorded.
+    refused(
+        &add(&["--supervisor", "sup-01"], "clerk-1", "000000\n560318\n"),
+        &["refused", "主管授权失败"],
+    );
+    assert!(Staff::open(&db)
+        .expect("open")
+        .get("clerk-1")
+        .expect("get")
+        .is_none());
+    // The right one: added, and the new PIN (the second line) is the clerk's.
+    ok(&add(
+        &["--supervisor", "sup-01"],
+        "clerk-1",
+        "482913\n560318\n",
+    ));
+    assert_eq!(
+        sign_in(&db, "clerk-1", "560318", Role::Clerk).expect("signs in"),
+        "王芳"
+    );
+    let staff = Staff::open(&db).expect("open");
+    let admin = staff.recent_admin(10).expect("admin");
+    let seen: Vec<(&str, &str, &str)> = admin
+        .iter()
+        .map(|a| (a.actor.as_str(), a.action.as_str(), a.target.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("sup-01", "staff.add", "clerk-1 (clerk)"),
+            ("root", "staff.add", "sup-01 (supervisor)")
+        ]
+    );
+    let attempts: Vec<_> = staff
+        .recent_sign_ins(10)
+        .expect("sign-ins")
+        .into_iter()
+        .map(|r| (r.id, r.outcome.code()))
+        .collect();
+    assert!(
+        attempts.contains(&("sup-01".to_string(), "staff.wrong_pin")),
+        "{attempts:?}"
+    );
+
+    // Another OS account (nobody, even with the file made writable for it): needs a supervisor.
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .expect("chmod");
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(env!("CARGO_BIN_EXE_countersign"))
+        .args([
+            "staff",
+            "add",
+            "--db",
+            s(&db),
+            "--id",
+            "clerk-2",
+            "--name",
+            "张",
+            "--role",
+            "clerk",
+        ])
+        .env("COUNTERSIGN_PIN", "560318")
+        .output()
+        .expect("setpriv (util-linux)");
+    refused(&out, &["needs a supervisor", "需要主管授权"]);
+    assert!(Staff::open(&db)
+        .expect("open")
+        .get("clerk-2")
+        .expect("get")
+        .is_none());
+}

@@ -359,6 +359,18 @@ impl Staff {
         pin: &str,
         now: DateTime<Utc>,
     ) -> Result<Account, StaffError> {
+        self.add_by(None, id, name, role, pin, now)
+    }
+
+    fn add_by(
+        &mut self,
+        by: Option<&Administrator>,
+        id: &str,
+        name: &str,
+        role: Role,
+        pin: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Account, StaffError> {
         check_id(id)?;
         let name = check_name(name)?;
         check_pin(pin)?;
@@ -380,6 +392,13 @@ impl Staff {
         }
         // Wrong tries at this id before it existed are not the new holder's.
         tx.execute("DELETE FROM failures WHERE id = ?1", [id])?;
+        record_admin(
+            &tx,
+            by,
+            "staff.add",
+            &format!("{id} ({})", role.as_str()),
+            now,
+        )?;
         tx.commit()?;
         Ok(Account {
             id: id.to_string(),
@@ -393,6 +412,16 @@ impl Staff {
     /// Replaces an account's PIN (a supervisor's reset, or the holder's own change); also
     /// lifts a lockout.
     pub fn set_pin(&mut self, id: &str, pin: &str, now: DateTime<Utc>) -> Result<(), StaffError> {
+        self.set_pin_by(None, id, pin, now)
+    }
+
+    fn set_pin_by(
+        &mut self,
+        by: Option<&Administrator>,
+        id: &str,
+        pin: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StaffError> {
         check_id(id)?;
         check_pin(pin)?;
         if self.get(id)?.is_none() {
@@ -410,21 +439,95 @@ impl Staff {
             return Err(StaffError::Unknown(id.to_string()));
         }
         tx.execute("DELETE FROM failures WHERE id = ?1", [id])?;
+        record_admin(&tx, by, "staff.reset-pin", id, now)?;
         tx.commit()?;
         Ok(())
     }
 
     /// Enables or disables an account. A disabled account keeps its PIN and its history.
     pub fn set_active(&mut self, id: &str, active: bool) -> Result<(), StaffError> {
+        self.set_active_by(None, id, active, Utc::now())
+    }
+
+    fn set_active_by(
+        &mut self,
+        by: Option<&Administrator>,
+        id: &str,
+        active: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StaffError> {
         check_id(id)?;
-        let changed = self.conn.execute(
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
             "UPDATE accounts SET active = ?2 WHERE id = ?1",
             params![id, active],
         )?;
         if changed == 0 {
             return Err(StaffError::Unknown(id.to_string()));
         }
+        let action = if active {
+            "staff.enable"
+        } else {
+            "staff.disable"
+        };
+        record_admin(&tx, by, action, id, now)?;
+        tx.commit()?;
         Ok(())
+    }
+
+    /// Makes `change` on `by`'s authority, recording who, from which OS account, what and to
+    /// whom in the same transaction: an administrative change is never unrecorded. `by` is
+    /// a supervisor the caller signed in (with [`Staff::sign_in`], which records that too),
+    /// or root.
+    pub fn administer(
+        &mut self,
+        by: &Administrator,
+        change: &Change<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Account>, StaffError> {
+        match *change {
+            Change::Add {
+                id,
+                name,
+                role,
+                pin,
+            } => self.add_by(Some(by), id, name, role, pin, now).map(Some),
+            Change::SetPin { id, pin } => self.set_pin_by(Some(by), id, pin, now).map(|()| None),
+            Change::SetActive { id, active } => {
+                self.set_active_by(Some(by), id, active, now).map(|()| None)
+            }
+        }
+    }
+
+    /// The latest administrative changes, newest first.
+    pub fn recent_admin(&self, limit: usize) -> Result<Vec<AdminRecord>, StaffError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT at_ms, actor, os_user, action, target FROM admin ORDER BY seq DESC LIMIT ?1",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = st.query_map([limit], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (at, actor, os_user, action, target) = row?;
+            out.push(AdminRecord {
+                at: from_ms(at)?,
+                actor,
+                os_user,
+                action,
+                target,
+            });
+        }
+        Ok(out)
     }
 
     /// The account with this id (in any case), if there is one.
@@ -578,6 +681,79 @@ impl Staff {
             .optional()?;
         until.flatten().map(from_ms).transpose()
     }
+}
+
+/// Records an administrative change made on `by`'s authority (nothing for the library's own
+/// unattributed calls: tests, first set-up).
+fn record_admin(
+    conn: &Connection,
+    by: Option<&Administrator>,
+    action: &str,
+    target: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StaffError> {
+    let Some(by) = by else {
+        return Ok(());
+    };
+    conn.execute(
+        "INSERT INTO admin (at_ms, actor, os_user, action, target) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![now.timestamp_millis(), by.actor, by.os_user, action, target],
+    )?;
+    Ok(())
+}
+
+/// Who authorises an administrative change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Administrator {
+    /// The supervisor's id (signed in with their PIN), or `root` (IT, on the PC itself).
+    pub actor: String,
+    /// The OS account the change was made from.
+    pub os_user: String,
+}
+
+/// An administrative change to the accounts.
+#[derive(Debug, Clone, Copy)]
+pub enum Change<'a> {
+    /// A new account with its first PIN.
+    Add {
+        /// Its id.
+        id: &'a str,
+        /// Its name.
+        name: &'a str,
+        /// Its role.
+        role: Role,
+        /// Its first PIN.
+        pin: &'a str,
+    },
+    /// A new PIN for an account (lifts a lockout).
+    SetPin {
+        /// The account.
+        id: &'a str,
+        /// The new PIN.
+        pin: &'a str,
+    },
+    /// An account enabled or disabled.
+    SetActive {
+        /// The account.
+        id: &'a str,
+        /// Enabled or not.
+        active: bool,
+    },
+}
+
+/// A recorded administrative change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminRecord {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who authorised it.
+    pub actor: String,
+    /// From which OS account.
+    pub os_user: String,
+    /// What (`staff.add`, `staff.reset-pin`, `staff.disable`, `staff.enable`).
+    pub action: String,
+    /// To whom.
+    pub target: String,
 }
 
 fn insert_record(

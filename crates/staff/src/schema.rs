@@ -3,9 +3,11 @@
 use crate::StaffError;
 use rusqlite::{Connection, TransactionBehavior};
 
-/// Migrations in order; migration `i` brings the file to version `i + 1`. When a second one
-/// comes, copy the file first as `countersign-log` does (`VACUUM INTO <file>.v<N>.bak`).
-const MIGRATIONS: &[&str] = &[V1];
+/// Migrations in order; migration `i` brings the file to version `i + 1`. Version 2 only adds
+/// a table, so no copy is taken before it (a copy would be one more file of PIN hashes to
+/// guard); a migration that rewrites rows must copy the file first as `countersign-log` does
+/// (`VACUUM INTO <file>.v<N>.bak`).
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -39,6 +41,21 @@ CREATE TABLE sign_ins (
     id TEXT NOT NULL,
     role TEXT NOT NULL,
     outcome TEXT NOT NULL
+) STRICT;
+";
+
+// Version 2: every change to the accounts made on a supervisor's authority (or by root, IT),
+// written in the same transaction as the change: who authorised it (`actor`, a supervisor's
+// id or `root`), from which OS account (`os_user`), what (`staff.add`, `staff.reset-pin`,
+// `staff.disable`, `staff.enable`) and to whom (`target`).
+const V2: &str = "
+CREATE TABLE admin (
+    seq INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    os_user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL
 ) STRICT;
 ";
 

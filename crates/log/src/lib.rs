@@ -482,6 +482,26 @@ impl Log {
         }
     }
 
+    /// The hash of entry `seq` recomputed from its row (its link, its fields and the summary's
+    /// commitment), as [`Log::verify`] computes it: the stored [`Entry::hash`] unless the row
+    /// was edited after it was written. A receipt check proves this hash, not the stored one,
+    /// so the proof covers the fields the receipt was matched against.
+    pub fn entry_content_hash(&self, seq: u64) -> Result<Option<[u8; 32]>, LogError> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("{} WHERE e.seq = ?1", select_entry(self.version)))?;
+        let mut rows = st.query([seq])?;
+        let Some(row) = rows.next()? else {
+            return Ok(None);
+        };
+        let r = read_row(row, false)?;
+        Ok(Some(entry_hash(
+            &r.entry.prev_hash,
+            &r.entry.entry,
+            &r.personal_hash,
+        )))
+    }
+
     /// Walks the whole chain, then the audit trail's; see [`Integrity`]. Reading and hashing a
     /// row depend on that row alone, so the rows are split by position across one read
     /// connection per core (SQLite readers do not block each other); the links are then walked

@@ -500,13 +500,21 @@ impl Log {
     }
 
     fn read_checkpoints(&self, tail: &str) -> Result<Vec<StoredCheckpoint>, LogError> {
+        self.read_checkpoints_where(tail, ())
+    }
+
+    fn read_checkpoints_where(
+        &self,
+        tail: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<StoredCheckpoint>, LogError> {
         if self.version < 4 {
             return Ok(Vec::new());
         }
-        let mut st = self.conn.prepare(&format!(
+        let mut st = self.conn.prepare_cached(&format!(
             "SELECT size, root, at_ms, note, anchor_tx, anchor_block FROM checkpoints {tail}"
         ))?;
-        let mut q = st.query([])?;
+        let mut q = st.query(params)?;
         let mut out = Vec::new();
         while let Some(r) = q.next()? {
             let tx: Option<String> = r.get(4)?;
@@ -559,6 +567,37 @@ impl Log {
             size,
             proof,
         }))
+    }
+
+    /// The index of entry `seq`'s leaf in the tree; `None` when it has none (a file older than
+    /// the tree, or a row put in the file by hand).
+    pub fn entry_leaf_index(&self, seq: u64) -> Result<Option<u64>, LogError> {
+        if self.version < 4 {
+            return Ok(None);
+        }
+        Ok(self
+            .conn
+            .prepare_cached("SELECT idx FROM tlog_leaves WHERE kind = 0 AND ref = ?1")?
+            .query_row([seq], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// The oldest checkpoint covering leaf `index` (its size is above the index) that was
+    /// anchored on the registry; unless `anchored_only`, the oldest covering one when none
+    /// covering it is anchored. The oldest is asked for because an entry is proved where it
+    /// was first signed, and an anchored one because the registry vouches for its root.
+    pub fn checkpoint_covering(
+        &self,
+        index: u64,
+        anchored_only: bool,
+    ) -> Result<Option<StoredCheckpoint>, LogError> {
+        let tail = if anchored_only {
+            "WHERE size > ?1 AND anchor_block IS NOT NULL ORDER BY size LIMIT 1"
+        } else {
+            // Anchored first (false sorts before true), then the smallest.
+            "WHERE size > ?1 ORDER BY anchor_block IS NULL, size LIMIT 1"
+        };
+        Ok(self.read_checkpoints_where(tail, [index])?.pop())
     }
 
     /// The consistency proof from the tree of `size1` leaves to that of `size2`.

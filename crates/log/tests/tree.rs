@@ -375,3 +375,68 @@ fn a_clock_stepped_across_midnight_raises_no_false_alarm() {
     assert_eq!(problems, []);
     assert!(log.verify().expect("verify").is_intact());
 }
+
+/// What a receipt check asks of the tree: an entry's leaf, the checkpoint to prove it against
+/// (the oldest anchored one covering it, else the oldest covering one), and the entry's hash
+/// recomputed from its row, which no longer matches once the row is edited.
+#[test]
+fn an_entry_is_found_in_the_oldest_checkpoint_covering_it_anchored_ones_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = logged(dir.path());
+    let mut log = Log::open(&path).expect("open");
+    // Entries 1–3 are leaves 0–2, an audit record leaf 3, entries 4–8 leaves 4–8, an audit
+    // record leaf 9, entries 9 and 10 leaves 10 and 11; checkpoints of 6 and 12 leaves.
+    assert_eq!(log.entry_leaf_index(4).expect("index"), Some(4));
+    assert_eq!(log.entry_leaf_index(10).expect("index"), Some(11));
+    assert_eq!(log.entry_leaf_index(99).expect("index"), None);
+    let size = |c: Option<countersign_log::StoredCheckpoint>| c.map(|c| c.size);
+    assert_eq!(
+        size(log.checkpoint_covering(4, false).expect("read")),
+        Some(6)
+    );
+    assert_eq!(
+        size(log.checkpoint_covering(5, false).expect("read")),
+        Some(6)
+    );
+    assert_eq!(
+        size(log.checkpoint_covering(6, false).expect("read")),
+        Some(12)
+    );
+    assert_eq!(
+        size(log.checkpoint_covering(12, false).expect("read")),
+        None
+    );
+    assert_eq!(size(log.checkpoint_covering(4, true).expect("read")), None);
+    // Once the larger one is anchored it is preferred: the registry vouches for its root.
+    log.set_checkpoint_anchored(12, "0xabc", 1234)
+        .expect("anchored");
+    let anchored = log
+        .checkpoint_covering(4, false)
+        .expect("read")
+        .expect("one");
+    assert_eq!(
+        (anchored.size, anchored.anchored),
+        (12, Some(("0xabc".into(), 1234)))
+    );
+    assert_eq!(
+        size(log.checkpoint_covering(4, true).expect("read")),
+        Some(12)
+    );
+    assert_eq!(
+        size(log.checkpoint_covering(11, true).expect("read")),
+        Some(12)
+    );
+
+    let row = log.entry(4).expect("read").expect("entry");
+    assert_eq!(log.entry_content_hash(4).expect("hash"), Some(row.hash));
+    assert_eq!(log.entry_content_hash(99).expect("hash"), None);
+    drop(log);
+    sqlite3(
+        &path,
+        "UPDATE entries SET verdict = 'INVALID' WHERE seq = 4;",
+    );
+    let log = Log::open(&path).expect("open");
+    let edited = log.entry(4).expect("read").expect("entry");
+    assert_eq!(edited.hash, row.hash, "the stored hash was left as it was");
+    assert_ne!(log.entry_content_hash(4).expect("hash"), Some(row.hash));
+}

@@ -1,9 +1,12 @@
 //! Receipts as the counter and a checker see them: the receipt of a logged verification, and
 //! the whole check of a receipt someone brings back (its signature, whether the hall key is
-//! one this machine trusts, and, at the hall that issued it, whether it matches the log).
+//! one this machine trusts, and, at the hall that issued it, whether it matches the log and
+//! whether the log proves that entry is in a checkpoint the hall key signed).
 
 use countersign_chainstate::IssuerStatus;
-use countersign_log::{Log, NewEntry};
+use countersign_log::{
+    leaf_of, open_checkpoint, origin_for, Entry, LeafKind, Log, LogError, NewEntry,
+};
 use countersign_mirror::Mirror;
 use countersign_receipt::{
     assess, differences, LogMatch, Receipt, ReceiptError, ReceiptFinding, SignedReceipt, Standing,
@@ -49,8 +52,87 @@ pub struct ReceiptReport {
     pub standing: Standing,
     /// How it compares with the hall's log (when this is that hall).
     pub log: LogMatch,
+    /// Whether the hall's log proves the matching entry is in a signed checkpoint (only when
+    /// [`LogMatch::Matches`] and the log has a tree).
+    pub recorded: Option<Recorded>,
     /// The conclusion.
     pub finding: ReceiptFinding,
+}
+
+/// What the hall's log proves about the entry a receipt matches.
+///
+/// The entry's fields match the receipt, but a log rebuilt by anyone who can write the file
+/// would match too; a checkpoint signed by the hall key, and anchored on the registry, cannot
+/// be rebuilt. So the entry is proved in one: the oldest anchored checkpoint that covers it
+/// (else the oldest covering one), its note opened with the receipt's own key, the entry's
+/// leaf recomputed from its row, and the inclusion proof checked against the note's root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// The inclusion proof holds.
+    InCheckpoint {
+        /// The entry.
+        seq: u64,
+        /// Its leaf in the tree.
+        index: u64,
+        /// The checkpoint's size (leaves).
+        size: u64,
+        /// Hashes in the inclusion proof checked.
+        hashes: usize,
+        /// The registry block that anchored the checkpoint, as the log records it (`log
+        /// verify` checks the log's anchors against the registry itself).
+        anchored_block: Option<u64>,
+    },
+    /// No checkpoint covers the entry yet: the station signs one within
+    /// [`CHECKPOINT_EVERY_MINUTES`](countersign_defaults::CHECKPOINT_EVERY_MINUTES) minutes or
+    /// [`CHECKPOINT_EVERY_LEAVES`](countersign_defaults::CHECKPOINT_EVERY_LEAVES) leaves.
+    NotYetCheckpointed {
+        /// The entry.
+        seq: u64,
+    },
+    /// The proof does not hold: the log was changed since the checkpoint was signed.
+    ProofFails {
+        /// The entry.
+        seq: u64,
+        /// Why.
+        why: ProofFailure,
+    },
+}
+
+/// Why the log's proof of a receipt's entry does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProofFailure {
+    /// The entry has no leaf although the log has a tree: it was put in the file by hand.
+    #[error("the entry has no leaf in the log's tree: it was added outside the log")]
+    NoLeaf,
+    /// The entry's row no longer hashes to what it committed to.
+    #[error("the entry's row was changed after it was recorded")]
+    RowEdited,
+    /// The covering checkpoint is not signed by the key that signed the receipt.
+    #[error("the checkpoint of {size} leaves is not signed by the receipt's hall key")]
+    ForeignSignature {
+        /// The checkpoint's size.
+        size: u64,
+    },
+    /// The signed note says another size, root or log than the checkpoint's row.
+    #[error("the checkpoint of {size} leaves differs from its signed note")]
+    NoteDiffers {
+        /// The checkpoint's size.
+        size: u64,
+    },
+    /// The tree cannot give the proof: leaves or nodes are missing.
+    #[error("the log's tree cannot prove the entry in the checkpoint of {size} leaves: {detail}")]
+    NoProof {
+        /// The checkpoint's size.
+        size: u64,
+        /// What the tree lacks.
+        detail: String,
+    },
+    /// The proof does not lead to the signed root.
+    #[error("the inclusion proof does not lead to the signed root of {size} leaves")]
+    Mismatch {
+        /// The checkpoint's size.
+        size: u64,
+    },
 }
 
 /// A receipt check could not be made.
@@ -134,36 +216,126 @@ pub fn check(input: &[u8], context: &CheckContext<'_>) -> Result<ReceiptReport, 
     let payload = payload_from(input)?;
     let signed = SignedReceipt::parse(&payload)?;
     let standing = standing_of(&signed.key, &signed.receipt.hall, context);
-    let log = match context.own {
+    let (log, recorded) = match context.own {
         Some((hall, log)) if hall == signed.receipt.hall => {
             let entries = log
                 .find_by_receipt(&signed.receipt.id)
                 .map_err(|e| CheckError::Log(e.to_string()))?;
             match entries.first() {
-                None => LogMatch::NotInLog,
+                None => (LogMatch::NotInLog, None),
                 Some(e) => match receipt_for(&e.entry) {
                     Some(logged) => {
                         let fields = differences(&signed.receipt, &logged);
                         if fields.is_empty() {
-                            LogMatch::Matches(e.seq)
+                            let recorded = prove(log, e, &signed)
+                                .map_err(|e| CheckError::Log(e.to_string()))?;
+                            (LogMatch::Matches(e.seq), recorded)
                         } else {
-                            LogMatch::Differs { seq: e.seq, fields }
+                            (LogMatch::Differs { seq: e.seq, fields }, None)
                         }
                     }
-                    None => LogMatch::Differs {
-                        seq: e.seq,
-                        fields: vec!["verdict".into()],
-                    },
+                    None => (
+                        LogMatch::Differs {
+                            seq: e.seq,
+                            fields: vec!["verdict".into()],
+                        },
+                        None,
+                    ),
                 },
             }
         }
-        _ => LogMatch::NotHere,
+        _ => (LogMatch::NotHere, None),
     };
-    let finding = assess(&standing, &log);
+    // A proof that fails means the log was changed under a matching entry: as serious as an
+    // entry that differs. Not yet checkpointed is the normal state of a fresh receipt.
+    let finding = match recorded {
+        Some(Recorded::ProofFails { .. }) => ReceiptFinding::Contradicted,
+        _ => assess(&standing, &log),
+    };
     Ok(ReceiptReport {
         signed,
         standing,
         log,
+        recorded,
         finding,
     })
+}
+
+/// Proves `entry`, which matches `signed`, in a checkpoint of `log` (see [`Recorded`]);
+/// `None` when the log has no tree (a file older than the tree). Errors are the log's own
+/// (the disk, SQLite); a tree that cannot give the proof is a [`ProofFailure`].
+fn prove(log: &Log, entry: &Entry, signed: &SignedReceipt) -> Result<Option<Recorded>, LogError> {
+    let seq = entry.seq;
+    let fails = |why| Ok(Some(Recorded::ProofFails { seq, why }));
+    let Some(index) = log.entry_leaf_index(seq)? else {
+        return if log.tree_size()? == 0 {
+            Ok(None)
+        } else {
+            fails(ProofFailure::NoLeaf)
+        };
+    };
+    // The leaf from the row's contents, not the stored hash, so that the proof covers the
+    // fields the receipt was just matched against.
+    let row_hash = match log.entry_content_hash(seq) {
+        Ok(Some(hash)) => hash,
+        Ok(None) => return fails(ProofFailure::NoLeaf),
+        Err(e) if unreadable(&e) => return fails(ProofFailure::RowEdited),
+        Err(e) => return Err(e),
+    };
+    if entry.hash != row_hash {
+        return fails(ProofFailure::RowEdited);
+    }
+    let Some(checkpoint) = log.checkpoint_covering(index, false)? else {
+        return Ok(Some(Recorded::NotYetCheckpointed { seq }));
+    };
+    let size = checkpoint.size;
+    // The receipt's key, not any trusted one: the entry is proved under the signature of
+    // the key that attested it.
+    let Some(note) = open_checkpoint(&checkpoint.note, &[signed.key]) else {
+        return fails(ProofFailure::ForeignSignature { size });
+    };
+    if note.size != size
+        || note.root != checkpoint.root
+        || note.origin != origin_for(&signed.receipt.hall)
+    {
+        return fails(ProofFailure::NoteDiffers { size });
+    }
+    let proof = match log.entry_proof(seq, size) {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return fails(ProofFailure::NoProof {
+                size,
+                detail: "the entry is beyond the tree".into(),
+            })
+        }
+        Err(e) if unreadable(&e) => {
+            return fails(ProofFailure::NoProof {
+                size,
+                detail: e.to_string(),
+            })
+        }
+        Err(e) => return Err(e),
+    };
+    let leaf = leaf_of(LeafKind::Entry, seq, &row_hash);
+    if proof.index != index
+        || countersign_tlog::verify_inclusion(index, size, &leaf, &proof.proof, &note.root).is_err()
+    {
+        return fails(ProofFailure::Mismatch { size });
+    }
+    Ok(Some(Recorded::InCheckpoint {
+        seq,
+        index,
+        size,
+        hashes: proof.proof.len(),
+        anchored_block: checkpoint.anchored.map(|(_, block)| block),
+    }))
+}
+
+/// A log error that says the file holds what no build writes (an edited file), as opposed to
+/// one that says it could not be read (the disk, SQLite).
+fn unreadable(e: &LogError) -> bool {
+    matches!(
+        e,
+        LogError::Corrupt(_) | LogError::Unknown { .. } | LogError::Proof(_)
+    )
 }

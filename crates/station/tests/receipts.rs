@@ -6,8 +6,11 @@ use chrono::{DateTime, TimeZone, Utc};
 use countersign_chainstate::MemoryChainState;
 use countersign_printdoc::{fonts::Fonts, Paper};
 use countersign_receipt::{compose, ComposeOptions, LogMatch, ReceiptFinding, Standing};
-use countersign_station::receipts::{check, CheckContext, CheckError, TrustedHall};
+use countersign_station::receipts::{
+    check, CheckContext, CheckError, ProofFailure, ReceiptReport, Recorded, TrustedHall,
+};
 use countersign_station::{Channel, Identity, Logged, PrivacyPolicy, Station};
+use countersign_tlog::note::NoteSigner;
 use countersign_verify::{FixedClock, Params, Policy};
 use countersign_vocab::Verdict;
 use ed25519_dalek::SigningKey;
@@ -28,6 +31,23 @@ fn at() -> DateTime<Utc> {
 }
 
 fn logged_receipt(dir: &tempfile::TempDir, sample: &str) -> (Station, u64) {
+    let mut station = Station::open(
+        dir.path().join("log.sqlite"),
+        Identity {
+            hall: "BJ-CY-01".into(),
+            counter: "3".into(),
+            clerk: "clerk-007".into(),
+        },
+        PrivacyPolicy::default(),
+        at(),
+    )
+    .expect("station");
+    let seq = record(&mut station, sample);
+    (station, seq)
+}
+
+/// Verifies `sample` against the demo registry and logs it at the counter: its entry.
+fn record(station: &mut Station, sample: &str) -> u64 {
     let snapshot: serde_json::Value =
         serde_json::from_slice(&demo("registry-snapshot.json")).expect("snapshot");
     let chain: MemoryChainState =
@@ -42,21 +62,10 @@ fn logged_receipt(dir: &tempfile::TempDir, sample: &str) -> (Station, u64) {
             policy: Policy::default(),
         },
     );
-    let mut station = Station::open(
-        dir.path().join("log.sqlite"),
-        Identity {
-            hall: "BJ-CY-01".into(),
-            counter: "3".into(),
-            clerk: "clerk-007".into(),
-        },
-        PrivacyPolicy::default(),
-        at(),
-    )
-    .expect("station");
     let Logged::Entry(seq) = station.record(&report, &input, Channel::Scanner, None) else {
         panic!("not logged")
     };
-    (station, seq)
+    seq
 }
 
 fn hall_key() -> SigningKey {
@@ -306,4 +315,196 @@ fn a_receipt_printed_before_prints_as_a_copy_whichever_queue_printed_it() {
     .expect_err("no such entry");
     assert!(matches!(missing, PrintFlowError::NoReceipt(n) if n == seq + 100));
     assert_eq!(cli_queue.pending().expect("pending").len(), 1);
+}
+
+fn signer(key: SigningKey) -> NoteSigner {
+    NoteSigner::new(&countersign_log::origin_for("BJ-CY-01"), key).expect("signer")
+}
+
+/// Grows the tree by `n` leaves (audit records), so that proofs have several hashes.
+fn grow(station: &mut Station, n: usize) {
+    for i in 0..n {
+        station
+            .log_mut()
+            .audit("sup-001", "supervisor", "reveal", &format!("{i}"), at())
+            .expect("audit");
+    }
+}
+
+/// The receipt of entry `seq`, signed with the hall key, checked at its own hall.
+fn check_here(station: &Station, seq: u64) -> ReceiptReport {
+    let payload = station
+        .receipt_of(seq)
+        .expect("read")
+        .expect("receipt")
+        .sign(&hall_key())
+        .expect("sign")
+        .payload();
+    let trust = trusted();
+    check(
+        payload.as_bytes(),
+        &CheckContext {
+            trusted: &trust,
+            mirror: None,
+            own: Some(("BJ-CY-01", station.log())),
+        },
+    )
+    .expect("check")
+}
+
+/// The log proves a receipt's entry: in the oldest anchored checkpoint covering it (the
+/// registry vouches for that root), else the oldest covering one; an entry newer than every
+/// checkpoint is not yet in one, which is no finding (the station signs within minutes).
+#[test]
+fn a_receipts_entry_is_proved_in_the_anchored_checkpoint_covering_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut station, seq) = logged_receipt(&dir, "expired-residence-permit");
+    let report = check_here(&station, seq);
+    assert_eq!(report.recorded, Some(Recorded::NotYetCheckpointed { seq }));
+    assert_eq!(report.finding, ReceiptFinding::Genuine);
+
+    let hall = signer(hall_key());
+    grow(&mut station, 5);
+    let first = station
+        .log_mut()
+        .checkpoint(&hall, at())
+        .expect("sign")
+        .expect("new");
+    grow(&mut station, 10);
+    let second = station
+        .log_mut()
+        .checkpoint(&hall, at())
+        .expect("sign")
+        .expect("new");
+    assert_eq!((first.size, second.size), (6, 16));
+    // Neither anchored: the oldest covering one, leaf 0 of 6 (3 hashes).
+    let report = check_here(&station, seq);
+    assert_eq!(
+        report.recorded,
+        Some(Recorded::InCheckpoint {
+            seq,
+            index: 0,
+            size: 6,
+            hashes: 3,
+            anchored_block: None
+        })
+    );
+    assert_eq!(report.finding, ReceiptFinding::Genuine);
+    // The larger one anchored: proved there, and the block is named.
+    station
+        .log_mut()
+        .set_checkpoint_anchored(16, "0xfeed", 1234)
+        .expect("anchored");
+    let report = check_here(&station, seq);
+    assert_eq!(
+        report.recorded,
+        Some(Recorded::InCheckpoint {
+            seq,
+            index: 0,
+            size: 16,
+            hashes: 4,
+            anchored_block: Some(1234)
+        })
+    );
+    assert_eq!(report.finding, ReceiptFinding::Genuine);
+
+    // A verification after the newest checkpoint: matched, not yet in a checkpoint.
+    let later = record(&mut station, "valid-diploma");
+    let report = check_here(&station, later);
+    assert_eq!(
+        (report.log, report.recorded, report.finding),
+        (
+            LogMatch::Matches(later),
+            Some(Recorded::NotYetCheckpointed { seq: later }),
+            ReceiptFinding::Genuine
+        )
+    );
+}
+
+/// Someone who can write the file changes it under a matching entry: a leaf of the tree
+/// replaced, a checkpoint's row set to another root, the entry's row edited in a field the
+/// receipt does not show, or the checkpoints re-signed with another key. The receipt still
+/// matches the entry; the proof does not hold, and the receipt contradicts the log.
+#[test]
+fn a_changed_log_fails_the_receipts_proof() {
+    let cases: [(&str, &str); 4] = [
+        (
+            "a leaf replaced",
+            "UPDATE tlog_leaves SET hash = zeroblob(32) WHERE idx = 1",
+        ),
+        (
+            "the checkpoint's root replaced",
+            "UPDATE checkpoints SET root = zeroblob(32)",
+        ),
+        (
+            "the entry's row edited",
+            "UPDATE entries SET issuer = 'did:example:someone-else' WHERE seq = 1",
+        ),
+        ("the tree's nodes removed", "DELETE FROM tlog_nodes"),
+    ];
+    for (what, sql) in cases {
+        let dir = tempfile::tempdir().expect("dir");
+        let (mut station, seq) = logged_receipt(&dir, "expired-residence-permit");
+        grow(&mut station, 5);
+        station
+            .log_mut()
+            .checkpoint(&signer(hall_key()), at())
+            .expect("sign")
+            .expect("new");
+        drop(station);
+        let db = rusqlite::Connection::open(dir.path().join("log.sqlite")).expect("open");
+        db.execute_batch(sql).expect(what);
+        drop(db);
+        let station = reopen(&dir);
+        let report = check_here(&station, seq);
+        assert_eq!(report.log, LogMatch::Matches(seq), "{what}");
+        let Some(Recorded::ProofFails { why, .. }) = &report.recorded else {
+            panic!("{what}: {:?}", report.recorded)
+        };
+        let expected = match what {
+            "a leaf replaced" => matches!(why, ProofFailure::Mismatch { size: 6 }),
+            "the checkpoint's root replaced" => {
+                matches!(why, ProofFailure::NoteDiffers { size: 6 })
+            }
+            "the entry's row edited" => *why == ProofFailure::RowEdited,
+            _ => matches!(why, ProofFailure::NoProof { size: 6, .. }),
+        };
+        assert!(expected, "{what}: {why}");
+        assert_eq!(report.finding, ReceiptFinding::Contradicted, "{what}");
+    }
+
+    // Checkpoints signed by a key other than the one that signed the receipt.
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut station, seq) = logged_receipt(&dir, "expired-residence-permit");
+    station
+        .log_mut()
+        .checkpoint(&signer(SigningKey::from_bytes(&[9; 32])), at())
+        .expect("sign")
+        .expect("new");
+    let report = check_here(&station, seq);
+    assert_eq!(
+        report.recorded,
+        Some(Recorded::ProofFails {
+            seq,
+            why: ProofFailure::ForeignSignature { size: 1 }
+        })
+    );
+    assert_eq!(report.finding, ReceiptFinding::Contradicted);
+    assert!(ProofFailure::ForeignSignature { size: 1 }
+        .to_string()
+        .contains("not signed by the receipt's hall key"));
+}
+
+fn reopen(dir: &tempfile::TempDir) -> Station {
+    Station::open(
+        dir.path().join("log.sqlite"),
+        Identity {
+            hall: "BJ-CY-01".into(),
+            counter: "3".into(),
+            clerk: "clerk-007".into(),
+        },
+        PrivacyPolicy::default(),
+        at(),
+    )
+    .expect("station")
 }

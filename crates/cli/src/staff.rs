@@ -321,9 +321,12 @@ fn authorize(
     }
 }
 
-/// Root (IT) changes accounts without a supervisor; anyone else is told to name one.
+/// Root (IT) changes accounts without a supervisor, directly or through `countersign-launch`
+/// (which runs this as the hall's account and says root launched it); anyone else is told to
+/// name one.
 fn authorize_root() -> Result<countersign_staff::Administrator, CliError> {
-    if countersign_paths::is_root() {
+    let launched_by_root = std::env::var("COUNTERSIGN_OS_UID").is_ok_and(|u| u == "0");
+    if countersign_paths::is_root() || launched_by_root {
         return Ok(countersign_staff::Administrator {
             actor: "root".into(),
             os_user: os_user(),

@@ -204,6 +204,7 @@ const PASSED: &[&str] = &[
 pub fn environment(
     inherited: impl IntoIterator<Item = (OsString, OsString)>,
     clerk: &str,
+    clerk_uid: u32,
     xauthority: Option<&Path>,
 ) -> Vec<(OsString, OsString)> {
     let mut env: Vec<(OsString, OsString)> = inherited
@@ -224,6 +225,10 @@ pub fn environment(
         Path::new(DATA_DIR).join("staff.sqlite").as_os_str(),
     );
     set("COUNTERSIGN_OS_USER", OsStr::new(clerk));
+    // Root launching (IT setting up a hall) may change staff accounts without a supervisor,
+    // as root may directly; a clerk's own process could claim this too, but it cannot open
+    // the hall's files, so the claim is worth something only here.
+    set("COUNTERSIGN_OS_UID", OsStr::new(&clerk_uid.to_string()));
     if let Some(x) = xauthority {
         set("XAUTHORITY", x.as_os_str());
     }
@@ -322,7 +327,12 @@ dialout:x:20:countersign-hall
             ("COUNTERSIGN_PIN", "123456"),
         ]
         .map(|(k, v)| (OsString::from(k), OsString::from(v)));
-        let env = environment(clerk, "clerk1", Some(Path::new("/run/countersign-hall/x")));
+        let env = environment(
+            clerk,
+            "clerk1",
+            1001,
+            Some(Path::new("/run/countersign-hall/x")),
+        );
         let get = |k: &str| {
             let found: Vec<_> = env.iter().filter(|(key, _)| key == k).collect();
             assert!(found.len() <= 1, "{k} set twice");
@@ -339,6 +349,7 @@ dialout:x:20:countersign-hall
         );
         assert_eq!(get("HOME").as_deref(), Some(RUN_DIR));
         assert_eq!(get("COUNTERSIGN_OS_USER").as_deref(), Some("clerk1"));
+        assert_eq!(get("COUNTERSIGN_OS_UID").as_deref(), Some("1001"));
         assert_eq!(get("COUNTERSIGN_PIN").as_deref(), Some("123456"));
         assert_eq!(
             get("XAUTHORITY").as_deref(),

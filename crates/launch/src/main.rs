@@ -80,7 +80,12 @@ mod linux {
             }
             _ => None,
         };
-        let env = environment(std::env::vars_os(), &clerk_name, xauthority.as_deref());
+        let env = environment(
+            std::env::vars_os(),
+            &clerk_name,
+            caller,
+            xauthority.as_deref(),
+        );
 
         // Give up root for good: groups first (they need root), then gid, then uid; all three
         // ids of each, so nothing can be regained.

@@ -14,7 +14,7 @@ use countersign_receipt::{
     compose, ComposeOptions, LogMatch, ReceiptFinding, SignedReceipt, Standing,
 };
 use countersign_station::printing::{self as print_flow, PrintRequest, PrintTarget};
-use countersign_station::receipts::{check, CheckContext, ReceiptReport, TrustedHall};
+use countersign_station::receipts::{check, CheckContext, ReceiptReport, Recorded, TrustedHall};
 use countersign_station::review::Actor;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -357,7 +357,42 @@ fn report_json(r: &ReceiptReport) -> serde_json::Value {
             LogMatch::Differs { seq, fields } => json!({"differs": seq, "fields": fields}),
             LogMatch::NotInLog => json!("not-in-log"),
         },
+        "recorded": r.recorded.as_ref().map(|rec| match rec {
+            Recorded::InCheckpoint { seq, index, size, hashes, anchored_block } => json!({
+                "state": "in-checkpoint", "seq": seq, "index": index, "size": size,
+                "hashes": hashes, "anchoredBlock": anchored_block,
+            }),
+            Recorded::NotYetCheckpointed { seq } => json!({"state": "not-yet-checkpointed", "seq": seq}),
+            Recorded::ProofFails { seq, why } => json!({"state": "proof-fails", "seq": seq, "why": why.to_string()}),
+        }),
     })
+}
+
+/// The line that says what the hall's log proves about the receipt's entry.
+fn recorded_line(recorded: &Recorded) -> String {
+    match recorded {
+        Recorded::InCheckpoint {
+            seq,
+            size,
+            hashes,
+            anchored_block,
+            ..
+        } => format!(
+            "recorded in the hall log 已记入大厅日志: entry {seq}, in the checkpoint of {size} leaves (inclusion proof of {hashes} {} checked), {}",
+            if *hashes == 1 { "hash" } else { "hashes" },
+            match anchored_block {
+                Some(block) => format!("anchored in block {block} 已上链"),
+                None => "not yet anchored on the registry 尚未上链".into(),
+            }
+        ),
+        Recorded::NotYetCheckpointed { seq } => format!(
+            "entry {seq} is not yet in a signed checkpoint 尚未签入检查点 (the station signs one within {} minutes)",
+            countersign_defaults::CHECKPOINT_EVERY_MINUTES
+        ),
+        Recorded::ProofFails { seq, why } => format!(
+            "PROOF FAILS 日志证明不成立: entry {seq}: {why}; the log was changed: run `countersign log verify`"
+        ),
+    }
 }
 
 fn verify(
@@ -459,6 +494,9 @@ fn verify(
                 println!("  differs from log entry {seq} in: {}", fields.join(", "))
             }
             LogMatch::NotInLog => println!("  not in this hall's log"),
+        }
+        if let Some(recorded) = &report.recorded {
+            println!("  {}", recorded_line(recorded));
         }
     }
     Ok(match report.finding {

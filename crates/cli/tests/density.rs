@@ -1,7 +1,8 @@
 //! QR density of typical credentials: payload length and QR version at error correction M for
 //! batches of 1, 1,000 and 65,536. Asserts the paper target (version 25 at M for a 65,536
 //! batch) and prints the table docs/PROTOCOL.md reports (`cargo test -p countersign-cli --test
-//! density -- --nocapture`).
+//! density -- --nocapture`). Also measures what a receipt's QR code would need if it carried
+//! the inclusion proof of its log entry (docs/BENCHMARKS.md, PROTOCOL §9).
 
 use countersign_credential::{credential_leaf, AnchorProof, RegistryRef};
 use countersign_merkle::{leaf_hash, MerkleTree};
@@ -92,5 +93,111 @@ fn typical_credentials_fit_qr_version_25_at_m() {
                 payload.len()
             );
         }
+    }
+}
+
+/// A typical receipt (the one crates/receipt measures: two masked subject fields, an issuer
+/// name of 11 Chinese characters, a leaf and a chain state), signed.
+fn typical_receipt() -> countersign_receipt::SignedReceipt {
+    use chrono::TimeZone;
+    use countersign_vocab::{ChainSourceKind, ChainUsed, CredentialHash, Verdict};
+    let at = |h, m, s| {
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 25, h, m, s)
+            .single()
+            .expect("time")
+    };
+    countersign_receipt::Receipt {
+        id: "R20261125-7KQ4M2XD".into(),
+        hall: "BJ-CY-01".into(),
+        counter: "3".into(),
+        clerk: "clerk-007".into(),
+        at: at(6, 3, 22),
+        verdict: Verdict::Invalid,
+        reasons: vec!["validity.expired".into()],
+        credential_type: Some("ResidencePermitCredential".into()),
+        issuer_name: Some("上海市浦东新区公安分局".into()),
+        subject: [
+            ("idNumber".to_string(), "310115********0017".to_string()),
+            ("name".to_string(), "孙*".to_string()),
+        ]
+        .into_iter()
+        .collect(),
+        leaf: Some(CredentialHash([0xab; 32])),
+        chain: Some(ChainUsed {
+            source: ChainSourceKind::Mirror,
+            block: 1_234_567,
+            block_time: at(5, 59, 0),
+        }),
+    }
+    .sign(&ed25519_dalek::SigningKey::from_bytes(&[7; 32]))
+    .expect("sign")
+}
+
+/// A tree whose hashes do not matter: only the proof's length is measured.
+struct Shape;
+
+impl countersign_tlog::TreeHashes for Shape {
+    type Error = countersign_tlog::LogProofError;
+    fn span(&self, _: u64, _: u64) -> Result<countersign_tlog::Hash, Self::Error> {
+        Ok([0x5a; 32])
+    }
+}
+
+fn varint(mut n: u64, out: &mut Vec<u8>) {
+    while n >= 0x80 {
+        out.push((n as u8 & 0x7f) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// Would the receipt's QR code still be small if it carried its entry's inclusion proof
+/// (`varint` index, `varint` size, the proof's hashes; optionally the checkpoint's root)? The
+/// receipt's bytes with those appended, in its own encoding (`CSR1:` + base45), measured at
+/// ECC M like the printed code; dots per module as the raster lays it out on a 58 mm and an
+/// 80 mm roll (384 and 576 dots at 203 dpi, 4-module quiet zone). No assertion beyond "it still encodes": this is a measurement.
+#[test]
+fn a_receipt_carrying_its_inclusion_proof() {
+    let payload = typical_receipt().payload();
+    let prefix = countersign_receipt::PREFIX;
+    let bytes = countersign_payload::base45::decode(&payload[prefix.len()..]).expect("base45");
+    println!("| carried | hashes | bytes added | receipt bytes | payload chars | QR version (M) | modules | dots/module 58 mm | 80 mm |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let row = |label: &str, hashes: usize, added: usize, text: &str, total: usize| {
+        let info = countersign_qr::inspect(text, countersign_qr::EcLevel::M).expect("fits");
+        assert!(info.mode_alphanumeric, "{label}: alphanumeric mode");
+        println!(
+            "| {label} | {hashes} | {added} | {total} | {} | {} | {} | {} | {} |",
+            text.len(),
+            info.version,
+            info.modules,
+            (384 / (info.modules + 8)).clamp(1, 8),
+            (576 / (info.modules + 8)).clamp(1, 8)
+        );
+    };
+    row("nothing (today)", 0, 0, &payload, bytes.len());
+    for (label, size, with_root) in [
+        ("proof, 100,000 leaves", 100_000u64, false),
+        ("proof, 1,000,000 leaves", 1_000_000, false),
+        ("proof + root, 100,000 leaves", 100_000, true),
+        ("proof + root, 1,000,000 leaves", 1_000_000, true),
+    ] {
+        // A late leaf: the widest index varint; its path is ⌈log2 size⌉ hashes.
+        let index = size - size / 10;
+        let hashes = countersign_tlog::inclusion_proof_in(&Shape, size, index)
+            .expect("proof")
+            .len();
+        let mut extra = Vec::new();
+        varint(index, &mut extra);
+        varint(size, &mut extra);
+        extra.extend(std::iter::repeat_n(
+            0x5a,
+            32 * (hashes + usize::from(with_root)),
+        ));
+        let mut carried = bytes.clone();
+        carried.extend_from_slice(&extra);
+        let text = format!("{prefix}{}", countersign_payload::base45::encode(&carried));
+        row(label, hashes, extra.len(), &text, carried.len());
     }
 }

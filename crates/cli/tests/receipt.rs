@@ -189,6 +189,115 @@ fn a_receipt_is_signed_rendered_and_checked_again() {
     );
 }
 
+/// `receipt verify` at the hall says what the log proves about the entry: not yet in a
+/// signed checkpoint, then in one (the inclusion proof checked), then anchored; a changed log
+/// makes the proof fail and the receipt contradict it.
+#[test]
+fn a_receipt_checked_later_is_proved_in_the_hall_logs_checkpoint() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (key, log) = logged(dir.path(), "revoked-diploma.cs1.txt");
+    let payload = ok(&run(&[
+        "receipt",
+        "show",
+        "--log",
+        s(&log),
+        "--seq",
+        "1",
+        "--hall-key",
+        s(&key),
+    ]));
+    let verify = |json: bool| {
+        let mut args = vec![
+            "receipt",
+            "verify",
+            payload.trim(),
+            "--trust",
+            s(&key),
+            "--log",
+            s(&log),
+        ];
+        if json {
+            args.push("--json");
+        }
+        run(&args)
+    };
+    let said = ok(&verify(false));
+    assert!(
+        said.contains("entry 1 is not yet in a signed checkpoint 尚未签入检查点 (the station signs one within 10 minutes)"),
+        "{said}"
+    );
+
+    // Another verification, then a checkpoint signed with the hall key.
+    ok(&run(&[
+        "verify",
+        &demo("samples/valid-diploma.cs1.txt"),
+        "--snapshot",
+        &demo("registry-snapshot.json"),
+        "--at",
+        "2026-11-24T10:05:00+08:00",
+        "--log",
+        s(&log),
+        "--counter",
+        "3",
+    ]));
+    ok(&run(&[
+        "log",
+        "checkpoint",
+        "--log",
+        s(&log),
+        "--hall-key",
+        s(&key),
+    ]));
+    let said = ok(&verify(false));
+    assert!(
+        said.contains("recorded in the hall log 已记入大厅日志: entry 1, in the checkpoint of 2 leaves (inclusion proof of 1 hash checked), not yet anchored on the registry"),
+        "{said}"
+    );
+
+    // Anchored (the registry's transaction recorded in the log, as `log checkpoint
+    // --account-key` records it).
+    sqlite3(
+        &log,
+        "UPDATE checkpoints SET anchor_tx = '0xfeed', anchor_block = 1234;",
+    );
+    let said = ok(&verify(false));
+    assert!(said.contains("anchored in block 1234 已上链"), "{said}");
+    let report: serde_json::Value = serde_json::from_str(&ok(&verify(true))).expect("json");
+    assert_eq!(
+        report["recorded"],
+        serde_json::json!({
+            "state": "in-checkpoint", "seq": 1, "index": 0, "size": 2, "hashes": 1,
+            "anchoredBlock": 1234,
+        })
+    );
+
+    // The second leaf replaced: the proof no longer reaches the signed root.
+    sqlite3(
+        &log,
+        "UPDATE tlog_leaves SET hash = zeroblob(32) WHERE idx = 1;",
+    );
+    let out = verify(false);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let said = text(&out.stdout);
+    assert!(said.starts_with("CONTRADICTS THE LOG"), "{said}");
+    assert!(
+        said.contains("PROOF FAILS 日志证明不成立: entry 1: the inclusion proof does not lead to the signed root of 2 leaves"),
+        "{said}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&verify(true).stdout).expect("json");
+    assert_eq!(report["finding"], "contradicted");
+    assert_eq!(report["recorded"]["state"], "proof-fails");
+}
+
+fn sqlite3(path: &Path, sql: &str) {
+    let out = Command::new("sqlite3")
+        .arg(path)
+        .arg(sql)
+        .output()
+        .expect("the sqlite3 shell (scripts/test.sh installs it)");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
 fn payload_id(payload: &str) -> String {
     let parsed = countersign_receipt_id(payload);
     parsed.expect("id")

@@ -37,6 +37,10 @@ const checked: ReceiptCheckView = {
   log: "matches",
   logSeq: 4,
   differs: [],
+  recorded: "in_checkpoint",
+  checkpointSize: 40,
+  anchoredBlock: 1234,
+  proofFailure: null,
 };
 
 describe("receipt printing on the screen", () => {
@@ -87,7 +91,25 @@ describe("receipt printing on the screen", () => {
       next: "回执被改动或伪造，请上报值班主管。",
       details: ["the receipt's signature does not verify"],
     });
+    expect(lines.details).toContain("已记入大厅日志 · 检查点 40 · 区块 1234");
+    expect(receiptLines({ ...checked, anchoredBlock: null }).details).toContain("已记入大厅日志 · 检查点 40 · 尚未上链");
+    expect(receiptLines({ ...checked, recorded: "not_yet", checkpointSize: null, anchoredBlock: null }).details).toContain(
+      "已在大厅日志中，10 分钟内签入检查点",
+    );
+    const failed = receiptLines({
+      ...checked,
+      finding: "contradicted",
+      recorded: "proof_fails",
+      checkpointSize: null,
+      anchoredBlock: null,
+      proofFailure: "the entry's row was changed after it was recorded",
+    });
+    expect(failed.finding).toBe("回执与记录不符");
+    expect(failed.details).toContain("大厅日志的证明不成立，日志已被改动：the entry's row was changed after it was recorded");
+    // Another hall's receipt: nothing asked of a log, no line.
+    expect(receiptLines({ ...checked, log: "not_here", logSeq: null, recorded: null }).details.join("\n")).not.toContain("大厅日志");
     setLang("en");
+    expect(receiptLines(checked).details).toContain("Recorded in the hall log · checkpoint 40 · block 1234");
     expect(receiptLines({ ...checked, standing: "unknown", signer: null, finding: "cannot_confirm", log: "not_here" }).details).toContain(
       "Signed with a key that is not registered: the hall cannot be confirmed",
     );

@@ -44,6 +44,22 @@ export function jobLine(job: PrintJobView): string {
 }
 
 /** The lines of a checked receipt: headline, what to do, who signed it, the log, what it says. */
+/** What the hall's log proves about the receipt's entry, in one line ("" when not asked). */
+function recordedLine(r: ReceiptCheckView): string {
+  switch (r.recorded) {
+    case "in_checkpoint":
+      return r.anchoredBlock === null
+        ? t("receipt.recorded.unanchored", { size: r.checkpointSize ?? "" })
+        : t("receipt.recorded.in_checkpoint", { size: r.checkpointSize ?? "", block: r.anchoredBlock });
+    case "not_yet":
+      return t("receipt.recorded.not_yet");
+    case "proof_fails":
+      return t("receipt.recorded.proof_fails", { why: r.proofFailure ?? "" });
+    default:
+      return "";
+  }
+}
+
 export function receiptLines(r: ReceiptCheckView): { finding: string; next: string; details: string[] } {
   const finding = t(`receipt.finding.${r.finding}`);
   const next = t(`receipt.next.${r.finding}`);
@@ -65,6 +81,8 @@ export function receiptLines(r: ReceiptCheckView): { finding: string; next: stri
     t(`receipt.standing.${r.standing}`, { name: r.signer ?? "", status: r.signerStatus ?? "" }),
   );
   details.push(t(`receipt.log.${r.log}`, { seq: r.logSeq ?? "", fields: r.differs.join(", ") }));
+  const recorded = recordedLine(r);
+  if (recorded) details.push(recorded);
   if (r.id) details.push(`${t("receipt.id")} ${r.id}`);
   return { finding, next, details };
 }

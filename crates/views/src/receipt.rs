@@ -39,6 +39,17 @@ pub struct ReceiptCheckView {
     log: &'static str,
     log_seq: Option<u64>,
     differs: Vec<String>,
+    /// What the hall's log proves about the matching entry: in a signed checkpoint (the
+    /// inclusion proof checked), not yet in one, or the proof fails; null when not asked
+    /// (another hall's receipt, no matching entry, a log older than its tree).
+    #[ts(type = r#""in_checkpoint" | "not_yet" | "proof_fails" | null"#)]
+    recorded: Option<&'static str>,
+    /// The checkpoint's size in leaves (`in_checkpoint`).
+    checkpoint_size: Option<u64>,
+    /// The registry block that anchored that checkpoint, as the log records it.
+    anchored_block: Option<u64>,
+    /// Why the proof fails (`proof_fails`), in English.
+    proof_failure: Option<String>,
 }
 
 impl ReceiptCheckView {
@@ -66,6 +77,10 @@ impl ReceiptCheckView {
             log: "not_here",
             log_seq: None,
             differs: vec![],
+            recorded: None,
+            checkpoint_size: None,
+            anchored_block: None,
+            proof_failure: None,
         }
     }
 
@@ -75,6 +90,7 @@ impl ReceiptCheckView {
         offset: chrono::FixedOffset,
     ) -> Self {
         use countersign_receipt::{LogMatch, ReceiptFinding, Standing};
+        use countersign_station::receipts::Recorded;
         let rc = &r.signed.receipt;
         let kind = rc
             .credential_type
@@ -92,6 +108,18 @@ impl ReceiptCheckView {
             LogMatch::Matches(seq) => ("matches", Some(*seq), vec![]),
             LogMatch::Differs { seq, fields } => ("differs", Some(*seq), fields.clone()),
             LogMatch::NotInLog => ("not_in_log", None, vec![]),
+        };
+        let (recorded, checkpoint_size, anchored_block, proof_failure) = match &r.recorded {
+            None => (None, None, None, None),
+            Some(Recorded::InCheckpoint {
+                size,
+                anchored_block,
+                ..
+            }) => (Some("in_checkpoint"), Some(*size), *anchored_block, None),
+            Some(Recorded::NotYetCheckpointed { .. }) => (Some("not_yet"), None, None, None),
+            Some(Recorded::ProofFails { why, .. }) => {
+                (Some("proof_fails"), None, None, Some(why.to_string()))
+            }
         };
         Self {
             finding: match r.finding {
@@ -128,6 +156,10 @@ impl ReceiptCheckView {
             log,
             log_seq,
             differs,
+            recorded,
+            checkpoint_size,
+            anchored_block,
+            proof_failure,
         }
     }
 }

@@ -31,4 +31,22 @@ standing: "trusted" | "withdrawn" | "unknown", signerStatus: string | null, key:
 /**
  * `not_here`, `matches`, `differs`, `not_in_log`.
  */
-log: "not_here" | "matches" | "differs" | "not_in_log", logSeq: number | null, differs: Array<string>, };
+log: "not_here" | "matches" | "differs" | "not_in_log", logSeq: number | null, differs: Array<string>, 
+/**
+ * What the hall's log proves about the matching entry: in a signed checkpoint (the
+ * inclusion proof checked), not yet in one, or the proof fails; null when not asked
+ * (another hall's receipt, no matching entry, a log older than its tree).
+ */
+recorded: "in_checkpoint" | "not_yet" | "proof_fails" | null, 
+/**
+ * The checkpoint's size in leaves (`in_checkpoint`).
+ */
+checkpointSize: number | null, 
+/**
+ * The registry block that anchored that checkpoint, as the log records it.
+ */
+anchoredBlock: number | null, 
+/**
+ * Why the proof fails (`proof_fails`), in English.
+ */
+proofFailure: string | null, };

@@ -39,8 +39,10 @@ if [ -f /etc/countersign/hall.bundle ]; then
 fi
 # Whatever root wrote there (a mirror snapshot) belongs to the hall account, and to no one else.
 chown -R -P countersign-hall:countersign-hall /var/lib/countersign
-chmod 0700 /var/lib/countersign
-find /var/lib/countersign -mindepth 1 -type d -exec chmod 0700 {} +
+# Symbolic, with ug-s: a numeric mode leaves a folder's set-group-ID bit (an old installation's
+# 2770) in place.
+chmod u=rwx,go=,ug-s /var/lib/countersign
+find /var/lib/countersign -mindepth 1 -type d -exec chmod u=rwx,go=,ug-s {} +
 find /var/lib/countersign -mindepth 1 -type f -exec chmod 0600 {} +
 if [ -f /usr/bin/countersign-launch ]; then
     chown root:countersign /usr/bin/countersign-launch

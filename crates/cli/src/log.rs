@@ -787,7 +787,7 @@ fn close_day(
     let (hall, key) = read_hall_key(hall_key)?;
     let mut log = open_write(file)?;
     let digest =
-        log.close_day(&hall, date, file.utc_offset, &key, Utc::now())
+        countersign_station::close_day(&mut log, &hall, date, file.utc_offset, &key, Utc::now())
             .map_err(|e| match e {
                 countersign_log::LogError::DayNotOver(_)
                 | countersign_log::LogError::DayClosed(_) => CliError::Usage(e.to_string()),
@@ -838,15 +838,15 @@ fn checkpoint(file: &LogFile, hall_key: &Path, anchor: &DigestAnchorArgs) -> Res
             mined.block
         ),
         Ok(None) => eprintln!("the newest checkpoint (of {} leaves) is anchored already", newest.size),
-        Err(integrity::AnchorError::Registry(
+        Err(integrity::CheckpointAnchorError::Registry(
             e @ countersign_chain::RegistryError::CheckpointNotNewer { .. },
         )) => {
             return Err(CliError::Failed(format!(
                 "{e}. 链上已有更大的检查点：本日志可能被回滚或删除了最新记录；请运行 `countersign log verify` 并联系主管"
             )))
         }
-        Err(integrity::AnchorError::Registry(e)) => return Err(registry_error(e)),
-        Err(integrity::AnchorError::Log(e)) => return Err(log_error(&file.path, e)),
+        Err(integrity::CheckpointAnchorError::Registry(e)) => return Err(registry_error(e)),
+        Err(integrity::CheckpointAnchorError::Log(e)) => return Err(log_error(&file.path, e)),
     }
     Ok(())
 }

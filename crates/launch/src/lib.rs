@@ -59,7 +59,7 @@ pub enum LaunchError {
 
 /// An account from `/etc/passwd`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Account {
+pub struct PasswdEntry {
     /// Login name.
     pub name: String,
     /// User id.
@@ -71,22 +71,22 @@ pub struct Account {
 }
 
 /// The account named `name` in a `passwd` file's text.
-pub fn account_named(passwd: &str, name: &str) -> Option<Account> {
+pub fn account_named(passwd: &str, name: &str) -> Option<PasswdEntry> {
     passwd_entries(passwd).find(|a| a.name == name)
 }
 
 /// The account with user id `uid` in a `passwd` file's text.
-pub fn account_with_uid(passwd: &str, uid: u32) -> Option<Account> {
+pub fn account_with_uid(passwd: &str, uid: u32) -> Option<PasswdEntry> {
     passwd_entries(passwd).find(|a| a.uid == uid)
 }
 
-fn passwd_entries(passwd: &str) -> impl Iterator<Item = Account> + '_ {
+fn passwd_entries(passwd: &str) -> impl Iterator<Item = PasswdEntry> + '_ {
     passwd.lines().filter_map(|line| {
         let fields: Vec<&str> = line.split(':').collect();
         if fields.len() < 7 || line.starts_with('#') {
             return None;
         }
-        Some(Account {
+        Some(PasswdEntry {
             name: fields[0].to_string(),
             uid: fields[2].parse().ok()?,
             gid: fields[3].parse().ok()?,
@@ -237,7 +237,7 @@ pub fn environment(
 
 /// The display cookie the clerk's session names (`XAUTHORITY`, else `~/.Xauthority` in the
 /// clerk's home as `/etc/passwd` gives it, never the session's `HOME`).
-pub fn xauthority_of(inherited: Option<&OsStr>, clerk: &Account) -> PathBuf {
+pub fn xauthority_of(inherited: Option<&OsStr>, clerk: &PasswdEntry) -> PathBuf {
     match inherited {
         Some(p) if !p.is_empty() => PathBuf::from(p),
         _ => clerk.home.join(".Xauthority"),

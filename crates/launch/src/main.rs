@@ -106,6 +106,9 @@ mod linux {
             });
         }
 
+        // Whatever the hall account creates (the log, its WAL, the hall key, diagnostics) is
+        // its alone, whatever umask the clerk's session had.
+        rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
         let error = std::process::Command::new(what.program())
             .args(what.args())
             .env_clear()

@@ -467,7 +467,10 @@ pub fn anchor_checkpoint(
     log: &mut Log,
     registry: &Registry,
     account: &Wallet,
-) -> Result<Option<(countersign_log::StoredCheckpoint, countersign_chain::Mined)>, AnchorError> {
+) -> Result<
+    Option<(countersign_log::StoredCheckpoint, countersign_chain::Mined)>,
+    CheckpointAnchorError,
+> {
     let Some(newest) = log.newest_checkpoint()? else {
         return Ok(None);
     };
@@ -482,7 +485,7 @@ pub fn anchor_checkpoint(
 
 /// A checkpoint could not be anchored.
 #[derive(Debug, thiserror::Error)]
-pub enum AnchorError {
+pub enum CheckpointAnchorError {
     /// The log could not be read or written.
     #[error(transparent)]
     Log(#[from] LogError),

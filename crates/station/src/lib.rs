@@ -105,6 +105,24 @@ pub enum Purge {
     },
 }
 
+/// Closes the hall-local `day` of `log` with the hall's `key` and signs a checkpoint of the tree
+/// it ends (the day's digest is its newest leaf): what the CLI's `log close-day` does, as the
+/// station does at each day's close.
+pub fn close_day(
+    log: &mut Log,
+    hall: &str,
+    day: NaiveDate,
+    offset: FixedOffset,
+    key: &SigningKey,
+    now: DateTime<Utc>,
+) -> Result<DayDigest, LogError> {
+    let digest = log.close_day(hall, day, offset, key, now)?;
+    let signer = NoteSigner::new(&countersign_log::origin_for(hall), key.clone())
+        .map_err(|e| LogError::Corrupt(format!("hall {hall:?} cannot name a checkpoint: {e}")))?;
+    log.checkpoint(&signer, now)?;
+    Ok(digest)
+}
+
 /// Purges the subject summaries `log` holds past `retention_days` as of `now`, and those in
 /// its upgrade copies, unless the clock is more than [`MAX_PURGE_LEAP_DAYS`] ahead of what
 /// the log vouches for (the newest chain block time a verification used, or its newest

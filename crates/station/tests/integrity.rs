@@ -369,7 +369,7 @@ fn a_log_rolled_back_or_rebuilt_is_named_against_its_anchored_checkpoint() {
         assert!(
             matches!(
                 err,
-                integrity::AnchorError::Registry(
+                integrity::CheckpointAnchorError::Registry(
                     countersign_chain::RegistryError::CheckpointNotNewer {
                         size: 6,
                         anchored: 9

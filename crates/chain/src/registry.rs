@@ -580,6 +580,32 @@ impl Registry {
         }))
     }
 
+    /// Every event with `topic` whose first indexed argument is `station_key`, from the first
+    /// block, decoded (one `eth_getLogs`): a station's anchored digests or checkpoints.
+    fn station_events(
+        &self,
+        topic: B256,
+        station_key: [u8; 32],
+    ) -> Result<Vec<LoggedEvent>, RegistryError> {
+        let filter = json!([{
+            "address": self.address_hex(),
+            "fromBlock": "0x0",
+            "toBlock": "latest",
+            "topics": [format!("{topic}"), format!("0x{}", hex::encode(station_key))],
+        }]);
+        let logs = self.rpc.call("eth_getLogs", filter)?;
+        let Value::Array(logs) = logs else {
+            return Err(self.malformed("eth_getLogs", "result is not an array".into()));
+        };
+        logs.iter()
+            .enumerate()
+            .map(|(i, log)| {
+                self.decode_log(log)
+                    .map_err(|d| self.malformed("eth_getLogs", format!("log {i}: {d}")))
+            })
+            .collect()
+    }
+
     /// Every day `station_key` anchored a digest for, from the registry's events (one
     /// `eth_getLogs` filtered by the station's key, from the first block): what a log can be
     /// checked against even when its own record of the days is gone. Oldest first.
@@ -587,24 +613,9 @@ impl Registry {
         &self,
         station_key: [u8; 32],
     ) -> Result<Vec<(NaiveDate, AnchoredDigest)>, RegistryError> {
-        let filter = json!([{
-            "address": self.address_hex(),
-            "fromBlock": "0x0",
-            "toBlock": "latest",
-            "topics": [
-                format!("{}", C::LogDigestAnchored::SIGNATURE_HASH),
-                format!("0x{}", hex::encode(station_key)),
-            ],
-        }]);
-        let logs = self.rpc.call("eth_getLogs", filter)?;
-        let Value::Array(logs) = logs else {
-            return Err(self.malformed("eth_getLogs", "result is not an array".into()));
-        };
-        let mut days = Vec::with_capacity(logs.len());
-        for (i, log) in logs.iter().enumerate() {
-            let event = self
-                .decode_log(log)
-                .map_err(|d| self.malformed("eth_getLogs", format!("log {i}: {d}")))?;
+        let events = self.station_events(C::LogDigestAnchored::SIGNATURE_HASH, station_key)?;
+        let mut days = Vec::with_capacity(events.len());
+        for event in events {
             let RegistryEvent::LogDigestAnchored {
                 station,
                 day,
@@ -686,24 +697,9 @@ impl Registry {
         &self,
         station_key: [u8; 32],
     ) -> Result<Vec<AnchoredCheckpoint>, RegistryError> {
-        let filter = json!([{
-            "address": self.address_hex(),
-            "fromBlock": "0x0",
-            "toBlock": "latest",
-            "topics": [
-                format!("{}", C::CheckpointAnchored::SIGNATURE_HASH),
-                format!("0x{}", hex::encode(station_key)),
-            ],
-        }]);
-        let logs = self.rpc.call("eth_getLogs", filter)?;
-        let Value::Array(logs) = logs else {
-            return Err(self.malformed("eth_getLogs", "result is not an array".into()));
-        };
-        let mut found = Vec::with_capacity(logs.len());
-        for (i, log) in logs.iter().enumerate() {
-            let event = self
-                .decode_log(log)
-                .map_err(|d| self.malformed("eth_getLogs", format!("log {i}: {d}")))?;
+        let events = self.station_events(C::CheckpointAnchored::SIGNATURE_HASH, station_key)?;
+        let mut found = Vec::with_capacity(events.len());
+        for event in events {
             let RegistryEvent::CheckpointAnchored {
                 station,
                 size,

@@ -35,6 +35,26 @@ fn actor() -> Actor {
     }
 }
 
+/// A registry deployed on `anvil` with the station of `key` registered, its account wallet 2.
+fn registry_with_station(anvil: &Anvil, key: &SigningKey) -> Registry {
+    let (registry, _) = Registry::deploy(
+        &anvil.url(),
+        DEV_CHAIN_ID,
+        &wallet(0),
+        RpcOptions::default(),
+    )
+    .expect("deploy");
+    registry
+        .register_station(
+            &wallet(0),
+            key.verifying_key().to_bytes(),
+            Some(wallet(2).address().into()),
+            "朝阳区政务服务中心",
+        )
+        .expect("register station");
+    registry
+}
+
 fn anchorings(
     log: &Log,
     trusted: &[ed25519_dalek::VerifyingKey],
@@ -51,23 +71,9 @@ fn anchorings(
 #[test]
 fn each_day_is_compared_with_its_anchor_and_the_check_is_recorded() {
     let anvil = Anvil::start().expect("anvil (run scripts/tools.sh)");
-    let (registry, _) = Registry::deploy(
-        &anvil.url(),
-        DEV_CHAIN_ID,
-        &wallet(0),
-        RpcOptions::default(),
-    )
-    .expect("deploy");
     let key = SigningKey::from_bytes(&[5; 32]);
     let public = key.verifying_key();
-    registry
-        .register_station(
-            &wallet(0),
-            public.to_bytes(),
-            Some(wallet(2).address().into()),
-            "朝阳区政务服务中心",
-        )
-        .expect("register station");
+    let registry = registry_with_station(&anvil, &key);
 
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("log.sqlite");
@@ -154,23 +160,9 @@ fn each_day_is_compared_with_its_anchor_and_the_check_is_recorded() {
 #[test]
 fn anchored_days_the_log_no_longer_has_are_named_whether_deleted_or_rolled_back() {
     let anvil = Anvil::start().expect("anvil (run scripts/tools.sh)");
-    let (registry, _) = Registry::deploy(
-        &anvil.url(),
-        DEV_CHAIN_ID,
-        &wallet(0),
-        RpcOptions::default(),
-    )
-    .expect("deploy");
     let key = SigningKey::from_bytes(&[6; 32]);
     let public = key.verifying_key();
-    registry
-        .register_station(
-            &wallet(0),
-            public.to_bytes(),
-            Some(wallet(2).address().into()),
-            "朝阳区政务服务中心",
-        )
-        .expect("register station");
+    let registry = registry_with_station(&anvil, &key);
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("log.sqlite");
     let mut log = Log::open(&path).expect("log");
@@ -267,23 +259,9 @@ fn entry(n: u32) -> countersign_log::NewEntry {
 #[test]
 fn a_log_rolled_back_or_rebuilt_is_named_against_its_anchored_checkpoint() {
     let anvil = Anvil::start().expect("anvil (run scripts/tools.sh)");
-    let (registry, _) = Registry::deploy(
-        &anvil.url(),
-        DEV_CHAIN_ID,
-        &wallet(0),
-        RpcOptions::default(),
-    )
-    .expect("deploy");
     let key = SigningKey::from_bytes(&[7; 32]);
     let public = key.verifying_key();
-    registry
-        .register_station(
-            &wallet(0),
-            public.to_bytes(),
-            Some(wallet(2).address().into()),
-            "朝阳区政务服务中心",
-        )
-        .expect("register station");
+    let registry = registry_with_station(&anvil, &key);
     let signer = countersign_tlog::note::NoteSigner::new(
         &countersign_log::origin_for("BJ-CY-01"),
         key.clone(),

@@ -71,6 +71,11 @@ pub struct Config {
     pub hall_name: Option<String>,
     /// The hall's device key file (created on first start).
     pub hall_key: Option<PathBuf>,
+    /// The hall's station account key file (`countersign chain keygen`, registered with
+    /// `chain register-station --account`): with it the app anchors its log's checkpoints.
+    pub station_account_key: Option<PathBuf>,
+    /// Seconds between anchors of the log's newest checkpoint.
+    pub anchor_interval_secs: u64,
     /// The receipt printer's address (`ipp://…`, `escpos+tcp://…`, …); none: no printing.
     pub printer: Option<String>,
     /// The paper in the receipt printer.
@@ -221,6 +226,11 @@ impl Config {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(countersign_defaults::SCANNER_GAP_MS),
             hall_key: var("COUNTERSIGN_HALL_KEY").map(PathBuf::from),
+            station_account_key: var("COUNTERSIGN_STATION_ACCOUNT_KEY").map(PathBuf::from),
+            anchor_interval_secs: var("COUNTERSIGN_ANCHOR_INTERVAL_SECS")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(countersign_defaults::ANCHOR_EVERY_MINUTES * 60)
+                .max(1),
             printer: var("COUNTERSIGN_PRINTER").or_else(|| printer.map(|p| p.address.clone())),
             paper: var("COUNTERSIGN_PAPER")
                 .and_then(|p| countersign_printdoc::Paper::parse(&p))
@@ -281,6 +291,15 @@ impl Config {
         self.hall_key
             .clone()
             .unwrap_or_else(|| self.data_dir.join("hall.key.json"))
+    }
+
+    /// The station account key: given, or `station-account.key.json` in the data folder
+    /// when IT put one there; none: checkpoints are not anchored by the app.
+    pub fn station_account_key_path(&self) -> Option<PathBuf> {
+        self.station_account_key.clone().or_else(|| {
+            let default = self.data_dir.join("station-account.key.json");
+            default.is_file().then_some(default)
+        })
     }
 
     /// The print queue.

@@ -39,6 +39,8 @@ pub struct AppState {
     pub desk: Desk,
     /// Keeps the hall's mirror up to date while a node is configured.
     pub follower: Option<Follower>,
+    /// Anchors the log's newest checkpoint on the registry while a station account is set up.
+    pub anchorer: Option<countersign_station::Anchorer>,
     /// The serial scanner's state for the status bar (`None`: none configured).
     pub serial_status: Arc<Mutex<Option<String>>>,
     /// The serial scanner's reader, stopped when the app ends.
@@ -176,6 +178,41 @@ fn chain_source(config: &Config) -> Result<(Option<ChainSource>, String), String
 
 /// Starts syncing the hall's mirror in the background (the first round at once), on Tauri's
 /// Tokio runtime. The counter reads the same file through its own connection.
+/// Starts anchoring the log's checkpoints from the hall's station account, on its own thread
+/// (the first at once), when a node, the registry and the account key are configured.
+fn anchorer(config: &Config) -> Option<countersign_station::Anchorer> {
+    let registry: countersign_credential::RegistryRef = config.registry.as_ref()?.parse().ok()?;
+    let path = config.station_account_key_path()?;
+    let account = std::fs::read(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| {
+            countersign_chain::Wallet::from_key_file(&text).map_err(|e| e.to_string())
+        });
+    let account = match account {
+        Ok(account) => account,
+        Err(e) => {
+            tracing::error!(
+                "station account key {}: {e}; checkpoints are not anchored",
+                path.display()
+            );
+            return None;
+        }
+    };
+    let options = countersign_chain::RpcOptions {
+        timeout: std::time::Duration::from_secs(10),
+        attempts: 1,
+        ..countersign_chain::RpcOptions::default()
+    };
+    countersign_station::spawn_anchorer(
+        config.rpc.clone(),
+        registry,
+        config.log_path(),
+        account,
+        options,
+        std::time::Duration::from_secs(config.anchor_interval_secs),
+    )
+}
+
 fn follower(config: &Config) -> Option<Follower> {
     let registry: countersign_credential::RegistryRef = config.registry.as_ref()?.parse().ok()?;
     if config.snapshot.is_some() {
@@ -281,6 +318,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         tracing::error!("receipt printer: {e}");
     });
     let follower = follower(&config);
+    let anchorer = anchorer(&config);
     let serial_status = Arc::new(Mutex::new(None));
     let serial = serial::start(&config, app.handle().clone(), Arc::clone(&serial_status));
     if let Some(window) = app.get_webview_window("main") {
@@ -296,6 +334,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         chain_note,
         desk,
         follower,
+        anchorer,
         serial_status,
         serial: Mutex::new(serial),
         hall_key,

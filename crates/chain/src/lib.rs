@@ -29,4 +29,4 @@ pub use registry::{
     day_code, AnchoredCheckpoint, AnchoredDigest, Mined, Registry, RegistryError, BYTECODE_HEX,
 };
 pub use rpc::{RpcClient, RpcError, RpcOptions};
-pub use wallet::{KeyError, Wallet};
+pub use wallet::{KeyError, KeyFileError, Wallet};

@@ -21,6 +21,14 @@ pub enum KeyError {
     OutOfRange,
 }
 
+/// What an account key file (`countersign chain keygen`) says its `type` is.
+pub const ACCOUNT_KEY_TYPE: &str = "countersign-account-key";
+
+/// An account key file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("not a Countersign account key file: {0}")]
+pub struct KeyFileError(String);
+
 /// An EVM account whose key this process holds.
 #[derive(Clone)]
 pub struct Wallet {
@@ -47,6 +55,26 @@ impl Wallet {
             .try_into()
             .map_err(|_| KeyError::Format)?;
         Self::from_bytes(&bytes)
+    }
+
+    /// From an account key file's text: `{"type": "countersign-account-key", "address",
+    /// "privateKey"}`, the address matching the key (a file edited by hand, or someone else's
+    /// key with this file's address, is refused).
+    pub fn from_key_file(text: &[u8]) -> Result<Self, KeyFileError> {
+        let value = countersign_jcs::parse_strict(text).map_err(|e| KeyFileError(e.to_string()))?;
+        if value.get("type").and_then(|v| v.as_str()) != Some(ACCOUNT_KEY_TYPE) {
+            return Err(KeyFileError(format!("its type is not {ACCOUNT_KEY_TYPE}")));
+        }
+        let secret = value
+            .get("privateKey")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| KeyFileError("privateKey is missing".into()))?;
+        let wallet = Self::from_hex(secret).map_err(|e| KeyFileError(e.to_string()))?;
+        let address = value.get("address").and_then(|v| v.as_str()).unwrap_or("");
+        if !address.eq_ignore_ascii_case(&format!("{:?}", wallet.address())) {
+            return Err(KeyFileError("its address does not match its key".into()));
+        }
+        Ok(wallet)
     }
 
     /// From 32 private key bytes.

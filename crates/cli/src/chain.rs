@@ -279,36 +279,16 @@ fn parse_reason(text: &str) -> Result<RevocationReason, String> {
     Ok(reason)
 }
 
-const ACCOUNT_KEY_TYPE: &str = "countersign-account-key";
-
 /// Reads an EVM account key file.
 pub fn read_account(path: &Path) -> Result<Wallet, CliError> {
-    let bad = |why: String| {
-        CliError::Usage(format!(
-            "{} is not a Countersign account key file: {why}",
-            path.display()
-        ))
-    };
-    let value = countersign_jcs::parse_strict(&read_file(path)?).map_err(|e| bad(e.to_string()))?;
-    if value.get("type").and_then(|v| v.as_str()) != Some(ACCOUNT_KEY_TYPE) {
-        return Err(bad(format!("its type is not {ACCOUNT_KEY_TYPE}")));
-    }
-    let secret = value
-        .get("privateKey")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| bad("privateKey is missing".into()))?;
-    let wallet = Wallet::from_hex(secret).map_err(|e| bad(e.to_string()))?;
-    let address = value.get("address").and_then(|v| v.as_str()).unwrap_or("");
-    if !address.eq_ignore_ascii_case(&format!("{:?}", wallet.address())) {
-        return Err(bad("its address does not match its key".into()));
-    }
-    Ok(wallet)
+    Wallet::from_key_file(&read_file(path)?)
+        .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
 }
 
 /// Writes an EVM account key file readable only by its owner; never overwrites.
 pub fn write_account(path: &Path, wallet: &Wallet) -> Result<(), CliError> {
     let body = json!({
-        "type": ACCOUNT_KEY_TYPE,
+        "type": countersign_chain::wallet::ACCOUNT_KEY_TYPE,
         "address": format!("{:?}", wallet.address()),
         "privateKey": wallet.secret_hex(),
     });

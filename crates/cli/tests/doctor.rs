@@ -336,7 +336,7 @@ fn a_healthy_counter_passes_then_a_stale_mirror_warns_or_fails_and_a_stopped_cha
     assert!(check(&report, "log.chain")["detail"]
         .as_str()
         .unwrap_or("")
-        .contains("1 entries, hash chain intact"));
+        .contains("1 entries, hash chains and tree (1 leaves) intact"));
     assert_eq!(check(&report, "printer")["action"], Value::Null);
     // The node proves its answers, and the one node agrees with itself.
     assert!(check(&report, "chain.endpoint.1")["detail"]
@@ -493,4 +493,137 @@ fn a_damaged_log_fails_its_integrity_check_and_a_machine_without_a_bundle_fails(
     // A bad argument is a usage error.
     let out = run(&["doctor", "--timeout-secs", "soon"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+}
+
+/// The log against the newest checkpoint this PC anchored (read with a storage proof): it
+/// matches, then the file is rolled back to an older copy and the check fails, saying so.
+#[test]
+fn a_log_rolled_back_under_its_anchored_checkpoint_fails_the_health_check() {
+    let anvil = Anvil::start().expect("anvil (run scripts/tools.sh)");
+    let url = anvil.url();
+    let pc = Counter::new();
+    let account = |name: &str, key: &str| {
+        let path = pc.path(name);
+        let wallet = countersign_chain::Wallet::from_hex(key).expect("dev key");
+        std::fs::write(
+            &path,
+            serde_json::json!({
+                "type": "countersign-account-key",
+                "address": format!("{:?}", wallet.address()),
+                "privateKey": key,
+            })
+            .to_string(),
+        )
+        .expect("account file");
+        (path, format!("{:?}", wallet.address()))
+    };
+    let (gov, _) = account("gov.json", DEV_KEYS[0]);
+    let (station, station_address) = account("station.json", DEV_KEYS[2]);
+    let registry = ok(&run(&[
+        "chain",
+        "deploy",
+        "--rpc",
+        &url,
+        "--account-key",
+        s(&gov),
+    ]))
+    .trim()
+    .to_string();
+    let hall_key = pc.data("hall.key.json");
+    let public = ok(&run(&[
+        "log",
+        "keygen",
+        "--hall",
+        "BJ-CY-01",
+        "--out",
+        s(&hall_key),
+    ]))
+    .trim()
+    .to_string();
+    ok(&run(&[
+        "chain",
+        "register-station",
+        "--rpc",
+        &url,
+        "--registry",
+        &registry,
+        "--account-key",
+        s(&gov),
+        "--key",
+        &public,
+        "--account",
+        &station_address,
+        "--name",
+        "北京市朝阳区政务服务中心",
+    ]));
+    let log = pc.data("verification-log.sqlite");
+    make_log(&log);
+    let copy = pc.path("log-copy.sqlite");
+    std::fs::copy(&log, &copy).expect("copy");
+    let second = run(&[
+        "verify",
+        &demo("samples/valid-diploma.cs1.txt"),
+        "--snapshot",
+        &demo("registry-snapshot.json"),
+        "--log",
+        s(&log),
+        "--counter",
+        "1",
+    ]);
+    assert!(
+        text(&second.stderr).contains("logged as entry 2")
+            || text(&second.stdout).contains("logged as entry 2")
+    );
+    ok(&run(&[
+        "log",
+        "checkpoint",
+        "--log",
+        s(&log),
+        "--hall-key",
+        s(&hall_key),
+        "--account-key",
+        s(&station),
+        "--rpc",
+        &url,
+        "--registry",
+        &registry,
+    ]));
+    pc.provision(
+        1,
+        &[
+            format!("chain.endpoints={url}"),
+            "chain.chainId=31337".to_string(),
+            format!("chain.registry={registry}"),
+        ],
+    );
+    let (_, report) = pc.doctor();
+    let anchored = check(&report, "log.anchored");
+    assert_eq!(anchored["status"], "ok", "{anchored:#}");
+    assert!(
+        anchored["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("(2 of 2 leaves"),
+        "{anchored:#}"
+    );
+
+    // Rolled back to the copy made before the second verification.
+    std::fs::copy(&copy, &log).expect("roll back");
+    let (code, report) = pc.doctor();
+    assert_eq!(code, Some(2), "{report:#}");
+    let anchored = check(&report, "log.anchored");
+    assert_eq!(anchored["status"], "fail", "{anchored:#}");
+    assert!(
+        anchored["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("rolled back"),
+        "{anchored:#}"
+    );
+    assert_eq!(
+        check(&report, "log.chain")["status"],
+        "ok",
+        "the copy is whole on its own"
+    );
+    anvil.stop();
 }

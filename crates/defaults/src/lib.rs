@@ -87,3 +87,9 @@ pub const CHECKPOINT_EVERY_MINUTES: i64 = 10;
 /// refused waits for the next verification on a chain state of that time; a hall closed for
 /// a long holiday purges after its first verifications.
 pub const MAX_PURGE_LEAP_DAYS: i64 = 14;
+
+/// Minutes between the station's anchors of its log's newest checkpoint on the registry (and
+/// one at start): what came after the newest anchor is all that someone with the file and the
+/// hall key could still rewrite unseen, and an anchor is one transaction of ~100,000 gas, 24 a
+/// day for a hall open round the clock (docs/PROTOCOL.md §8.1).
+pub const ANCHOR_EVERY_MINUTES: u64 = 60;

@@ -165,9 +165,14 @@ pub fn check(options: &Options) -> HealthReport {
     let Some(settings) = settings else {
         return HealthReport { checks };
     };
-    let head = endpoint_checks(options, &settings, &mut checks);
+    let (head, up) = endpoint_checks(options, &settings, &mut checks);
     if let Some(head) = head {
         checks.push(clock_check(options.now, &head));
+    }
+    if intact.get("log") == Some(&true) {
+        if let Some(c) = anchored_check(options, &log, &up) {
+            checks.push(c);
+        }
     }
     if intact.get("mirror") != Some(&false) {
         checks.push(mirror_check(options, &settings));
@@ -363,31 +368,37 @@ fn log_chain_check(path: &Path) -> HealthCheck {
     match log.verify() {
         Ok(i) if i.is_intact() => HealthCheck::ok(
             "log.chain",
-            format!("{} entries, hash chain intact", i.entries),
-        ),
-        Ok(i) => HealthCheck::fail(
-            "log.chain",
             format!(
-                "{} entries; the hash chain is broken: {} ({} change(s) in all)",
-                i.entries,
-                i.findings
-                    .first()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-                i.findings.len()
+                "{} entries, hash chains and tree ({} leaves) intact",
+                i.entries, i.tree.leaves
             ),
-            action,
         ),
+        Ok(i) => {
+            let mut found: Vec<String> = i.findings.iter().map(ToString::to_string).collect();
+            found.extend(i.audit.findings.iter().map(ToString::to_string));
+            found.extend(i.tree.findings.iter().map(ToString::to_string));
+            HealthCheck::fail(
+                "log.chain",
+                format!(
+                    "{} entries; the log was changed: {} ({} change(s) in all)",
+                    i.entries,
+                    found.first().cloned().unwrap_or_default(),
+                    found.len()
+                ),
+                action,
+            )
+        }
         Err(e) => HealthCheck::fail("log.chain", e.to_string(), action),
     }
 }
 
-/// One check per endpoint; returns the head of the first node that serves the registry.
+/// One check per endpoint; returns the head of the first node that serves the registry, and
+/// the nodes that do.
 fn endpoint_checks(
     options: &Options,
     settings: &Settings,
     checks: &mut Vec<HealthCheck>,
-) -> Option<BlockRef> {
+) -> (Option<BlockRef>, Vec<Registry>) {
     let registry = settings.chain.registry;
     let rpc = RpcOptions {
         timeout: options.rpc_timeout,
@@ -442,7 +453,78 @@ fn endpoint_checks(
     if !up.is_empty() {
         checks.push(agreement_check(settings, &up, options.now));
     }
-    head
+    (head, up)
+}
+
+/// The log against the newest checkpoint this PC's hall key anchored, read with a storage
+/// proof from the first node that serves the registry: a log rolled back to an older copy, cut
+/// short or rewritten disagrees. `None` without a hall key or a node.
+fn anchored_check(options: &Options, log_path: &Path, up: &[Registry]) -> Option<HealthCheck> {
+    let data_dir = &options.machine.data_dir;
+    let key_file = std::fs::read(data_dir.join("hall.key.json")).ok()?;
+    let public: [u8; 32] = serde_json::from_slice::<serde_json::Value>(&key_file)
+        .ok()?
+        .get("publicKey")?
+        .as_str()
+        .and_then(|h| hex::decode(h).ok())?
+        .try_into()
+        .ok()?;
+    let node = up.first()?;
+    let id = "log.anchored";
+    let account = data_dir.join("station-account.key.json").is_file();
+    let anchored = match countersign_chain::ProvedRegistry::latest(node)
+        .and_then(|p| p.checkpoint_of(public))
+    {
+        Ok(a) => a,
+        Err(e) => {
+            return Some(HealthCheck::warn(
+                id,
+                format!("the newest anchored checkpoint could not be read with a proof: {e}"),
+                "check the node (countersign log verify --rpc reads it from the events too)",
+            ))
+        }
+    };
+    let log = countersign_log::Log::open_read_only(log_path).ok()?;
+    let leaves = log.tree_size().ok()?;
+    let evidence = format!(
+        "keep {} as evidence, run countersign log verify --rpc, and tell the hall supervisor",
+        log_path.display()
+    );
+    Some(match anchored {
+        None if account => HealthCheck::warn(
+            id,
+            "no checkpoint of this PC's log is on the registry yet".to_string(),
+            "the app anchors at start and hourly with the station account: start it, and check that the station is registered with that account",
+        ),
+        None => HealthCheck::warn(
+            id,
+            "this PC does not anchor its log's checkpoints (no station account key)".to_string(),
+            "give the hall's account a station account key (docs/INSTALL.md, \"Anchoring the log\") so a rolled-back log is caught",
+        ),
+        Some(a) if leaves < a.size => HealthCheck::fail(
+            id,
+            format!(
+                "the log has {leaves} leaves, but a checkpoint of {} was anchored in block {}: its newest part was deleted, or this is an older copy (rolled back)",
+                a.size, a.block
+            ),
+            evidence,
+        ),
+        Some(a) if log.tree_root(a.size).ok() != Some(a.root) => HealthCheck::fail(
+            id,
+            format!(
+                "the log's first {} leaves are not what was anchored in block {}: it was rewritten",
+                a.size, a.block
+            ),
+            evidence,
+        ),
+        Some(a) => HealthCheck::ok(
+            id,
+            format!(
+                "the newest anchored checkpoint ({} of {leaves} leaves, block {}) matches the log",
+                a.size, a.block
+            ),
+        ),
+    })
 }
 
 /// A node that answers: whether it proves what it says (`eth_getProof` against a header that

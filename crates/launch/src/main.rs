@@ -16,7 +16,7 @@ fn main() -> std::process::ExitCode {
 
 #[cfg(not(target_os = "linux"))]
 fn main() -> std::process::ExitCode {
-    eprintln!("countersign-launch: only for Linux counter PCs (Windows installs a service account instead)");
+    eprintln!("countersign-launch: only for Linux counter PCs (on Windows the app runs in the kiosk account: docs/INSTALL.md)");
     std::process::ExitCode::from(2)
 }
 

@@ -6,6 +6,7 @@
 //! It decides nothing about validity (that is `countersign-verify`) and stores nothing itself
 //! (that is `countersign-log`); it only joins them the way a counter needs.
 
+pub mod anchorer;
 mod clock;
 pub mod console;
 pub mod desk;
@@ -17,6 +18,7 @@ pub mod review;
 pub mod scan;
 mod source;
 
+pub use anchorer::{spawn_anchorer, AnchorStatus, Anchorer};
 pub use clock::HallClock;
 pub use countersign_vocab::Channel;
 pub use policy::{Mask, PolicyError, PrivacyPolicy};

@@ -387,3 +387,93 @@ fn a_log_rolled_back_or_rebuilt_is_named_against_its_anchored_checkpoint() {
     );
     anvil.stop();
 }
+
+/// The station anchors its newest checkpoint by itself, at start and on its schedule, from a
+/// thread of its own: nobody runs a command. A log rolled back under it is refused by the
+/// registry, and the anchorer says so.
+#[test]
+fn the_anchorer_anchors_the_newest_checkpoint_on_its_schedule() {
+    let anvil = Anvil::start().expect("anvil (run scripts/tools.sh)");
+    let key = SigningKey::from_bytes(&[8; 32]);
+    let registry = registry_with_station(&anvil, &key);
+    let signer = countersign_tlog::note::NoteSigner::new(
+        &countersign_log::origin_for("BJ-CY-01"),
+        key.clone(),
+    )
+    .expect("signer");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("log.sqlite");
+    let mut log = Log::open(&path).expect("log");
+    for n in 1..=3 {
+        log.append(&entry(n)).expect("append");
+    }
+    log.checkpoint(&signer, later()).expect("checkpoint");
+    let anchorer = countersign_station::spawn_anchorer(
+        vec![anvil.url()],
+        *registry.registry(),
+        path.clone(),
+        wallet(2),
+        RpcOptions::default(),
+        std::time::Duration::from_millis(100),
+    )
+    .expect("anchorer");
+    let anchored_size = |want: u64| {
+        for _ in 0..200 {
+            if registry
+                .checkpoint_of(key.verifying_key().to_bytes())
+                .expect("read")
+                .is_some_and(|c| c.size == want)
+            {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        false
+    };
+    assert!(
+        anchored_size(3),
+        "the first checkpoint is anchored at start"
+    );
+    for n in 4..=6 {
+        log.append(&entry(n)).expect("append");
+    }
+    log.checkpoint(&signer, later()).expect("checkpoint");
+    assert!(anchored_size(6), "the next one on the schedule");
+    let status = anchorer.status();
+    assert_eq!(status.anchored.map(|a| a.0), Some(6));
+    assert!(status.error.is_none(), "{:?}", status.error);
+    assert!(log
+        .checkpoints()
+        .expect("checkpoints")
+        .iter()
+        .all(|c| c.anchored.is_some()));
+    drop(anchorer);
+
+    // The file replaced by a shorter log that signs its own checkpoint: refused, and said.
+    drop(log);
+    std::fs::remove_file(&path).expect("remove");
+    let mut log = Log::open(&path).expect("log");
+    log.append(&entry(1)).expect("append");
+    log.checkpoint(&signer, later()).expect("checkpoint");
+    let anchorer = countersign_station::spawn_anchorer(
+        vec![anvil.url()],
+        *registry.registry(),
+        path.clone(),
+        wallet(2),
+        RpcOptions::default(),
+        std::time::Duration::from_secs(3600),
+    )
+    .expect("anchorer");
+    let mut status = anchorer.status();
+    for _ in 0..200 {
+        if status.rounds > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        status = anchorer.status();
+    }
+    let error = status.error.expect("refused");
+    assert!(error.contains("rolled back"), "{error}");
+    drop(anchorer);
+    anvil.stop();
+}

@@ -116,5 +116,7 @@ report=$("$cs" log report --date "$today" --json) || failed=1
 if ! grep -q '"total": 15,' <<<"$report"; then
     echo "expected 15 logged verifications (7 online, 7 offline, 1 full report)"; failed=1
 fi
-"$cs" log verify || failed=1
+# The node is stopped: the log's own checks (its hash chains, tree and checkpoints). With a node
+# configured and unreachable, `log verify` says so and exits 2.
+env -u COUNTERSIGN_RPC "$cs" log verify || failed=1
 exit $failed

@@ -154,6 +154,9 @@ pub struct Sm2PublicKey {
 }
 
 /// A public key of either algorithm.
+// The variants differ in size (an Ed25519 key carries its decompressed point too); a key is
+// `Copy` and lives in caches and identifiers, so neither is boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy)]
 pub enum PublicKey {
     /// Ed25519.
@@ -304,8 +307,8 @@ impl PublicKey {
                 k.verify_strict(message, &sig).map_err(|_| invalid)
             }
             PublicKey::Sm2(k) => {
-                let sig = sm2::dsa::Signature::from_bytes(&signature.0.into())
-                    .map_err(|_| invalid.clone())?;
+                let sig =
+                    sm2::dsa::Signature::from_bytes(&signature.0).map_err(|_| invalid.clone())?;
                 let key = sm2::dsa::VerifyingKey::from_affine(distid, k.point)
                     .map_err(|_| invalid.clone())?;
                 key.verify(message, &sig).map_err(|_| invalid)
@@ -322,12 +325,14 @@ fn sm2_public(point: sm2::AffinePoint) -> Result<Sm2PublicKey, KeyError> {
 }
 
 /// A secret signing key of either algorithm.
+// Few exist at once (one per signer), so their sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 pub enum SecretKey {
     /// Ed25519.
     Ed25519(ed25519_dalek::SigningKey),
     /// SM2, with the default distinguishing ID.
-    Sm2(Box<sm2::dsa::SigningKey>),
+    Sm2(sm2::dsa::SigningKey),
 }
 
 impl std::fmt::Debug for SecretKey {
@@ -370,7 +375,7 @@ impl SecretKey {
             SigAlg::Sm2 => {
                 let key = sm2::dsa::SigningKey::from_bytes(SM2_DEFAULT_DISTID, &(*bytes).into())
                     .map_err(|_| KeyError::InvalidSecret { alg })?;
-                Ok(SecretKey::Sm2(Box::new(key)))
+                Ok(SecretKey::Sm2(key))
             }
         }
     }
@@ -447,7 +452,7 @@ impl SecretKey {
                 // (probability about 2^-256): RFC 6979 is deterministic, so there is nothing
                 // to retry and no signature to give.
                 let sig: sm2::dsa::Signature = signature_impl::sign_sm2(k, message);
-                Signature(sig.to_bytes().into())
+                Signature(sig.to_bytes())
             }
         }
     }

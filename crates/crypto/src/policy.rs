@@ -208,7 +208,7 @@ mod tests {
         let guomi = Policy::only(Profile::Guomi);
         assert!(guomi.allow_sig(SigAlg::Sm2).is_ok());
         assert!(guomi.allow_hash(HashAlg::Sm3).is_ok());
-        let refused = guomi.allow_sig(SigAlg::Ed25519).unwrap_err();
+        let refused = guomi.allow_sig(SigAlg::Ed25519).expect_err("refused");
         assert_eq!(refused.algorithm, "ed25519");
         assert!(refused.accepted.contains("guomi"), "{refused}");
         assert!(guomi.allow_hash(HashAlg::Sha256).is_err());

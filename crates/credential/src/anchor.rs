@@ -5,12 +5,15 @@
 //! `{"type":"CountersignAnchor2026","registry":"eip155:<chainId>:0x<address>","proofValue":"u…"}`
 //! where `proofValue` is base64url multibase of [`InclusionProof::to_bytes`]. The leaf is
 //! `SHA-256(0x00 || JCS(credential with proof = its eddsa-jcs-2022 proof alone))`, so it binds the
-//! signed content and the signature, and does not depend on the anchor proof itself.
+//! signed content and the signature, and does not depend on the anchor proof itself. Under the
+//! national profile (an `sm2-jcs-2026` signature) the leaf and the tree use SM3, and the proof
+//! says so with `"hash":"sm3"`; a proof without `hash` is SHA-256.
 
-use crate::eddsa_jcs::{find_proof_value, SignatureError};
+use crate::eddsa_jcs::{find_proof_value, proof_suite, SignatureError};
 use crate::multibase::{decode_base64url, encode_base64url, MultibaseError};
+use countersign_crypto::{HashAlg, Policy};
 use countersign_jcs::canonicalize_members;
-use countersign_merkle::{leaf_hash, InclusionProof, NodeHash, ProofError};
+use countersign_merkle::{leaf_hash_with, InclusionProof, NodeHash, ProofError};
 use serde_json::{Map, Value};
 use std::fmt;
 use std::str::FromStr;
@@ -69,6 +72,8 @@ pub struct AnchorProof {
     pub registry: RegistryRef,
     /// The credential's inclusion path in its batch.
     pub inclusion: InclusionProof,
+    /// The hash of the batch's tree: SHA-256, or SM3 under the national profile.
+    pub hash: HashAlg,
 }
 
 /// Why the anchoring proof is malformed.
@@ -102,6 +107,12 @@ pub enum AnchorError {
     /// The leaf cannot be computed (no signature proof to bind).
     #[error("the credential leaf cannot be computed: {0}")]
     Leaf(#[from] SignatureError),
+    /// `hash` names no hash we know.
+    #[error("the anchoring proof names an unknown hash {found:?}")]
+    UnknownHash {
+        /// The value found.
+        found: String,
+    },
 }
 
 impl AnchorProof {
@@ -114,6 +125,11 @@ impl AnchorProof {
             "proofValue".into(),
             encode_base64url(&self.inclusion.to_bytes()).into(),
         );
+        // SHA-256 goes unnamed: every credential anchored before the national profile has no
+        // `hash`, and it costs a code on paper nothing.
+        if self.hash != HashAlg::Sha256 {
+            m.insert("hash".into(), self.hash.name().into());
+        }
         m
     }
 
@@ -121,7 +137,7 @@ impl AnchorProof {
     pub fn from_json(proof: &Map<String, Value>) -> Result<Self, AnchorError> {
         if let Some(extra) = proof
             .keys()
-            .find(|k| !matches!(k.as_str(), "type" | "registry" | "proofValue"))
+            .find(|k| !matches!(k.as_str(), "type" | "registry" | "proofValue" | "hash"))
         {
             return Err(AnchorError::UnexpectedMember(
                 extra.chars().take(40).collect(),
@@ -137,9 +153,19 @@ impl AnchorProof {
             .and_then(Value::as_str)
             .ok_or(AnchorError::MissingField("proofValue"))?;
         let inclusion = InclusionProof::from_bytes(&decode_base64url(value)?)?;
+        let hash = match proof.get("hash") {
+            None => HashAlg::Sha256,
+            Some(Value::String(name)) => {
+                HashAlg::from_name(name).map_err(|_| AnchorError::UnknownHash {
+                    found: name.chars().take(40).collect(),
+                })?
+            }
+            Some(_) => return Err(AnchorError::MissingField("hash")),
+        };
         Ok(Self {
             registry,
             inclusion,
+            hash,
         })
     }
 
@@ -163,17 +189,27 @@ impl AnchorProof {
     }
 }
 
-/// Verifies the credential's eddsa-jcs-2022 proof and computes its leaf hash in one pass
-/// (the verification pipeline's hot path; same results as [`crate::verify_proof`] and
-/// [`credential_leaf`]).
-pub fn verify_with_leaf(document: &Value) -> Result<(crate::DidKey, NodeHash), SignatureError> {
-    let (signer, entry) = crate::eddsa_jcs::verify_proof_with_entry(document)?;
-    Ok((signer, leaf_hash(&entry)))
+/// Verifies the credential's signature proof under `policy` and computes its leaf hash in one
+/// pass (the verification pipeline's hot path; same results as
+/// [`crate::eddsa_jcs::verify_proof_under`] and [`credential_leaf`]). The leaf's hash is the
+/// signer's profile's (SHA-256 for Ed25519, SM3 for SM2).
+pub fn verify_with_leaf(
+    document: &Value,
+    policy: &Policy,
+) -> Result<(crate::DidKey, NodeHash), SignatureError> {
+    let (signer, entry) = crate::eddsa_jcs::verify_proof_with_entry(document, policy)?;
+    Ok((signer, leaf_hash_with(signer.profile().hash(), &entry)))
 }
 
 /// The credential's leaf hash: what its batch's tree is built over and what revoking it names.
+///
+/// Its hash is the signature's suite's: SHA-256 for `eddsa-jcs-2022`, SM3 for `sm2-jcs-2026`.
 pub fn credential_leaf(document: &Map<String, Value>) -> Result<NodeHash, AnchorError> {
     let signature = find_proof_value(document)?;
+    let suite = signature
+        .as_object()
+        .ok_or(SignatureError::MissingField("proof"))
+        .and_then(proof_suite)?;
     let canonical = canonicalize_members(
         document
             .iter()
@@ -182,7 +218,7 @@ pub fn credential_leaf(document: &Map<String, Value>) -> Result<NodeHash, Anchor
             .chain(std::iter::once(("proof", signature))),
     )
     .map_err(SignatureError::from)?;
-    Ok(leaf_hash(&canonical))
+    Ok(leaf_hash_with(suite.hash(), &canonical))
 }
 
 #[cfg(test)]

@@ -1,24 +1,24 @@
-//! `did:key` for Ed25519 (multicodec `ed25519-pub`, 0xed 0x01, then base58btc multibase), and
-//! the matching secret-key form (`ed25519-priv`, 0x80 0x26) used in key files.
+//! `did:key` for Ed25519 (multicodec `ed25519-pub`, 0xed) and SM2 (`sm2-pub`, 0x1206, the
+//! compressed point), base58btc multibase, and the matching secret-key forms used in key files
+//! (`ed25519-priv`, 0x1300; SM2 under a private-use code, see `countersign-crypto`).
 
 use crate::multibase::{decode_base58btc, encode_base58btc, MultibaseError};
-use ed25519_dalek::{SigningKey, VerifyingKey};
+use countersign_crypto::{KeyError, Profile, PublicKey, SecretKey, SigAlg};
+use ed25519_dalek::VerifyingKey;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Mutex, OnceLock};
 
-const ED25519_PUB: [u8; 2] = [0xed, 0x01];
-const ED25519_PRIV: [u8; 2] = [0x80, 0x26];
 const PREFIX: &str = "did:key:";
 
 /// How many parsed identifiers [`DidKey::parse_cached`] keeps.
 pub const PARSE_CACHE_SIZE: usize = 1024;
 
-/// An issuer identifier: a `did:key` holding one Ed25519 public key.
+/// An issuer identifier: a `did:key` holding one Ed25519 or SM2 public key.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct DidKey(VerifyingKey);
+pub struct DidKey(PublicKey);
 
-/// Why a `did:key` or key value is not an Ed25519 key we accept.
+/// Why a `did:key` or key value is not a key we accept.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DidKeyError {
     /// The identifier is not a `did:key`.
@@ -30,80 +30,114 @@ pub enum DidKeyError {
     /// The multibase part does not decode.
     #[error("the key is not valid multibase: {0}")]
     Multibase(#[from] MultibaseError),
-    /// The multicodec header names another key type.
-    #[error("the key is not an Ed25519 key (multicodec header {header})")]
-    NotEd25519 {
-        /// The first two bytes, in hex.
+    /// The multicodec header names a key type we do not use.
+    #[error("the key is neither an Ed25519 nor an SM2 key (multicodec header {header})")]
+    UnknownKeyType {
+        /// The first bytes, in hex.
         header: String,
     },
-    /// The key is not 32 bytes.
-    #[error("an Ed25519 key is 32 bytes, this one is {len}")]
+    /// The key has the wrong length for its type.
+    #[error("an {alg} key is {expected} bytes, this one is {len}")]
     WrongLength {
+        /// The key type.
+        alg: SigAlg,
+        /// The length it needs.
+        expected: usize,
         /// Length found.
         len: usize,
     },
-    /// The bytes are not a valid Ed25519 point, or a weak (small-order) one.
-    #[error("the bytes are not a usable Ed25519 public key")]
-    InvalidPoint,
+    /// The bytes are not a valid point, or a weak (small-order) one.
+    #[error("the bytes are not a usable {alg} public key")]
+    InvalidPoint {
+        /// The key type.
+        alg: SigAlg,
+    },
+    /// A secret key's bytes are not a usable secret.
+    #[error("the bytes are not a usable {alg} secret key")]
+    InvalidSecret {
+        /// The key type.
+        alg: SigAlg,
+    },
     /// A verification method whose fragment names a different key than its DID.
     #[error("the verification method's fragment does not match its did:key")]
     FragmentMismatch,
+}
+
+impl From<KeyError> for DidKeyError {
+    fn from(e: KeyError) -> Self {
+        match e {
+            KeyError::WrongLength {
+                alg,
+                expected,
+                found,
+            } => DidKeyError::WrongLength {
+                alg,
+                expected,
+                len: found,
+            },
+            KeyError::InvalidPoint { alg } => DidKeyError::InvalidPoint { alg },
+            KeyError::InvalidSecret { alg } => DidKeyError::InvalidSecret { alg },
+            KeyError::UnknownCodec { header } => DidKeyError::UnknownKeyType { header },
+            // Parsing never draws randomness.
+            KeyError::Random(why) => DidKeyError::UnknownKeyType { header: why },
+        }
+    }
 }
 
 fn preview(text: &str) -> String {
     text.chars().take(64).collect()
 }
 
-fn strip_codec(bytes: &[u8], codec: [u8; 2]) -> Result<[u8; 32], DidKeyError> {
-    if bytes.len() < 2 || bytes[..2] != codec {
-        return Err(DidKeyError::NotEd25519 {
-            header: bytes.iter().take(2).map(|b| format!("{b:02x}")).collect(),
-        });
-    }
-    <[u8; 32]>::try_from(&bytes[2..]).map_err(|_| DidKeyError::WrongLength {
-        len: bytes.len() - 2,
-    })
-}
-
 impl DidKey {
     /// The DID of a public key.
-    pub fn from_verifying_key(key: VerifyingKey) -> Self {
+    pub fn from_public_key(key: PublicKey) -> Self {
         Self(key)
     }
 
+    /// The DID of an Ed25519 public key.
+    pub fn from_verifying_key(key: VerifyingKey) -> Self {
+        Self(PublicKey::Ed25519(key))
+    }
+
     /// The public key.
-    pub fn verifying_key(&self) -> &VerifyingKey {
-        &self.0
+    pub fn public_key(&self) -> PublicKey {
+        self.0
     }
 
-    /// The raw 32 public-key bytes, as registered on chain.
-    pub fn public_key_bytes(&self) -> [u8; 32] {
-        self.0.to_bytes()
+    /// The signature algorithm of the key.
+    pub fn alg(&self) -> SigAlg {
+        self.0.alg()
     }
 
-    /// From raw public-key bytes; weak keys are refused.
+    /// The profile the key belongs to (Ed25519: standard, SM2: guomi).
+    pub fn profile(&self) -> Profile {
+        Profile::of_sig(self.0.alg())
+    }
+
+    /// The 32 bytes the registry contract names this key by ([`PublicKey::registry_key`]):
+    /// the Ed25519 key itself, or SM3 of the SM2 key's compressed point.
+    pub fn registry_key(&self) -> [u8; 32] {
+        self.0.registry_key()
+    }
+
+    /// From an Ed25519 key's 32 bytes; weak keys are refused.
     pub fn from_public_key_bytes(bytes: &[u8; 32]) -> Result<Self, DidKeyError> {
-        let key = VerifyingKey::from_bytes(bytes).map_err(|_| DidKeyError::InvalidPoint)?;
-        if key.is_weak() {
-            return Err(DidKeyError::InvalidPoint);
-        }
-        Ok(Self(key))
+        Ok(Self(PublicKey::from_bytes(SigAlg::Ed25519, bytes)?))
     }
 
-    /// The Multikey `publicKeyMultibase` value, e.g. `z6Mk…`; also the DID's method-specific id.
+    /// The Multikey `publicKeyMultibase` value, e.g. `z6Mk…` (Ed25519) or `zEPz…` (SM2); also
+    /// the DID's method-specific id.
     pub fn multibase(&self) -> String {
-        let mut bytes = ED25519_PUB.to_vec();
-        bytes.extend_from_slice(self.0.as_bytes());
-        encode_base58btc(&bytes)
+        encode_base58btc(&self.0.to_multicodec())
     }
 
     /// Parses a `publicKeyMultibase` value.
     pub fn from_multibase(text: &str) -> Result<Self, DidKeyError> {
         let bytes = decode_base58btc(text)?;
-        Self::from_public_key_bytes(&strip_codec(&bytes, ED25519_PUB)?)
+        Ok(Self(PublicKey::from_multicodec(&bytes)?))
     }
 
-    /// Parses `did:key:z6Mk…` (a DID URL fragment, if any, must name the same key).
+    /// Parses `did:key:z…` (a DID URL fragment, if any, must name the same key).
     pub fn parse(text: &str) -> Result<Self, DidKeyError> {
         let rest = text
             .strip_prefix(PREFIX)
@@ -160,17 +194,15 @@ impl fmt::Debug for DidKey {
     }
 }
 
-/// The secret-key Multikey value (`privateKeyMultibase`, `z3u2…`).
-pub fn secret_key_multibase(key: &SigningKey) -> String {
-    let mut bytes = ED25519_PRIV.to_vec();
-    bytes.extend_from_slice(key.as_bytes());
-    encode_base58btc(&bytes)
+/// The secret-key Multikey value (`privateKeyMultibase`, `z3u2…` for Ed25519).
+pub fn secret_key_multibase(key: &SecretKey) -> String {
+    encode_base58btc(&key.to_multicodec())
 }
 
-/// Parses a `privateKeyMultibase` value.
-pub fn secret_key_from_multibase(text: &str) -> Result<SigningKey, DidKeyError> {
-    let bytes = decode_base58btc(text)?;
-    Ok(SigningKey::from_bytes(&strip_codec(&bytes, ED25519_PRIV)?))
+/// Parses a `privateKeyMultibase` value, of either key type.
+pub fn secret_key_from_multibase(text: &str) -> Result<SecretKey, DidKeyError> {
+    let bytes = zeroize::Zeroizing::new(decode_base58btc(text)?);
+    Ok(SecretKey::from_multicodec(&bytes)?)
 }
 
 #[cfg(test)]
@@ -183,7 +215,7 @@ mod tests {
     #[test]
     fn vector_key_pair_derives_the_vector_did() {
         let secret = secret_key_from_multibase(PRIV).expect("vector secret key");
-        let did = DidKey::from_verifying_key(secret.verifying_key());
+        let did = DidKey::from_public_key(secret.public());
         assert_eq!(did.multibase(), PUB);
         assert_eq!(did.to_string(), format!("did:key:{PUB}"));
         assert_eq!(did.verification_method(), format!("did:key:{PUB}#{PUB}"));
@@ -214,19 +246,21 @@ mod tests {
         );
         assert!(matches!(
             DidKey::from_multibase(PRIV),
-            Err(DidKeyError::NotEd25519 { .. })
+            Err(DidKeyError::UnknownKeyType { .. })
         ));
         let short = encode_base58btc(&[0xed, 0x01, 1, 2, 3]);
-        assert_eq!(
+        assert!(matches!(
             DidKey::from_multibase(&short),
-            Err(DidKeyError::WrongLength { len: 3 })
-        );
+            Err(DidKeyError::WrongLength { len: 3, .. })
+        ));
         // The identity point is a small-order (weak) key.
         let mut identity = [0u8; 32];
         identity[0] = 1;
         assert_eq!(
             DidKey::from_public_key_bytes(&identity),
-            Err(DidKeyError::InvalidPoint)
+            Err(DidKeyError::InvalidPoint {
+                alg: SigAlg::Ed25519
+            })
         );
     }
 }

@@ -1,19 +1,81 @@
 //! The Data Integrity cryptosuite `eddsa-jcs-2022` (W3C Data Integrity EdDSA Cryptosuites v1.0,
 //! section 3.3): JCS-canonicalise the document and the proof configuration, hash each with
-//! SHA-256, sign `proofHash || documentHash` with Ed25519.
+//! SHA-256, sign `proofHash || documentHash` with Ed25519; and its national-profile mirror
+//! `sm2-jcs-2026` (docs/PROTOCOL.md §2.4): the same steps with SM3 and SM2.
 //!
 //! This module is the cryptography alone. Whether the signing key belongs to the credential's
 //! issuer, and whether that issuer is trusted, is decided elsewhere.
 
 use crate::did_key::{DidKey, DidKeyError};
 use crate::multibase::{decode_base58btc, encode_base58btc, MultibaseError};
+use countersign_crypto::{HashAlg, NotAllowed, Policy, Profile, SecretKey, SigAlg, Signature};
 use countersign_jcs::{canonicalize, canonicalize_to_string, join_canonical_members, JcsError};
-use ed25519_dalek::{Signature, Signer, SigningKey};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
-/// The cryptosuite name.
+/// The W3C cryptosuite's name.
 pub const CRYPTOSUITE: &str = "eddsa-jcs-2022";
+/// The national profile's cryptosuite: `eddsa-jcs-2022` with SM3 for SHA-256 and SM2 (default
+/// distinguishing ID) for Ed25519. Countersign's own, not a W3C-registered suite.
+pub const SM2_CRYPTOSUITE: &str = "sm2-jcs-2026";
+
+/// A cryptosuite Countersign signs and verifies credentials with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cryptosuite {
+    /// `eddsa-jcs-2022`: Ed25519 over SHA-256 hashes (the standard profile).
+    EddsaJcs2022,
+    /// `sm2-jcs-2026`: SM2 over SM3 hashes (the national profile).
+    Sm2Jcs2026,
+}
+
+impl Cryptosuite {
+    /// Both, in a fixed order.
+    pub const ALL: [Cryptosuite; 2] = [Cryptosuite::EddsaJcs2022, Cryptosuite::Sm2Jcs2026];
+
+    /// The `cryptosuite` value.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Cryptosuite::EddsaJcs2022 => CRYPTOSUITE,
+            Cryptosuite::Sm2Jcs2026 => SM2_CRYPTOSUITE,
+        }
+    }
+
+    /// The suite a `cryptosuite` value names, if it is one of ours.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Cryptosuite::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// The profile it belongs to.
+    pub const fn profile(self) -> Profile {
+        match self {
+            Cryptosuite::EddsaJcs2022 => Profile::Standard,
+            Cryptosuite::Sm2Jcs2026 => Profile::Guomi,
+        }
+    }
+
+    /// The suite of a profile.
+    pub const fn of_profile(profile: Profile) -> Self {
+        match profile {
+            Profile::Standard => Cryptosuite::EddsaJcs2022,
+            Profile::Guomi => Cryptosuite::Sm2Jcs2026,
+        }
+    }
+
+    /// Its signature algorithm.
+    pub const fn sig(self) -> SigAlg {
+        self.profile().sig()
+    }
+
+    /// Its hash (also the hash of the credential's leaf and its batch's tree).
+    pub const fn hash(self) -> HashAlg {
+        self.profile().hash()
+    }
+}
+
+/// A policy that accepts both profiles: for the cryptography alone, where no hall's policy
+/// applies (issuing, tests, the interop tools).
+pub fn any_profile() -> Policy {
+    Policy::new(Profile::Standard, &[Profile::Guomi])
+}
 /// The proof type shared by all Data Integrity cryptosuites.
 pub const PROOF_TYPE: &str = "DataIntegrityProof";
 /// The only proof purpose a credential proof may have.
@@ -32,10 +94,30 @@ pub enum SignatureError {
     #[error("the credential has no Data Integrity proof")]
     NoDataIntegrityProof,
     /// A `DataIntegrityProof` with a cryptosuite we do not implement.
-    #[error("unsupported cryptosuite {found:?}; only eddsa-jcs-2022 is accepted")]
+    #[error(
+        "unsupported cryptosuite {found:?}; only eddsa-jcs-2022 and sm2-jcs-2026 are accepted"
+    )]
     UnsupportedCryptosuite {
         /// The cryptosuite named.
         found: String,
+    },
+    /// The hall's policy does not accept the proof's algorithms (a province on the national
+    /// profile alone refuses Ed25519, and the other way round).
+    #[error("the credential is signed with {suite}, which this hall does not accept: {why}")]
+    NotAllowed {
+        /// The cryptosuite.
+        suite: &'static str,
+        /// The policy's answer.
+        why: NotAllowed,
+    },
+    /// The verification method's key is not the cryptosuite's key type: a signature cannot be
+    /// relabelled as another algorithm's.
+    #[error("the proof says {suite} but its key is an {key} key")]
+    KeyTypeMismatch {
+        /// The cryptosuite named.
+        suite: &'static str,
+        /// The key's algorithm.
+        key: SigAlg,
     },
     /// A proof purpose other than `assertionMethod`.
     #[error("proof purpose {found:?} is not assertionMethod")]
@@ -64,7 +146,7 @@ pub enum SignatureError {
     #[error("the proof value is malformed: {0}")]
     BadProofValue(#[from] MultibaseError),
     /// The signature is not 64 bytes.
-    #[error("an Ed25519 signature is 64 bytes, the proof value holds {len}")]
+    #[error("a signature is 64 bytes, the proof value holds {len}")]
     WrongSignatureLength {
         /// Length found.
         len: usize,
@@ -98,9 +180,9 @@ pub struct SigningInput {
     pub canonical_document: Vec<u8>,
     /// JCS of the proof configuration (proof options without `proofValue`, with `@context`).
     pub canonical_proof_config: Vec<u8>,
-    /// SHA-256 of the canonical document.
+    /// The suite's hash (SHA-256 or SM3) of the canonical document.
     pub document_hash: [u8; 32],
-    /// SHA-256 of the canonical proof configuration.
+    /// The suite's hash of the canonical proof configuration.
     pub proof_config_hash: [u8; 32],
 }
 
@@ -114,7 +196,8 @@ impl SigningInput {
     }
 }
 
-/// Proof configuration and transformation (spec 3.3.4 and 3.3.5), then the hashing of 3.3.6.
+/// Proof configuration and transformation (spec 3.3.4 and 3.3.5), then the hashing of 3.3.6,
+/// with the hash of the suite `options` names (`eddsa-jcs-2022` when it names none).
 ///
 /// `unsecured` is the document without `proof`; `options` is the proof without `proofValue`.
 pub fn signing_input(
@@ -122,6 +205,14 @@ pub fn signing_input(
     options: &Map<String, Value>,
 ) -> Result<SigningInput, SignatureError> {
     check_options(options)?;
+    let suite = match options.get("cryptosuite").and_then(Value::as_str) {
+        None => Cryptosuite::EddsaJcs2022,
+        Some(name) => {
+            Cryptosuite::from_name(name).ok_or_else(|| SignatureError::UnsupportedCryptosuite {
+                found: name.chars().take(40).collect(),
+            })?
+        }
+    };
     let mut config = options.clone();
     if let Some(context) = unsecured.get("@context") {
         config.insert("@context".into(), context.clone());
@@ -129,8 +220,8 @@ pub fn signing_input(
     let canonical_document = canonicalize(&Value::Object(unsecured.clone()))?;
     let canonical_proof_config = canonicalize(&Value::Object(config))?;
     Ok(SigningInput {
-        document_hash: Sha256::digest(&canonical_document).into(),
-        proof_config_hash: Sha256::digest(&canonical_proof_config).into(),
+        document_hash: suite.hash().digest(&canonical_document),
+        proof_config_hash: suite.hash().digest(&canonical_proof_config),
         canonical_document,
         canonical_proof_config,
     })
@@ -215,15 +306,18 @@ fn check_options(options: &Map<String, Value>) -> Result<(), SignatureError> {
 /// 3.3.1 step 2) and its vector shows: verifiers that hash the proof as they find it (Digital
 /// Bazaar's, behind the W3C test suite) otherwise hash a configuration without the context that
 /// was signed, and call every credential forged.
+///
+/// The cryptosuite follows the key: `eddsa-jcs-2022` for Ed25519, `sm2-jcs-2026` for SM2.
 pub fn create_proof(
     unsecured: &Map<String, Value>,
-    key: &SigningKey,
+    key: &SecretKey,
     created: &str,
 ) -> Result<Map<String, Value>, SignatureError> {
-    let did = DidKey::from_verifying_key(key.verifying_key());
+    let did = DidKey::from_public_key(key.public());
+    let suite = Cryptosuite::of_profile(did.profile());
     let mut options = Map::new();
     options.insert("type".into(), PROOF_TYPE.into());
-    options.insert("cryptosuite".into(), CRYPTOSUITE.into());
+    options.insert("cryptosuite".into(), suite.name().into());
     options.insert("created".into(), created.into());
     options.insert(
         "verificationMethod".into(),
@@ -242,7 +336,8 @@ pub fn create_proof(
     Ok(options)
 }
 
-/// The eddsa-jcs-2022 proof of a secured document, found in a single proof or a proof set.
+/// The signature proof (`eddsa-jcs-2022` or `sm2-jcs-2026`) of a secured document, found in a
+/// single proof or a proof set; the first, if there are several.
 pub fn find_proof(document: &Map<String, Value>) -> Result<&Map<String, Value>, SignatureError> {
     let proof = find_proof_value(document)?;
     proof
@@ -264,7 +359,7 @@ pub fn find_proof_value(document: &Map<String, Value>) -> Result<&Value, Signatu
             continue;
         }
         match p.get("cryptosuite").and_then(Value::as_str) {
-            Some(CRYPTOSUITE) => return Ok(p),
+            Some(name) if Cryptosuite::from_name(name).is_some() => return Ok(p),
             found => other_suite = Some(found.unwrap_or_default().to_owned()),
         }
     }
@@ -274,12 +369,19 @@ pub fn find_proof_value(document: &Map<String, Value>) -> Result<&Value, Signatu
     })
 }
 
-/// Verifies the document's eddsa-jcs-2022 proof (spec 3.3.2) and returns the signing key.
+/// Verifies the document's signature proof (spec 3.3.2) under either profile and returns the
+/// signing key: the cryptography alone, for issuers and tools. A hall verifies with
+/// [`verify_proof_under`] and its own policy.
 ///
 /// In a proof set every proof signs the document without `proof`, so our anchor proof beside
 /// the Ed25519 proof changes nothing here, and standard verifiers verify our credentials.
 pub fn verify_proof(document: &Value) -> Result<DidKey, SignatureError> {
-    verify(document, false).map(|(signer, _)| signer)
+    verify_proof_under(document, &any_profile())
+}
+
+/// [`verify_proof`], refusing a suite `policy` does not accept before checking anything.
+pub fn verify_proof_under(document: &Value, policy: &Policy) -> Result<DidKey, SignatureError> {
+    verify(document, policy, false).map(|(signer, _)| signer)
 }
 
 /// [`verify_proof`], also returning the canonical form of the document with `proof` set to
@@ -287,17 +389,30 @@ pub fn verify_proof(document: &Value) -> Result<DidKey, SignatureError> {
 /// canonicalised members so the document is serialised once.
 pub(crate) fn verify_proof_with_entry(
     document: &Value,
+    policy: &Policy,
 ) -> Result<(DidKey, Vec<u8>), SignatureError> {
-    let (signer, entry) = verify(document, true)?;
+    let (signer, entry) = verify(document, policy, true)?;
     match entry {
         Some(entry) => Ok((signer, entry)),
         None => Err(SignatureError::NotAnObject),
     }
 }
 
-fn verify(document: &Value, with_entry: bool) -> Result<(DidKey, Option<Vec<u8>>), SignatureError> {
+fn verify(
+    document: &Value,
+    policy: &Policy,
+    with_entry: bool,
+) -> Result<(DidKey, Option<Vec<u8>>), SignatureError> {
     let document = document.as_object().ok_or(SignatureError::NotAnObject)?;
     let proof = find_proof(document)?;
+    let suite = proof_suite(proof)?;
+    policy
+        .allow_sig(suite.sig())
+        .and_then(|()| policy.allow_hash(suite.hash()))
+        .map_err(|why| SignatureError::NotAllowed {
+            suite: suite.name(),
+            why,
+        })?;
     let purpose = string_field(proof, "proofPurpose")?;
     if purpose != ASSERTION_METHOD {
         return Err(SignatureError::WrongProofPurpose {
@@ -305,9 +420,14 @@ fn verify(document: &Value, with_entry: bool) -> Result<(DidKey, Option<Vec<u8>>
         });
     }
     let signer = DidKey::parse_cached(string_field(proof, "verificationMethod")?)?;
+    if signer.alg() != suite.sig() {
+        return Err(SignatureError::KeyTypeMismatch {
+            suite: suite.name(),
+            key: signer.alg(),
+        });
+    }
     let bytes = decode_base58btc(string_field(proof, "proofValue")?)?;
-    let signature = <[u8; 64]>::try_from(bytes.as_slice())
-        .map(|b| Signature::from_bytes(&b))
+    let signature = Signature::from_slice(&bytes)
         .map_err(|_| SignatureError::WrongSignatureLength { len: bytes.len() })?;
 
     check_options(proof)?;
@@ -362,14 +482,14 @@ fn verify(document: &Value, with_entry: bool) -> Result<(DidKey, Option<Vec<u8>>
             .chain(context_text.as_deref().map(|c| ("@context", c))),
     );
     let input = SigningInput {
-        document_hash: Sha256::digest(&canonical_document).into(),
-        proof_config_hash: Sha256::digest(&canonical_proof_config).into(),
+        document_hash: suite.hash().digest(&canonical_document),
+        proof_config_hash: suite.hash().digest(&canonical_proof_config),
         canonical_document,
         canonical_proof_config,
     };
     signer
-        .verifying_key()
-        .verify_strict(&input.hash_data(), &signature)
+        .public_key()
+        .verify(&input.hash_data(), &signature)
         .map_err(|_| SignatureError::Mismatch)?;
     let entry = if with_entry {
         let proof_value = find_proof_value(document)?;
@@ -386,6 +506,14 @@ fn verify(document: &Value, with_entry: bool) -> Result<(DidKey, Option<Vec<u8>>
         None
     };
     Ok((signer, entry))
+}
+
+/// The suite a signature proof (as [`find_proof`] returns it) names.
+pub fn proof_suite(proof: &Map<String, Value>) -> Result<Cryptosuite, SignatureError> {
+    let name = string_field(proof, "cryptosuite")?;
+    Cryptosuite::from_name(name).ok_or_else(|| SignatureError::UnsupportedCryptosuite {
+        found: name.chars().take(40).collect(),
+    })
 }
 
 /// A `@context` as the list of its contexts (a single context is a list of one), borrowed:

@@ -5,29 +5,30 @@ use crate::did_key::DidKey;
 use crate::eddsa_jcs::{create_proof, SignatureError};
 use crate::model::{Credential, FormatError, VC_V2_CONTEXT};
 use chrono::{DateTime, SecondsFormat, Utc};
+use countersign_crypto::SecretKey;
 use countersign_merkle::{MerkleTree, NodeHash, TreeError};
-use ed25519_dalek::SigningKey;
 use serde_json::{Map, Value};
 
-/// An issuing department: its signing key and registered display name.
+/// An issuing department: its signing key (Ed25519, or SM2 under the national profile) and
+/// registered display name.
 pub struct Issuer {
-    key: SigningKey,
+    key: SecretKey,
     /// Display name, e.g. 北京市朝阳区市场监督管理局.
     pub name: String,
 }
 
 impl Issuer {
     /// An issuer from its key and name.
-    pub fn new(key: SigningKey, name: impl Into<String>) -> Self {
+    pub fn new(key: impl Into<SecretKey>, name: impl Into<String>) -> Self {
         Self {
-            key,
+            key: key.into(),
             name: name.into(),
         }
     }
 
     /// The issuer's identifier.
     pub fn did(&self) -> DidKey {
-        DidKey::from_verifying_key(self.key.verifying_key())
+        DidKey::from_public_key(self.key.public())
     }
 }
 
@@ -141,7 +142,8 @@ pub fn issue_batch(
         leaves.push(credential_leaf(&doc).map_err(|source| IssueError::Leaf { index, source })?);
         signed.push(doc);
     }
-    let tree = MerkleTree::new(leaves.clone())?;
+    let hash = issuer.did().profile().hash();
+    let tree = MerkleTree::new_with(hash, leaves.clone())?;
     let credentials = signed
         .into_iter()
         .enumerate()
@@ -151,6 +153,7 @@ pub fn issue_batch(
                 let anchor = AnchorProof {
                     registry,
                     inclusion,
+                    hash,
                 };
                 let signature = doc.remove("proof").unwrap_or(Value::Null);
                 doc.insert(

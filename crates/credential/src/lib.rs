@@ -1,6 +1,7 @@
 //! Verifiable credentials as Countersign issues and reads them: W3C Verifiable Credentials
 //! Data Model 2.0 documents secured with the Data Integrity cryptosuite `eddsa-jcs-2022`,
-//! issued by `did:key` Ed25519 identifiers, batched under a Merkle root whose inclusion path
+//! issued by `did:key` Ed25519 identifiers (or, under the national profile, with its SM2/SM3
+//! mirror `sm2-jcs-2026` and SM2 `did:key`s), batched under a Merkle root whose inclusion path
 //! travels with each credential as a second proof.
 //!
 //! It covers the credential types a service hall sees (business licence, residence permit,
@@ -21,7 +22,9 @@ pub use anchor::{
     credential_leaf, verify_with_leaf, AnchorError, AnchorProof, RegistryRef, ANCHOR_PROOF_TYPE,
 };
 pub use did_key::{DidKey, DidKeyError};
-pub use eddsa_jcs::{verify_proof, SignatureError};
+pub use eddsa_jcs::{
+    any_profile, verify_proof, verify_proof_under, Cryptosuite, SignatureError, SM2_CRYPTOSUITE,
+};
 pub use issue::{issue_batch, Draft, IssueError, IssuedBatch, Issuer};
 pub use kinds::{KindInfo, KINDS};
 pub use model::{Credential, FormatError, VC_V2_CONTEXT};

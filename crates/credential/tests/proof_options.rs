@@ -4,14 +4,15 @@
 
 use countersign_credential::eddsa_jcs::{create_proof, signing_input, verify_proof};
 use countersign_credential::{DidKey, SignatureError, VC_V2_CONTEXT};
-use ed25519_dalek::{Signer, SigningKey};
+use countersign_crypto::SecretKey;
+use ed25519_dalek::SigningKey;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 const CREATED: &str = "2026-11-01T09:00:00Z";
 
-fn key() -> SigningKey {
-    SigningKey::from_bytes(&[42; 32])
+fn key() -> SecretKey {
+    SecretKey::from(SigningKey::from_bytes(&[42; 32]))
 }
 
 fn unsigned() -> Map<String, Value> {
@@ -19,7 +20,7 @@ fn unsigned() -> Map<String, Value> {
         "@context": [VC_V2_CONTEXT],
         "id": "urn:uuid:5b7e6c2e-3b1a-4c55-9a3e-8c1d2f7e9a10",
         "type": ["VerifiableCredential", "DiplomaCredential"],
-        "issuer": {"id": DidKey::from_verifying_key(key().verifying_key()).to_string(), "name": "京华大学"},
+        "issuer": {"id": DidKey::from_public_key(key().public()).to_string(), "name": "京华大学"},
         "validFrom": "2026-07-01T00:00:00Z",
         "credentialSubject": {"name": "张伟", "school": "京华大学"}
     }) {
@@ -56,7 +57,7 @@ fn sign_options(options: Map<String, Value>) -> Value {
 }
 
 fn base_options() -> Map<String, Value> {
-    let did = DidKey::from_verifying_key(key().verifying_key());
+    let did = DidKey::from_public_key(key().public());
     match json!({
         "type": "DataIntegrityProof",
         "cryptosuite": "eddsa-jcs-2022",
@@ -84,7 +85,7 @@ fn the_proof_we_emit_carries_the_documents_context_and_verifies() {
     );
     assert_eq!(proof.get("@context"), Some(&json!([VC_V2_CONTEXT])));
     let signer = verify_proof(&secured(proof)).expect("verifies");
-    assert_eq!(signer, DidKey::from_verifying_key(key().verifying_key()));
+    assert_eq!(signer, DidKey::from_public_key(key().public()));
 }
 
 /// Credentials issued before the proof carried `@context`: the verification algorithm (spec
@@ -150,7 +151,7 @@ fn created_must_be_an_xml_schema_date_time_stamp() {
 
 #[test]
 fn verification_method_forms() {
-    let did = DidKey::from_verifying_key(key().verifying_key());
+    let did = DidKey::from_public_key(key().public());
     // The did:key verification method URL, and the bare DID (its one key).
     for vm in [did.verification_method(), did.to_string()] {
         let mut options = base_options();

@@ -8,6 +8,9 @@
 //! power of two of leaves), which is the same as pairing level by level and promoting a lone last
 //! node unhashed.
 //!
+//! The hash is SHA-256 unless the issuer's profile says SM3 (the national profile): every
+//! function has a `_with` form taking the [`HashAlg`]; the plain forms are SHA-256.
+//!
 //! This crate knows nothing about credentials, JSON or chains: it hashes bytes it is given.
 
 mod proof;
@@ -16,10 +19,10 @@ mod tree;
 pub use proof::{InclusionProof, ProofError, MAX_PATH_LEN};
 pub use tree::{MerkleTree, TreeError};
 
-use sha2::{Digest, Sha256};
+pub use countersign_crypto::HashAlg;
 use std::fmt;
 
-/// A SHA-256 value in the tree: a leaf hash, an interior node or a root.
+/// A 256-bit hash (SHA-256 or SM3) in the tree: a leaf hash, an interior node or a root.
 ///
 /// One type serves all three because revocation treats them alike: revoking any node revokes
 /// every leaf below it.
@@ -69,19 +72,22 @@ pub struct HexError {
 
 /// Leaf hash of an entry: `SHA-256(0x00 || entry)`.
 pub fn leaf_hash(entry: &[u8]) -> NodeHash {
-    let mut h = Sha256::new();
-    h.update([0x00]);
-    h.update(entry);
-    NodeHash(h.finalize().into())
+    leaf_hash_with(HashAlg::Sha256, entry)
 }
 
 /// Interior node hash: `SHA-256(0x01 || left || right)`.
 pub fn node_hash(left: &NodeHash, right: &NodeHash) -> NodeHash {
-    let mut h = Sha256::new();
-    h.update([0x01]);
-    h.update(left.0);
-    h.update(right.0);
-    NodeHash(h.finalize().into())
+    node_hash_with(HashAlg::Sha256, left, right)
+}
+
+/// Leaf hash of an entry with `alg`: `H(0x00 || entry)`.
+pub fn leaf_hash_with(alg: HashAlg, entry: &[u8]) -> NodeHash {
+    NodeHash(alg.digest_parts(&[&[0x00], entry]))
+}
+
+/// Interior node hash with `alg`: `H(0x01 || left || right)`.
+pub fn node_hash_with(alg: HashAlg, left: &NodeHash, right: &NodeHash) -> NodeHash {
+    NodeHash(alg.digest_parts(&[&[0x01], &left.0, &right.0]))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-use crate::{node_hash, NodeHash};
+use crate::{node_hash_with, HashAlg, NodeHash};
 
 /// The longest path accepted: a tree of 2^63 leaves. Anything longer is malformed, and the
 /// bound keeps a hostile proof from costing more than a few dozen hashes.
@@ -91,6 +91,11 @@ impl InclusionProof {
     /// Revocation is checked against each of them, so revoking a sub-batch's node or the whole
     /// batch's root revokes every credential below it. A promoted lone node appears once.
     pub fn nodes(&self, leaf: &NodeHash) -> Result<Vec<NodeHash>, ProofError> {
+        self.nodes_with(HashAlg::Sha256, leaf)
+    }
+
+    /// [`InclusionProof::nodes`] in a tree hashed with `alg`.
+    pub fn nodes_with(&self, alg: HashAlg, leaf: &NodeHash) -> Result<Vec<NodeHash>, ProofError> {
         self.check_shape()?;
         let mut nodes = Vec::with_capacity(self.path.len() + 1);
         nodes.push(*leaf);
@@ -103,9 +108,9 @@ impl InclusionProof {
                     return Err(ProofError::Truncated);
                 };
                 acc = if i % 2 == 1 {
-                    node_hash(sibling, &acc)
+                    node_hash_with(alg, sibling, &acc)
                 } else {
-                    node_hash(&acc, sibling)
+                    node_hash_with(alg, &acc, sibling)
                 };
                 nodes.push(acc);
             }
@@ -117,7 +122,12 @@ impl InclusionProof {
 
     /// The root this proof leads to from `leaf`.
     pub fn root(&self, leaf: &NodeHash) -> Result<NodeHash, ProofError> {
-        let nodes = self.nodes(leaf)?;
+        self.root_with(HashAlg::Sha256, leaf)
+    }
+
+    /// [`InclusionProof::root`] in a tree hashed with `alg`.
+    pub fn root_with(&self, alg: HashAlg, leaf: &NodeHash) -> Result<NodeHash, ProofError> {
+        let nodes = self.nodes_with(alg, leaf)?;
         Ok(nodes[nodes.len() - 1])
     }
 

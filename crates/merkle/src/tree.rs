@@ -1,4 +1,4 @@
-use crate::{node_hash, InclusionProof, NodeHash};
+use crate::{node_hash_with, HashAlg, InclusionProof, NodeHash};
 
 /// A whole batch held in memory by the issuer while it builds proofs.
 ///
@@ -28,6 +28,11 @@ pub enum TreeError {
 impl MerkleTree {
     /// Builds the tree over leaf hashes, in batch order.
     pub fn new(leaves: Vec<NodeHash>) -> Result<Self, TreeError> {
+        Self::new_with(HashAlg::Sha256, leaves)
+    }
+
+    /// Builds the tree over leaf hashes, in batch order, hashing nodes with `alg`.
+    pub fn new_with(alg: HashAlg, leaves: Vec<NodeHash>) -> Result<Self, TreeError> {
         if leaves.is_empty() {
             return Err(TreeError::Empty);
         }
@@ -36,7 +41,7 @@ impl MerkleTree {
             let above = below
                 .chunks(2)
                 .map(|pair| match pair {
-                    [l, r] => node_hash(l, r),
+                    [l, r] => node_hash_with(alg, l, r),
                     [lone] => *lone,
                     _ => unreachable!("chunks(2) yields one or two items"),
                 })
@@ -93,7 +98,7 @@ pub(crate) fn reference_root(leaves: &[NodeHash]) -> NodeHash {
         return leaves[0];
     }
     let k = leaves.len().next_power_of_two() / 2;
-    node_hash(&reference_root(&leaves[..k]), &reference_root(&leaves[k..]))
+    crate::node_hash(&reference_root(&leaves[..k]), &reference_root(&leaves[k..]))
 }
 
 #[cfg(test)]
@@ -158,5 +163,36 @@ mod tests {
             }
             assert!(tree.proof(n).is_err());
         }
+    }
+}
+
+#[cfg(test)]
+mod sm3_tests {
+    use super::*;
+    use crate::{leaf_hash_with, node_hash_with};
+
+    #[test]
+    fn an_sm3_tree_proves_its_leaves_and_differs_from_the_sha256_tree() {
+        let entries: Vec<Vec<u8>> = (0u8..7).map(|i| vec![i; 3]).collect();
+        let leaves: Vec<NodeHash> = entries
+            .iter()
+            .map(|e| leaf_hash_with(HashAlg::Sm3, e))
+            .collect();
+        let tree = MerkleTree::new_with(HashAlg::Sm3, leaves.clone()).expect("tree");
+        // RFC 6962 shape by hand for 7 leaves: ((01)(23))((45)6).
+        let n = |l: &NodeHash, r: &NodeHash| node_hash_with(HashAlg::Sm3, l, r);
+        let expected = n(
+            &n(&n(&leaves[0], &leaves[1]), &n(&leaves[2], &leaves[3])),
+            &n(&n(&leaves[4], &leaves[5]), &leaves[6]),
+        );
+        assert_eq!(tree.root(), expected);
+        for (i, leaf) in leaves.iter().enumerate() {
+            let proof = tree.proof(i as u64).expect("proof");
+            assert_eq!(proof.root_with(HashAlg::Sm3, leaf), Ok(expected));
+            assert_ne!(proof.root(leaf), Ok(expected), "a SHA-256 reading fails");
+        }
+        let sha =
+            MerkleTree::new(entries.iter().map(|e| crate::leaf_hash(e)).collect()).expect("tree");
+        assert_ne!(sha.root(), tree.root());
     }
 }

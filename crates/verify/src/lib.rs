@@ -60,6 +60,9 @@ pub struct Policy {
     /// How far ahead of this clock a chain state's check time may be before it counts as
     /// stale (not fresh "until then").
     pub max_clock_skew: Duration,
+    /// The signature and hash algorithms the province accepts (its hall bundle's profile): a
+    /// credential under another is refused before its signature is checked.
+    pub algorithms: countersign_crypto::Policy,
 }
 
 impl Default for Policy {
@@ -68,6 +71,7 @@ impl Default for Policy {
             max_chain_age: Duration::hours(i64::from(countersign_defaults::MAX_CHAIN_AGE_HOURS)),
             fail_closed_when_stale: countersign_defaults::FAIL_CLOSED_WHEN_STALE,
             max_clock_skew: Duration::seconds(countersign_defaults::MAX_CLOCK_SKEW_SECONDS),
+            algorithms: countersign_crypto::Policy::default(),
         }
     }
 }

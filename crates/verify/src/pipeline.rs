@@ -104,7 +104,7 @@ fn signature_code(e: &SignatureError) -> &'static str {
 /// Runs every check on a parsed document.
 pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
     let now = params.clock.now();
-    let signature = verify_with_leaf(&document);
+    let signature = verify_with_leaf(&document, &params.policy.algorithms);
     let signature_check = match &signature {
         Ok(_) => check(
             CheckId::Signature,

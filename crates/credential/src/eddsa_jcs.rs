@@ -197,22 +197,14 @@ impl SigningInput {
 }
 
 /// Proof configuration and transformation (spec 3.3.4 and 3.3.5), then the hashing of 3.3.6,
-/// with the hash of the suite `options` names (`eddsa-jcs-2022` when it names none).
+/// with the hash of the suite `options` names.
 ///
 /// `unsecured` is the document without `proof`; `options` is the proof without `proofValue`.
 pub fn signing_input(
     unsecured: &Map<String, Value>,
     options: &Map<String, Value>,
 ) -> Result<SigningInput, SignatureError> {
-    check_options(options)?;
-    let suite = match options.get("cryptosuite").and_then(Value::as_str) {
-        None => Cryptosuite::EddsaJcs2022,
-        Some(name) => {
-            Cryptosuite::from_name(name).ok_or_else(|| SignatureError::UnsupportedCryptosuite {
-                found: name.chars().take(40).collect(),
-            })?
-        }
-    };
+    let suite = check_options(options)?;
     let mut config = options.clone();
     if let Some(context) = unsecured.get("@context") {
         config.insert("@context".into(), context.clone());
@@ -272,16 +264,11 @@ fn is_date_time_stamp(text: &str) -> bool {
         && chrono::DateTime::parse_from_rfc3339(text).is_ok()
 }
 
-fn check_options(options: &Map<String, Value>) -> Result<(), SignatureError> {
+fn check_options(options: &Map<String, Value>) -> Result<Cryptosuite, SignatureError> {
     if string_field(options, "type")? != PROOF_TYPE {
         return Err(SignatureError::NoDataIntegrityProof);
     }
-    let suite = string_field(options, "cryptosuite")?;
-    if suite != CRYPTOSUITE {
-        return Err(SignatureError::UnsupportedCryptosuite {
-            found: suite.to_owned(),
-        });
-    }
+    let suite = proof_suite(options)?;
     if let Some(created) = options.get("created") {
         if !created.as_str().is_some_and(is_date_time_stamp) {
             return Err(SignatureError::BadCreated {
@@ -295,7 +282,7 @@ fn check_options(options: &Map<String, Value>) -> Result<(), SignatureError> {
     {
         return Err(SignatureError::UnsupportedOption { member, why });
     }
-    Ok(())
+    Ok(suite)
 }
 
 /// Signs an unsecured document; returns the proof object to attach (with `proofValue`).

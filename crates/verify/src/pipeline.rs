@@ -93,7 +93,10 @@ fn signature_code(e: &SignatureError) -> &'static str {
         SignatureError::BadProofValue(_) | SignatureError::WrongSignatureLength { .. } => {
             "signature.malformed"
         }
-        SignatureError::VerificationMethod(_) => "signature.key",
+        SignatureError::VerificationMethod(_) | SignatureError::KeyTypeMismatch { .. } => {
+            "signature.key"
+        }
+        SignatureError::NotAllowed { .. } => "signature.not_allowed",
         SignatureError::UnsupportedOption { .. } | SignatureError::UnsignedContext { .. } => {
             "signature.unsupported"
         }
@@ -113,7 +116,8 @@ pub fn verify_document(document: Value, params: &Params<'_>) -> Report {
             // The key as written in the proof: printing the parsed key would base58-encode it
             // again, a few microseconds on every scan.
             format!(
-                "eddsa-jcs-2022 proof by {}",
+                "{} proof by {}",
+                signature_suite(&document).unwrap_or("signature"),
                 verification_method(&document).unwrap_or("its verification method")
             ),
         ),
@@ -414,7 +418,27 @@ fn anchor_check(
             Some(proof),
         );
     }
-    let nodes = match proof.inclusion.nodes(&leaf) {
+    // The tree's hash is the signer's profile's. A proof naming another is refused rather than
+    // read either way: the credential would otherwise verify under whichever hash the copy in
+    // hand names.
+    let hash = signer.map(|s| s.profile().hash()).unwrap_or(proof.hash);
+    if proof.hash != hash {
+        return done(
+            check(
+                CheckId::Anchor,
+                CheckOutcome::Fail,
+                "anchor.hash_mismatch",
+                format!(
+                    "the anchoring proof names {} but the credential is signed under the {} profile ({})",
+                    proof.hash,
+                    countersign_crypto::Profile::of_hash(hash),
+                    hash
+                ),
+            ),
+            Some(proof),
+        );
+    }
+    let nodes = match proof.inclusion.nodes_with(hash, &leaf) {
         Ok(n) => n,
         Err(e) => return done(malformed(e.to_string()), Some(proof)),
     };
@@ -496,7 +520,13 @@ fn verification_method(document: &Value) -> Option<&str> {
     Some(method.split('#').next().unwrap_or(method))
 }
 
-/// Proofs in the set that are neither the eddsa-jcs-2022 proof nor the anchoring proof.
+/// The signature proof's cryptosuite as written.
+fn signature_suite(document: &Value) -> Option<&str> {
+    let proof = countersign_credential::eddsa_jcs::find_proof(document.as_object()?).ok()?;
+    proof.get("cryptosuite")?.as_str()
+}
+
+/// Proofs in the set that are neither the signature proof nor the anchoring proof.
 fn unchecked_proofs(credential: &Credential) -> usize {
     let Some(Value::Array(proofs)) = credential.document.get("proof") else {
         return 0;
@@ -508,13 +538,14 @@ fn unchecked_proofs(credential: &Credential) -> usize {
                 p.get("type").and_then(Value::as_str),
                 p.get("cryptosuite").and_then(Value::as_str),
             );
-            !matches!(
-                kind,
-                (
-                    Some(countersign_credential::eddsa_jcs::PROOF_TYPE),
-                    Some(countersign_credential::eddsa_jcs::CRYPTOSUITE)
-                ) | (Some(countersign_credential::ANCHOR_PROOF_TYPE), None)
-            )
+            let ours = match kind {
+                (Some(countersign_credential::eddsa_jcs::PROOF_TYPE), Some(suite)) => {
+                    countersign_credential::Cryptosuite::from_name(suite).is_some()
+                }
+                (Some(countersign_credential::ANCHOR_PROOF_TYPE), None) => true,
+                _ => false,
+            };
+            !ours
         })
         .count()
 }

@@ -389,7 +389,7 @@ fn a_signature_by_a_key_other_than_the_issuers_is_refused() {
         ),
         ("an unregistered key", SigningKey::from_bytes(&[7; 32])),
     ] {
-        let proof = create_proof(&unsigned, &key, CREATED).expect("signing");
+        let proof = create_proof(&unsigned, &key.clone().into(), CREATED).expect("signing");
         let mut doc = unsigned.clone();
         doc.insert(
             "proof".into(),

@@ -8,8 +8,10 @@
 #   poppler-utils           pdftotext/pdffonts/pdftoppm: receipts' PDFs read back and rendered in tests
 #   cups, cups-client, printer-driver-cups-pdf
 #                           the print tests' own cupsd on loopback with a cups-pdf virtual queue
+#   openssl                 the independent SM2/SM3 implementation the national profile's tests
+#                           check ours against (OpenSSL 3 has both)
 set -euo pipefail
-wanted=(sqlite3 pkg-config libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk socat poppler-utils cups cups-client printer-driver-cups-pdf)
+wanted=(sqlite3 pkg-config libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk socat poppler-utils cups cups-client printer-driver-cups-pdf openssl)
 missing=()
 for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -32,7 +32,7 @@ done
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 cargo --version
 
-phase "tools (npm: solc, anvil, ui; apt: sqlite3, webkit, xvfb; tauri-driver)"
+phase "tools (npm: solc, anvil, ui; apt: sqlite3, webkit, xvfb, openssl; tauri-driver)"
 scripts/tools.sh
 scripts/system-packages.sh
 scripts/app-tools.sh
@@ -60,6 +60,13 @@ cargo build --workspace --all-targets --locked
 
 phase "tests (debug; the app's end to end under Xvfb)"
 cargo test --workspace --all-targets --locked
+
+# The national profile (国密) against an independent implementation: OpenSSL 3 signs with SM2
+# and we verify, we sign and it verifies, SM3 values agree (the tests ran above with the rest;
+# this names the OpenSSL they ran against).
+phase "国密 cross-checks (OpenSSL 3: SM2, SM3)"
+openssl version
+cargo test --locked -p countersign-crypto --test openssl -q 2>&1 | tail -n 2
 
 phase "doc tests"
 cargo test --workspace --doc --locked

@@ -153,6 +153,12 @@ pub struct Sm2PublicKey {
     compressed: [u8; 33],
 }
 
+impl Sm2PublicKey {
+    pub(crate) fn point(&self) -> &sm2::AffinePoint {
+        &self.point
+    }
+}
+
 /// A public key of either algorithm.
 // The variants differ in size (an Ed25519 key carries its decompressed point too); a key is
 // `Copy` and lives in caches and identifiers, so neither is boxed.

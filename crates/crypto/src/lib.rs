@@ -15,12 +15,13 @@
 //! is refused even when its signature is good.
 
 mod hash;
+mod interop;
 mod keys;
 mod policy;
 
 pub use hash::{HashAlg, Hasher};
 pub use keys::{
-    KeyError, PublicKey, SecretKey, SigAlg, Signature, SignatureError, SIGNATURE_LEN,
+    KeyError, PublicKey, SecretKey, SigAlg, Signature, SignatureError, Sm2PublicKey, SIGNATURE_LEN,
     SM2_DEFAULT_DISTID,
 };
 pub use policy::{NotAllowed, Policy, Profile, UnknownName};

@@ -13,8 +13,13 @@
 //! against the state root of a header whose hash is checked; [`ProvedChainState`] is what
 //! verification reads through, at a block the hall's nodes agreed on.
 //!
-//! ABI encoding comes from `alloy-sol-types`, generated from the committed ABI; the transport is
-//! a small blocking client over `ureq`.
+//! ABI encoding of arguments comes from `alloy-sol-types`, generated from the committed ABI; the
+//! transport is a small blocking client over `ureq`. What depends on the chain's EVM hash
+//! (function selectors, event topics, storage slots, the event record, the registry id) is
+//! computed at runtime with the configured [`ChainHash`] ([`RpcOptions::chain_hash`]):
+//! Keccak-256 on Ethereum-family chains, SM3 on a national-crypto chain such as FISCO BCOS in
+//! 国密 mode. Transaction signing (secp256k1 over Keccak-256 RLP), account addresses, block
+//! hashes and the state trie stay Ethereum's (PROTOCOL.md §7.4).
 
 pub mod abi;
 pub mod online;
@@ -23,10 +28,11 @@ pub mod registry;
 pub mod rpc;
 pub mod wallet;
 
+pub use countersign_chainstate::ChainHash;
 pub use online::{connect_first, ConnectError, OnlineChainState, ProvedChainState};
 pub use proof::{ProvedHeader, ProvedReadError, ProvedRegistry};
 pub use registry::{
     day_code, AnchoredCheckpoint, AnchoredDigest, Mined, Registry, RegistryError, BYTECODE_HEX,
 };
 pub use rpc::{RpcClient, RpcError, RpcOptions};
-pub use wallet::{KeyError, KeyFileError, Wallet};
+pub use wallet::{AccountKeyError, KeyFileError, Wallet};

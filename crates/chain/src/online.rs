@@ -283,6 +283,10 @@ impl EventSource for Registry {
         Registry::endpoint(self)
     }
 
+    fn chain_hash(&self) -> countersign_chainstate::ChainHash {
+        Registry::chain_hash(self)
+    }
+
     fn check_registry(&self) -> Result<(), ChainError> {
         Ok(Registry::check(self)?)
     }

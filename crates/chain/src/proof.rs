@@ -10,6 +10,13 @@
 //! into the records [`Registry`]'s plain `eth_call` reads return. Anything that does not verify
 //! is a [`ProvedReadError`] naming the node and what failed, never a value.
 //!
+//! The slots asked for are computed with the chain's hash ([`layout::StorageSlots`]). What a
+//! proof is checked with is Ethereum's whatever that hash: the header's hash, the trie's keys
+//! (`keccak256(address)`, `keccak256(slot)`) and nodes, and the account's code hash are
+//! Keccak-256, as Ethereum's Merkle-Patricia state defines them. A chain whose state is hashed
+//! otherwise (FISCO BCOS in national-crypto mode, which serves no `eth_getProof` anyway) cannot
+//! give proved reads (PROTOCOL.md §7.4).
+//!
 //! What this does not decide: which block to read. A node that serves a whole forged chain
 //! (consistent headers and proofs of another state) passes these checks; the block is one the
 //! hall's nodes agreed on (`countersign_chainstate::agree`), read through
@@ -270,10 +277,9 @@ impl<'r> ProvedRegistry<'r> {
         let slots: Vec<U256> = blocks
             .iter()
             .flat_map(|&block| {
-                let key = layout::uint_key(block);
                 [
-                    layout::mapping_slot(key, U256::from(layout::HEAD_AT)),
-                    layout::mapping_slot(key, U256::from(layout::NEXT_EVENT_BLOCK)),
+                    self.slots().head_at(block),
+                    self.slots().next_event_block(block),
                 ]
             })
             .collect();
@@ -297,6 +303,11 @@ impl<'r> ProvedRegistry<'r> {
                 })
             })
             .collect()
+    }
+
+    /// Where things are in the registry's storage on this chain.
+    fn slots(&self) -> layout::StorageSlots {
+        layout::StorageSlots::new(self.registry.chain_hash())
     }
 
     /// The checked header the reads are proved against.
@@ -419,21 +430,23 @@ impl<'r> ProvedRegistry<'r> {
 
     /// The anchoring of `root`, proved; what [`Registry::anchor`] returns at this block.
     pub fn anchor(&self, root: &NodeHash) -> Result<Option<AnchorRecord>, ProvedReadError> {
-        let [word] = self.storage_array([layout::anchor(root.0)])?;
+        let [word] = self.storage_array([self.slots().anchor(root.0)])?;
         let index = layout::ANCHOR_ISSUER.get_u64(word);
         if index == 0 {
             return Ok(None);
         }
-        let [count, key] =
-            self.storage_array([U256::from(layout::ISSUER_KEYS), layout::issuer_key(index)])?;
+        let [count, key] = self.storage_array([
+            U256::from(layout::ISSUER_KEYS),
+            self.slots().issuer_key(index),
+        ])?;
         if U256::from(index) >= count {
             return Err(self.layout_error(format!("root {root} names issuer {index} of {count}")));
         }
         let key = key.to_be_bytes::<32>();
         let issuer = did_of(&B256::from(key)).map_err(|d| self.layout_error(d))?;
-        let base = layout::issuer(key);
+        let base = self.slots().issuer(key);
         let [registered, account] = self.storage_array([
-            layout::issuer_index(key),
+            self.slots().issuer_index(key),
             base + U256::from(layout::ISSUER_ACCOUNT),
         ])?;
         if registered.is_zero() {
@@ -457,7 +470,7 @@ impl<'r> ProvedRegistry<'r> {
         &self,
         station_key: [u8; 32],
     ) -> Result<Option<AnchoredCheckpoint>, ProvedReadError> {
-        let base = layout::log_checkpoint(station_key);
+        let base = self.slots().log_checkpoint(station_key);
         let [root, packed] = self.storage_array([
             base + U256::from(layout::CHECKPOINT_ROOT),
             base + U256::from(layout::CHECKPOINT_PACKED),
@@ -492,15 +505,15 @@ impl<'r> ProvedRegistry<'r> {
         issuer: &DidKey,
         hashes: &[NodeHash],
     ) -> Result<Option<(usize, RevocationRecord)>, ProvedReadError> {
-        let key = issuer.public_key_bytes();
-        let [index] = self.storage_array([layout::issuer_index(key)])?;
+        let key = issuer.registry_key();
+        let [index] = self.storage_array([self.slots().issuer_index(key)])?;
         if index.is_zero() || hashes.is_empty() {
             return Ok(None);
         }
         let index = index.saturating_to::<u64>();
         let slots: Vec<U256> = hashes
             .iter()
-            .map(|h| layout::revocation(index, h.0))
+            .map(|h| self.slots().revocation(index, h.0))
             .collect();
         let words = self.storage(&slots)?;
         for (position, (word, hash)) in words.iter().zip(hashes).enumerate() {
@@ -537,13 +550,13 @@ impl<'r> ProvedRegistry<'r> {
     /// The issuer registered with this key, proved: account, name, credential types and status
     /// history; what [`Registry::issuer`] returns at this block.
     pub fn issuer(&self, did: &DidKey) -> Result<Option<IssuerRecord>, ProvedReadError> {
-        let key = did.public_key_bytes();
-        let base = layout::issuer(key);
+        let key = did.registry_key();
+        let base = self.slots().issuer(key);
         let types_slot = base + U256::from(layout::ISSUER_TYPES);
         let history_slot = base + U256::from(layout::ISSUER_HISTORY);
         let name_slot = base + U256::from(layout::ISSUER_NAME);
         let [index, account, name_word, types_len, history_len] = self.storage_array([
-            layout::issuer_index(key),
+            self.slots().issuer_index(key),
             base + U256::from(layout::ISSUER_ACCOUNT),
             name_slot,
             types_slot,
@@ -556,8 +569,8 @@ impl<'r> ProvedRegistry<'r> {
         let history_len = self.array_len(history_len, "history")?;
 
         // The type strings' head slots and the history together, with the name's data.
-        let types_start = layout::data_start(types_slot);
-        let history_start = layout::data_start(history_slot);
+        let types_start = self.slots().data_start(types_slot);
+        let history_start = self.slots().data_start(history_slot);
         let mut slots: Vec<U256> = (0..types_len)
             .map(|i| types_start + U256::from(i))
             .chain((0..history_len).map(|i| history_start + U256::from(i)))
@@ -624,7 +637,7 @@ impl<'r> ProvedRegistry<'r> {
 
     /// The data slots of a string whose head slot holds `head`: none for a short string
     /// (31 bytes or fewer, kept in the head with its length × 2), else `ceil(len / 32)` from
-    /// `keccak256(slot)` (the head holds length × 2 + 1).
+    /// `H(slot)` (the head holds length × 2 + 1).
     fn string_data_slots(
         &self,
         slot: U256,
@@ -639,7 +652,7 @@ impl<'r> ProvedRegistry<'r> {
             return Err(self.layout_error(format!("{what} has a long-string length of {len}")));
         }
         let words = len.to::<u64>().div_ceil(32);
-        let start = layout::data_start(slot);
+        let start = self.slots().data_start(slot);
         Ok((0..words).map(|i| start + U256::from(i)).collect())
     }
 

@@ -1,16 +1,16 @@
 //! The registry contract as seen through one node: pinned chain id and address, typed reads,
 //! decoded events, and the issuer, verifier-station and governance transactions.
 
-use crate::abi::CountersignRegistry as C;
+use crate::abi::{self, CountersignRegistry as C, EventTopics};
 use crate::rpc::{self, RpcClient, RpcError, RpcOptions};
 use crate::wallet::{LegacyTx, Wallet};
 use alloy_primitives::{Address, FixedBytes, B256};
-use alloy_sol_types::{SolCall, SolEvent, SolInterface};
+use alloy_sol_types::SolCall;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use countersign_chainstate::events::{BlockRef, LoggedEvent, RegistryEvent};
 use countersign_chainstate::{
-    AnchorRecord, ChainError, IssuerRecord, IssuerStatus, RevocationReason, RevocationRecord,
-    StationRecord, StatusChange,
+    AnchorRecord, ChainError, ChainHash, IssuerRecord, IssuerStatus, RevocationReason,
+    RevocationRecord, StationRecord, StatusChange,
 };
 use countersign_credential::{DidKey, RegistryRef};
 use countersign_merkle::NodeHash;
@@ -48,6 +48,18 @@ pub enum RegistryError {
     NotRegistry {
         /// The address.
         address: String,
+    },
+    /// Our registry, but the chain hashes with another hash than the one configured: its
+    /// function selectors, event topics and storage slots are not the ones the client would
+    /// compute.
+    #[error("the registry at {address} does not answer Countersign's id under {configured}, but does under {answers}: the chain's hash is {answers}, not {configured}; check the chain's hash setting")]
+    WrongChainHash {
+        /// The address.
+        address: String,
+        /// The hash the client was configured with.
+        configured: ChainHash,
+        /// The hash the registry answers under.
+        answers: ChainHash,
     },
     /// The node answered something that is not what the registry returns.
     #[error("{endpoint} answered {what} with data that does not decode: {detail}")]
@@ -105,7 +117,8 @@ impl From<RegistryError> for ChainError {
             RegistryError::Rpc(RpcError::TooLarge { .. }) => ChainError::Unavailable(e.to_string()),
             RegistryError::WrongChain { .. }
             | RegistryError::NoContract { .. }
-            | RegistryError::NotRegistry { .. } => ChainError::WrongRegistry(e.to_string()),
+            | RegistryError::NotRegistry { .. }
+            | RegistryError::WrongChainHash { .. } => ChainError::WrongRegistry(e.to_string()),
             _ => ChainError::Inconsistent(e.to_string()),
         }
     }
@@ -157,6 +170,11 @@ pub struct AnchoredCheckpoint {
 pub struct Registry {
     rpc: RpcClient,
     registry: RegistryRef,
+    /// The chain's EVM hash (from [`RpcOptions::chain_hash`]).
+    hash: ChainHash,
+    /// The events' topic0s under that hash (boxed: nine words would make every handle, and
+    /// every enum holding one, large).
+    topics: Box<EventTopics>,
     /// How long to wait for a transaction to be mined.
     pub mine_timeout: Duration,
 }
@@ -188,9 +206,12 @@ impl Registry {
     /// and for the mirror's sources, which check the node at every sync
     /// ([`EventSource::check_registry`](countersign_chainstate::events::EventSource::check_registry)).
     pub fn unchecked(endpoint: &str, registry: &RegistryRef, options: RpcOptions) -> Self {
+        let hash = options.chain_hash;
         Self {
             rpc: RpcClient::new(endpoint, options),
             registry: *registry,
+            hash,
+            topics: Box::new(EventTopics::new(hash)),
             mine_timeout: Duration::from_secs(60),
         }
     }
@@ -198,6 +219,22 @@ impl Registry {
     /// The pinned registry.
     pub fn registry(&self) -> &RegistryRef {
         &self.registry
+    }
+
+    /// The chain's EVM hash, as configured: what selectors, topics, storage slots, the event
+    /// record and the registry id are computed with.
+    pub fn chain_hash(&self) -> ChainHash {
+        self.hash
+    }
+
+    /// The registry's event topic0s on this chain.
+    pub fn topics(&self) -> &EventTopics {
+        &self.topics
+    }
+
+    /// `call`'s calldata on this chain (the selector computed with its hash).
+    pub fn calldata<T: SolCall>(&self, call: &T) -> Vec<u8> {
+        abi::encode_call(self.hash, call)
     }
 
     /// The node's URL (credentials removed).
@@ -243,16 +280,36 @@ impl Registry {
         let not_ours = || RegistryError::NotRegistry {
             address: self.address_hex(),
         };
-        let answer = match self.call_raw(C::registryIdCall {}.abi_encode(), None) {
+        if self.answers_id_under(self.hash)? {
+            return Ok(());
+        }
+        // Not under the configured hash: under the other one, it is our registry on a chain
+        // configured with the wrong hash, which is worth saying rather than "not a registry".
+        let other = self.hash.other();
+        if self.answers_id_under(other)? {
+            return Err(RegistryError::WrongChainHash {
+                address: self.address_hex(),
+                configured: self.hash,
+                answers: other,
+            });
+        }
+        Err(not_ours())
+    }
+
+    /// Whether the contract's `registryId()`, called with the selector `hash` gives it,
+    /// returns Countersign's id under `hash`.
+    fn answers_id_under(&self, hash: ChainHash) -> Result<bool, RegistryError> {
+        let call = abi::encode_call(hash, &C::registryIdCall {});
+        let answer = match self.call_raw(call, None) {
             Ok(a) => a,
             // A contract without the function reverts or returns nothing.
-            Err(RegistryError::Rpc(RpcError::Node { .. })) => return Err(not_ours()),
+            Err(RegistryError::Rpc(RpcError::Node { .. })) => return Ok(false),
             Err(e) => return Err(e),
         };
-        match C::registryIdCall::abi_decode_returns(&answer) {
-            Ok(id) if id == crate::abi::registry_id() => Ok(()),
-            _ => Err(not_ours()),
-        }
+        Ok(matches!(
+            C::registryIdCall::abi_decode_returns(&answer),
+            Ok(id) if id == abi::registry_id(hash)
+        ))
     }
 
     fn address_hex(&self) -> String {
@@ -298,20 +355,7 @@ impl Registry {
 
     /// The registry's events in blocks `from..=to`, decoded, in chain order.
     pub fn events(&self, from: u64, to: u64) -> Result<Vec<LoggedEvent>, RegistryError> {
-        let topics: Vec<String> = [
-            C::AdminChanged::SIGNATURE_HASH,
-            C::IssuerRegistered::SIGNATURE_HASH,
-            C::IssuerStatusChanged::SIGNATURE_HASH,
-            C::RootAnchored::SIGNATURE_HASH,
-            C::Revoked::SIGNATURE_HASH,
-            C::StationRegistered::SIGNATURE_HASH,
-            C::StationStatusChanged::SIGNATURE_HASH,
-            C::LogDigestAnchored::SIGNATURE_HASH,
-            C::CheckpointAnchored::SIGNATURE_HASH,
-        ]
-        .iter()
-        .map(|t| format!("{t}"))
-        .collect();
+        let topics: Vec<String> = self.topics.all().iter().map(|t| format!("{t}")).collect();
         let filter = json!([{
             "address": self.address_hex(),
             "fromBlock": format!("0x{from:x}"),
@@ -359,70 +403,79 @@ impl Registry {
             .collect::<Result<_, _>>()?;
         let data = rpc::data(&log["data"], "data")?;
         let first = *topics.first().ok_or("log without topics")?;
-        let mut preimage: Vec<u8> = topics.iter().flat_map(|t| t.0).collect();
-        preimage.extend_from_slice(&alloy_primitives::keccak256(&data).0);
-        let leaf = alloy_primitives::keccak256(&preimage).0;
+        // The leaf the registry folds (PROTOCOL.md §7): H(topic0 ‖ topic1 ‖ … ‖ H(data)).
+        let data_hash = self.hash.digest(&data);
+        let mut parts: Vec<&[u8]> = topics.iter().map(|t| t.as_slice()).collect();
+        parts.push(&data_hash);
+        let leaf = self.hash.digest_parts(&parts);
         let decode_error = |e: alloy_sol_types::Error| format!("undecodable event: {e}");
-        let event = if first == C::AdminChanged::SIGNATURE_HASH {
-            let e = C::AdminChanged::decode_raw_log(topics, &data).map_err(decode_error)?;
+        let t = &self.topics;
+        let event = if first == t.admin_changed {
+            let e = abi::decode_event::<C::AdminChanged>(&topics, &data).map_err(decode_error)?;
             RegistryEvent::AdminChanged {
                 account: e.account.into_array(),
                 admin: e.admin,
             }
-        } else if first == C::IssuerRegistered::SIGNATURE_HASH {
-            let e = C::IssuerRegistered::decode_raw_log(topics, &data).map_err(decode_error)?;
+        } else if first == t.issuer_registered {
+            let e =
+                abi::decode_event::<C::IssuerRegistered>(&topics, &data).map_err(decode_error)?;
             RegistryEvent::IssuerRegistered {
                 issuer: did_of(&e.issuer)?,
                 account: e.account.into_array(),
                 name: e.name,
                 credential_types: e.credentialTypes,
             }
-        } else if first == C::IssuerStatusChanged::SIGNATURE_HASH {
-            let e = C::IssuerStatusChanged::decode_raw_log(topics, &data).map_err(decode_error)?;
+        } else if first == t.issuer_status_changed {
+            let e = abi::decode_event::<C::IssuerStatusChanged>(&topics, &data)
+                .map_err(decode_error)?;
             RegistryEvent::IssuerStatusChanged {
                 issuer: did_of(&e.issuer)?,
                 status: status_of(e.status)?,
                 at: unix_time(e.time)?,
             }
-        } else if first == C::RootAnchored::SIGNATURE_HASH {
-            let e = C::RootAnchored::decode_raw_log(topics, &data).map_err(decode_error)?;
+        } else if first == t.root_anchored {
+            let e = abi::decode_event::<C::RootAnchored>(&topics, &data).map_err(decode_error)?;
             RegistryEvent::RootAnchored {
                 root: NodeHash(e.root.0),
                 issuer: did_of(&e.issuer)?,
                 at: unix_time(e.time)?,
             }
-        } else if first == C::Revoked::SIGNATURE_HASH {
-            let e = C::Revoked::decode_raw_log(topics, &data).map_err(decode_error)?;
+        } else if first == t.revoked {
+            let e = abi::decode_event::<C::Revoked>(&topics, &data).map_err(decode_error)?;
             RegistryEvent::Revoked {
                 hash: NodeHash(e.hash.0),
                 issuer: did_of(&e.issuer)?,
                 reason: RevocationReason::from_code(e.reason),
                 at: unix_time(e.time)?,
             }
-        } else if first == C::StationRegistered::SIGNATURE_HASH {
-            let e = C::StationRegistered::decode_raw_log(topics, &data).map_err(decode_error)?;
+        } else if first == t.station_registered {
+            let e =
+                abi::decode_event::<C::StationRegistered>(&topics, &data).map_err(decode_error)?;
             RegistryEvent::StationRegistered {
                 station: e.station.0,
                 account: e.account.into_array(),
                 name: e.name,
             }
-        } else if first == C::StationStatusChanged::SIGNATURE_HASH {
-            let e = C::StationStatusChanged::decode_raw_log(topics, &data).map_err(decode_error)?;
+        } else if first == t.station_status_changed {
+            let e = abi::decode_event::<C::StationStatusChanged>(&topics, &data)
+                .map_err(decode_error)?;
             RegistryEvent::StationStatusChanged {
                 station: e.station.0,
                 status: status_of(e.status)?,
                 at: unix_time(e.time)?,
             }
-        } else if first == C::LogDigestAnchored::SIGNATURE_HASH {
-            let e = C::LogDigestAnchored::decode_raw_log(topics, &data).map_err(decode_error)?;
+        } else if first == t.log_digest_anchored {
+            let e =
+                abi::decode_event::<C::LogDigestAnchored>(&topics, &data).map_err(decode_error)?;
             RegistryEvent::LogDigestAnchored {
                 station: e.station.0,
                 day: e.day,
                 digest: e.digest.0,
                 at: unix_time(e.time)?,
             }
-        } else if first == C::CheckpointAnchored::SIGNATURE_HASH {
-            let e = C::CheckpointAnchored::decode_raw_log(topics, &data).map_err(decode_error)?;
+        } else if first == t.checkpoint_anchored {
+            let e =
+                abi::decode_event::<C::CheckpointAnchored>(&topics, &data).map_err(decode_error)?;
             RegistryEvent::CheckpointAnchored {
                 station: e.station.0,
                 size: e.size,
@@ -454,7 +507,7 @@ impl Registry {
     }
 
     fn read<T: SolCall>(&self, call: T, block: Option<u64>) -> Result<T::Return, RegistryError> {
-        let answer = self.call_raw(call.abi_encode(), block)?;
+        let answer = self.call_raw(self.calldata(&call), block)?;
         T::abi_decode_returns(&answer).map_err(|e| self.malformed(T::SIGNATURE, e.to_string()))
     }
 
@@ -466,7 +519,7 @@ impl Registry {
     ) -> Result<Option<IssuerRecord>, RegistryError> {
         let r = self.read(
             C::issuerCall {
-                key: FixedBytes(did.public_key_bytes()),
+                key: FixedBytes(did.registry_key()),
             },
             block,
         )?;
@@ -531,7 +584,7 @@ impl Registry {
     ) -> Result<Option<(usize, RevocationRecord)>, RegistryError> {
         let r = self.read(
             C::firstRevokedCall {
-                issuer_: FixedBytes(issuer.public_key_bytes()),
+                issuer_: FixedBytes(issuer.registry_key()),
                 hashes: hashes.iter().map(|h| FixedBytes(h.0)).collect(),
             },
             block,
@@ -613,7 +666,7 @@ impl Registry {
         &self,
         station_key: [u8; 32],
     ) -> Result<Vec<(NaiveDate, AnchoredDigest)>, RegistryError> {
-        let events = self.station_events(C::LogDigestAnchored::SIGNATURE_HASH, station_key)?;
+        let events = self.station_events(self.topics.log_digest_anchored, station_key)?;
         let mut days = Vec::with_capacity(events.len());
         for event in events {
             let RegistryEvent::LogDigestAnchored {
@@ -697,7 +750,7 @@ impl Registry {
         &self,
         station_key: [u8; 32],
     ) -> Result<Vec<AnchoredCheckpoint>, RegistryError> {
-        let events = self.station_events(C::CheckpointAnchored::SIGNATURE_HASH, station_key)?;
+        let events = self.station_events(self.topics.checkpoint_anchored, station_key)?;
         let mut found = Vec::with_capacity(events.len());
         for event in events {
             let RegistryEvent::CheckpointAnchored {
@@ -783,12 +836,12 @@ impl Registry {
         credential_types: &[String],
     ) -> Result<Mined, RegistryError> {
         let call = C::registerIssuerCall {
-            key: FixedBytes(did.public_key_bytes()),
+            key: FixedBytes(did.registry_key()),
             account,
             name: name.to_string(),
             credentialTypes: credential_types.to_vec(),
         };
-        self.transact(admin, Some(self.address()), call.abi_encode())
+        self.transact(admin, Some(self.address()), self.calldata(&call))
     }
 
     /// Suspends, reactivates or retires an issuer (governance only).
@@ -799,10 +852,10 @@ impl Registry {
         status: IssuerStatus,
     ) -> Result<Mined, RegistryError> {
         let call = C::setIssuerStatusCall {
-            key: FixedBytes(did.public_key_bytes()),
+            key: FixedBytes(did.registry_key()),
             status: status_code(status),
         };
-        self.transact(admin, Some(self.address()), call.abi_encode())
+        self.transact(admin, Some(self.address()), self.calldata(&call))
     }
 
     /// Grants or withdraws the governance role (governance only).
@@ -816,7 +869,7 @@ impl Registry {
             account,
             admin: grant,
         };
-        self.transact(admin, Some(self.address()), call.abi_encode())
+        self.transact(admin, Some(self.address()), self.calldata(&call))
     }
 
     /// Anchors batch roots from the issuer's account.
@@ -828,7 +881,7 @@ impl Registry {
         let call = C::anchorCall {
             roots: roots.iter().map(|r| FixedBytes(r.0)).collect(),
         };
-        self.transact(issuer, Some(self.address()), call.abi_encode())
+        self.transact(issuer, Some(self.address()), self.calldata(&call))
     }
 
     /// Revokes leaves, sub-batch nodes or roots from the issuer's account.
@@ -842,7 +895,7 @@ impl Registry {
             hashes: hashes.iter().map(|h| FixedBytes(h.0)).collect(),
             reason: reason.code(),
         };
-        self.transact(issuer, Some(self.address()), call.abi_encode())
+        self.transact(issuer, Some(self.address()), self.calldata(&call))
     }
 
     /// Registers a verifier station (governance only) by its Ed25519 device key, with the
@@ -859,7 +912,7 @@ impl Registry {
             account: account.map_or(Address::ZERO, Address::from),
             name: name.to_string(),
         };
-        self.transact(admin, Some(self.address()), call.abi_encode())
+        self.transact(admin, Some(self.address()), self.calldata(&call))
     }
 
     /// Suspends, reactivates or retires a verifier station (governance only; retirement is
@@ -874,7 +927,7 @@ impl Registry {
             key: FixedBytes(key),
             status: status_code(status),
         };
-        self.transact(admin, Some(self.address()), call.abi_encode())
+        self.transact(admin, Some(self.address()), self.calldata(&call))
     }
 
     /// Anchors a station's digest of one hall-local day's log, from the station's account.
@@ -888,7 +941,7 @@ impl Registry {
             day: day_code(day)?,
             digest: FixedBytes(digest),
         };
-        self.transact(station, Some(self.address()), call.abi_encode())
+        self.transact(station, Some(self.address()), self.calldata(&call))
     }
 
     /// Anchors a checkpoint of the station's Merkle-tree log (`size` entries, RFC 9162 root
@@ -911,7 +964,7 @@ impl Registry {
             size,
             root: FixedBytes(root),
         };
-        self.transact(station, Some(self.address()), call.abi_encode())
+        self.transact(station, Some(self.address()), self.calldata(&call))
     }
 
     fn address(&self) -> Address {
@@ -937,7 +990,7 @@ impl Registry {
             Ok(v) => rpc::quantity(&v, "gas estimate")
                 .map_err(|d| self.malformed("eth_estimateGas", d))?,
             Err(RpcError::Node { message, data, .. }) => {
-                return Err(refusal(data.as_deref(), &message))
+                return Err(refusal(self.hash, data.as_deref(), &message))
             }
             Err(e) => return Err(e.into()),
         };
@@ -1017,13 +1070,12 @@ impl Registry {
 
 /// The error for a simulated transaction the registry refused: typed where a caller acts on
 /// the reason, in words otherwise.
-fn refusal(data: Option<&str>, message: &str) -> RegistryError {
+fn refusal(hash: ChainHash, data: Option<&str>, message: &str) -> RegistryError {
     let bytes = data
         .and_then(|d| d.strip_prefix("0x"))
         .and_then(|d| hex::decode(d).ok());
-    if let Some(Ok(C::CountersignRegistryErrors::CheckpointNotNewer(e))) = bytes
-        .as_deref()
-        .map(C::CountersignRegistryErrors::abi_decode)
+    if let Some(C::CountersignRegistryErrors::CheckpointNotNewer(e)) =
+        bytes.as_deref().and_then(|b| abi::decode_error(hash, b))
     {
         return RegistryError::CheckpointNotNewer {
             size: e.size,
@@ -1031,7 +1083,7 @@ fn refusal(data: Option<&str>, message: &str) -> RegistryError {
         };
     }
     RegistryError::Refused {
-        reason: revert_reason(data, message),
+        reason: revert_reason(hash, data, message),
     }
 }
 
@@ -1052,7 +1104,7 @@ fn checkpoint_not_newer(size: u64, anchored: u64) -> String {
 }
 
 /// Turns revert data into words, using the registry's custom errors.
-fn revert_reason(data: Option<&str>, message: &str) -> String {
+fn revert_reason(hash: ChainHash, data: Option<&str>, message: &str) -> String {
     let bytes = data
         .and_then(|d| d.strip_prefix("0x"))
         .and_then(|d| hex::decode(d).ok());
@@ -1060,7 +1112,7 @@ fn revert_reason(data: Option<&str>, message: &str) -> String {
         return message.to_string();
     };
     use C::CountersignRegistryErrors as E;
-    match E::abi_decode(&bytes) {
+    match abi::decode_error(hash, &bytes).ok_or(()) {
         Ok(E::NotAdmin(e)) => format!(
             "{:?} is not a governance account of this registry",
             e.caller

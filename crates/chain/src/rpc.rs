@@ -8,7 +8,8 @@ use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// How patient and how trusting the client is.
+/// How patient and how trusting the client is, and what it must know of the chain before it
+/// can speak to its contracts at all.
 #[derive(Debug, Clone)]
 pub struct RpcOptions {
     /// Longest a single request may take, connection included.
@@ -19,6 +20,11 @@ pub struct RpcOptions {
     pub backoff: Duration,
     /// Largest response body accepted; a node answering more is refused, not buffered.
     pub max_response_bytes: u64,
+    /// The chain's EVM hash (Keccak-256 unless the chain is a national-crypto one hashing with
+    /// SM3): the registry client computes function selectors, event topics, storage slots, the
+    /// event record and the registry id with it. A property of the chain, set from the same
+    /// settings as its nodes and registry.
+    pub chain_hash: countersign_chainstate::ChainHash,
 }
 
 impl Default for RpcOptions {
@@ -28,6 +34,7 @@ impl Default for RpcOptions {
             attempts: 3,
             backoff: Duration::from_millis(200),
             max_response_bytes: 256 * 1024 * 1024,
+            chain_hash: countersign_chainstate::ChainHash::Keccak256,
         }
     }
 }

@@ -10,9 +10,9 @@ use alloy_rlp::{Encodable, Header};
 use k256::ecdsa::SigningKey;
 use std::fmt;
 
-/// A wallet key could not be read.
+/// An EVM account (wallet) key could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeyError {
+pub enum AccountKeyError {
     /// Not 64 hex digits (optionally `0x`-prefixed).
     #[error("an account key is 64 hex digits (32 bytes), optionally prefixed with 0x")]
     Format,
@@ -47,13 +47,13 @@ impl fmt::Debug for Wallet {
 
 impl Wallet {
     /// From a hex private key, as in an account key file.
-    pub fn from_hex(text: &str) -> Result<Self, KeyError> {
+    pub fn from_hex(text: &str) -> Result<Self, AccountKeyError> {
         let text = text.trim();
         let digits = text.strip_prefix("0x").unwrap_or(text);
         let bytes: [u8; 32] = hex::decode(digits)
-            .map_err(|_| KeyError::Format)?
+            .map_err(|_| AccountKeyError::Format)?
             .try_into()
-            .map_err(|_| KeyError::Format)?;
+            .map_err(|_| AccountKeyError::Format)?;
         Self::from_bytes(&bytes)
     }
 
@@ -78,8 +78,8 @@ impl Wallet {
     }
 
     /// From 32 private key bytes.
-    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, KeyError> {
-        let key = SigningKey::from_slice(bytes).map_err(|_| KeyError::OutOfRange)?;
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, AccountKeyError> {
+        let key = SigningKey::from_slice(bytes).map_err(|_| AccountKeyError::OutOfRange)?;
         let address = address_of(&key);
         Ok(Self { key, address })
     }
@@ -238,10 +238,13 @@ mod tests {
 
     #[test]
     fn bad_keys_are_refused() {
-        assert!(matches!(Wallet::from_hex("0x12"), Err(KeyError::Format)));
+        assert!(matches!(
+            Wallet::from_hex("0x12"),
+            Err(AccountKeyError::Format)
+        ));
         assert!(matches!(
             Wallet::from_hex(&"0".repeat(64)),
-            Err(KeyError::OutOfRange)
+            Err(AccountKeyError::OutOfRange)
         ));
     }
 }

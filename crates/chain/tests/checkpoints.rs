@@ -8,8 +8,8 @@ use alloy_sol_types::{SolCall, SolInterface};
 use countersign_chain::abi::CountersignRegistry as C;
 use countersign_chain::proof::layout;
 use countersign_chain::{
-    AnchoredCheckpoint, Mined, ProvedRegistry, Registry, RegistryError, RpcError, RpcOptions,
-    Wallet,
+    AnchoredCheckpoint, ChainHash, Mined, ProvedRegistry, Registry, RegistryError, RpcError,
+    RpcOptions, Wallet,
 };
 use countersign_chainstate::events::RegistryEvent;
 use countersign_chainstate::{ChainState, IssuerStatus};
@@ -221,7 +221,7 @@ fn a_station_anchors_growing_checkpoints_and_every_read_agrees() {
 
     // Two slots per station, read with one proof: a station with none proves zeros.
     let proved = ProvedRegistry::latest(&s.registry).expect("header");
-    let base = layout::log_checkpoint(station_key(22));
+    let base = layout::StorageSlots::new(ChainHash::Keccak256).log_checkpoint(station_key(22));
     assert_eq!(
         proved
             .storage(&[base, base + U256::from(1u8)])

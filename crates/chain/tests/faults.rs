@@ -185,6 +185,7 @@ fn quick() -> RpcOptions {
         attempts: 2,
         backoff: Duration::from_millis(10),
         max_response_bytes: 1024 * 1024,
+        ..RpcOptions::default()
     }
 }
 

@@ -291,7 +291,8 @@ fn a_lying_node_is_refused_with_what_it_changed() {
         .is_some());
 
     // "Not revoked": the revocation's slot answered zero with the real proof.
-    let slot = layout::slot_word(layout::revocation(1, hash(10).0));
+    let slots = layout::StorageSlots::new(countersign_chain::ChainHash::Keccak256);
+    let slot = layout::slot_word(slots.revocation(1, hash(10).0));
     proxy.lie(Lie::ZeroSlot(slot));
     let err = ProvedRegistry::at(&liar, head)
         .expect("header is honest")

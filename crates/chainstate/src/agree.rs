@@ -391,6 +391,9 @@ mod tests {
         fn endpoint(&self) -> String {
             self.name.into()
         }
+        fn chain_hash(&self) -> crate::ChainHash {
+            crate::ChainHash::Keccak256
+        }
         fn check_registry(&self) -> Result<(), ChainError> {
             Ok(())
         }

@@ -5,7 +5,7 @@
 //! a reorganisation) and the events of a block range. The chain client implements it over
 //! JSON-RPC; the mirror consumes it without knowing about the network.
 
-use crate::{ChainError, IssuerStatus, RevocationReason};
+use crate::{ChainError, ChainHash, IssuerStatus, RevocationReason};
 use chrono::{DateTime, Utc};
 use countersign_credential::{DidKey, RegistryRef};
 use countersign_merkle::NodeHash;
@@ -114,8 +114,9 @@ pub struct LoggedEvent {
     pub log_index: u64,
     /// The transaction that emitted it.
     pub tx_hash: [u8; 32],
-    /// The log as emitted, hashed: `keccak256(topic0 ‖ topic1 ‖ … ‖ keccak256(data))`, what the
-    /// registry folds into its `eventHead` ([`fold`]).
+    /// The log as emitted, hashed with the chain's hash ([`ChainHash`], Keccak-256 on
+    /// Ethereum): `H(topic0 ‖ topic1 ‖ … ‖ H(data))`, what the registry folds into its
+    /// `eventHead` ([`EventHead::fold`]).
     pub leaf: [u8; 32],
     /// What changed.
     pub event: RegistryEvent,
@@ -134,26 +135,25 @@ pub struct EventHead {
 }
 
 impl EventHead {
-    /// This head with one more event, as the registry folds it:
-    /// `keccak256(head ‖ uint256(block) ‖ leaf)`.
-    pub fn fold(self, event: &LoggedEvent) -> Self {
-        use sha3::Digest;
+    /// This head with one more event, as the registry folds it on a chain whose EVM hash is
+    /// `hash`: `H(head ‖ uint256(block) ‖ leaf)`.
+    pub fn fold(self, hash: ChainHash, event: &LoggedEvent) -> Self {
         let mut number = [0u8; 32];
         number[24..].copy_from_slice(&event.block.to_be_bytes());
-        let mut k = sha3::Keccak256::new();
-        k.update(self.head);
-        k.update(number);
-        k.update(event.leaf);
         Self {
-            head: k.finalize().into(),
+            head: hash.digest_parts(&[&self.head, &number, &event.leaf]),
             count: self.count + 1,
             block: event.block,
         }
     }
 
     /// This head with `events` folded in, in order.
-    pub fn fold_all<'a>(self, events: impl IntoIterator<Item = &'a LoggedEvent>) -> Self {
-        events.into_iter().fold(self, |h, e| h.fold(e))
+    pub fn fold_all<'a>(
+        self,
+        hash: ChainHash,
+        events: impl IntoIterator<Item = &'a LoggedEvent>,
+    ) -> Self {
+        events.into_iter().fold(self, |h, e| h.fold(hash, e))
     }
 }
 
@@ -175,6 +175,9 @@ pub trait EventSource {
     fn registry(&self) -> &RegistryRef;
     /// A short name for the node it reads from, for progress and reports.
     fn endpoint(&self) -> String;
+    /// The chain's EVM hash, as configured for it: what its events' leaves were hashed with
+    /// and what a mirror folds them with.
+    fn chain_hash(&self) -> ChainHash;
     /// Shows that the node behind this source serves [`EventSource::registry`]: its chain id,
     /// and the registry's code at the address. Asked at the start of every sync, because the
     /// node behind an address can change between syncs (a reinstalled node, another chain on

@@ -8,6 +8,9 @@
 //!
 //! An `Err` from the trait means *could not check* (node unreachable, mirror unreadable), never
 //! *checked and bad*; `Ok(None)` means the registry has no such record.
+//!
+//! [`ChainHash`] is the configured chain's EVM hash (Keccak-256, or SM3 on a national-crypto
+//! chain): the event record a mirror checks ([`events::EventHead`]) is folded with it.
 
 use chrono::{DateTime, Utc};
 use countersign_credential::{DidKey, RegistryRef};
@@ -16,9 +19,11 @@ use std::collections::HashMap;
 
 pub mod agree;
 pub mod events;
+mod hash;
 pub mod snapshot;
 pub mod station;
 
+pub use hash::{ChainHash, UnknownChainHash};
 pub use station::StationRecord;
 
 /// An issuer's standing in the registry.

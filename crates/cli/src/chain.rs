@@ -3,7 +3,9 @@
 //! status), issuers (anchor, revoke) and IT staff (status, mirror sync).
 
 use crate::{read_file, CliError};
-use countersign_chain::{connect_first, Mined, Registry, RegistryError, RpcOptions, Wallet};
+use countersign_chain::{
+    connect_first, ChainHash, Mined, Registry, RegistryError, RpcOptions, Wallet,
+};
 use countersign_chainstate::agree::HeadPolicy;
 use countersign_chainstate::{IssuerStatus, RevocationReason};
 use countersign_credential::{DidKey, RegistryRef};
@@ -25,6 +27,14 @@ pub struct Endpoint {
     /// majority of them)
     #[arg(long, env = "COUNTERSIGN_QUORUM")]
     pub quorum: Option<usize>,
+    /// The chain's EVM hash: keccak256 (Ethereum, Besu, Geth, anvil) or sm3 (a national-crypto
+    /// chain such as FISCO BCOS in 国密 mode)
+    #[arg(long, env = "COUNTERSIGN_CHAIN_HASH", default_value = "keccak256", value_parser = parse_chain_hash)]
+    pub chain_hash: ChainHash,
+}
+
+fn parse_chain_hash(text: &str) -> Result<ChainHash, String> {
+    ChainHash::from_name(text).map_err(|e| e.to_string())
 }
 
 impl Endpoint {
@@ -32,6 +42,7 @@ impl Endpoint {
     pub fn options(&self) -> RpcOptions {
         RpcOptions {
             timeout: Duration::from_secs(self.timeout_secs.max(1)),
+            chain_hash: self.chain_hash,
             ..RpcOptions::default()
         }
     }

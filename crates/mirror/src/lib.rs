@@ -15,8 +15,8 @@
 use chrono::{DateTime, Utc};
 use countersign_chainstate::events::{BlockRef, EventHead, LoggedEvent, RegistryEvent};
 use countersign_chainstate::{
-    AnchorRecord, ChainError, ChainState, ChainView, IssuerRecord, IssuerStatus, RevocationReason,
-    RevocationRecord, Source, StationRecord, StatusChange,
+    AnchorRecord, ChainError, ChainHash, ChainState, ChainView, IssuerRecord, IssuerStatus,
+    RevocationReason, RevocationRecord, Source, StationRecord, StatusChange,
 };
 use countersign_credential::{DidKey, RegistryRef};
 use countersign_merkle::NodeHash;
@@ -236,6 +236,22 @@ impl Mirror {
         stored_head(&self.conn, empty)
     }
 
+    /// The chain hash the mirror's event heads are folded with: the chain's, as the last sync
+    /// read it (Keccak-256 for a file never synced).
+    pub fn chain_hash(&self) -> Result<ChainHash, MirrorError> {
+        read_chain_hash(&self.conn)
+    }
+
+    /// Records the chain hash the next pages are folded with; only for a mirror without a
+    /// cursor (the sync resets one folded under another hash first).
+    pub(crate) fn set_chain_hash(&mut self, hash: ChainHash) -> Result<(), MirrorError> {
+        self.conn.execute(
+            "UPDATE meta SET chain_hash = ?1 WHERE id = 1 AND cursor_block IS NULL",
+            [hash.name()],
+        )?;
+        Ok(())
+    }
+
     /// How many issuers, anchors, revocations and events the mirror holds.
     pub fn counts(&self) -> Result<Counts, MirrorError> {
         let mut st = self.conn.prepare_cached(
@@ -366,6 +382,7 @@ impl Mirror {
         // The registry's eventHead after each block of the page, folded from the recorded one
         // (none for a file synced before heads were kept: it stays unproved until reset).
         if let Some(mut head) = stored_head(&tx, current.is_none())? {
+            let hash = read_chain_hash(&tx)?;
             let mut set_block = tx.prepare_cached(
                 "UPDATE blocks SET event_head = ?2, event_count = ?3, event_block = ?4
                  WHERE number = ?1",
@@ -373,7 +390,7 @@ impl Mirror {
             let mut i = 0;
             for &number in blocks.keys() {
                 while i < events.len() && events[i].block <= number {
-                    head = head.fold(&events[i]);
+                    head = head.fold(hash, &events[i]);
                     i += 1;
                 }
                 set_block.execute(params![number, &head.head[..], head.count, head.block])?;
@@ -590,7 +607,7 @@ impl Mirror {
              FROM issuers i LEFT JOIN issuer_status s ON s.issuer = i.key
              WHERE i.key = ?1 ORDER BY s.block, s.log_index",
         )?;
-        let mut rows = st.query([&did.public_key_bytes()[..]])?;
+        let mut rows = st.query([&did.registry_key()[..]])?;
         let mut record: Option<IssuerRecord> = None;
         while let Some(r) = rows.next()? {
             let record = match &mut record {
@@ -711,10 +728,9 @@ impl Mirror {
             .prepare_cached(
                 "SELECT reason, block, at FROM revocations WHERE issuer = ?1 AND hash = ?2",
             )?
-            .query_row(
-                [&issuer.public_key_bytes()[..], &hash.as_bytes()[..]],
-                |r| Ok((r.get::<_, u8>(0)?, r.get::<_, u64>(1)?, r.get::<_, i64>(2)?)),
-            )
+            .query_row([&issuer.registry_key()[..], &hash.as_bytes()[..]], |r| {
+                Ok((r.get::<_, u8>(0)?, r.get::<_, u64>(1)?, r.get::<_, i64>(2)?))
+            })
             .optional()?;
         row.map(|(reason, block, at)| {
             Ok(RevocationRecord {
@@ -733,7 +749,7 @@ impl Mirror {
         issuer: &DidKey,
         hashes: &[NodeHash],
     ) -> Result<Option<(usize, RevocationRecord)>, MirrorError> {
-        let key = issuer.public_key_bytes();
+        let key = issuer.registry_key();
         for (chunk_index, chunk) in hashes.chunks(IN_CHUNK).enumerate() {
             let Some(last) = chunk.last() else { continue };
             let (sql, slots) = in_query(chunk.len());
@@ -974,7 +990,7 @@ fn insert_event(tx: &Connection, e: &LoggedEvent) -> Result<usize, MirrorError> 
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![
-                &issuer.public_key_bytes()[..],
+                &issuer.registry_key()[..],
                 &account[..],
                 name,
                 serde_json::Value::from(credential_types.clone()).to_string(),
@@ -989,7 +1005,7 @@ fn insert_event(tx: &Connection, e: &LoggedEvent) -> Result<usize, MirrorError> 
             .execute(params![
                 block,
                 log,
-                &issuer.public_key_bytes()[..],
+                &issuer.registry_key()[..],
                 status_code(*status),
                 at.timestamp()
             ])?,
@@ -1000,7 +1016,7 @@ fn insert_event(tx: &Connection, e: &LoggedEvent) -> Result<usize, MirrorError> 
             )?
             .execute(params![
                 &root.as_bytes()[..],
-                &issuer.public_key_bytes()[..],
+                &issuer.registry_key()[..],
                 block,
                 log,
                 at.timestamp()
@@ -1016,7 +1032,7 @@ fn insert_event(tx: &Connection, e: &LoggedEvent) -> Result<usize, MirrorError> 
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![
-                &issuer.public_key_bytes()[..],
+                &issuer.registry_key()[..],
                 &hash.as_bytes()[..],
                 reason.code(),
                 block,
@@ -1088,6 +1104,13 @@ fn stored_head(conn: &Connection, empty: bool) -> Result<Option<EventHead>, Mirr
         _ if empty => Some(EventHead::default()),
         _ => None,
     })
+}
+
+fn read_chain_hash(conn: &Connection) -> Result<ChainHash, MirrorError> {
+    let name: String = conn
+        .prepare_cached("SELECT chain_hash FROM meta WHERE id = 1")?
+        .query_row([], |r| r.get(0))?;
+    ChainHash::from_name(&name).map_err(|e| MirrorError::Corrupt(e.to_string()))
 }
 
 fn from_secs(secs: i64) -> Result<DateTime<Utc>, MirrorError> {

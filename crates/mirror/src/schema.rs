@@ -9,7 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 /// Migration `i` takes the file from version `i` to `i + 1`. Append only: a released migration
 /// is never edited, since files in halls already went through it.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -123,6 +123,13 @@ ALTER TABLE blocks ADD COLUMN event_count INTEGER;
 ALTER TABLE blocks ADD COLUMN event_block INTEGER;
 ";
 
+/// The chain's EVM hash the event heads are folded with (`keccak256`, or `sm3` on a
+/// national-crypto chain, PROTOCOL.md §7.4). Every file before this was a Keccak-256 chain's.
+const V4: &str = "
+ALTER TABLE meta ADD COLUMN chain_hash TEXT NOT NULL DEFAULT 'keccak256'
+    CHECK (chain_hash IN ('keccak256', 'sm3'));
+";
+
 /// Brings the file up to [`SCHEMA_VERSION`], refusing a file written by a newer build.
 ///
 /// No backup is taken before migrating: the mirror is rebuilt from the chain if lost.
@@ -171,7 +178,7 @@ mod tests {
         conn.execute_batch(V1).expect("migration 1");
         conn.pragma_update(None, "user_version", 1)
             .expect("version");
-        let key = DidKey::parse(ISSUER).expect("did").public_key_bytes();
+        let key = DidKey::parse(ISSUER).expect("did").registry_key();
         conn.execute_batch(&format!(
             "INSERT INTO meta VALUES (1, '{}', 4, x'{h}', 1772352048, 1772352050);
              INSERT INTO blocks VALUES (2, x'{h}', 1772352024), (3, x'{h}', 1772352036),
@@ -200,8 +207,12 @@ mod tests {
         let version: i64 = Connection::open(&path)
             .and_then(|c| c.pragma_query_value(None, "user_version", |r| r.get(0)))
             .expect("version");
-        assert_eq!(version, 3);
-        assert_eq!(SCHEMA_VERSION, 3);
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(SCHEMA_VERSION, 4);
+        assert_eq!(
+            mirror.chain_hash().expect("hash"),
+            countersign_chainstate::ChainHash::Keccak256
+        );
         // Its events were never proved: it has no event head, and its next sync starts over.
         assert_eq!(mirror.event_head().expect("head"), None);
 

@@ -289,6 +289,17 @@ pub(crate) fn sync_until(
         tracing::warn!(endpoint = %endpoint, "mirror synced before event proofs: synced again from the start");
         mirror.reset()?;
     }
+    // The registry answered its id under the source's hash (the check above), so that is the
+    // chain's. A mirror folded under another one was filled from another chain at the same
+    // chain id and address: nothing of it proves here, so it starts over.
+    let hash = source.chain_hash();
+    if mirror.chain_hash()? != hash {
+        if mirror.cursor()?.is_some() {
+            tracing::warn!(endpoint = %endpoint, mirror = %mirror.chain_hash()?, chain = %hash, "mirror folded under another chain hash: synced again from the start");
+            mirror.reset()?;
+        }
+        mirror.set_chain_hash(hash)?;
+    }
     let mut reorg_depth = None;
     if let Some(cursor) = mirror.cursor()? {
         reorg_depth = check_fork(mirror, &ask, cursor, target, options.start_block)?;
@@ -379,7 +390,7 @@ impl Reading<'_> {
                     hex::encode(at.hash)
                 )));
             }
-            head = head.fold_all(&events);
+            head = head.fold_all(ask.source.chain_hash(), &events);
             new_events += mirror.apply(&events, cursor)? as u64;
             held += events.len();
             group.push(Pending {

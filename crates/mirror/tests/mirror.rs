@@ -397,7 +397,7 @@ fn stations_are_mirrored_with_their_status_and_rolled_back_with_their_blocks() {
     assert_eq!((two.account(), two.status), (None, IssuerStatus::Retired));
     assert_eq!(mirror.station(&station_key(3)).expect("read"), None);
     assert_eq!(
-        mirror.station(&issuer(1).public_key_bytes()).expect("read"),
+        mirror.station(&issuer(1).registry_key()).expect("read"),
         None,
         "an issuer's key is not a station"
     );

@@ -392,6 +392,38 @@ fn a_group_of_pages_is_kept_whole_once_proved_or_not_at_all() {
     assert_eq!(mirror.counts().expect("counts"), full_counts(&chain));
 }
 
+/// A mirror's event heads are folded with the chain's hash, which it records; one folded under
+/// another hash than the source's (the same chain id and address on another chain) proves
+/// nothing there and starts over.
+#[test]
+fn a_mirror_folds_with_the_chains_hash_and_starts_over_under_another() {
+    use countersign_chainstate::ChainHash;
+    let chain = busy_chain("node-a");
+    let mut mirror = Mirror::open_in_memory(&registry()).expect("open");
+    assert_eq!(mirror.chain_hash().expect("hash"), ChainHash::Keccak256);
+    sync(&mut mirror, &chain, &options(25))
+        .0
+        .expect("keccak256");
+    let keccak_head = mirror.event_head().expect("head").expect("kept");
+
+    chain.set_chain_hash(ChainHash::Sm3);
+    let report = sync(&mut mirror, &chain, &options(25)).0.expect("sm3");
+    assert_eq!(
+        (report.from, report.to),
+        (0, 60),
+        "synced again from the start"
+    );
+    assert_eq!(mirror.chain_hash().expect("hash"), ChainHash::Sm3);
+    let sm3_head = mirror.event_head().expect("head").expect("kept");
+    assert_eq!(sm3_head.count, keccak_head.count);
+    assert_ne!(sm3_head.head, keccak_head.head);
+    assert_eq!(mirror.counts().expect("counts"), full_counts(&chain));
+    // And onwards under SM3: the next pages continue the SM3 heads.
+    chain.push(vec![revoked(hash(5000), 2, RevocationReason::Withdrawn)]);
+    let next = sync(&mut mirror, &chain, &options(25)).0.expect("more");
+    assert_eq!((next.from, next.to, next.events), (61, 61, 1));
+}
+
 /// The scripted chain, less every `Revoked` event in its answers.
 struct DroppingRevocations<'c>(&'c ScriptedChain);
 
@@ -401,6 +433,9 @@ impl EventSource for DroppingRevocations<'_> {
     }
     fn endpoint(&self) -> String {
         "liar".into()
+    }
+    fn chain_hash(&self) -> countersign_chainstate::ChainHash {
+        self.0.chain_hash()
     }
     fn check_registry(&self) -> Result<(), ChainError> {
         self.0.check_registry()

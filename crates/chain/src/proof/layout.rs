@@ -1,12 +1,14 @@
 //! Where the registry keeps issuers, anchors, revocations and log checkpoints in storage, by Solidity's layout
-//! rules (a mapping's entry for `key` at `keccak256(pad32(key) . slot)`, a dynamic array's
-//! elements from `keccak256(slot)`, struct members at their slot and byte offset). The numbers
-//! are solc's (`contracts/build/CountersignRegistry.storage-layout.json`); the test below fails
-//! when they no longer are.
+//! rules (a mapping's entry for `key` at `H(pad32(key) . slot)`, a dynamic array's elements
+//! from `H(slot)`, struct members at their slot and byte offset), where `H` is the chain's EVM
+//! hash ([`StorageSlots`]). The numbers are solc's
+//! (`contracts/build/CountersignRegistry.storage-layout.json`); the test below fails when they
+//! no longer are.
 
-use alloy_primitives::{keccak256, B256, U256};
+use alloy_primitives::{B256, U256};
+use countersign_chainstate::ChainHash;
 
-/// `bytes32[] issuerKeys`: its length; elements from `keccak256(slot)`.
+/// `bytes32[] issuerKeys`: its length; elements from `H(slot)`.
 pub const ISSUER_KEYS: u64 = 2;
 /// `mapping(bytes32 => uint32) issuerIndex`.
 pub const ISSUER_INDEX: u64 = 3;
@@ -140,52 +142,77 @@ pub const ACCOUNT: PackedField = PackedField {
     bytes: 20,
 };
 
-/// The slot of a mapping's entry for a key already padded to 32 bytes.
-pub fn mapping_slot(key: [u8; 32], slot: U256) -> U256 {
-    let mut preimage = [0u8; 64];
-    preimage[..32].copy_from_slice(&key);
-    preimage[32..].copy_from_slice(&slot.to_be_bytes::<32>());
-    U256::from_be_bytes(keccak256(preimage).0)
+/// Where things are in the registry's storage on one chain: Solidity's rules with the chain's
+/// hash, which is Keccak-256 on Ethereum and SM3 on a national-crypto chain (a mapping's entry
+/// for `key` at `H(pad32(key) . slot)`, a dynamic array's elements from `H(slot)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageSlots {
+    hash: ChainHash,
+}
+
+impl StorageSlots {
+    /// The slots on a chain whose EVM hashes with `hash`.
+    pub const fn new(hash: ChainHash) -> Self {
+        Self { hash }
+    }
+
+    /// The slot of a mapping's entry for a key already padded to 32 bytes.
+    pub fn mapping_slot(self, key: [u8; 32], slot: U256) -> U256 {
+        U256::from_be_bytes(self.hash.digest_parts(&[&key, &slot.to_be_bytes::<32>()]))
+    }
+
+    /// Where a dynamic array's (or a long string's or bytes') data starts.
+    pub fn data_start(self, slot: U256) -> U256 {
+        U256::from_be_bytes(self.hash.digest(&slot.to_be_bytes::<32>()))
+    }
+
+    /// `issuerIndex[key]`.
+    pub fn issuer_index(self, key: [u8; 32]) -> U256 {
+        self.mapping_slot(key, U256::from(ISSUER_INDEX))
+    }
+
+    /// The first slot of `issuers[key]`.
+    pub fn issuer(self, key: [u8; 32]) -> U256 {
+        self.mapping_slot(key, U256::from(ISSUERS))
+    }
+
+    /// `issuerKeys[index]`.
+    pub fn issuer_key(self, index: u64) -> U256 {
+        self.data_start(U256::from(ISSUER_KEYS)) + U256::from(index)
+    }
+
+    /// `anchors[root]`.
+    pub fn anchor(self, root: [u8; 32]) -> U256 {
+        self.mapping_slot(root, U256::from(ANCHORS))
+    }
+
+    /// `revocations[index][hash]`.
+    pub fn revocation(self, index: u64, hash: [u8; 32]) -> U256 {
+        self.mapping_slot(
+            hash,
+            self.mapping_slot(uint_key(index), U256::from(REVOCATIONS)),
+        )
+    }
+
+    /// `headAt[block]`.
+    pub fn head_at(self, block: u64) -> U256 {
+        self.mapping_slot(uint_key(block), U256::from(HEAD_AT))
+    }
+
+    /// `nextEventBlock[block]`.
+    pub fn next_event_block(self, block: u64) -> U256 {
+        self.mapping_slot(uint_key(block), U256::from(NEXT_EVENT_BLOCK))
+    }
+
+    /// The first slot of `logCheckpoints[station]`.
+    pub fn log_checkpoint(self, station: [u8; 32]) -> U256 {
+        self.mapping_slot(station, U256::from(LOG_CHECKPOINTS))
+    }
 }
 
 /// A `uint32` key, padded as Solidity pads it (big-endian, left zeros).
 pub fn uint_key(value: u64) -> [u8; 32] {
     U256::from(value).to_be_bytes::<32>()
-}
-
-/// Where a dynamic array's (or a long string's) data starts.
-pub fn data_start(slot: U256) -> U256 {
-    U256::from_be_bytes(keccak256(slot.to_be_bytes::<32>()).0)
-}
-
-/// `issuerIndex[key]`.
-pub fn issuer_index(key: [u8; 32]) -> U256 {
-    mapping_slot(key, U256::from(ISSUER_INDEX))
-}
-
-/// The first slot of `issuers[key]`.
-pub fn issuer(key: [u8; 32]) -> U256 {
-    mapping_slot(key, U256::from(ISSUERS))
-}
-
-/// `issuerKeys[index]`.
-pub fn issuer_key(index: u64) -> U256 {
-    data_start(U256::from(ISSUER_KEYS)) + U256::from(index)
-}
-
-/// `anchors[root]`.
-pub fn anchor(root: [u8; 32]) -> U256 {
-    mapping_slot(root, U256::from(ANCHORS))
-}
-
-/// `revocations[index][hash]`.
-pub fn revocation(index: u64, hash: [u8; 32]) -> U256 {
-    mapping_slot(hash, mapping_slot(uint_key(index), U256::from(REVOCATIONS)))
-}
-
-/// The first slot of `logCheckpoints[station]`.
-pub fn log_checkpoint(station: [u8; 32]) -> U256 {
-    mapping_slot(station, U256::from(LOG_CHECKPOINTS))
 }
 
 /// A slot as the 32-byte word `eth_getProof` is asked for.
@@ -349,6 +376,31 @@ mod tests {
         assert_eq!(
             types["t_struct(LogCheckpoint)_storage"]["numberOfBytes"],
             64
+        );
+    }
+
+    /// Under Keccak-256 the slots are Ethereum's, computed the way every Ethereum tool does.
+    #[test]
+    fn keccak256_slots_are_ethereums() {
+        use alloy_primitives::keccak256;
+        let slots = StorageSlots::new(ChainHash::Keccak256);
+        let key = [0xab; 32];
+        let mut preimage = key.to_vec();
+        preimage.extend_from_slice(&uint_key(ISSUER_INDEX));
+        assert_eq!(
+            slots.issuer_index(key),
+            U256::from_be_bytes(keccak256(&preimage).0)
+        );
+        assert_eq!(
+            slots.issuer_key(2),
+            U256::from_be_bytes(keccak256(uint_key(ISSUER_KEYS)).0) + U256::from(2u8)
+        );
+        // Solidity's documented example: a mapping at slot 0, key 0.
+        assert_eq!(
+            slot_word(slots.mapping_slot([0; 32], U256::ZERO)),
+            "0xad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5"
+                .parse::<B256>()
+                .expect("hex")
         );
     }
 

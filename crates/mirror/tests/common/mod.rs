@@ -207,6 +207,8 @@ struct Inner {
     max_range: Option<u64>,
     tampered: Option<u64>,
     calls: Calls,
+    /// The hash its event record is folded with.
+    hash: countersign_chainstate::ChainHash,
 }
 
 /// The scripted chain. Block 0 exists and is empty.
@@ -246,6 +248,7 @@ impl ScriptedChain {
                 max_range: None,
                 tampered: None,
                 calls: Calls::default(),
+                hash: countersign_chainstate::ChainHash::Keccak256,
             }),
         }
     }
@@ -292,6 +295,11 @@ impl ScriptedChain {
     /// The head's number.
     pub fn head_number(&self) -> u64 {
         self.inner().blocks.len() as u64 - 1
+    }
+
+    /// From now on the chain's EVM hash is `hash`: its event record is folded with it.
+    pub fn set_chain_hash(&self, hash: countersign_chainstate::ChainHash) {
+        self.inner().hash = hash;
     }
 
     /// Every call fails while set.
@@ -370,6 +378,10 @@ impl EventSource for ScriptedChain {
 
     fn endpoint(&self) -> String {
         self.name.clone()
+    }
+
+    fn chain_hash(&self) -> countersign_chainstate::ChainHash {
+        self.inner().hash
     }
 
     fn check_registry(&self) -> Result<(), ChainError> {
@@ -474,14 +486,17 @@ impl ScriptedChain {
                 link.next = number;
             }
             for (i, event) in b.events.iter().enumerate() {
-                head = head.fold(&LoggedEvent {
-                    block: number,
-                    block_hash: b.hash,
-                    log_index: i as u64,
-                    tx_hash: b.hash,
-                    leaf: leaf(number, i, event),
-                    event: event.clone(),
-                });
+                head = head.fold(
+                    inner.hash,
+                    &LoggedEvent {
+                        block: number,
+                        block_hash: b.hash,
+                        log_index: i as u64,
+                        tx_hash: b.hash,
+                        leaf: leaf(number, i, event),
+                        event: event.clone(),
+                    },
+                );
             }
             if number == block {
                 link.head = head.head;

@@ -11,7 +11,7 @@ use countersign_chainstate::{
 };
 use countersign_credential::kinds::{resident_id_check_char, uscc_check_char};
 use countersign_credential::{issue_batch, Draft, IssuedBatch, Issuer, RegistryRef};
-use ed25519_dalek::SigningKey;
+use countersign_crypto::{Profile, SecretKey};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -60,16 +60,33 @@ struct DemoIssuer {
     types: &'static [&'static str],
 }
 
-fn demo_issuer(file: &'static str, name: &str, types: &'static [&'static str]) -> DemoIssuer {
-    let key = SigningKey::from_bytes(&seeded(file));
+/// A demo issuer's key: from a public seed, Ed25519 or (national profile) SM2.
+fn demo_key(file: &str, profile: Profile) -> Result<SecretKey, CliError> {
+    // Under the national profile the seed is labelled apart, so the two demos never share a
+    // secret across algorithms.
+    let label = match profile {
+        Profile::Standard => file.to_owned(),
+        Profile::Guomi => format!("{file} sm2"),
+    };
+    SecretKey::from_bytes(profile.sig(), &seeded(&label))
+        .map_err(|e| CliError::Failed(format!("demo key {file}: {e}")))
+}
+
+fn demo_issuer(
+    file: &'static str,
+    name: &str,
+    types: &'static [&'static str],
+    profile: Profile,
+) -> Result<DemoIssuer, CliError> {
+    let key = demo_key(file, profile)?;
     let mut account = [0u8; 20];
     account.copy_from_slice(&seeded(&format!("{file} account"))[..20]);
-    DemoIssuer {
+    Ok(DemoIssuer {
         file,
         issuer: Issuer::new(key, name),
         account,
         types,
-    }
+    })
 }
 
 fn drafts(
@@ -212,8 +229,10 @@ fn copy_sample(from: &Path, stem: &str, to: &Path, name: &str) -> Result<(), Cli
     Ok(())
 }
 
-/// Generates the demo assets into `out` (which must not exist yet or be empty).
-pub fn run(out: &Path) -> Result<(), CliError> {
+/// Generates the demo assets into `out` (which must not exist yet or be empty), issued under
+/// `profile` (the national profile's demo is generated on the fly by `scripts/demo.sh --guomi`;
+/// assets/demo holds the standard one).
+pub fn run(out: &Path, profile: Profile) -> Result<(), CliError> {
     if out.exists()
         && std::fs::read_dir(out)
             .map(|mut d| d.next().is_some())
@@ -231,20 +250,27 @@ pub fn run(out: &Path) -> Result<(), CliError> {
         "chaoyang-amr",
         "北京市朝阳区市场监督管理局",
         &["BusinessLicenceCredential"],
-    );
+        profile,
+    )?;
     let police = demo_issuer(
         "pudong-psb",
         "上海市公安局浦东分局",
         &["ResidencePermitCredential"],
-    );
-    let school = demo_issuer("jinghua-university", "京华大学", &["DiplomaCredential"]);
-    let rogue = demo_issuer("unregistered", "某某证照服务中心", &[]);
+        profile,
+    )?;
+    let school = demo_issuer(
+        "jinghua-university",
+        "京华大学",
+        &["DiplomaCredential"],
+        profile,
+    )?;
+    let rogue = demo_issuer("unregistered", "某某证照服务中心", &[], profile)?;
 
     let keys = out.join("issuers");
     std::fs::create_dir_all(&keys)
         .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", keys.display())))?;
     for who in [&smr, &police, &school, &rogue] {
-        let key = SigningKey::from_bytes(&seeded(who.file));
+        let key = demo_key(who.file, profile)?;
         write_key_file(
             &keys.join(format!("{}.key.json", who.file)),
             &key,

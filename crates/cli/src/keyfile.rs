@@ -1,17 +1,19 @@
-//! Issuer key files: JSON with the did:key, the name and the Multikey secret, mode 0600.
+//! Issuer key files: JSON with the did:key, the name and the Multikey secret, mode 0600. The
+//! secret's multicodec header says its algorithm (Ed25519, or SM2 under the national profile),
+//! and the did:key says it again.
 
 use crate::{read_file, CliError};
 use countersign_credential::did_key::{secret_key_from_multibase, secret_key_multibase};
-use countersign_credential::{generate_signing_key, Issuer};
-use ed25519_dalek::SigningKey;
+use countersign_credential::Issuer;
+use countersign_crypto::{Profile, SecretKey};
 use serde_json::json;
 use std::path::Path;
 
 const KEY_FILE_TYPE: &str = "countersign-issuer-key";
 
 /// Writes a key file that only its owner can read; never overwrites.
-pub fn write_key_file(path: &Path, key: &SigningKey, name: &str) -> Result<String, CliError> {
-    let did = countersign_credential::DidKey::from_verifying_key(key.verifying_key()).to_string();
+pub fn write_key_file(path: &Path, key: &SecretKey, name: &str) -> Result<String, CliError> {
+    let did = countersign_credential::DidKey::from_public_key(key.public()).to_string();
     let body = json!({
         "type": KEY_FILE_TYPE,
         "did": did,
@@ -29,13 +31,12 @@ pub fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
         .map_err(|e| CliError::Failed(format!("cannot create key file {}: {e}", path.display())))
 }
 
-/// `countersign keygen`.
-pub fn keygen(path: &Path, name: &str) -> Result<(), CliError> {
+/// `countersign keygen`: an Ed25519 key, or an SM2 key under the national profile.
+pub fn keygen(path: &Path, name: &str, profile: Profile) -> Result<(), CliError> {
     if name.trim().is_empty() {
         return Err(CliError::Usage("the issuer name must not be empty".into()));
     }
-    let key = generate_signing_key()
-        .map_err(|e| CliError::Failed(format!("no system randomness: {e}")))?;
+    let key = SecretKey::generate(profile.sig()).map_err(|e| CliError::Failed(e.to_string()))?;
     let did = write_key_file(path, &key, name.trim())?;
     println!("{did}");
     eprintln!(

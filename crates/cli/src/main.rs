@@ -63,6 +63,9 @@ enum Command {
         /// The issuer's display name, e.g. 北京市教育委员会
         #[arg(long)]
         name: String,
+        /// `standard` (Ed25519, the default) or `guomi` (SM2, the national profile)
+        #[arg(long, default_value = "standard", value_parser = parse_profile)]
+        profile: countersign_crypto::Profile,
     },
     /// Sign a batch of credentials from JSON or CSV, build its Merkle batch, write credentials,
     /// CS1 payloads, QR images and the batch root
@@ -102,6 +105,9 @@ enum Command {
         /// Output folder
         #[arg(long, short, default_value = "assets/demo")]
         out: PathBuf,
+        /// `standard` (Ed25519, SHA-256; what assets/demo holds) or `guomi` (SM2, SM3)
+        #[arg(long, default_value = "standard", value_parser = parse_profile)]
+        profile: countersign_crypto::Profile,
     },
 }
 
@@ -121,10 +127,10 @@ fn main() -> ExitCode {
         let _ = countersign_tracefile::init(&data_dir, "COUNTERSIGN_LOG_LEVEL");
     }
     let result = match cli.command {
-        Command::Keygen { out, name } => keyfile::keygen(&out, &name).map(|()| 0),
+        Command::Keygen { out, name, profile } => keyfile::keygen(&out, &name, profile).map(|()| 0),
         Command::Issue(args) => issue::run(&args).map(|()| 0),
         Command::Verify(args) => verify::run(&args),
-        Command::Demo { out } => demo::run(&out).map(|()| 0),
+        Command::Demo { out, profile } => demo::run(&out, profile).map(|()| 0),
         Command::Chain(command) => chain::run(&command),
         Command::Anchor(args) => {
             chain::anchor_batches(&args.endpoint, &args.account_key, &args.batches).map(|_| 0)
@@ -194,6 +200,13 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> 
 }
 
 /// Parses an RFC 3339 time argument.
+/// A profile's name on the command line: `standard` or `guomi`.
+pub fn parse_profile(text: &str) -> Result<countersign_crypto::Profile, String> {
+    countersign_crypto::Profile::from_name(text).map_err(|_| {
+        format!("{text:?} is not a profile: standard (Ed25519, SHA-256) or guomi (SM2, SM3)")
+    })
+}
+
 pub fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&chrono::Utc))

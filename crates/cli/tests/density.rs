@@ -4,8 +4,9 @@
 //! density -- --nocapture`). Also measures what a receipt's QR code would need if it carried
 //! the inclusion proof of its log entry (docs/BENCHMARKS.md, PROTOCOL §9).
 
-use countersign_credential::{credential_leaf, AnchorProof, RegistryRef};
-use countersign_merkle::{leaf_hash, MerkleTree};
+use countersign_credential::{credential_leaf, AnchorProof, DidKey, RegistryRef};
+use countersign_crypto::{HashAlg, SecretKey, SigAlg};
+use countersign_merkle::{leaf_hash_with, MerkleTree};
 use serde_json::Value;
 
 fn sample(name: &str) -> Value {
@@ -17,26 +18,59 @@ fn sample(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// The credential re-anchored as member `index` of a real batch of `size` leaves.
+/// The sample re-issued under the national profile: the same content, issued and signed by an
+/// SM2 did:key with `sm2-jcs-2026`.
+fn under_sm2(credential: &Value) -> Value {
+    let key = SecretKey::from_bytes(SigAlg::Sm2, &[0x42; 32]).expect("an SM2 secret");
+    let did = DidKey::from_public_key(key.public());
+    let mut doc = credential.as_object().expect("object").clone();
+    let created = match &credential["proof"] {
+        Value::Array(items) => items[0]["created"].clone(),
+        single => single["created"].clone(),
+    };
+    doc.remove("proof");
+    doc["issuer"]["id"] = did.to_string().into();
+    let proof = countersign_credential::eddsa_jcs::create_proof(
+        &doc,
+        &key,
+        created.as_str().expect("created"),
+    )
+    .expect("signs");
+    doc.insert("proof".into(), Value::Object(proof));
+    Value::Object(doc)
+}
+
+/// The credential re-anchored as member `index` of a real batch of `size` leaves, hashed with
+/// its profile's hash.
 fn in_batch(credential: &Value, size: u64, index: u64) -> (Value, MerkleTree) {
     let doc = credential.as_object().expect("sample is an object");
     let leaf = credential_leaf(doc).expect("sample has a signature proof");
+    let hash = match &credential["proof"] {
+        Value::Array(items) => &items[0]["cryptosuite"],
+        single => &single["cryptosuite"],
+    };
+    let hash = if hash == "sm2-jcs-2026" {
+        HashAlg::Sm3
+    } else {
+        HashAlg::Sha256
+    };
     let leaves = (0..size)
         .map(|i| {
             if i == index {
                 leaf
             } else {
-                leaf_hash(&i.to_be_bytes())
+                leaf_hash_with(hash, &i.to_be_bytes())
             }
         })
         .collect();
-    let tree = MerkleTree::new(leaves).expect("non-empty");
+    let tree = MerkleTree::new_with(hash, leaves).expect("non-empty");
     let registry: RegistryRef = "eip155:31337:0x5fbdb2315678afecb367f032d93f642f64180aa3"
         .parse()
         .expect("valid registry");
     let anchor = AnchorProof {
         registry,
         inclusion: tree.proof(index).expect("in range"),
+        hash,
     };
     let mut out = credential.clone();
     let signature = match &credential["proof"] {
@@ -49,6 +83,25 @@ fn in_batch(credential: &Value, size: u64, index: u64) -> (Value, MerkleTree) {
 
 #[test]
 fn typical_credentials_fit_qr_version_25_at_m() {
+    density_table(false);
+}
+
+/// The same under the national profile: SM2 signature (64 bytes r‖s, like Ed25519's), SM2
+/// did:key (35 bytes with its header, one more than Ed25519's), SM3 batch (`"hash":"sm3"`).
+#[test]
+fn sm2_signed_credentials_fit_qr_version_25_at_m() {
+    density_table(true);
+}
+
+fn density_table(sm2: bool) {
+    println!(
+        "{}",
+        if sm2 {
+            "national profile (SM2, SM3):"
+        } else {
+            "standard profile (Ed25519, SHA-256):"
+        }
+    );
     println!("| type | batch | path hashes | JSON bytes | payload chars | QR version (M) |");
     println!("|---|---|---|---|---|---|");
     for name in [
@@ -56,7 +109,11 @@ fn typical_credentials_fit_qr_version_25_at_m() {
         "valid-residence-permit",
         "valid-diploma",
     ] {
-        let credential = sample(name);
+        let credential = if sm2 {
+            under_sm2(&sample(name))
+        } else {
+            sample(name)
+        };
         for size in [1u64, 1_000, 65_536] {
             // A late index needs the widest varint; the path length is the same for all but
             // the last leaves of an unbalanced tree.
@@ -66,7 +123,7 @@ fn typical_credentials_fit_qr_version_25_at_m() {
                 .expect("anchor proof reads back");
             let leaf = credential_leaf(anchored.as_object().expect("object")).expect("leaf");
             assert_eq!(
-                proof.inclusion.root(&leaf),
+                proof.inclusion.root_with(proof.hash, &leaf),
                 Ok(tree.root()),
                 "{name} batch {size}: path must lead to the root"
             );

@@ -7,7 +7,8 @@
 //! `SHA-256(0x00 || JCS(credential with proof = its eddsa-jcs-2022 proof alone))`, so it binds the
 //! signed content and the signature, and does not depend on the anchor proof itself. Under the
 //! national profile (an `sm2-jcs-2026` signature) the leaf and the tree use SM3, and the proof
-//! says so with `"hash":"sm3"`; a proof without `hash` is SHA-256.
+//! says so in its first two bytes (`0x00 0x01`, see [`AnchorProof::to_json`]); a proof without
+//! them is SHA-256.
 
 use crate::eddsa_jcs::{find_proof_value, proof_suite, SignatureError};
 use crate::multibase::{decode_base64url, encode_base64url, MultibaseError};
@@ -20,6 +21,11 @@ use std::str::FromStr;
 
 /// The proof type of the anchoring proof.
 pub const ANCHOR_PROOF_TYPE: &str = "CountersignAnchor2026";
+
+/// First byte of a proof value that names its hash (no inclusion proof starts with it).
+const HASH_HEADER: u8 = 0x00;
+/// The hash code after [`HASH_HEADER`] for SM3.
+const SM3_CODE: u8 = 0x01;
 
 /// A registry contract on an EVM chain, written as a CAIP-10 account id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -107,11 +113,11 @@ pub enum AnchorError {
     /// The leaf cannot be computed (no signature proof to bind).
     #[error("the credential leaf cannot be computed: {0}")]
     Leaf(#[from] SignatureError),
-    /// `hash` names no hash we know.
-    #[error("the anchoring proof names an unknown hash {found:?}")]
+    /// The proof value's header names no hash we know.
+    #[error("the anchoring proof names an unknown hash (code {code:#04x})")]
     UnknownHash {
-        /// The value found.
-        found: String,
+        /// The code found.
+        code: u8,
     },
 }
 
@@ -123,21 +129,32 @@ impl AnchorProof {
         m.insert("registry".into(), self.registry.to_string().into());
         m.insert(
             "proofValue".into(),
-            encode_base64url(&self.inclusion.to_bytes()).into(),
+            encode_base64url(&self.to_bytes()).into(),
         );
-        // SHA-256 goes unnamed: every credential anchored before the national profile has no
-        // `hash`, and it costs a code on paper nothing.
-        if self.hash != HashAlg::Sha256 {
-            m.insert("hash".into(), self.hash.name().into());
-        }
         m
+    }
+
+    /// The proof's bytes: the inclusion proof ([`InclusionProof::to_bytes`]), after a two-byte
+    /// header naming the hash when it is not SHA-256: `0x00`, then `0x01` for SM3. An inclusion
+    /// proof starts with its tree size as a LEB128 varint of at least 1, so never with `0x00`,
+    /// and every proof made before the national profile reads as SHA-256. The header is in the
+    /// binary rather than a JSON member because on paper two bytes cost three characters where
+    /// `"hash":"sm3"` cost fifteen, the difference between QR version 25 and 26 for a business
+    /// licence from a 65,536-credential batch.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = match self.hash {
+            HashAlg::Sha256 => Vec::new(),
+            HashAlg::Sm3 => vec![HASH_HEADER, SM3_CODE],
+        };
+        out.extend_from_slice(&self.inclusion.to_bytes());
+        out
     }
 
     /// Reads the anchoring proof from a proof object.
     pub fn from_json(proof: &Map<String, Value>) -> Result<Self, AnchorError> {
         if let Some(extra) = proof
             .keys()
-            .find(|k| !matches!(k.as_str(), "type" | "registry" | "proofValue" | "hash"))
+            .find(|k| !matches!(k.as_str(), "type" | "registry" | "proofValue"))
         {
             return Err(AnchorError::UnexpectedMember(
                 extra.chars().take(40).collect(),
@@ -152,16 +169,14 @@ impl AnchorProof {
             .get("proofValue")
             .and_then(Value::as_str)
             .ok_or(AnchorError::MissingField("proofValue"))?;
-        let inclusion = InclusionProof::from_bytes(&decode_base64url(value)?)?;
-        let hash = match proof.get("hash") {
-            None => HashAlg::Sha256,
-            Some(Value::String(name)) => {
-                HashAlg::from_name(name).map_err(|_| AnchorError::UnknownHash {
-                    found: name.chars().take(40).collect(),
-                })?
-            }
-            Some(_) => return Err(AnchorError::MissingField("hash")),
+        let bytes = decode_base64url(value)?;
+        let (hash, rest) = match bytes.as_slice() {
+            [HASH_HEADER, SM3_CODE, rest @ ..] => (HashAlg::Sm3, rest),
+            [HASH_HEADER, code, ..] => return Err(AnchorError::UnknownHash { code: *code }),
+            [HASH_HEADER] => return Err(AnchorError::UnknownHash { code: 0 }),
+            rest => (HashAlg::Sha256, rest),
         };
+        let inclusion = InclusionProof::from_bytes(rest)?;
         Ok(Self {
             registry,
             inclusion,
@@ -245,5 +260,58 @@ mod tests {
         ] {
             assert!(bad.parse::<RegistryRef>().is_err(), "{bad} accepted");
         }
+    }
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::*;
+    use countersign_merkle::MerkleTree;
+
+    fn proof(hash: HashAlg) -> AnchorProof {
+        let leaves = (0u8..5)
+            .map(|i| countersign_merkle::leaf_hash_with(hash, &[i]))
+            .collect();
+        let tree = MerkleTree::new_with(hash, leaves).expect("tree");
+        AnchorProof {
+            registry: "eip155:1:0x5fbdb2315678afecb367f032d93f642f64180aa3"
+                .parse()
+                .expect("registry"),
+            inclusion: tree.proof(3).expect("proof"),
+            hash,
+        }
+    }
+
+    #[test]
+    fn the_hash_header_round_trips_and_sha256_has_none() {
+        for hash in HashAlg::ALL {
+            let p = proof(hash);
+            assert_eq!(AnchorProof::from_json(&p.to_json()), Ok(p.clone()));
+            assert_eq!(p.to_bytes()[0] == 0, hash == HashAlg::Sm3);
+        }
+        assert_eq!(
+            proof(HashAlg::Sha256).to_bytes(),
+            proof(HashAlg::Sha256).inclusion.to_bytes()
+        );
+    }
+
+    #[test]
+    fn unknown_hash_codes_and_a_json_hash_member_are_refused() {
+        let mut json = proof(HashAlg::Sm3).to_json();
+        let mut bytes = proof(HashAlg::Sm3).to_bytes();
+        bytes[1] = 0x07;
+        json.insert("proofValue".into(), encode_base64url(&bytes).into());
+        assert_eq!(
+            AnchorProof::from_json(&json),
+            Err(AnchorError::UnknownHash { code: 7 })
+        );
+        json.insert("proofValue".into(), encode_base64url(&[0]).into());
+        assert!(AnchorProof::from_json(&json).is_err());
+        let mut json = proof(HashAlg::Sha256).to_json();
+        json.insert("hash".into(), "sm3".into());
+        assert!(matches!(
+            AnchorProof::from_json(&json),
+            Err(AnchorError::UnexpectedMember(_))
+        ));
     }
 }

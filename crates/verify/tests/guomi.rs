@@ -85,7 +85,8 @@ fn an_sm2_credential_in_an_sm3_batch_verifies_under_the_national_profile() {
         "an SM2 did:key (sm2-pub): {}",
         proofs[0]["verificationMethod"]
     );
-    assert_eq!(proofs[1]["hash"], "sm3");
+    let anchor = AnchorProof::from_document(doc.as_object().expect("object")).expect("anchor");
+    assert_eq!(anchor.hash, HashAlg::Sm3);
     let report = run(doc, &g.chain, national());
     assert_eq!(report.verdict, Verdict::Valid, "{}", describe(&report));
     // A province moving to the national profile accepts both.
@@ -132,15 +133,22 @@ fn an_sm2_signature_relabelled_as_eddsa_is_refused_as_the_wrong_key_type() {
     );
 }
 
+/// The credential with its anchoring proof's hash relabelled (the path unchanged).
+fn with_anchor_hash(credential: &Value, hash: HashAlg) -> Value {
+    let mut doc = credential.clone();
+    let mut anchor =
+        AnchorProof::from_document(doc.as_object().expect("object")).expect("anchor proof");
+    assert_ne!(anchor.hash, hash, "a relabelling");
+    anchor.hash = hash;
+    doc["proof"][1] = Value::Object(anchor.to_json());
+    doc
+}
+
 #[test]
 fn an_anchor_proof_naming_another_hash_is_refused() {
     let g = guomi();
-    let mut doc = g.batch.credentials[2].clone();
-    // Drop "hash": the proof now reads as a SHA-256 batch.
-    doc["proof"][1]
-        .as_object_mut()
-        .expect("anchor proof")
-        .remove("hash");
+    // The same path relabelled as a SHA-256 batch.
+    let doc = with_anchor_hash(&g.batch.credentials[2], HashAlg::Sha256);
     let report = run(&doc, &g.chain, national());
     assert_eq!(report.verdict, Verdict::Invalid, "{}", describe(&report));
     assert_eq!(
@@ -148,8 +156,7 @@ fn an_anchor_proof_naming_another_hash_is_refused() {
         (CheckOutcome::Fail, "anchor.hash_mismatch".into())
     );
     // And a standard credential claiming an SM3 batch.
-    let mut doc = credential(Kind::Licence).clone();
-    doc["proof"][1]["hash"] = "sm3".into();
+    let doc = with_anchor_hash(credential(Kind::Licence), HashAlg::Sm3);
     let report = run(
         &doc,
         &fixture().chain,

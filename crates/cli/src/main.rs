@@ -199,7 +199,6 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> 
         .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", path.display())))
 }
 
-/// Parses an RFC 3339 time argument.
 /// A profile's name on the command line: `standard` or `guomi`.
 pub fn parse_profile(text: &str) -> Result<countersign_crypto::Profile, String> {
     countersign_crypto::Profile::from_name(text).map_err(|_| {
@@ -207,6 +206,7 @@ pub fn parse_profile(text: &str) -> Result<countersign_crypto::Profile, String> 
     })
 }
 
+/// Parses an RFC 3339 time argument.
 pub fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&chrono::Utc))

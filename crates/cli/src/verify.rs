@@ -31,6 +31,10 @@ pub struct VerifyArgs {
     /// Chain state too old: UNVERIFIABLE instead of a warning
     #[arg(long)]
     pub fail_closed: bool,
+    /// The profiles accepted, comma-separated: `standard` (Ed25519, SHA-256; the default),
+    /// `guomi` (SM2, SM3) or both; a credential under another is INVALID (signature.not_allowed)
+    #[arg(long, env = "COUNTERSIGN_ACCEPT", value_delimiter = ',', value_parser = crate::parse_profile, default_value = "standard")]
+    pub accept: Vec<countersign_crypto::Profile>,
     /// Show personal numbers unmasked
     #[arg(long)]
     pub reveal: bool,
@@ -204,6 +208,7 @@ fn run_with(
         policy: Policy {
             max_chain_age: Duration::hours(args.max_chain_age_hours),
             fail_closed_when_stale: args.fail_closed,
+            algorithms: accepted(&args.accept),
             ..countersign_verify::Policy::default()
         },
     };
@@ -383,4 +388,13 @@ pub fn render(report: &Report, reveal: bool) -> String {
         out.push_str(&format!("warning     {}\n", w.detail));
     }
     out
+}
+
+/// The algorithm policy of `--accept`: the first profile named is the one the hall signs
+/// with, the others are accepted too.
+pub fn accepted(profiles: &[countersign_crypto::Profile]) -> countersign_crypto::Policy {
+    match profiles.split_first() {
+        Some((first, rest)) => countersign_crypto::Policy::new(*first, rest),
+        None => countersign_crypto::Policy::default(),
+    }
 }

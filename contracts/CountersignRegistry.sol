@@ -6,17 +6,25 @@ pragma solidity 0.8.37;
 ///        which checkpoints (tree heads) of their Merkle-tree logs.
 /// @notice Holds hashes and public keys only, never personal data. Every change emits an event,
 ///         so a hall's mirror can be rebuilt from the event log alone (docs/PROTOCOL.md).
-/// @dev Issuers and stations are identified by their Ed25519 public key (for an issuer, the 32
-///      bytes inside its did:key; for a station, the device key that signs its receipts and logs).
+/// @dev Issuers are identified by a 32-byte key: the Ed25519 public key inside the did:key of a
+///      standard-profile issuer, or SM3 of the compressed SM2 public key of a national-profile
+///      (国密) issuer; the full public key and the profile are stored with it. Stations are
+///      identified by their Ed25519 device key, which signs their receipts and logs.
 ///      Anchors are modelled on OpenAttestation's DocumentStore (issue / bulkIssue / isIssued /
 ///      revoke / isRevoked), with the issuer recorded per root and revocations kept per issuer.
 contract CountersignRegistry {
     /// Returned by `registryId()`: lets a client tell our registry from any other contract.
-    bytes32 public constant REGISTRY_ID = keccak256("Countersign.Registry.v3");
+    bytes32 public constant REGISTRY_ID = keccak256("Countersign.Registry.v4");
 
     uint8 public constant STATUS_ACTIVE = 1;
     uint8 public constant STATUS_SUSPENDED = 2;
     uint8 public constant STATUS_RETIRED = 3;
+
+    /// An issuer's profile: which algorithms its credentials are signed and batched with.
+    /// Standard: Ed25519 signatures, SHA-256 Merkle batches. Guomi (国密): SM2 signatures, SM3
+    /// Merkle batches. 0 is never a profile.
+    uint8 public constant PROFILE_STANDARD = 1;
+    uint8 public constant PROFILE_GUOMI = 2;
 
     struct StatusChange {
         uint8 status;
@@ -24,11 +32,15 @@ contract CountersignRegistry {
         uint64 blockNumber;
     }
 
+    /// `profile` shares `account`'s slot and `publicKey` comes last, so every member that
+    /// clients read by storage proof stays where it was before they were added.
     struct Issuer {
         address account;
+        uint8 profile;
         string name;
         string[] credentialTypes;
         StatusChange[] history;
+        bytes publicKey;
     }
 
     /// One storage slot per anchored root: the issuer's index, the time and the block.
@@ -94,6 +106,8 @@ contract CountersignRegistry {
     /// Every event this contract ever emitted, folded into one word (docs/PROTOCOL.md §7.1.2):
     /// after each event, `eventHead = keccak256(eventHead ‖ uint256(block.number) ‖ leaf)` with
     /// `leaf = keccak256(topic0 ‖ topic1 ‖ … ‖ keccak256(data))`, the log exactly as emitted.
+    /// (`keccak256` is the chain's EVM hash: SM3 on a national-crypto chain, and so are the
+    /// event topics and storage slots; clients compute them with the hash they are set to.)
     /// A mirror folds the events a node gave it and compares the result with these slots,
     /// read with a storage proof at a block the hall's nodes agree on, so it knows that no event
     /// was left out, added or changed, whatever the node. Declared last so the slots above
@@ -114,7 +128,9 @@ contract CountersignRegistry {
     mapping(bytes32 => LogCheckpoint) private logCheckpoints;
 
     event AdminChanged(address indexed account, bool admin);
-    event IssuerRegistered(bytes32 indexed issuer, address indexed account, string name, string[] credentialTypes);
+    event IssuerRegistered(
+        bytes32 indexed issuer, address indexed account, uint8 profile, bytes publicKey, string name, string[] credentialTypes
+    );
     event IssuerStatusChanged(bytes32 indexed issuer, uint8 status, uint64 time);
     event RootAnchored(bytes32 indexed root, bytes32 indexed issuer, uint64 time);
     event Revoked(bytes32 indexed hash, bytes32 indexed issuer, uint8 reason, uint64 time);
@@ -146,6 +162,8 @@ contract CountersignRegistry {
     error BadDay(uint32 day);
     error DigestAlreadyAnchored(bytes32 station, uint32 day);
     error CheckpointNotNewer(bytes32 station, uint64 size, uint64 anchored);
+    error BadProfile(uint8 profile);
+    error BadPublicKey(bytes32 key, uint8 profile, uint256 length);
 
     modifier onlyAdmin() {
         if (!isAdmin[msg.sender]) revert NotAdmin(msg.sender);
@@ -176,12 +194,20 @@ contract CountersignRegistry {
         _fold1(AdminChanged.selector, bytes32(uint256(uint160(account))), abi.encode(admin));
     }
 
-    function registerIssuer(bytes32 key, address account, string calldata name, string[] calldata credentialTypes)
-        external
-        onlyAdmin
-    {
+    /// Register an issuer under `key` with its `profile` and full `publicKey`: for the standard
+    /// profile the 32-byte Ed25519 key, equal to `key`; for the guomi profile the 33-byte
+    /// compressed SM2 key, whose SM3 is `key`.
+    function registerIssuer(
+        bytes32 key,
+        uint8 profile,
+        bytes calldata publicKey,
+        address account,
+        string calldata name,
+        string[] calldata credentialTypes
+    ) external onlyAdmin {
         if (key == bytes32(0)) revert ZeroKey();
         if (account == address(0)) revert ZeroAccount();
+        _checkIssuerKey(key, profile, publicKey);
         if (issuerIndex[key] != 0) revert IssuerExists(key);
         _checkAccountFree(account);
         issuerIndex[key] = uint32(issuerKeys.length);
@@ -189,13 +215,37 @@ contract CountersignRegistry {
         issuerKeyOf[account] = key;
         Issuer storage record = issuers[key];
         record.account = account;
+        record.profile = profile;
         record.name = name;
         for (uint256 i = 0; i < credentialTypes.length; i++) {
             record.credentialTypes.push(credentialTypes[i]);
         }
-        emit IssuerRegistered(key, account, name, credentialTypes);
-        _fold2(IssuerRegistered.selector, key, bytes32(uint256(uint160(account))), abi.encode(name, credentialTypes));
+        record.publicKey = publicKey;
+        emit IssuerRegistered(key, account, profile, publicKey, name, credentialTypes);
+        _fold2(
+            IssuerRegistered.selector,
+            key,
+            bytes32(uint256(uint160(account))),
+            abi.encode(profile, publicKey, name, credentialTypes)
+        );
         _setStatus(key, STATUS_ACTIVE);
+    }
+
+    /// What can be checked of an issuer's key here. A standard key is the key itself. An SM2
+    /// key's SM3 must be `key`, but the EVM of most chains has no SM3 (on a national-crypto
+    /// chain `keccak256` is SM3; on anvil, Besu or Geth it is not), so only its length is
+    /// checked and every client checks SM3(publicKey) == key when it reads the issuer,
+    /// refusing the record otherwise (docs/PROTOCOL.md §7).
+    function _checkIssuerKey(bytes32 key, uint8 profile, bytes calldata publicKey) private pure {
+        if (profile == PROFILE_STANDARD) {
+            if (publicKey.length != 32 || bytes32(publicKey) != key) {
+                revert BadPublicKey(key, profile, publicKey.length);
+            }
+        } else if (profile == PROFILE_GUOMI) {
+            if (publicKey.length != 33) revert BadPublicKey(key, profile, publicKey.length);
+        } else {
+            revert BadProfile(profile);
+        }
     }
 
     /// Suspend, reactivate or retire an issuer. Retirement is final.
@@ -390,16 +440,25 @@ contract CountersignRegistry {
         return issuerKeys.length - 1;
     }
 
+    /// An issuer's registration; `registered` is false (and everything else empty) when none.
     function issuer(bytes32 key)
         external
         view
-        returns (bool registered, address account, string memory name, string[] memory credentialTypes, StatusChange[] memory history)
+        returns (
+            bool registered,
+            address account,
+            uint8 profile,
+            bytes memory publicKey,
+            string memory name,
+            string[] memory credentialTypes,
+            StatusChange[] memory history
+        )
     {
         if (issuerIndex[key] == 0) {
-            return (false, address(0), "", new string[](0), new StatusChange[](0));
+            return (false, address(0), 0, "", "", new string[](0), new StatusChange[](0));
         }
         Issuer storage i = issuers[key];
-        return (true, i.account, i.name, i.credentialTypes, i.history);
+        return (true, i.account, i.profile, i.publicKey, i.name, i.credentialTypes, i.history);
     }
 
     /// The anchoring of a root; `issuer` is zero when the root is not anchored.

@@ -26,12 +26,14 @@ alloy_sol_types::sol!(
 use CountersignRegistry as C;
 
 /// What the registry's `registryId()` hashes: the registry's name and version.
-pub const REGISTRY_ID_NAME: &str = "Countersign.Registry.v3";
+pub const REGISTRY_ID_NAME: &str = "Countersign.Registry.v4";
 
 /// What `registryId()` returns on our registry on a chain hashing with `hash`:
-/// `H("Countersign.Registry.v3")` (the contract's `keccak256`, which is SM3 on a
-/// national-crypto chain). A v2 registry (before log checkpoints) is refused: the checkpoints
-/// `log verify` compares a log with are not in it, and its code has another storage layout.
+/// `H("Countersign.Registry.v4")` (the contract's `keccak256`, which is SM3 on a
+/// national-crypto chain). Older registries are refused: a v3 one (before issuers' profiles
+/// and full public keys) cannot register an SM2 issuer and has another `issuer` ABI, a v2 one
+/// (before log checkpoints) lacks the checkpoints `log verify` compares a log with, and the
+/// code of each has another storage layout.
 pub fn registry_id(hash: ChainHash) -> B256 {
     B256::from(hash.digest(REGISTRY_ID_NAME.as_bytes()))
 }
@@ -186,6 +188,8 @@ mod tests {
         );
         let register = C::registerIssuerCall {
             key: word,
+            profile: 2,
+            publicKey: vec![2u8; 33].into(),
             account,
             name: "某市市场监督管理局".into(),
             credentialTypes: vec!["BusinessLicenceCredential".into(), "X".into()],

@@ -27,16 +27,18 @@ pub mod layout;
 
 pub use header::ProvedHeader;
 
-use crate::registry::{did_of, status_of, unix_time, AnchoredCheckpoint, Registry, RegistryError};
+use crate::registry::{status_of, unix_time, AnchoredCheckpoint, Registry, RegistryError};
 use crate::rpc;
 use alloy_primitives::{keccak256, Bytes, B256, U256};
 use alloy_trie::proof::verify_proof;
 use alloy_trie::{Nibbles, TrieAccount};
 use countersign_chainstate::events::{BlockRef, EventLink};
 use countersign_chainstate::{
-    AnchorRecord, ChainError, IssuerRecord, RevocationReason, RevocationRecord, StatusChange,
+    AnchorRecord, ChainError, IssuerRecord, RegisteredKey, RevocationReason, RevocationRecord,
+    StatusChange,
 };
 use countersign_credential::DidKey;
+use countersign_crypto::Profile;
 use countersign_merkle::NodeHash;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
@@ -443,7 +445,6 @@ impl<'r> ProvedRegistry<'r> {
             return Err(self.layout_error(format!("root {root} names issuer {index} of {count}")));
         }
         let key = key.to_be_bytes::<32>();
-        let issuer = did_of(&B256::from(key)).map_err(|d| self.layout_error(d))?;
         let base = self.slots().issuer(key);
         let [registered, account] = self.storage_array([
             self.slots().issuer_index(key),
@@ -454,6 +455,22 @@ impl<'r> ProvedRegistry<'r> {
                 self.layout_error(format!("root {root} is anchored by an unregistered issuer"))
             );
         }
+        let profile = layout::ISSUER_PROFILE.get_u8(account);
+        // A standard issuer's key is its public key (the contract refuses any other), so its
+        // did:key comes from the key; an SM2 issuer's key is a hash, so its public key is read
+        // too, and checked against it.
+        let public_key = if profile == Profile::Standard.code() {
+            key.to_vec()
+        } else {
+            self.sm2_public_key(base + U256::from(layout::ISSUER_PUBLIC_KEY))?
+        };
+        let (issuer, _) = RegisteredKey {
+            key,
+            profile,
+            public_key,
+        }
+        .did()
+        .map_err(RegistryError::from)?;
         Ok(Some(AnchorRecord {
             root: *root,
             issuer,
@@ -555,20 +572,24 @@ impl<'r> ProvedRegistry<'r> {
         let types_slot = base + U256::from(layout::ISSUER_TYPES);
         let history_slot = base + U256::from(layout::ISSUER_HISTORY);
         let name_slot = base + U256::from(layout::ISSUER_NAME);
-        let [index, account, name_word, types_len, history_len] = self.storage_array([
-            self.slots().issuer_index(key),
-            base + U256::from(layout::ISSUER_ACCOUNT),
-            name_slot,
-            types_slot,
-            history_slot,
-        ])?;
+        let key_slot = base + U256::from(layout::ISSUER_PUBLIC_KEY);
+        let [index, account, name_word, types_len, history_len, key_word] =
+            self.storage_array([
+                self.slots().issuer_index(key),
+                base + U256::from(layout::ISSUER_ACCOUNT),
+                name_slot,
+                types_slot,
+                history_slot,
+                key_slot,
+            ])?;
         if index.is_zero() {
             return Ok(None);
         }
         let types_len = self.array_len(types_len, "credentialTypes")?;
         let history_len = self.array_len(history_len, "history")?;
 
-        // The type strings' head slots and the history together, with the name's data.
+        // The type strings' head slots and the history together, with the name's and the public
+        // key's data.
         let types_start = self.slots().data_start(types_slot);
         let history_start = self.slots().data_start(history_slot);
         let mut slots: Vec<U256> = (0..types_len)
@@ -577,10 +598,24 @@ impl<'r> ProvedRegistry<'r> {
             .collect();
         let name_data = self.string_data_slots(name_slot, name_word, "name")?;
         slots.extend(&name_data);
+        slots.extend(self.string_data_slots(key_slot, key_word, "public key")?);
         let words = self.storage(&slots)?;
         let (type_heads, rest) = words.split_at(types_len as usize);
-        let (changes, name_words) = rest.split_at(history_len as usize);
+        let (changes, rest) = rest.split_at(history_len as usize);
+        let (name_words, key_words) = rest.split_at(name_data.len());
         let name = self.string(name_word, name_words, "name")?;
+        let (registered, profile) = RegisteredKey {
+            key,
+            profile: layout::ISSUER_PROFILE.get_u8(account),
+            public_key: self.bytes(key_word, key_words, "public key")?,
+        }
+        .did()
+        .map_err(RegistryError::from)?;
+        if registered != *did {
+            return Err(
+                self.layout_error(format!("the record under {did}'s key holds {registered}"))
+            );
+        }
 
         let mut history = Vec::with_capacity(changes.len());
         for word in changes {
@@ -611,6 +646,7 @@ impl<'r> ProvedRegistry<'r> {
 
         Ok(Some(IssuerRecord {
             did: *did,
+            profile,
             name,
             account: account_bytes(account),
             credential_types,
@@ -656,8 +692,28 @@ impl<'r> ProvedRegistry<'r> {
         Ok((0..words).map(|i| start + U256::from(i)).collect())
     }
 
+    /// An SM2 issuer's `publicKey` at `slot`: its head and the two data words a 33-byte value
+    /// takes, in one proved read (the contract stores no other length for the guomi profile).
+    fn sm2_public_key(&self, slot: U256) -> Result<Vec<u8>, ProvedReadError> {
+        let start = self.slots().data_start(slot);
+        let [head, first, second] = self.storage_array([slot, start, start + U256::from(1u8)])?;
+        if head != U256::from(33 * 2 + 1) {
+            return Err(self.layout_error(format!(
+                "an SM2 issuer's public key has the storage head {head:#x}, not that of 33 bytes"
+            )));
+        }
+        self.bytes(head, &[first, second], "public key")
+    }
+
     fn string(&self, head: U256, data: &[U256], what: &str) -> Result<String, ProvedReadError> {
-        let bytes = if head.bit(0) {
+        let bytes = self.bytes(head, data, what)?;
+        String::from_utf8(bytes).map_err(|_| self.layout_error(format!("{what} is not UTF-8")))
+    }
+
+    /// A `string` or `bytes` value whose head slot holds `head` and whose data slots (none for
+    /// a short one) hold `data`.
+    fn bytes(&self, head: U256, data: &[U256], what: &str) -> Result<Vec<u8>, ProvedReadError> {
+        Ok(if head.bit(0) {
             let len = (head >> 1usize).to::<usize>();
             let mut bytes: Vec<u8> = data.iter().flat_map(|w| w.to_be_bytes::<32>()).collect();
             bytes.truncate(len);
@@ -669,8 +725,7 @@ impl<'r> ProvedRegistry<'r> {
                 return Err(self.layout_error(format!("{what} has a short-string length of {len}")));
             }
             raw[..len].to_vec()
-        };
-        String::from_utf8(bytes).map_err(|_| self.layout_error(format!("{what} is not UTF-8")))
+        })
     }
 }
 

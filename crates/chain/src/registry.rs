@@ -9,10 +9,11 @@ use alloy_sol_types::SolCall;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use countersign_chainstate::events::{BlockRef, LoggedEvent, RegistryEvent};
 use countersign_chainstate::{
-    AnchorRecord, ChainError, ChainHash, IssuerRecord, IssuerStatus, RevocationReason,
-    RevocationRecord, StationRecord, StatusChange,
+    AnchorRecord, ChainError, ChainHash, IssuerRecord, IssuerStatus, RefusedIssuerKey,
+    RegisteredKey, RevocationReason, RevocationRecord, StationRecord, StatusChange,
 };
 use countersign_credential::{DidKey, RegistryRef};
+use countersign_crypto::Profile;
 use countersign_merkle::NodeHash;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -108,6 +109,10 @@ pub enum RegistryError {
     /// An argument out of the registry's range.
     #[error("{0}")]
     Invalid(String),
+    /// The registry holds an issuer whose key does not hold together (an SM2 key whose SM3 is
+    /// not the key it is registered under): the record is refused, never read as the issuer.
+    #[error(transparent)]
+    RefusedIssuer(#[from] RefusedIssuerKey),
 }
 
 impl From<RegistryError> for ChainError {
@@ -119,6 +124,8 @@ impl From<RegistryError> for ChainError {
             | RegistryError::NoContract { .. }
             | RegistryError::NotRegistry { .. }
             | RegistryError::WrongChainHash { .. } => ChainError::WrongRegistry(e.to_string()),
+            // A forged or damaged registration falls to Inconsistent below: the issuer cannot
+            // be checked (never "not registered", which would read as the credential's fault).
             _ => ChainError::Inconsistent(e.to_string()),
         }
     }
@@ -420,7 +427,11 @@ impl Registry {
             let e =
                 abi::decode_event::<C::IssuerRegistered>(&topics, &data).map_err(decode_error)?;
             RegistryEvent::IssuerRegistered {
-                issuer: did_of(&e.issuer)?,
+                issuer: RegisteredKey {
+                    key: e.issuer.0,
+                    profile: e.profile,
+                    public_key: e.publicKey.to_vec(),
+                },
                 account: e.account.into_array(),
                 name: e.name,
                 credential_types: e.credentialTypes,
@@ -429,7 +440,7 @@ impl Registry {
             let e = abi::decode_event::<C::IssuerStatusChanged>(&topics, &data)
                 .map_err(decode_error)?;
             RegistryEvent::IssuerStatusChanged {
-                issuer: did_of(&e.issuer)?,
+                issuer: e.issuer.0,
                 status: status_of(e.status)?,
                 at: unix_time(e.time)?,
             }
@@ -437,14 +448,14 @@ impl Registry {
             let e = abi::decode_event::<C::RootAnchored>(&topics, &data).map_err(decode_error)?;
             RegistryEvent::RootAnchored {
                 root: NodeHash(e.root.0),
-                issuer: did_of(&e.issuer)?,
+                issuer: e.issuer.0,
                 at: unix_time(e.time)?,
             }
         } else if first == t.revoked {
             let e = abi::decode_event::<C::Revoked>(&topics, &data).map_err(decode_error)?;
             RegistryEvent::Revoked {
                 hash: NodeHash(e.hash.0),
-                issuer: did_of(&e.issuer)?,
+                issuer: e.issuer.0,
                 reason: RevocationReason::from_code(e.reason),
                 at: unix_time(e.time)?,
             }
@@ -511,21 +522,50 @@ impl Registry {
         T::abi_decode_returns(&answer).map_err(|e| self.malformed(T::SIGNATURE, e.to_string()))
     }
 
-    /// The issuer registered with this key, as of `block` (latest when `None`).
+    /// The issuer registered with this key, as of `block` (latest when `None`). A record whose
+    /// public key is not `did`'s is refused ([`RegistryError::RefusedIssuer`]).
     pub fn issuer(
         &self,
         did: &DidKey,
         block: Option<u64>,
     ) -> Result<Option<IssuerRecord>, RegistryError> {
+        let record = self.issuer_at_key(did.registry_key(), block)?;
+        if let Some(r) = &record {
+            // The registry key is a hash of the public key for SM2: the same key, or a
+            // collision of SM3.
+            if r.did != *did {
+                return Err(self.malformed(
+                    "issuer",
+                    format!("the record under {did}'s key holds {}", r.did),
+                ));
+            }
+        }
+        Ok(record)
+    }
+
+    /// The issuer registered under registry key `key` ([`DidKey::registry_key`]), its did:key
+    /// built from the public key the registry holds once it holds together
+    /// ([`RegisteredKey::did`]).
+    fn issuer_at_key(
+        &self,
+        key: [u8; 32],
+        block: Option<u64>,
+    ) -> Result<Option<IssuerRecord>, RegistryError> {
         let r = self.read(
             C::issuerCall {
-                key: FixedBytes(did.registry_key()),
+                key: FixedBytes(key),
             },
             block,
         )?;
         if !r.registered {
             return Ok(None);
         }
+        let (did, profile) = RegisteredKey {
+            key,
+            profile: r.profile,
+            public_key: r.publicKey.to_vec(),
+        }
+        .did()?;
         let bad = |d: String| self.malformed("issuer", d);
         let mut history = Vec::with_capacity(r.history.len());
         for change in &r.history {
@@ -536,7 +576,8 @@ impl Registry {
             });
         }
         Ok(Some(IssuerRecord {
-            did: *did,
+            did,
+            profile,
             name: r.name,
             account: r.account.into_array(),
             credential_types: r.credentialTypes,
@@ -560,16 +601,15 @@ impl Registry {
             return Ok(None);
         }
         let bad = |d: String| self.malformed("anchorOf", d);
-        let issuer = did_of(&r.issuer_).map_err(bad)?;
         // The anchoring account is the issuer's registered one: the contract accepts no other.
-        let account = self
-            .issuer(&issuer, block)?
-            .map(|i| i.account)
+        // The issuer's did:key comes from its registration (for SM2 the anchor names a hash).
+        let issuer = self
+            .issuer_at_key(r.issuer_.0, block)?
             .ok_or_else(|| bad("anchored by an unregistered issuer".into()))?;
         Ok(Some(AnchorRecord {
             root: *root,
-            issuer,
-            account,
+            issuer: issuer.did,
+            account: issuer.account,
             block: r.blockNumber,
             at: unix_time(r.time).map_err(bad)?,
         }))
@@ -826,7 +866,8 @@ impl Registry {
         Ok((me, mined))
     }
 
-    /// Registers an issuer (governance only).
+    /// Registers an issuer (governance only) under its did:key's registry key, with its profile
+    /// and full public key (an SM2 key is 33 bytes and named in the registry by its SM3).
     pub fn register_issuer(
         &self,
         admin: &Wallet,
@@ -835,8 +876,11 @@ impl Registry {
         name: &str,
         credential_types: &[String],
     ) -> Result<Mined, RegistryError> {
+        let key = RegisteredKey::of(did);
         let call = C::registerIssuerCall {
-            key: FixedBytes(did.registry_key()),
+            key: FixedBytes(key.key),
+            profile: key.profile,
+            publicKey: key.public_key.into(),
             account,
             name: name.to_string(),
             credentialTypes: credential_types.to_vec(),
@@ -1179,12 +1223,29 @@ fn revert_reason(hash: ChainHash, data: Option<&str>, message: &str) -> String {
             key_text(&e.station),
             checkpoint_not_newer(e.size, e.anchored)
         ),
+        Ok(E::BadProfile(e)) => format!(
+            "profile {} is not one of 1 (standard: Ed25519, SHA-256) and 2 (guomi: SM2, SM3)",
+            e.profile
+        ),
+        Ok(E::BadPublicKey(e)) => match Profile::from_code(e.profile) {
+            Some(Profile::Standard) => format!(
+                "a standard (Ed25519) issuer's public key is its 32-byte key {} itself, not {} bytes of something else",
+                key_text(&e.key),
+                e.length
+            ),
+            _ => format!(
+                "a guomi (SM2) issuer's public key is 33 bytes (compressed), not {}",
+                e.length
+            ),
+        },
         Err(_) => format!("{message} (revert data {})", hex::encode(&bytes)),
     }
 }
 
+/// An issuer's registry key in words: the did:key for an Ed25519 key (which is its own key),
+/// the hex otherwise (an SM2 issuer's key is a hash).
 fn did_text(key: &B256) -> String {
-    did_of(key).map_or_else(|_| format!("{key}"), |d| d.to_string())
+    DidKey::from_public_key_bytes(&key.0).map_or_else(|_| format!("{key}"), |d| d.to_string())
 }
 
 /// A station key (or any 32 bytes) as `0x` and 64 hex digits.
@@ -1208,10 +1269,6 @@ fn day_text(code: u32) -> String {
         code / 100 % 100,
         code % 100
     )
-}
-
-pub(crate) fn did_of(key: &B256) -> Result<DidKey, String> {
-    DidKey::from_public_key_bytes(&key.0).map_err(|e| format!("issuer key is not Ed25519: {e}"))
 }
 
 pub(crate) fn status_of(code: u8) -> Result<IssuerStatus, String> {

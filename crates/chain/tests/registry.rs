@@ -5,6 +5,7 @@ use countersign_chain::{Registry, RegistryError, RpcOptions, Wallet};
 use countersign_chainstate::events::RegistryEvent;
 use countersign_chainstate::{IssuerStatus, RevocationReason};
 use countersign_credential::{DidKey, RegistryRef};
+use countersign_crypto::Profile;
 use countersign_devchain::{Anvil, DEV_CHAIN_ID, DEV_KEYS};
 use countersign_merkle::NodeHash;
 
@@ -357,7 +358,8 @@ fn every_change_is_an_event_in_chain_order() {
             name,
             credential_types,
         } => {
-            assert_eq!(*issuer, did(1));
+            assert_eq!(issuer.did(), Ok((did(1), Profile::Standard)));
+            assert_eq!(issuer.public_key, did(1).registry_key());
             assert_eq!(*account, wallet(1).address().into_array());
             assert_eq!(name, "某市市场监督管理局");
             assert_eq!(credential_types, &["BusinessLicenceCredential"]);

@@ -5,9 +5,9 @@
 //! a reorganisation) and the events of a block range. The chain client implements it over
 //! JSON-RPC; the mirror consumes it without knowing about the network.
 
-use crate::{ChainError, ChainHash, IssuerStatus, RevocationReason};
+use crate::{ChainError, ChainHash, IssuerStatus, RegisteredKey, RevocationReason};
 use chrono::{DateTime, Utc};
-use countersign_credential::{DidKey, RegistryRef};
+use countersign_credential::RegistryRef;
 use countersign_merkle::NodeHash;
 
 /// One change to the registry.
@@ -22,8 +22,9 @@ pub enum RegistryEvent {
     },
     /// An issuer was registered (its first status change follows as its own event).
     IssuerRegistered {
-        /// The issuer's did:key.
-        issuer: DidKey,
+        /// The issuer's key, profile and public key, as the event says them: not yet checked
+        /// ([`RegisteredKey::did`] is the check every reader makes).
+        issuer: RegisteredKey,
         /// The account it anchors from.
         account: [u8; 20],
         /// Display name.
@@ -33,8 +34,8 @@ pub enum RegistryEvent {
     },
     /// An issuer's status changed (registration, suspension, reactivation, retirement).
     IssuerStatusChanged {
-        /// The issuer.
-        issuer: DidKey,
+        /// The issuer's registry key ([`RegisteredKey::key`]).
+        issuer: [u8; 32],
         /// The new status.
         status: IssuerStatus,
         /// Block time of the change.
@@ -44,8 +45,8 @@ pub enum RegistryEvent {
     RootAnchored {
         /// The root.
         root: NodeHash,
-        /// The issuer that anchored it.
-        issuer: DidKey,
+        /// The registry key of the issuer that anchored it.
+        issuer: [u8; 32],
         /// Block time of the anchoring.
         at: DateTime<Utc>,
     },
@@ -53,8 +54,8 @@ pub enum RegistryEvent {
     Revoked {
         /// The revoked hash.
         hash: NodeHash,
-        /// The issuer that revoked it.
-        issuer: DidKey,
+        /// The registry key of the issuer that revoked it.
+        issuer: [u8; 32],
         /// Why.
         reason: RevocationReason,
         /// Block time of the revocation.

@@ -14,6 +14,7 @@
 
 use chrono::{DateTime, Utc};
 use countersign_credential::{DidKey, RegistryRef};
+use countersign_crypto::{Profile, PublicKey};
 use countersign_merkle::NodeHash;
 use std::collections::HashMap;
 
@@ -52,8 +53,12 @@ pub struct StatusChange {
 /// A registered issuer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuerRecord {
-    /// The issuer's did:key.
+    /// The issuer's did:key, built from the public key the registry holds (checked against the
+    /// registry's key for it, [`RegisteredKey::did`]).
     pub did: DidKey,
+    /// The profile it was registered with: which algorithms its credentials are signed and
+    /// batched with. Always the profile of `did`'s key.
+    pub profile: Profile,
     /// Registered display name.
     pub name: String,
     /// The EVM account it anchors from.
@@ -101,6 +106,90 @@ impl IssuerRecord {
     /// Whether it may issue credentials of this type.
     pub fn may_issue(&self, type_name: &str) -> bool {
         self.credential_types.iter().any(|t| t == type_name)
+    }
+}
+
+/// An issuer's key as the registry records it (`bytes32 key`, `uint8 profile`, `bytes
+/// publicKey`), read from an event or from state and not yet checked.
+///
+/// The contract checks what it can: a standard key is 32 bytes and equal to `key`, an SM2 key
+/// 33 bytes. It cannot check that `key` is SM3 of an SM2 key (the EVM of most chains has no
+/// SM3), so an admin could register a key under another key's name. [`RegisteredKey::did`] is
+/// that check, and every reader of an issuer makes it before it believes the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisteredKey {
+    /// The 32 bytes the registry names the issuer by: the Ed25519 key itself, or SM3 of the
+    /// compressed SM2 key.
+    pub key: [u8; 32],
+    /// The profile code ([`Profile::code`]: 1 standard, 2 guomi).
+    pub profile: u8,
+    /// The public key's bytes (32 for Ed25519, 33 compressed for SM2).
+    pub public_key: Vec<u8>,
+}
+
+/// A registry record of an issuer's key that does not hold together: refused, never believed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the registry's record of issuer 0x{key} is refused: {why}")]
+pub struct RefusedIssuerKey {
+    /// The registry's key for the issuer, in hex.
+    pub key: String,
+    /// What does not hold.
+    pub why: String,
+}
+
+impl RegisteredKey {
+    /// The record of `did`'s key, as a registration writes it.
+    pub fn of(did: &DidKey) -> Self {
+        Self {
+            key: did.registry_key(),
+            profile: did.profile().code(),
+            public_key: did.public_key().to_bytes(),
+        }
+    }
+
+    /// The issuer's did:key and profile, once the record holds together: a profile code
+    /// Countersign knows, a public key of that profile's algorithm, in its canonical form
+    /// (compressed for SM2), whose registry key ([`PublicKey::registry_key`], SM3 of an SM2
+    /// key) is `key`.
+    pub fn did(&self) -> Result<(DidKey, Profile), RefusedIssuerKey> {
+        let refuse = |why: String| RefusedIssuerKey {
+            key: hex::encode(self.key),
+            why,
+        };
+        let profile = Profile::from_code(self.profile).ok_or_else(|| {
+            refuse(format!(
+                "profile {} is not one Countersign knows",
+                self.profile
+            ))
+        })?;
+        let alg = profile.sig();
+        let public = PublicKey::from_bytes(alg, &self.public_key).map_err(|e| {
+            refuse(format!(
+                "its {profile} ({alg}) public key 0x{} is not usable: {e}",
+                hex::encode(&self.public_key)
+            ))
+        })?;
+        if public.to_bytes() != self.public_key {
+            return Err(refuse(format!(
+                "its {alg} public key 0x{} is not in its compressed form",
+                hex::encode(&self.public_key)
+            )));
+        }
+        let named = public.registry_key();
+        if named != self.key {
+            return Err(refuse(match profile {
+                Profile::Guomi => format!(
+                    "the SM3 of its SM2 public key 0x{} is 0x{}, not its key: a registration that names a key it does not hold (forged, or written by a faulty tool)",
+                    hex::encode(&self.public_key),
+                    hex::encode(named)
+                ),
+                Profile::Standard => format!(
+                    "its Ed25519 public key 0x{} is not its key",
+                    hex::encode(&self.public_key)
+                ),
+            }));
+        }
+        Ok((DidKey::from_public_key(public), profile))
     }
 }
 
@@ -429,6 +518,7 @@ mod tests {
         };
         let record = IssuerRecord {
             did: key,
+            profile: Profile::Standard,
             name: "测试".into(),
             account: [1; 20],
             credential_types: vec!["DiplomaCredential".into()],
@@ -462,6 +552,7 @@ mod tests {
         let change = |status, block| StatusChange { status, at, block };
         let record = IssuerRecord {
             did: ed25519_dalek_key(),
+            profile: Profile::Standard,
             name: "测试".into(),
             account: [1; 20],
             credential_types: vec![],
@@ -490,6 +581,60 @@ mod tests {
         for code in 0..=255u8 {
             assert_eq!(RevocationReason::from_code(code).code(), code);
         }
+    }
+
+    #[test]
+    fn a_registered_key_holds_together_or_is_refused() {
+        use countersign_crypto::{HashAlg, SecretKey, SigAlg};
+        let sm2 =
+            DidKey::from_public_key(SecretKey::generate(SigAlg::Sm2).expect("random").public());
+        let ed = ed25519_dalek_key();
+        for did in [sm2, ed] {
+            let record = RegisteredKey::of(&did);
+            assert_eq!(record.did(), Ok((did, did.profile())));
+        }
+        let honest = RegisteredKey::of(&sm2);
+        assert_eq!(honest.profile, 2);
+        assert_eq!(honest.public_key.len(), 33);
+        assert_eq!(honest.key, HashAlg::Sm3.digest(&honest.public_key));
+
+        // An admin names one SM2 key and registers another's bytes: SM3 gives it away.
+        let other = SecretKey::generate(SigAlg::Sm2).expect("random").public();
+        let forged = RegisteredKey {
+            public_key: other.to_bytes(),
+            ..honest.clone()
+        };
+        let e = forged.did().expect_err("forged").to_string();
+        assert!(
+            e.contains("the SM3 of its SM2 public key") && e.contains("not its key"),
+            "{e}"
+        );
+        // Profiles that do not exist, or do not match the key.
+        for profile in [0, 3, 255] {
+            let bad = RegisteredKey {
+                profile,
+                ..honest.clone()
+            };
+            assert!(
+                bad.did().expect_err("profile").why.contains("profile"),
+                "{profile}"
+            );
+        }
+        let crossed = RegisteredKey {
+            profile: 1,
+            ..honest.clone()
+        };
+        assert!(crossed.did().is_err());
+        let ed_record = RegisteredKey::of(&ed);
+        let lying_ed = RegisteredKey {
+            key: [7; 32],
+            ..ed_record
+        };
+        assert!(lying_ed
+            .did()
+            .expect_err("ed")
+            .why
+            .contains("is not its key"));
     }
 
     fn ed25519_dalek_key() -> DidKey {

@@ -8,6 +8,7 @@ use crate::{
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use countersign_credential::DidKey;
+use countersign_crypto::Profile;
 use countersign_merkle::NodeHash;
 use serde_json::{json, Map, Value};
 
@@ -52,6 +53,7 @@ pub fn to_json(state: &MemoryChainState) -> Value {
         "blockTime": time(view.block_time),
         "issuers": issuers.iter().map(|r| json!({
             "did": r.did.to_string(),
+            "profile": r.profile.name(),
             "name": r.name,
             "account": account_hex(&r.account),
             "credentialTypes": r.credential_types,
@@ -178,8 +180,29 @@ pub fn from_json(value: &Value) -> Result<MemoryChainState, SnapshotError> {
                 .collect::<Result<_, _>>()?,
             _ => return Err(err(&at, "credentialTypes is not a list")),
         };
+        let did = did(m, "did", &at)?;
+        // The did:key names its key's algorithm, hence the profile; a snapshot written before
+        // profiles were recorded has none, and one that names another is not believed.
+        let profile = match m.get("profile") {
+            None => did.profile(),
+            Some(_) => {
+                let name = string(m, "profile", &at)?;
+                let profile = Profile::from_name(name).map_err(|e| err(&at, e.to_string()))?;
+                if profile != did.profile() {
+                    return Err(err(
+                        &at,
+                        format!(
+                            "profile {profile} does not match the {} key of {did}",
+                            did.alg()
+                        ),
+                    ));
+                }
+                profile
+            }
+        };
         state.put_issuer(IssuerRecord {
-            did: did(m, "did", &at)?,
+            did,
+            profile,
             name: string(m, "name", &at)?.to_owned(),
             account: account(m, &at)?,
             credential_types,
@@ -214,6 +237,7 @@ pub fn from_json(value: &Value) -> Result<MemoryChainState, SnapshotError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ChainState;
     use chrono::TimeZone;
 
     #[test]
@@ -237,6 +261,7 @@ mod tests {
         state
             .put_issuer(IssuerRecord {
                 did,
+                profile: Profile::Standard,
                 name: "北京市教育委员会".into(),
                 account: [0xab; 20],
                 credential_types: vec!["DiplomaCredential".into()],
@@ -260,13 +285,50 @@ mod tests {
                 block: 9,
                 at: t,
             });
+        // A national-profile (SM2) issuer beside it.
+        let sm2 = DidKey::from_public_key(
+            countersign_crypto::SecretKey::generate(countersign_crypto::SigAlg::Sm2)
+                .expect("random")
+                .public(),
+        );
+        state.put_issuer(IssuerRecord {
+            did: sm2,
+            profile: Profile::Guomi,
+            name: "上海市教育委员会".into(),
+            account: [0xcd; 20],
+            credential_types: vec!["DiplomaCredential".into()],
+            history: Vec::new(),
+        });
         let json = to_json(&state);
         let back = from_json(&json).expect("round trip");
+        assert_eq!(
+            back.issuer(&sm2).expect("read").map(|r| r.profile),
+            Some(Profile::Guomi)
+        );
         assert_eq!(to_json(&back), json);
+
+        let profiles: Vec<&Value> = (0..2).map(|i| &json["issuers"][i]["profile"]).collect();
+        assert!(profiles.contains(&&Value::from("standard")), "{profiles:?}");
+        assert!(profiles.contains(&&Value::from("guomi")), "{profiles:?}");
 
         let mut broken = json.clone();
         broken["anchors"][0]["root"] = "zz".into();
         let e = from_json(&broken).expect_err("bad root").to_string();
         assert!(e.contains("anchors[0]"), "{e}");
+
+        // Written before profiles: the did:key's own. Naming another: refused.
+        let mut old = json.clone();
+        old["issuers"][0]
+            .as_object_mut()
+            .expect("object")
+            .remove("profile");
+        assert_eq!(to_json(&from_json(&old).expect("old snapshot")), json);
+        let mut crossed = json.clone();
+        crossed["issuers"][0]["profile"] = "guomi".into();
+        let e = from_json(&crossed).expect_err("crossed").to_string();
+        assert!(
+            e.contains("issuers[0]") && e.contains("does not match"),
+            "{e}"
+        );
     }
 }

@@ -406,7 +406,12 @@ pub fn run(command: &ChainCommand) -> Result<u8, CliError> {
             let mined = chain
                 .register_issuer(&admin, &did, parse_account(account)?, name.trim(), types)
                 .map_err(registry_error)?;
-            report("registered", &mined);
+            // The profile and the full public key go with the key (registry v4): an SM2 key
+            // is named in the registry by its SM3.
+            report(
+                &format!("registered ({} profile, {})", did.profile(), did.alg()),
+                &mined,
+            );
             println!("{did}");
         }
         ChainCommand::IssuerStatus {

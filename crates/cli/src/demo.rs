@@ -385,6 +385,7 @@ pub fn run(out: &Path, profile: Profile) -> Result<(), CliError> {
     for (who, block) in [(&smr, 2), (&police, 3), (&school, 4)] {
         state.put_issuer(IssuerRecord {
             did: who.issuer.did(),
+            profile: who.issuer.did().profile(),
             name: who.issuer.name.clone(),
             account: who.account,
             credential_types: who.types.iter().map(|t| (*t).to_owned()).collect(),

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use countersign_chainstate::events::{BlockRef, LoggedEvent, RegistryEvent};
-use countersign_chainstate::{ChainState, IssuerStatus, RevocationReason};
+use countersign_chainstate::{ChainState, IssuerStatus, RegisteredKey, RevocationReason};
 use countersign_credential::{DidKey, RegistryRef};
 use countersign_merkle::NodeHash;
 use countersign_mirror::Mirror;
@@ -90,13 +90,13 @@ fn bulk_event(i: u64) -> RegistryEvent {
     if i.is_multiple_of(2) {
         RegistryEvent::RootAnchored {
             root: hash(ROOT, i / 2),
-            issuer: issuer(n),
+            issuer: issuer(n).registry_key(),
             at,
         }
     } else {
         RegistryEvent::Revoked {
             hash: hash(LEAF, i / 2),
-            issuer: issuer(n),
+            issuer: issuer(n).registry_key(),
             reason: RevocationReason::Superseded,
             at,
         }
@@ -110,7 +110,7 @@ fn build(mirror: &mut Mirror) {
             0,
             2 * n as u64,
             RegistryEvent::IssuerRegistered {
-                issuer: issuer(n),
+                issuer: RegisteredKey::of(&issuer(n)),
                 account: [n; 20],
                 name: format!("Issuer {n}"),
                 credential_types: vec!["DiplomaCredential".into()],
@@ -120,7 +120,7 @@ fn build(mirror: &mut Mirror) {
             0,
             2 * n as u64 + 1,
             RegistryEvent::IssuerStatusChanged {
-                issuer: issuer(n),
+                issuer: issuer(n).registry_key(),
                 status: IssuerStatus::Active,
                 at: block_time(0),
             },

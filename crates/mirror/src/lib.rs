@@ -16,7 +16,8 @@ use chrono::{DateTime, Utc};
 use countersign_chainstate::events::{BlockRef, EventHead, LoggedEvent, RegistryEvent};
 use countersign_chainstate::{
     AnchorRecord, ChainError, ChainHash, ChainState, ChainView, IssuerRecord, IssuerStatus,
-    RevocationReason, RevocationRecord, Source, StationRecord, StatusChange,
+    RefusedIssuerKey, RegisteredKey, RevocationReason, RevocationRecord, Source, StationRecord,
+    StatusChange,
 };
 use countersign_credential::{DidKey, RegistryRef};
 use countersign_merkle::NodeHash;
@@ -108,6 +109,10 @@ pub enum MirrorError {
     /// A stored value cannot be read back (a damaged or hand-edited file).
     #[error("the mirror file holds an unreadable value: {0}")]
     Corrupt(String),
+    /// The registry's registration of an issuer does not hold together (an SM2 key whose SM3
+    /// is not the key it was registered under): mirrored as the chain has it, never believed.
+    #[error(transparent)]
+    RefusedIssuer(#[from] RefusedIssuerKey),
 }
 
 /// How much the mirror holds.
@@ -134,8 +139,9 @@ pub struct Counts {
 pub struct Mirror {
     conn: Connection,
     registry: RegistryRef,
-    /// Turning 32 bytes into a `DidKey` decompresses a curve point, a sizeable part of a lookup,
-    /// and a hall sees a handful of issuers all day.
+    /// Turning a registered key into a `DidKey` decompresses a curve point (and hashes an SM2
+    /// key), a sizeable part of a lookup, and a hall sees a handful of issuers all day. Keyed
+    /// by the registry key, which binds the public key (it is the key, or its SM3).
     keys: RefCell<HashMap<[u8; 32], DidKey>>,
 }
 
@@ -546,12 +552,18 @@ impl Mirror {
             .optional()?)
     }
 
-    fn did(&self, key: [u8; 32]) -> Result<DidKey, MirrorError> {
+    /// The did:key of the issuer registered under `key` with `profile` and `public_key`, once
+    /// the registration holds together ([`RegisteredKey::did`]).
+    fn did(&self, key: [u8; 32], profile: u8, public_key: Vec<u8>) -> Result<DidKey, MirrorError> {
         if let Some(did) = self.keys.borrow().get(&key) {
             return Ok(*did);
         }
-        let did = DidKey::from_public_key_bytes(&key)
-            .map_err(|e| MirrorError::Corrupt(format!("issuer key 0x{}: {e}", hex::encode(key))))?;
+        let (did, _) = RegisteredKey {
+            key,
+            profile,
+            public_key,
+        }
+        .did()?;
         let mut keys = self.keys.borrow_mut();
         if keys.len() >= KEY_CACHE_SIZE {
             keys.clear();
@@ -603,11 +615,13 @@ impl Mirror {
         // One statement for the registration and its history: one snapshot, one read
         // transaction.
         let mut st = self.conn.prepare_cached(
-            "SELECT i.account, i.name, i.credential_types, s.status, s.at, s.block
+            "SELECT i.account, i.name, i.credential_types, i.profile, i.public_key,
+                    s.status, s.at, s.block
              FROM issuers i LEFT JOIN issuer_status s ON s.issuer = i.key
              WHERE i.key = ?1 ORDER BY s.block, s.log_index",
         )?;
-        let mut rows = st.query([&did.registry_key()[..]])?;
+        let key = did.registry_key();
+        let mut rows = st.query([&key[..]])?;
         let mut record: Option<IssuerRecord> = None;
         while let Some(r) = rows.next()? {
             let record = match &mut record {
@@ -617,8 +631,17 @@ impl Mirror {
                     let credential_types = serde_json::from_str(&types).map_err(|e| {
                         MirrorError::Corrupt(format!("credential types of issuer {did}: {e}"))
                     })?;
+                    // What the registration says, checked: an SM2 key whose SM3 is not the
+                    // key it is filed under is refused, not read as the issuer.
+                    let registered = self.did(key, r.get(3)?, r.get(4)?)?;
+                    if registered != *did {
+                        return Err(MirrorError::Corrupt(format!(
+                            "the issuer filed under {did}'s key is {registered}"
+                        )));
+                    }
                     record.insert(IssuerRecord {
                         did: *did,
+                        profile: did.profile(),
                         name: r.get(1)?,
                         account: r.get(0)?,
                         credential_types,
@@ -626,7 +649,7 @@ impl Mirror {
                     })
                 }
             };
-            let change: (Option<i64>, Option<i64>, Option<u64>) = (r.get(3)?, r.get(4)?, r.get(5)?);
+            let change: (Option<i64>, Option<i64>, Option<u64>) = (r.get(5)?, r.get(6)?, r.get(7)?);
             if let (Some(status), Some(at), Some(block)) = change {
                 record.history.push(StatusChange {
                     status: status_from_code(status)?,
@@ -682,7 +705,7 @@ impl Mirror {
         let row = self
             .conn
             .prepare_cached(
-                "SELECT a.issuer, a.block, a.at, i.account FROM anchors a
+                "SELECT a.issuer, a.block, a.at, i.account, i.profile, i.public_key FROM anchors a
                  LEFT JOIN issuers i ON i.key = a.issuer WHERE a.root = ?1",
             )
             .and_then(|mut st| {
@@ -692,23 +715,27 @@ impl Mirror {
                         r.get::<_, u64>(1)?,
                         r.get::<_, i64>(2)?,
                         r.get::<_, Option<[u8; 20]>>(3)?,
+                        r.get::<_, Option<u8>>(4)?,
+                        r.get::<_, Option<Vec<u8>>>(5)?,
                     ))
                 })
                 .optional()
             })
             .map_err(|e| unavailable(e.into()))?;
-        let Some((issuer, block, at, account)) = row else {
+        let Some((key, block, at, account, profile, public_key)) = row else {
             return Ok(None);
         };
-        let issuer = self.did(issuer).map_err(unavailable)?;
         // The registry only lets a registered issuer anchor; a missing registration means the
         // mirror started after it (a wrong deployment block), which is not the credential's fault.
-        let account = account.ok_or_else(|| {
-            ChainError::Inconsistent(format!(
-                "the mirror holds an anchor of root {root} by {issuer} but no registration of \
-                 that issuer; is the registry's deployment block set right?"
-            ))
-        })?;
+        let (Some(account), Some(profile), Some(public_key)) = (account, profile, public_key)
+        else {
+            return Err(ChainError::Inconsistent(format!(
+                "the mirror holds an anchor of root {root} by issuer 0x{} but no registration of \
+                 that issuer; is the registry's deployment block set right?",
+                hex::encode(key)
+            )));
+        };
+        let issuer = self.did(key, profile, public_key).map_err(unavailable)?;
         Ok(Some(AnchorRecord {
             root: *root,
             issuer,
@@ -888,9 +915,13 @@ impl ChainState for Snapshot<'_> {
     }
 }
 
-/// A mirror that cannot be read means *could not check*, never *invalid*.
+/// A mirror that cannot be read means *could not check*, never *invalid*; nor does a
+/// registration the mirror holds but refuses (the chain's record is inconsistent).
 fn unavailable(e: MirrorError) -> ChainError {
-    ChainError::Unavailable(format!("could not read the registry mirror: {e}"))
+    match e {
+        MirrorError::RefusedIssuer(refused) => ChainError::Inconsistent(refused.to_string()),
+        e => ChainError::Unavailable(format!("could not read the registry mirror: {e}")),
+    }
 }
 
 /// The revocation query for up to [`IN_CHUNK`] hashes, and how many hash slots it has.
@@ -978,6 +1009,8 @@ fn insert_event(tx: &Connection, e: &LoggedEvent) -> Result<usize, MirrorError> 
                  VALUES (?1, ?2, ?3, ?4)",
             )?
             .execute(params![block, log, &account[..], admin])?,
+        // Recorded as the chain has it, checked when read: a forged registration would
+        // otherwise stop every sync at its block, for good.
         RegistryEvent::IssuerRegistered {
             issuer,
             account,
@@ -986,16 +1019,18 @@ fn insert_event(tx: &Connection, e: &LoggedEvent) -> Result<usize, MirrorError> 
         } => tx
             .prepare_cached(
                 "INSERT OR IGNORE INTO issuers
-                 (key, account, name, credential_types, block, log_index)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 (key, account, name, credential_types, block, log_index, profile, public_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
-                &issuer.registry_key()[..],
+                &issuer.key[..],
                 &account[..],
                 name,
                 serde_json::Value::from(credential_types.clone()).to_string(),
                 block,
-                log
+                log,
+                issuer.profile,
+                &issuer.public_key[..]
             ])?,
         RegistryEvent::IssuerStatusChanged { issuer, status, at } => tx
             .prepare_cached(
@@ -1005,7 +1040,7 @@ fn insert_event(tx: &Connection, e: &LoggedEvent) -> Result<usize, MirrorError> 
             .execute(params![
                 block,
                 log,
-                &issuer.registry_key()[..],
+                &issuer[..],
                 status_code(*status),
                 at.timestamp()
             ])?,
@@ -1016,7 +1051,7 @@ fn insert_event(tx: &Connection, e: &LoggedEvent) -> Result<usize, MirrorError> 
             )?
             .execute(params![
                 &root.as_bytes()[..],
-                &issuer.registry_key()[..],
+                &issuer[..],
                 block,
                 log,
                 at.timestamp()
@@ -1032,7 +1067,7 @@ fn insert_event(tx: &Connection, e: &LoggedEvent) -> Result<usize, MirrorError> 
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![
-                &issuer.registry_key()[..],
+                &issuer[..],
                 &hash.as_bytes()[..],
                 reason.code(),
                 block,

@@ -9,7 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 /// Migration `i` takes the file from version `i` to `i + 1`. Append only: a released migration
 /// is never edited, since files in halls already went through it.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -130,6 +130,16 @@ ALTER TABLE meta ADD COLUMN chain_hash TEXT NOT NULL DEFAULT 'keccak256'
     CHECK (chain_hash IN ('keccak256', 'sm3'));
 ";
 
+/// Each issuer's profile (1 standard, 2 guomi) and full public key, as registry v4 records them
+/// (PROTOCOL.md §7): an SM2 issuer's key is SM3 of its 33-byte public key, which is kept here
+/// and checked against the key whenever the issuer is read. Every issuer recorded before was a
+/// standard one, whose key is its Ed25519 public key.
+const V5: &str = "
+ALTER TABLE issuers ADD COLUMN profile INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE issuers ADD COLUMN public_key BLOB NOT NULL DEFAULT x'';
+UPDATE issuers SET public_key = key;
+";
+
 /// Brings the file up to [`SCHEMA_VERSION`], refusing a file written by a newer build.
 ///
 /// No backup is taken before migrating: the mirror is rebuilt from the chain if lost.
@@ -172,7 +182,8 @@ mod tests {
     }
 
     /// A file as a build with only the first migration left it: tables, version 1, one
-    /// issuer, an anchor, a revocation and a cursor.
+    /// issuer, an anchor, a revocation and a cursor. It goes through every migration since,
+    /// the issuers' profiles and public keys (version 5) included.
     fn version_1_file(path: &std::path::Path) {
         let conn = Connection::open(path).expect("create");
         conn.execute_batch(V1).expect("migration 1");
@@ -208,7 +219,7 @@ mod tests {
             .and_then(|c| c.pragma_query_value(None, "user_version", |r| r.get(0)))
             .expect("version");
         assert_eq!(version, SCHEMA_VERSION);
-        assert_eq!(SCHEMA_VERSION, 4);
+        assert_eq!(SCHEMA_VERSION, 5);
         assert_eq!(
             mirror.chain_hash().expect("hash"),
             countersign_chainstate::ChainHash::Keccak256
@@ -222,6 +233,16 @@ mod tests {
             (issuer.name.as_str(), issuer.account, issuer.history.len()),
             ("京华大学", [0x11; 20], 1)
         );
+        // Every issuer before registry v4 was a standard one, whose key is its public key.
+        assert_eq!(issuer.profile.code(), 1, "standard");
+        let (profile, public_key): (i64, Vec<u8>) = Connection::open(&path)
+            .and_then(|c| {
+                c.query_row("SELECT profile, public_key FROM issuers", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+            })
+            .expect("columns");
+        assert_eq!((profile, public_key), (1, did.registry_key().to_vec()));
         let anchor = mirror
             .anchor(&NodeHash([0xaa; 32]))
             .expect("read")

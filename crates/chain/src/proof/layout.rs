@@ -29,8 +29,8 @@ pub const NEXT_EVENT_BLOCK: u64 = 15;
 /// `mapping(bytes32 => LogCheckpoint) logCheckpoints`: each station's newest log checkpoint.
 pub const LOG_CHECKPOINTS: u64 = 17;
 
-/// `Issuer`'s members, as slots after the struct's first: `account`, `name`,
-/// `credentialTypes`, `history`.
+/// `Issuer`'s members, as slots after the struct's first: `account` (with `profile` packed
+/// after it, [`ISSUER_PROFILE`]), `name`, `credentialTypes`, `history`, `publicKey`.
 pub const ISSUER_ACCOUNT: u64 = 0;
 /// See [`ISSUER_ACCOUNT`].
 pub const ISSUER_NAME: u64 = 1;
@@ -38,6 +38,9 @@ pub const ISSUER_NAME: u64 = 1;
 pub const ISSUER_TYPES: u64 = 2;
 /// See [`ISSUER_ACCOUNT`].
 pub const ISSUER_HISTORY: u64 = 3;
+/// See [`ISSUER_ACCOUNT`]: `bytes publicKey`, the struct's last member (a 32- or 33-byte key
+/// is a long `bytes`: length × 2 + 1 here, the bytes from `H(slot)`).
+pub const ISSUER_PUBLIC_KEY: u64 = 4;
 
 /// A value packed into one slot: `bytes` bytes at byte `offset` from the low end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +143,11 @@ pub const CHECKPOINT_BLOCK: PackedField = PackedField {
 pub const ACCOUNT: PackedField = PackedField {
     offset: 0,
     bytes: 20,
+};
+/// An issuer's `uint8 profile`, packed after its `account` in slot [`ISSUER_ACCOUNT`].
+pub const ISSUER_PROFILE: PackedField = PackedField {
+    offset: 20,
+    bytes: 1,
 };
 
 /// Where things are in the registry's storage on one chain: Solidity's rules with the chain's
@@ -296,7 +304,7 @@ mod tests {
         let types = &layout["types"];
         let packed = |f: PackedField| (0u64, f.offset, f.bytes);
         let in_slot = |slot: u64, f: PackedField| (slot, f.offset, f.bytes);
-        let rows: [Member; 17] = [
+        let rows: [Member; 19] = [
             ("Anchor", "issuer", packed(ANCHOR_ISSUER), "t_uint32"),
             ("Anchor", "time", packed(ANCHOR_TIME), "t_uint64"),
             ("Anchor", "blockNumber", packed(ANCHOR_BLOCK), "t_uint64"),
@@ -317,6 +325,18 @@ mod tests {
                 "t_uint64",
             ),
             ("Issuer", "account", (ISSUER_ACCOUNT, 0, 20), "t_address"),
+            (
+                "Issuer",
+                "profile",
+                in_slot(ISSUER_ACCOUNT, ISSUER_PROFILE),
+                "t_uint8",
+            ),
+            (
+                "Issuer",
+                "publicKey",
+                (ISSUER_PUBLIC_KEY, 0, 32),
+                "t_bytes_storage",
+            ),
             ("Issuer", "name", (ISSUER_NAME, 0, 32), "t_string_storage"),
             (
                 "Issuer",
@@ -371,7 +391,7 @@ mod tests {
             let id = format!("t_struct({name})_storage");
             assert_eq!(types[&id]["numberOfBytes"], 32, "{name} spans one slot");
         }
-        assert_eq!(types["t_struct(Issuer)_storage"]["numberOfBytes"], 128);
+        assert_eq!(types["t_struct(Issuer)_storage"]["numberOfBytes"], 160);
         // Two slots per checkpoint: the proved read asks for exactly these.
         assert_eq!(
             types["t_struct(LogCheckpoint)_storage"]["numberOfBytes"],

@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use countersign_chainstate::events::{
     BlockRef, EventHead, EventLink, EventSource, LoggedEvent, RegistryEvent,
 };
-use countersign_chainstate::{ChainError, IssuerStatus, RevocationReason};
+use countersign_chainstate::{ChainError, IssuerStatus, RegisteredKey, RevocationReason};
 use countersign_credential::{DidKey, RegistryRef};
 use countersign_merkle::NodeHash;
 use ed25519_dalek::SigningKey;
@@ -65,7 +65,7 @@ fn unset() -> DateTime<Utc> {
 pub fn register(n: u8) -> Vec<RegistryEvent> {
     vec![
         RegistryEvent::IssuerRegistered {
-            issuer: issuer(n),
+            issuer: RegisteredKey::of(&issuer(n)),
             account: account(n),
             name: format!("Issuer {n}"),
             credential_types: vec!["DiplomaCredential".into(), "TranscriptCredential".into()],
@@ -77,7 +77,7 @@ pub fn register(n: u8) -> Vec<RegistryEvent> {
 /// A status change of issuer `n`.
 pub fn status(n: u8, status: IssuerStatus) -> RegistryEvent {
     RegistryEvent::IssuerStatusChanged {
-        issuer: issuer(n),
+        issuer: issuer(n).registry_key(),
         status,
         at: unset(),
     }
@@ -87,7 +87,7 @@ pub fn status(n: u8, status: IssuerStatus) -> RegistryEvent {
 pub fn anchored(root: NodeHash, n: u8) -> RegistryEvent {
     RegistryEvent::RootAnchored {
         root,
-        issuer: issuer(n),
+        issuer: issuer(n).registry_key(),
         at: unset(),
     }
 }
@@ -96,7 +96,7 @@ pub fn anchored(root: NodeHash, n: u8) -> RegistryEvent {
 pub fn revoked(hash: NodeHash, n: u8, reason: RevocationReason) -> RegistryEvent {
     RegistryEvent::Revoked {
         hash,
-        issuer: issuer(n),
+        issuer: issuer(n).registry_key(),
         reason,
         at: unset(),
     }

@@ -20,6 +20,9 @@ pub enum ErrorKind {
     NoTrustAnchor,
     /// The trusted authority key given or installed cannot be read.
     BadTrustAnchor,
+    /// Signed with another algorithm than the trusted authority key's (SM2 where the machine
+    /// trusts an Ed25519 authority, or the reverse).
+    AlgorithmMismatch,
     /// Signed by a key other than the trusted authority's.
     UntrustedKey,
     /// The signature does not match the content: altered after signing.
@@ -55,6 +58,7 @@ impl ErrorKind {
             Self::UnsupportedFormat => "bundle.format",
             Self::NoTrustAnchor => "trust.none",
             Self::BadTrustAnchor => "trust.unreadable",
+            Self::AlgorithmMismatch => "bundle.algorithm",
             Self::UntrustedKey => "bundle.untrusted",
             Self::BadSignature => "bundle.tampered",
             Self::OtherHall => "bundle.other-hall",
@@ -167,7 +171,7 @@ impl BundleError {
             ErrorKind::NoTrustAnchor,
             "this machine trusts no provisioning authority yet (a bundle's own key is never trusted just because it is inside it)",
             format!(
-                "install the provincial IT authority's public key (64 hex digits) as {}, or pass --authority HEX|FILE (or set COUNTERSIGN_AUTHORITY)",
+                "install the provincial IT authority's public key (64 hex digits, or sm2: and 66 for an SM2 authority) as {}, or pass --authority KEY|FILE (or set COUNTERSIGN_AUTHORITY)",
                 show(authority_file)
             ),
         )
@@ -177,7 +181,25 @@ impl BundleError {
         Self::new(
             ErrorKind::BadTrustAnchor,
             format!("the trusted authority key from {from} cannot be read: {why}"),
-            "give the authority's public key as 64 hex digits (or a file holding them)",
+            "give the authority's public key as its text (64 hex digits, or sm2: and 66 hex digits for an SM2 authority) or a file holding it",
+        )
+    }
+
+    pub(crate) fn algorithm_mismatch(
+        path: &Path,
+        signed_with: countersign_crypto::SigAlg,
+        trusted: &countersign_crypto::PublicKey,
+        from: &str,
+    ) -> Self {
+        Self::new(
+            ErrorKind::AlgorithmMismatch,
+            format!(
+                "{} is signed with {signed_with}, but the authority this machine trusts has an {} key ({}, from {from}): a signature is checked only under the trusted key's algorithm",
+                show(path),
+                trusted.alg(),
+                crate::sign::key_hex(trusted)
+            ),
+            "use a bundle signed with the trusted authority's key; if the province moved its authority to another algorithm (国密: SM2), install its new public key as this machine's authority first",
         )
     }
 
@@ -265,11 +287,20 @@ impl BundleError {
         )
     }
 
-    pub(crate) fn snapshot_digest(snapshot: &Path, expected: &str, found: &str) -> Self {
+    pub(crate) fn snapshot_digest(
+        snapshot: &Path,
+        hash: countersign_crypto::HashAlg,
+        expected: &str,
+        found: &str,
+    ) -> Self {
+        let hash = match hash {
+            countersign_crypto::HashAlg::Sha256 => "SHA-256",
+            countersign_crypto::HashAlg::Sm3 => "SM3",
+        };
         Self::new(
             ErrorKind::SnapshotDigest,
             format!(
-                "the registry mirror snapshot {} is not the file the bundle was signed with (SHA-256 {found}, the bundle says {expected})",
+                "the registry mirror snapshot {} is not the file the bundle was signed with ({hash} {found}, the bundle says {expected})",
                 show(snapshot)
             ),
             "copy the snapshot that came with the bundle again (the file was damaged or replaced)",

@@ -4,13 +4,15 @@
 //! A hall bundle (docs/PROTOCOL.md §10) says everything a hall's counters need: the
 //! hall and its counters, the chain endpoints and registry, the policies (stale chain state,
 //! fail-closed, retention, privacy masks, auto-print), printers, scanners, language, updates,
-//! and optionally a registry mirror snapshot for halls installed offline. The authority signs
-//! it with Ed25519 over a domain tag and the RFC 8785 form of the bundle ([`sign()`]); a machine
-//! accepts it ([`Machine::verify`], [`Machine::apply`]) only from the authority it trusts
-//! (given, installed in `authority.pub`, or that of the bundle already applied: never the
-//! bundle's own key), only for its own hall, only at a higher version than it has, and only
-//! with the very snapshot it was signed with. [`Settings`] is the typed view the app starts
-//! from.
+//! the algorithms it works with (`crypto`: the standard profile, or the national 国密 profile
+//! of SM2 and SM3, and which others it still accepts), and optionally a registry mirror
+//! snapshot for halls installed offline. The authority signs it with Ed25519, or SM2 under the
+//! national profile, over a domain tag and the RFC 8785 form of the bundle ([`sign()`]); a
+//! machine accepts it ([`Machine::verify`], [`Machine::apply`]) only from the authority it
+//! trusts (given, installed in `authority.pub`, or that of the bundle already applied: never
+//! the bundle's own key), only under that key's algorithm, only for its own hall, only at a
+//! higher version than it has, and only with the very snapshot it was signed with.
+//! [`Settings`] is the typed view the app starts from.
 //!
 //! [`provision`] holds the counter PC's use cases every front end calls: apply a bundle (a
 //! file for `countersign provision apply`, its bytes and a typed key for the app's setup
@@ -35,8 +37,8 @@ mod trust;
 pub use error::{BundleError, ErrorKind};
 pub use machine::{write_atomic, Applied, Expect, Machine, MirrorOutcome, VerifiedBundle};
 pub use model::{
-    Bundle, Chain, CounterEntry, Hall, Policies, PrinterEntry, ScannerEntry, SnapshotRef, Updates,
-    FORMAT,
+    Bundle, Chain, CounterEntry, CryptoEntry, Hall, Policies, PrinterEntry, ScannerEntry,
+    SnapshotRef, Updates, FORMAT,
 };
 pub use settings::{
     ChainSettings, CounterInfo, HallInfo, Language, PrinterSetting, Scanner, Settings,

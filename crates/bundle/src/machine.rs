@@ -5,10 +5,9 @@ use crate::error::BundleError;
 use crate::settings::SnapshotInfo;
 use crate::sign::{key_hex, Envelope, SignedBundle};
 use crate::trust::{read_public_key_file, Anchor, TrustSource};
+use countersign_crypto::PublicKey;
 use countersign_mirror::{Mirror, MirrorError};
 use countersign_paths::{APPLIED_FILE, MIRROR_FILE};
-use ed25519_dalek::VerifyingKey;
-use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -30,7 +29,7 @@ pub struct Machine {
 pub struct Expect {
     /// The authority to trust for this run (`--authority`); else the authority file, else the
     /// applied bundle's authority.
-    pub authority: Option<VerifyingKey>,
+    pub authority: Option<PublicKey>,
     /// This machine's hall, when the caller knows it (`--hall`); the applied bundle's hall
     /// is always required too.
     pub hall: Option<String>,
@@ -129,7 +128,7 @@ impl Machine {
     /// The trusted authority: `explicit`, else the authority file, else the applied bundle's.
     pub fn anchor(
         &self,
-        explicit: Option<VerifyingKey>,
+        explicit: Option<PublicKey>,
         installed: Option<&SignedBundle>,
     ) -> Result<Anchor, BundleError> {
         if let Some(key) = explicit {
@@ -157,12 +156,20 @@ impl Machine {
     /// health check); `None` when no bundle was applied.
     pub fn load(
         &self,
-        explicit: Option<VerifyingKey>,
+        explicit: Option<PublicKey>,
     ) -> Result<Option<(SignedBundle, TrustSource)>, BundleError> {
         let Some(installed) = self.installed()? else {
             return Ok(None);
         };
         let anchor = self.anchor(explicit, Some(&installed))?;
+        if installed.authority().alg() != anchor.key.alg() {
+            return Err(BundleError::algorithm_mismatch(
+                &self.applied_path(),
+                installed.authority().alg(),
+                &anchor.key,
+                &anchor.source.to_string(),
+            ));
+        }
         if *installed.authority() != anchor.key {
             return Err(BundleError::untrusted_key(
                 &self.applied_path(),
@@ -340,9 +347,10 @@ fn wal_path(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Copies the snapshot into `scratch` while hashing it, so what is checked is exactly what
-/// will be installed; then opens the copy as a mirror of the bundle's registry and compares
-/// its cursor with the bundle's.
+/// Copies the snapshot into `scratch` while hashing it (with the hash the bundle names it by:
+/// SHA-256, or SM3 under the national profile), so what is checked is exactly what will be
+/// installed; then opens the copy as a mirror of the bundle's registry and compares its cursor
+/// with the bundle's.
 fn check_snapshot(
     bundle_path: &Path,
     file: &Path,
@@ -362,7 +370,7 @@ fn check_snapshot(
         .suffix(".partial")
         .tempfile_in(scratch)
         .map_err(|e| BundleError::write(scratch, e))?;
-    let mut hasher = Sha256::new();
+    let mut hasher = info.hash.hasher();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = source
@@ -378,11 +386,12 @@ fn check_snapshot(
     copy.as_file()
         .sync_all()
         .map_err(|e| BundleError::write(copy.path(), e))?;
-    let found: [u8; 32] = hasher.finalize().into();
-    if found != info.sha256 {
+    let found = hasher.finalize();
+    if found != info.digest {
         return Err(BundleError::snapshot_digest(
             file,
-            &hex::encode(info.sha256),
+            info.hash,
+            &hex::encode(info.digest),
             &hex::encode(found),
         ));
     }

@@ -20,7 +20,8 @@ pub struct Bundle {
     pub version: u64,
     /// When the bundle was signed (RFC 3339).
     pub issued_at: String,
-    /// The authority's Ed25519 public key (64 hex digits); set by signing.
+    /// The authority's public key as text (64 hex digits for Ed25519, `sm2:` and 66 hex digits
+    /// for SM2); set by signing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authority: Option<String>,
     /// The hall.
@@ -32,6 +33,10 @@ pub struct Bundle {
     /// The hall's policies (every member has a default).
     #[serde(default)]
     pub policies: Policies,
+    /// The signature and hash algorithms the hall works with: absent, the standard profile
+    /// alone (Ed25519, SHA-256), as for every bundle written before the national profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crypto: Option<CryptoEntry>,
     /// Receipt printers, per counter or hall-wide.
     #[serde(default)]
     pub printers: Vec<PrinterEntry>,
@@ -134,6 +139,18 @@ impl Default for Policies {
     }
 }
 
+/// `crypto`: the profile the hall signs and hashes with, and the others it still accepts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CryptoEntry {
+    /// `standard` (Ed25519, SHA-256) or `guomi` (SM2, SM3).
+    pub profile: String,
+    /// Other profiles whose credentials the hall still accepts (a province moving to `guomi`
+    /// lists `standard` here until its citizens' credentials are reissued).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accept: Vec<String>,
+}
+
 /// One entry of `printers`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -181,14 +198,19 @@ pub struct Updates {
     pub public_key: String,
 }
 
-/// `mirrorSnapshot`: a registry mirror file shipped beside the bundle.
+/// `mirrorSnapshot`: a registry mirror file shipped beside the bundle. The member holding the
+/// file's hash is named for its hash: exactly one of `sha256` and `sm3`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SnapshotRef {
     /// The file's name, in the bundle's folder.
     pub file: String,
-    /// SHA-256 of the file (64 lowercase hex digits).
-    pub sha256: String,
+    /// SHA-256 of the file (64 lowercase hex digits): the standard profile's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// SM3 of the file (64 lowercase hex digits): the national profile's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sm3: Option<String>,
     /// The block the mirror reflects (its cursor).
     pub block: u64,
     /// That block's hash, `0x` + 64 hex digits.
@@ -225,6 +247,7 @@ impl Bundle {
             }],
             chain,
             policies: Policies::default(),
+            crypto: None,
             printers: Vec::new(),
             scanner: ScannerEntry::default(),
             language: default_language(),
@@ -245,6 +268,7 @@ impl Bundle {
                     "counters" => Vec::<CounterEntry>::deserialize(member).map(drop),
                     "chain" => Chain::deserialize(member).map(drop),
                     "policies" => Policies::deserialize(member).map(drop),
+                    "crypto" => CryptoEntry::deserialize(member).map(drop),
                     "printers" => Vec::<PrinterEntry>::deserialize(member).map(drop),
                     "scanner" => ScannerEntry::deserialize(member).map(drop),
                     "updates" => Updates::deserialize(member).map(drop),
@@ -257,6 +281,7 @@ impl Bundle {
                 "counters",
                 "chain",
                 "policies",
+                "crypto",
                 "printers",
                 "scanner",
                 "updates",

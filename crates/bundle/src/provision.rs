@@ -6,7 +6,7 @@
 use crate::error::BundleError;
 use crate::machine::{Applied, Expect, Machine};
 use crate::sign::parse_public_key;
-use ed25519_dalek::VerifyingKey;
+use countersign_crypto::PublicKey;
 use std::path::{Path, PathBuf};
 
 /// The name under which bundle bytes are staged in the machine's data folder while they are
@@ -27,7 +27,8 @@ pub enum Incoming<'a> {
 /// Why a bundle was not applied.
 #[derive(Debug, thiserror::Error)]
 pub enum ProvisionError {
-    /// The authority key typed in is not an Ed25519 public key (64 hex digits).
+    /// The authority key typed in is not a public key's text (64 hex digits for Ed25519, `sm2:`
+    /// and 66 hex digits for SM2).
     #[error("the authority key typed in is not usable: {0}")]
     AuthorityKey(String),
     /// The machine's folders could not be made, or the bundle's bytes not staged in them.
@@ -75,9 +76,9 @@ pub fn apply(
 }
 
 /// The setup screen's way to apply: a bundle's bytes, trusting the authority key IT typed in
-/// (64 hex digits; blank: none, so the machine's authority file), for whichever hall the
-/// bundle is (the PC has none yet). A key typed in is never taken for a file name: the screen
-/// does not get to name files on the PC.
+/// (its text, [`crate::key_hex`]; blank: none, so the machine's authority file), for whichever
+/// hall the bundle is (the PC has none yet). A key typed in is never taken for a file name:
+/// the screen does not get to name files on the PC.
 pub fn apply_bytes(
     machine: &Machine,
     bytes: impl AsRef<[u8]>,
@@ -90,7 +91,7 @@ pub fn apply_bytes(
     apply(machine, Incoming::Bytes(bytes.as_ref()), &expect)
 }
 
-fn typed_key(text: Option<&str>) -> Result<Option<VerifyingKey>, ProvisionError> {
+fn typed_key(text: Option<&str>) -> Result<Option<PublicKey>, ProvisionError> {
     text.map(str::trim)
         .filter(|t| !t.is_empty())
         .map(|t| parse_public_key(t).map_err(ProvisionError::AuthorityKey))

@@ -2,9 +2,10 @@
 //! docs/PROTOCOL.md §10 that is not plain JSON shape is checked here, so a bundle that passes is one the
 //! app can start with.
 
-use crate::model::{Bundle, FORMAT};
+use crate::model::{Bundle, CryptoEntry, FORMAT};
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use countersign_credential::RegistryRef;
+use countersign_crypto::{HashAlg, Profile};
 use countersign_printdoc::Paper;
 use countersign_printing::PrinterConfig;
 use countersign_station::PrivacyPolicy;
@@ -117,8 +118,10 @@ pub struct UpdateSettings {
 pub struct SnapshotInfo {
     /// The file's name in the bundle's folder.
     pub file: String,
-    /// Its SHA-256.
-    pub sha256: [u8; 32],
+    /// The hash the bundle names the file by (`sha256` or `sm3`).
+    pub hash: HashAlg,
+    /// The file's hash under it.
+    pub digest: [u8; 32],
     /// The block it reflects.
     pub block: u64,
     /// That block's hash.
@@ -146,6 +149,9 @@ pub struct Settings {
     pub fail_closed: bool,
     /// What the log keeps of a subject, masked, and for how long.
     pub privacy: PrivacyPolicy,
+    /// The signature and hash algorithms the hall signs with and accepts (`crypto`; the
+    /// standard profile alone when the bundle does not say).
+    pub algorithms: countersign_crypto::Policy,
     /// Print a receipt for every logged verification without being asked.
     pub auto_print: bool,
     /// Receipt printers.
@@ -225,7 +231,7 @@ impl Settings {
             .map_err(|_| format!("issuedAt {:?} is not an RFC 3339 time", b.issued_at))?
             .with_timezone(&Utc);
         if let Some(a) = &b.authority {
-            hex_fixed::<32>("authority", a)?;
+            authority_text(a)?;
         }
 
         text_ok("hall.id", &b.hall.id, 64)?;
@@ -303,6 +309,7 @@ impl Settings {
             return Err("policies.maxChainAgeHours must be 1 to 8760".into());
         }
         let privacy = privacy_policy(p.retention_days, p.privacy.as_ref())?;
+        let algorithms = algorithm_policy(b.crypto.as_ref())?;
 
         let mut printers: Vec<PrinterSetting> = Vec::new();
         for entry in &b.printers {
@@ -416,9 +423,29 @@ impl Settings {
                         m.registry
                     ));
                 }
+                let (hash, text) = match (&m.sha256, &m.sm3) {
+                    (Some(text), None) => (HashAlg::Sha256, text),
+                    (None, Some(text)) => (HashAlg::Sm3, text),
+                    _ => {
+                        return Err(
+                            "mirrorSnapshot names the file's hash as sha256 or as sm3: exactly one of them"
+                                .into(),
+                        )
+                    }
+                };
+                let member = match hash {
+                    HashAlg::Sha256 => "mirrorSnapshot.sha256",
+                    HashAlg::Sm3 => "mirrorSnapshot.sm3",
+                };
+                // A hall that accepts only the national algorithms relies on none other, the
+                // check of what it installs included.
+                algorithms.allow_hash(hash).map_err(|e| {
+                    format!("{member}: the bundle's crypto member refuses it ({e})")
+                })?;
                 Some(SnapshotInfo {
                     file: m.file.clone(),
-                    sha256: hex_fixed("mirrorSnapshot.sha256", &m.sha256)?,
+                    hash,
+                    digest: hex_fixed(member, text)?,
                     block: m.block,
                     block_hash: hex_0x("mirrorSnapshot.blockHash", &m.block_hash)?,
                     registry: snapshot_registry,
@@ -446,6 +473,7 @@ impl Settings {
             max_chain_age_hours: p.max_chain_age_hours,
             fail_closed: p.fail_closed,
             privacy,
+            algorithms,
             auto_print: p.auto_print,
             printers,
             scanner,
@@ -469,14 +497,83 @@ impl Settings {
             .map(|p| &p.config)
     }
 
-    /// The verification policy (stale chain state and what it does to a verdict).
+    /// The signature and hash algorithms the hall signs with and accepts (`crypto`).
+    pub fn algorithms(&self) -> countersign_crypto::Policy {
+        self.algorithms
+    }
+
+    /// Whether a bundle with these settings may be signed with `alg`: its own `crypto` must
+    /// accept it, since a province that accepts only the national algorithms does not
+    /// configure its halls with an Ed25519 signature.
+    pub fn check_signer(&self, alg: countersign_crypto::SigAlg) -> Result<(), String> {
+        self.algorithms.allow_sig(alg).map_err(|e| {
+            format!(
+                "it is signed with {alg}, which its own crypto member does not accept ({e}): sign it with an authority key of the bundle's profile, or list the signing key's profile in crypto.accept while the authority moves"
+            )
+        })
+    }
+
+    /// The verification policy (stale chain state and what it does to a verdict; the
+    /// algorithms a credential may be signed and anchored with).
     pub fn verification_policy(&self) -> countersign_verify::Policy {
         countersign_verify::Policy {
             max_chain_age: chrono::Duration::hours(i64::from(self.max_chain_age_hours)),
             fail_closed_when_stale: self.fail_closed,
+            algorithms: self.algorithms,
             ..countersign_verify::Policy::default()
         }
     }
+}
+
+/// `authority` as a public key's text, in the one form signing writes (64 lowercase hex
+/// digits, or `sm2:` and 66), so it can be compared with the signer's as text.
+fn authority_text(text: &str) -> Result<(), String> {
+    let canonical = crate::sign::parse_public_key(text)
+        .ok()
+        .map(|key| crate::sign::key_hex(&key));
+    if canonical.as_deref() == Some(text) {
+        Ok(())
+    } else {
+        Err(format!(
+            "authority {text:?} is not a public key as signing writes it (64 lowercase hex digits, or sm2: and 66 lowercase hex digits)"
+        ))
+    }
+}
+
+/// The algorithm policy from `crypto`: absent, the standard profile alone; else the profile
+/// the hall signs with and the others it accepts. An unknown name is refused with the names
+/// known: a misspelt `guomi` must not leave hundreds of PCs on the standard profile.
+fn algorithm_policy(crypto: Option<&CryptoEntry>) -> Result<countersign_crypto::Policy, String> {
+    let Some(c) = crypto else {
+        return Ok(countersign_crypto::Policy::default());
+    };
+    let known = Profile::ALL
+        .iter()
+        .map(|p| format!("{:?} ({}, {})", p.name(), p.sig(), p.hash()))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let profile = |member: &str, name: &str| {
+        Profile::from_name(name).map_err(|_| {
+            format!(
+                "{member} {name:?} is not a profile Countersign knows: the profiles are {known}"
+            )
+        })
+    };
+    let signs_with = profile("crypto.profile", &c.profile)?;
+    let mut also: Vec<Profile> = Vec::new();
+    for name in &c.accept {
+        let p = profile("crypto.accept", name)?;
+        if p == signs_with {
+            return Err(format!(
+                "crypto.accept lists {name:?}, the hall's own profile: list only the other profiles it still accepts"
+            ));
+        }
+        if also.contains(&p) {
+            return Err(format!("crypto.accept lists {name:?} twice"));
+        }
+        also.push(p);
+    }
+    Ok(countersign_crypto::Policy::new(signs_with, &also))
 }
 
 /// The privacy policy from `policies.retentionDays` and `policies.privacy`: retention may be

@@ -4,13 +4,14 @@
 use crate::machine::write_atomic;
 use crate::model::SnapshotRef;
 use countersign_credential::RegistryRef;
+use countersign_crypto::HashAlg;
 use countersign_mirror::Mirror;
-use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// Writes a standalone copy of the mirror at `mirror` (which must follow `registry` and have
-/// synced) to `out`, and returns the reference a bundle gives it (file name, SHA-256, block,
-/// block hash, registry).
+/// synced) to `out`, and returns the reference a bundle gives it (file name, its `hash` under
+/// that hash's name — `sha256`, or `sm3` under the national profile —, block, block hash,
+/// registry).
 ///
 /// The copy is made with SQLite's `VACUUM INTO`, so it is consistent even while the app or a
 /// sync writes the mirror (a plain file copy would miss pages still in its write-ahead log);
@@ -19,6 +20,7 @@ pub fn write_snapshot(
     mirror: &Path,
     registry: &RegistryRef,
     out: &Path,
+    hash: HashAlg,
 ) -> Result<SnapshotRef, String> {
     let at = |e: &dyn std::fmt::Display| format!("{}: {e}", mirror.display());
     if !mirror.is_file() {
@@ -65,9 +67,15 @@ pub fn write_snapshot(
     // the file alone is the snapshot.
     let bytes = std::fs::read(&copy).map_err(|e| format!("{}: {e}", copy.display()))?;
     write_atomic(out, &bytes, 0o644).map_err(|e| e.to_string())?;
+    let digest = hex::encode(hash.digest(&bytes));
+    let (sha256, sm3) = match hash {
+        HashAlg::Sha256 => (Some(digest), None),
+        HashAlg::Sm3 => (None, Some(digest)),
+    };
     Ok(SnapshotRef {
         file: file_name,
-        sha256: hex::encode(Sha256::digest(&bytes)),
+        sha256,
+        sm3,
         block: cursor.number,
         block_hash: format!("0x{}", hex::encode(cursor.hash)),
         registry: registry.to_string(),

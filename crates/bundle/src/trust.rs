@@ -1,10 +1,13 @@
 //! Whom a machine trusts to provision it: an authority key given explicitly, else the one
 //! installed in `authority.pub`, else the authority of the bundle already applied. A bundle's
 //! own key is never trusted for being inside it.
+//!
+//! The trusted key's algorithm is part of the trust: a machine that trusts an Ed25519 authority
+//! accepts no SM2 signature, and the reverse, whatever key the bundle names.
 
 use crate::error::BundleError;
-use crate::sign::parse_public_key;
-use ed25519_dalek::VerifyingKey;
+use crate::sign::{key_hex, named_algorithm, parse_public_key};
+use countersign_crypto::PublicKey;
 use serde_json::Value;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -33,15 +36,17 @@ impl fmt::Display for TrustSource {
 /// The trusted authority key and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Anchor {
-    /// The key.
-    pub key: VerifyingKey,
+    /// The key (and with it, the one signature algorithm accepted).
+    pub key: PublicKey,
     /// Its source.
     pub source: TrustSource,
 }
 
-/// Reads a public key file: 64 hex digits (what `authority.pub` holds), or a JSON key file
-/// with a `publicKey` member (the authority's key file; only the public half is used).
-pub fn read_public_key_file(path: &Path) -> Result<VerifyingKey, BundleError> {
+/// Reads a public key file: a key's text (what `authority.pub` holds: 64 hex digits for
+/// Ed25519, `sm2:` and 66 hex digits for SM2), or a JSON key file with a `publicKey` member
+/// (the authority's key file; only the public half is used) and, if it names one, the same
+/// `algorithm`.
+pub fn read_public_key_file(path: &Path) -> Result<PublicKey, BundleError> {
     let bytes = std::fs::read(path).map_err(|e| BundleError::unreadable(path, e))?;
     let from = path.display().to_string();
     let text = String::from_utf8(bytes)
@@ -50,18 +55,35 @@ pub fn read_public_key_file(path: &Path) -> Result<VerifyingKey, BundleError> {
     if trimmed.starts_with('{') {
         let value = countersign_jcs::parse_strict(trimmed.as_bytes())
             .map_err(|e| BundleError::bad_trust_anchor(&from, e))?;
-        let hex = value
+        let public = value
             .get("publicKey")
             .and_then(Value::as_str)
             .ok_or_else(|| BundleError::bad_trust_anchor(&from, "it has no publicKey"))?;
-        return parse_public_key(hex).map_err(|e| BundleError::bad_trust_anchor(&from, e));
+        let key = parse_public_key(public).map_err(|e| BundleError::bad_trust_anchor(&from, e))?;
+        // A key file names its algorithm; one from before SM2 does not, and its key's text
+        // says Ed25519 alone.
+        if value.get("algorithm").is_some() {
+            let named = named_algorithm(&value, "algorithm")
+                .map_err(|e| BundleError::bad_trust_anchor(&from, e))?;
+            if named != key.alg() {
+                return Err(BundleError::bad_trust_anchor(
+                    &from,
+                    format!(
+                        "it says algorithm {named}, but its publicKey {} is an {} key",
+                        key_hex(&key),
+                        key.alg()
+                    ),
+                ));
+            }
+        }
+        return Ok(key);
     }
     parse_public_key(trimmed).map_err(|e| BundleError::bad_trust_anchor(&from, e))
 }
 
-/// Reads an explicit authority: 64 hex digits, or the name of a file holding them (or a key
-/// file with `publicKey`).
-pub fn parse_authority(text: &str) -> Result<VerifyingKey, BundleError> {
+/// Reads an explicit authority: a key's text (64 hex digits, or `sm2:` and 66), or the name of
+/// a file holding one (or a key file with `publicKey`).
+pub fn parse_authority(text: &str) -> Result<PublicKey, BundleError> {
     let path = Path::new(text.trim());
     if path.is_file() {
         return read_public_key_file(path);

@@ -11,8 +11,8 @@ use countersign_bundle::{
 };
 use countersign_chainstate::events::BlockRef;
 use countersign_credential::RegistryRef;
+use countersign_crypto::{HashAlg, SecretKey, SigAlg};
 use countersign_mirror::Mirror;
-use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -20,7 +20,11 @@ const REGISTRY: &str = "eip155:31337:0x5fbdb2315678afecb367f032d93f642f64180aa3"
 const OTHER_REGISTRY: &str = "eip155:31337:0x00000000000000000000000000000000000000aa";
 
 fn authority(seed: u8) -> AuthorityKey {
-    AuthorityKey::from_signing_key(SigningKey::from_bytes(&[seed; 32]))
+    AuthorityKey::from_secret(ed25519(seed))
+}
+
+fn ed25519(seed: u8) -> SecretKey {
+    SecretKey::from_bytes(SigAlg::Ed25519, &[seed; 32]).expect("an Ed25519 seed")
 }
 
 fn bundle(hall: &str, version: u64) -> Bundle {
@@ -93,7 +97,7 @@ impl Setup {
         std::fs::create_dir_all(&self.machine.config_dir).expect("mkdir");
         std::fs::write(
             &self.machine.authority_file,
-            format!("{}\n", key.public_hex()),
+            format!("{}\n", key.public_text()),
         )
         .expect("authority.pub");
     }
@@ -120,12 +124,12 @@ fn refused(result: Result<impl std::fmt::Debug, BundleError>, kind: ErrorKind, w
 
 /// A signed file whose content is `value` as given, bypassing `sign`'s checks (to make
 /// bundles a careless or hostile signer could produce).
-fn raw_signed(value: &Value, key: &SigningKey) -> Vec<u8> {
+fn raw_signed(value: &Value, key: &SecretKey) -> Vec<u8> {
     let signature = key.sign(&signing_input(value).expect("jcs"));
     serde_json::to_vec(&json!({
         "bundle": value,
         "signature": {
-            "publicKey": hex::encode(key.verifying_key().to_bytes()),
+            "publicKey": countersign_bundle::key_hex(&key.public()),
             "value": hex::encode(signature.to_bytes()),
         }
     }))
@@ -147,7 +151,7 @@ fn a_signed_bundle_reads_back_as_signed_with_its_typed_settings() {
     assert_eq!(v.installed, None);
     assert!(!v.unchanged);
     let mut expected = b.clone();
-    expected.authority = Some(key.public_hex());
+    expected.authority = Some(key.public_text());
     assert_eq!(v.bundle.bundle(), &expected);
     assert_eq!(v.bundle.authority(), &key.public());
 
@@ -246,7 +250,7 @@ fn unsigned_and_malformed_files_are_refused() {
 
     let good: Value =
         serde_json::from_slice(&sign(&bundle("BJ-CY-01", 1), &key).expect("sign")).expect("json");
-    let signer = SigningKey::from_bytes(&[1; 32]);
+    let signer = ed25519(1);
     let mut content = good["bundle"].clone();
     content["chain"]["endpoints"] = json!(["https://node.example:8545"]);
     let https = raw_signed(&content, &signer);
@@ -303,7 +307,7 @@ fn unsigned_and_malformed_files_are_refused() {
 
     // Signed by the key, but naming another authority inside.
     let mut lying = good["bundle"].clone();
-    lying["authority"] = json!(authority(2).public_hex());
+    lying["authority"] = json!(authority(2).public_text());
     let path = s.write("lying.bundle", &raw_signed(&lying, &signer));
     refused(
         s.machine.verify(&path, &explicit(&key)),
@@ -335,7 +339,7 @@ fn only_the_trusted_authority_is_trusted_and_an_altered_bundle_is_refused() {
     refused(
         s.machine.verify(&path, &explicit(&key)),
         ErrorKind::UntrustedKey,
-        &stranger.public_hex(),
+        &stranger.public_text(),
     );
     s.trust(&key);
     refused(
@@ -505,8 +509,9 @@ fn with_snapshot(s: &Setup, name: &str, version: u64, block: u64, key: &Authorit
     let out = s.path(name);
     let snapshot = s.path(&format!("{name}.mirror.sqlite"));
     let mut b = bundle("BJ-CY-01", version);
-    b.mirror_snapshot =
-        Some(write_snapshot(&source, &registry(REGISTRY), &snapshot).expect("snapshot"));
+    b.mirror_snapshot = Some(
+        write_snapshot(&source, &registry(REGISTRY), &snapshot, HashAlg::Sha256).expect("snapshot"),
+    );
     std::fs::write(&out, sign(&b, key).expect("sign")).expect("write");
     out
 }
@@ -599,7 +604,7 @@ fn a_snapshot_that_is_missing_altered_or_of_another_block_is_refused() {
     // A bundle whose reference has the file's true SHA-256 but another block…
     std::fs::write(&snapshot, &original).expect("write");
     let file: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
-    let signer = SigningKey::from_bytes(&[1; 32]);
+    let signer = ed25519(1);
     let mut content = file["bundle"].clone();
     content["mirrorSnapshot"]["block"] = json!(11);
     let wrong_block = s.write("wrong-block.bundle", &raw_signed(&content, &signer));
@@ -613,8 +618,13 @@ fn a_snapshot_that_is_missing_altered_or_of_another_block_is_refused() {
     let other = s.path("other.sqlite");
     mirror_at(&other, OTHER_REGISTRY, 10);
     let other_snapshot = s.path("other.mirror.sqlite");
-    let reference =
-        write_snapshot(&other, &registry(OTHER_REGISTRY), &other_snapshot).expect("snapshot");
+    let reference = write_snapshot(
+        &other,
+        &registry(OTHER_REGISTRY),
+        &other_snapshot,
+        HashAlg::Sha256,
+    )
+    .expect("snapshot");
     let mut content = file["bundle"].clone();
     content["mirrorSnapshot"]["file"] = json!("other.mirror.sqlite");
     content["mirrorSnapshot"]["sha256"] = json!(reference.sha256);
@@ -780,7 +790,7 @@ fn settings_rules_are_checked_with_the_member_named() {
 #[test]
 fn authority_key_files_round_trip_and_broken_ones_are_refused() {
     let dir = tempfile::tempdir().expect("dir");
-    let key = AuthorityKey::generate().expect("key");
+    let key = AuthorityKey::generate(SigAlg::Ed25519).expect("key");
     let path = dir.path().join("authority.key.json");
     std::fs::write(&path, key.to_file_text()).expect("write");
     assert_eq!(
@@ -793,7 +803,7 @@ fn authority_key_files_round_trip_and_broken_ones_are_refused() {
         key.public()
     );
     let mut value: Value = serde_json::from_str(&key.to_file_text()).expect("json");
-    value["publicKey"] = json!(authority(3).public_hex());
+    value["publicKey"] = json!(authority(3).public_text());
     std::fs::write(&path, value.to_string()).expect("write");
     refused(
         AuthorityKey::read(&path).map(drop),
@@ -847,27 +857,27 @@ fn the_setup_screens_bytes_are_applied_against_the_key_typed_in_and_never_left_b
         "authority.pub",
     );
     // A key typed in is a key, never a file name.
-    let key_file = s.write("authority.pub", key.public_hex().as_bytes());
+    let key_file = s.write("authority.pub", key.public_text().as_bytes());
     let typed = key_file.to_str().expect("path");
     match provision::apply_bytes(&s.machine, &good, Some(typed)) {
         Err(ProvisionError::AuthorityKey(why)) => assert!(why.contains("64 hex digits"), "{why}"),
         other => panic!("a file name is not a key: {other:?}"),
     }
     refused_by(
-        provision::apply_bytes(&s.machine, altered.as_bytes(), Some(&key.public_hex())),
+        provision::apply_bytes(&s.machine, altered.as_bytes(), Some(&key.public_text())),
         ErrorKind::BadSignature,
         "incoming.bundle was changed after it was signed",
     );
     refused_by(
-        provision::apply_bytes(&s.machine, &foreign, Some(&key.public_hex())),
+        provision::apply_bytes(&s.machine, &foreign, Some(&key.public_text())),
         ErrorKind::UntrustedKey,
-        &authority(9).public_hex(),
+        &authority(9).public_text(),
     );
     assert!(!s.machine.applied_path().exists(), "nothing applied yet");
     assert_eq!(names_in(&s.machine.data_dir), Vec::<String>::new());
 
     // The key as IT types it: spaces around, 0x before.
-    let typed = format!("  0x{}\n", key.public_hex());
+    let typed = format!("  0x{}\n", key.public_text());
     let applied = provision::apply_bytes(&s.machine, &text, Some(&typed)).expect("applied");
     assert_eq!(applied.verified.trusted_by, TrustSource::Explicit);
     assert_eq!(applied.path, s.machine.applied_path());
@@ -907,7 +917,7 @@ fn bytes_cannot_bring_their_snapshot_and_a_data_folder_that_is_a_file_is_said_so
     let shipped = with_snapshot(&s, "hall.bundle", 1, 10, &key);
     let bytes = std::fs::read(&shipped).expect("bundle");
     refused_by(
-        provision::apply_bytes(&s.machine, &bytes, Some(&key.public_hex())),
+        provision::apply_bytes(&s.machine, &bytes, Some(&key.public_text())),
         ErrorKind::SnapshotMissing,
         "hall.bundle.mirror.sqlite",
     );
@@ -921,7 +931,7 @@ fn bytes_cannot_bring_their_snapshot_and_a_data_folder_that_is_a_file_is_said_so
     let other = Setup::new();
     std::fs::write(other.path("data"), b"a file, not a folder").expect("write");
     let good = sign(&bundle("BJ-CY-01", 1), &key).expect("sign");
-    match provision::apply_bytes(&other.machine, &good, Some(&key.public_hex())) {
+    match provision::apply_bytes(&other.machine, &good, Some(&key.public_text())) {
         Err(e @ ProvisionError::Stage { .. }) => {
             let folder = other.machine.data_dir.display().to_string();
             assert!(e.to_string().contains(&folder), "{e}");

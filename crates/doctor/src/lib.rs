@@ -14,9 +14,9 @@ use countersign_chain::{ProvedRegistry, Registry, RegistryError, RpcOptions};
 use countersign_chainstate::agree::agree;
 use countersign_chainstate::events::BlockRef;
 use countersign_chainstate::events::EventSource;
+use countersign_crypto::PublicKey;
 use countersign_paths::{LOG_FILE, MIRROR_FILE, PRINT_QUEUE_FILE, STAFF_FILE};
 use countersign_printing::{PrinterConfig, PrinterState};
-use ed25519_dalek::VerifyingKey;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -114,7 +114,7 @@ pub struct Options {
     /// The machine's folders and authority file.
     pub machine: Machine,
     /// An authority trusted for this run (`--authority`).
-    pub authority: Option<VerifyingKey>,
+    pub authority: Option<PublicKey>,
     /// This machine's counter: its printer is checked. Every printer in the bundle when not
     /// known.
     pub counter: Option<String>,

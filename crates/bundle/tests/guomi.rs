@@ -918,3 +918,61 @@ fn the_sm2_signing_input_and_signature_of_a_fixed_bundle_do_not_change() {
         "the signature of the fixed bundle"
     );
 }
+
+/// The move docs/INSTALL.md describes ("Choosing the national profile"): accept both under the
+/// old Ed25519 authority, move the authority to SM2 deliberately on the PC, then the national
+/// profile alone. Every step that is skipped is refused with its cause, and nothing is applied.
+#[test]
+fn a_province_moves_from_the_standard_to_the_national_profile_in_the_documented_steps() {
+    let s = Setup::new();
+    let ed = ed25519_authority(1);
+    let sm2 = sm2_authority(0x5a);
+    s.trust(&ed);
+    let v1 = s.signed("v1.bundle", &bundle(1, None), &ed);
+    s.machine.apply(&v1, &Expect::default()).expect("v1");
+
+    // Both profiles accepted, still signed by the Ed25519 authority.
+    let v2 = s.signed("v2.bundle", &bundle(2, crypto("guomi", &["standard"])), &ed);
+    let applied = s.machine.apply(&v2, &Expect::default()).expect("v2");
+    let accepted = applied.verified.bundle.settings().algorithms().accepted();
+    assert_eq!(accepted, vec![Profile::Standard, Profile::Guomi]);
+
+    // The SM2 authority's bundle: refused while the PC trusts the Ed25519 key…
+    let v3 = s.signed(
+        "v3.bundle",
+        &bundle(3, crypto("guomi", &["standard"])),
+        &sm2,
+    );
+    refused(
+        s.machine.apply(&v3, &Expect::default()),
+        ErrorKind::AlgorithmMismatch,
+        &["is signed with sm2"],
+    );
+    // …and, with the new authority.pub but the old applied bundle, as a change of authority
+    // (apply) and as a key of another algorithm than the applied bundle's (the app's load).
+    s.trust(&sm2);
+    refused(
+        s.machine.apply(&v3, &Expect::default()),
+        ErrorKind::AuthorityChanged,
+        &["same authority"],
+    );
+    refused(
+        s.machine.load(None).map(drop),
+        ErrorKind::AlgorithmMismatch,
+        &["is signed with ed25519", "an sm2 key"],
+    );
+    // The deliberate step: the applied bundle removed, the SM2 bundle applied.
+    std::fs::remove_file(s.machine.applied_path()).expect("rm");
+    s.machine.apply(&v3, &Expect::default()).expect("v3");
+
+    // The national profile alone: only the SM2 authority can sign it.
+    assert!(sign(&guomi(4), &ed).is_err());
+    let v4 = s.signed("v4.bundle", &guomi(4), &sm2);
+    let applied = s.machine.apply(&v4, &Expect::default()).expect("v4");
+    assert_eq!(
+        applied.verified.bundle.settings().algorithms(),
+        countersign_crypto::Policy::only(Profile::Guomi)
+    );
+    let (loaded, _) = s.machine.load(None).expect("load").expect("applied");
+    assert_eq!(loaded.version(), 4);
+}

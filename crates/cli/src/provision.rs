@@ -2,6 +2,11 @@
 //! the counter PC's side (inspect, apply) of signed hall bundles. The format and every check
 //! live in `countersign-bundle`; this reads arguments and files and prints.
 //!
+//! The authority's commands take `--profile standard|guomi` (or `--algorithm ed25519|sm2`),
+//! standard unless said: `keygen` makes a key of the profile's algorithm, `create` writes the
+//! hall's `crypto` member, `sign` signs only with a key of the profile's algorithm (so an SM2
+//! key is never used by mistake where Ed25519 was meant, nor the reverse).
+//!
 //! Exit codes: 0 done, 1 refused (the bundle, its trust or its snapshot), 3 usage or an
 //! unreadable input.
 
@@ -9,20 +14,21 @@ use crate::{read_file, CliError};
 use chrono::{SecondsFormat, Utc};
 use countersign_bundle::provision::{self, Incoming, ProvisionError};
 use countersign_bundle::{
-    sign, write_atomic, write_snapshot, AuthorityKey, Bundle, BundleError, ErrorKind, Expect,
-    Machine, MirrorOutcome, Scanner, Settings, VerifiedBundle, FORMAT,
+    sign, write_atomic, write_snapshot, AuthorityKey, Bundle, BundleError, CryptoEntry, ErrorKind,
+    Expect, Machine, MirrorOutcome, Scanner, Settings, VerifiedBundle, FORMAT,
 };
+use countersign_crypto::{Profile, PublicKey, SigAlg};
 use countersign_paths as paths;
 use countersign_station::Mask;
-use ed25519_dalek::VerifyingKey;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
 /// Whom to trust, for inspect, apply and doctor.
 #[derive(clap::Args, Clone)]
 pub struct TrustArgs {
-    /// The provincial IT authority's public key (64 hex digits) or a file holding it; else
-    /// the machine's authority file, else the authority of the bundle already applied
+    /// The provincial IT authority's public key (64 hex digits; an SM2 key: sm2: and 66 hex
+    /// digits) or a file holding it; else the machine's authority file, else the authority of
+    /// the bundle already applied
     #[arg(long, env = "COUNTERSIGN_AUTHORITY")]
     pub authority: Option<String>,
     /// The machine's authority file (default /etc/countersign/authority.pub)
@@ -32,7 +38,7 @@ pub struct TrustArgs {
 
 impl TrustArgs {
     /// The explicit authority key, if given.
-    pub fn explicit(&self) -> Result<Option<VerifyingKey>, CliError> {
+    pub fn explicit(&self) -> Result<Option<PublicKey>, CliError> {
         self.authority
             .as_deref()
             .filter(|a| !a.trim().is_empty())
@@ -48,6 +54,44 @@ impl TrustArgs {
             .clone()
             .unwrap_or_else(paths::default_authority_file)
     }
+}
+
+/// Which algorithms an authority command works with: a profile, or a signature algorithm
+/// (whose profile it is); the standard profile unless said.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ProvisionAlgorithmArgs {
+    /// The algorithm profile: standard (Ed25519, SHA-256) or guomi (国密: SM2, SM3)
+    #[arg(long, value_parser = parse_profile, conflicts_with = "algorithm")]
+    pub profile: Option<Profile>,
+    /// The signature algorithm instead of a profile: ed25519 or sm2 (sm2 is the guomi profile)
+    #[arg(long, value_parser = parse_sig_alg)]
+    pub algorithm: Option<SigAlg>,
+}
+
+impl ProvisionAlgorithmArgs {
+    /// The profile asked for: `--profile`, else `--algorithm`'s, else standard.
+    pub fn profile(&self) -> Profile {
+        self.profile
+            .or(self.algorithm.map(Profile::of_sig))
+            .unwrap_or_default()
+    }
+}
+
+fn parse_profile(text: &str) -> Result<Profile, String> {
+    Profile::from_name(text).map_err(|_| {
+        let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+        format!("{text:?} is not a profile: {}", names.join(" or "))
+    })
+}
+
+fn parse_sig_alg(text: &str) -> Result<SigAlg, String> {
+    SigAlg::from_name(text).map_err(|_| {
+        let names: Vec<&str> = SigAlg::ALL.iter().map(|a| a.name()).collect();
+        format!(
+            "{text:?} is not a signature algorithm: {}",
+            names.join(" or ")
+        )
+    })
 }
 
 /// `countersign provision create` arguments.
@@ -72,6 +116,14 @@ pub struct CreateArgs {
     /// The bundle's version: higher than the one the hall has
     #[arg(long, required_unless_present = "template")]
     pub version: Option<u64>,
+    /// The hall's algorithm profile (the bundle's crypto member): standard (Ed25519, SHA-256;
+    /// the default) or guomi (国密: SM2, SM3)
+    #[arg(long, value_parser = parse_profile)]
+    pub profile: Option<Profile>,
+    /// Other profiles whose credentials the hall still accepts, comma separated (standard,
+    /// while a province moves to guomi)
+    #[arg(long, value_delimiter = ',', value_parser = parse_profile, requires = "profile")]
+    pub accept: Vec<Profile>,
     /// Where to write the unsigned bundle
     #[arg(long, short, required_unless_present = "template")]
     pub out: Option<PathBuf>,
@@ -86,6 +138,8 @@ pub enum ProvisionCommand {
         /// Where to write the key file
         #[arg(long, short)]
         out: PathBuf,
+        #[command(flatten)]
+        algorithms: ProvisionAlgorithmArgs,
     },
     /// Write an unsigned hall bundle from a template and settings, to review and then sign
     Create(CreateArgs),
@@ -103,6 +157,10 @@ pub enum ProvisionCommand {
         /// A synced registry mirror to ship: copied next to --out as <out>.mirror.sqlite
         #[arg(long)]
         mirror: Option<PathBuf>,
+        // The profile to sign under: the key must be of its algorithm, and a draft without a
+        // crypto member gets this profile.
+        #[command(flatten)]
+        algorithms: ProvisionAlgorithmArgs,
     },
     /// Check a signed bundle as this machine would apply it, and show what it says.
     /// Exit 0 valid, 1 refused, 3 usage
@@ -151,14 +209,15 @@ fn provision_error(e: BundleError) -> CliError {
 /// `countersign provision …`; returns the exit code.
 pub fn run(command: &ProvisionCommand) -> Result<u8, CliError> {
     match command {
-        ProvisionCommand::Keygen { out } => keygen(out),
+        ProvisionCommand::Keygen { out, algorithms } => keygen(out, algorithms.profile()),
         ProvisionCommand::Create(args) => create(args),
         ProvisionCommand::Sign {
             key,
             bundle,
             out,
             mirror,
-        } => sign_bundle(key, bundle, out, mirror.as_deref()),
+            algorithms,
+        } => sign_bundle(key, bundle, out, mirror.as_deref(), algorithms.profile()),
         ProvisionCommand::Inspect {
             bundle,
             trust,
@@ -198,12 +257,14 @@ pub fn run(command: &ProvisionCommand) -> Result<u8, CliError> {
     }
 }
 
-fn keygen(out: &Path) -> Result<u8, CliError> {
-    let key = AuthorityKey::generate().map_err(|e| CliError::Failed(e.to_string()))?;
+fn keygen(out: &Path, profile: Profile) -> Result<u8, CliError> {
+    let key = AuthorityKey::generate(profile.sig()).map_err(|e| CliError::Failed(e.to_string()))?;
     crate::keyfile::write_private(out, &key.to_file_text())?;
-    println!("{}", key.public_hex());
+    println!("{}", key.public_text());
     eprintln!(
-        "authority key written to {} (mode 0600): keep it offline. Install the public key above on every counter PC as /etc/countersign/authority.pub",
+        "{} authority key ({} profile) written to {} (mode 0600): keep it offline. Install the public key above on every counter PC as /etc/countersign/authority.pub",
+        key.alg(),
+        profile,
         out.display()
     );
     Ok(0)
@@ -256,6 +317,10 @@ const TEMPLATE: &str = r#"// A hall bundle template for `countersign provision c
     },
     "autoPrint": false
   },
+  // The algorithms (docs/INSTALL.md, "Choosing the national profile"): left out, the standard
+  // profile alone (Ed25519, SHA-256). A province on the national profile (国密: SM2, SM3)
+  // writes "guomi", and while it moves lists the profile it still accepts:
+  // "crypto": {"profile": "guomi", "accept": ["standard"]},
   // Receipt printers (PROTOCOL §9.1): one per counter, and/or one for the hall (no counter).
   "printers": [
     {"counter": "1", "address": "escpos+tcp://counter-1-printer.example:9100", "paper": "80mm"},
@@ -401,6 +466,22 @@ fn create(args: &CreateArgs) -> Result<u8, CliError> {
         }),
     };
     if let Some(object) = value.as_object_mut() {
+        if let Some(profile) = args.profile {
+            // Said on the command line, the profile replaces a template's; the standard
+            // profile alone is the member left out, so such a bundle reads as every bundle
+            // before the national profile did.
+            if profile == Profile::Standard && args.accept.is_empty() {
+                object.remove("crypto");
+            } else {
+                let entry = CryptoEntry {
+                    profile: profile.name().into(),
+                    accept: args.accept.iter().map(|p| p.name().to_string()).collect(),
+                };
+                let entry =
+                    serde_json::to_value(entry).map_err(|e| CliError::Failed(e.to_string()))?;
+                object.insert("crypto".into(), entry);
+            }
+        }
         object.insert("format".into(), json!(FORMAT));
         object.insert("version".into(), json!(version));
         object.insert("issuedAt".into(), json!(now_text()));
@@ -448,8 +529,19 @@ fn sign_bundle(
     draft: &Path,
     out: &Path,
     mirror: Option<&Path>,
+    profile: Profile,
 ) -> Result<u8, CliError> {
     let key = AuthorityKey::read(key_path).map_err(|e| CliError::Usage(e.to_string()))?;
+    if key.alg() != profile.sig() {
+        let own = Profile::of_sig(key.alg());
+        return Err(CliError::Usage(format!(
+            "{} is an {} authority key, but this signs under the {profile} profile ({}): to sign with this key, give --profile {own} (or --algorithm {})",
+            key_path.display(),
+            key.alg(),
+            profile.sig(),
+            key.alg()
+        )));
+    }
     let value = countersign_jcs::parse_strict(&read_file(draft)?)
         .map_err(|e| CliError::Usage(format!("{}: {e}", draft.display())))?;
     if value.get("bundle").is_some() && value.get("signature").is_some() {
@@ -468,10 +560,17 @@ fn sign_bundle(
     }
     bundle.issued_at = now_text();
     if bundle.authority.is_none() {
-        bundle.authority = Some(key.public_hex());
+        bundle.authority = Some(key.public_text());
+    }
+    if bundle.crypto.is_none() && profile != Profile::Standard {
+        bundle.crypto = Some(CryptoEntry {
+            profile: profile.name().into(),
+            accept: Vec::new(),
+        });
     }
     // Checked before a snapshot is written, so a refused bundle leaves no file behind.
     let settings = Settings::from_bundle(&bundle)
+        .and_then(|s| s.check_signer(key.alg()).map(|()| s))
         .map_err(|e| CliError::Usage(format!("{} is not valid: {e}", draft.display())))?;
     let mut shipped = None;
     if let Some(mirror) = mirror {
@@ -482,8 +581,10 @@ fn sign_bundle(
                 .unwrap_or_else(|| "hall.bundle".into())
         );
         let snapshot = out.with_file_name(&name);
-        let reference =
-            write_snapshot(mirror, &settings.chain.registry, &snapshot).map_err(CliError::Usage)?;
+        // Hashed with the hash of the profile the hall signs with: SM3 under guomi.
+        let hash = settings.algorithms().signs_with().hash();
+        let reference = write_snapshot(mirror, &settings.chain.registry, &snapshot, hash)
+            .map_err(CliError::Usage)?;
         shipped = Some((snapshot, reference.block));
         bundle.mirror_snapshot = Some(reference);
     }
@@ -491,10 +592,12 @@ fn sign_bundle(
         sign(&bundle, &key).map_err(|e| CliError::Usage(format!("{}: {e}", draft.display())))?;
     write_atomic(out, &bytes, 0o644).map_err(|e| CliError::Failed(e.to_string()))?;
     eprintln!(
-        "hall {} bundle version {} signed by authority {}: {}",
+        "hall {} bundle version {} ({} profile) signed with {} by authority {}: {}",
         settings.hall.id,
         settings.version,
-        key.public_hex(),
+        settings.algorithms().signs_with(),
+        key.alg(),
+        key.public_text(),
         out.display()
     );
     if let Some((snapshot, block)) = shipped {
@@ -569,6 +672,7 @@ fn describe(v: &VerifiedBundle) -> String {
             if s.auto_print { "on" } else { "off" }
         ),
     );
+    line("crypto", algorithms_text(&s.algorithms()));
     line(
         "privacy",
         s.privacy
@@ -613,10 +717,33 @@ fn describe(v: &VerifiedBundle) -> String {
     if let (Some(m), Some(path)) = (&s.mirror_snapshot, &v.snapshot) {
         line(
             "snapshot",
-            format!("{} at block {} (checked)", path.display(), m.block),
+            format!(
+                "{} at block {} (checked), {} {}",
+                path.display(),
+                m.block,
+                m.hash,
+                hex::encode(m.digest)
+            ),
         );
     }
     out
+}
+
+/// `guomi (sm2, sm3), also accepts standard (ed25519, sha-256)`.
+fn algorithms_text(policy: &countersign_crypto::Policy) -> String {
+    let named = |p: Profile| format!("{p} ({}, {})", p.sig(), p.hash());
+    let own = policy.signs_with();
+    let others: Vec<String> = policy
+        .accepted()
+        .into_iter()
+        .filter(|p| *p != own)
+        .map(named)
+        .collect();
+    if others.is_empty() {
+        named(own)
+    } else {
+        format!("{}, also accepts {}", named(own), others.join(", "))
+    }
 }
 
 fn inspect(machine: &Machine, path: &Path, expect: &Expect, as_json: bool) -> Result<u8, CliError> {
@@ -626,6 +753,7 @@ fn inspect(machine: &Machine, path: &Path, expect: &Expect, as_json: bool) -> Re
                 let value = json!({
                     "valid": true,
                     "authority": countersign_bundle::key_hex(v.bundle.authority()),
+                    "algorithm": v.bundle.authority().alg().name(),
                     "trustedBy": v.trusted_by.to_string(),
                     "installedVersion": v.installed,
                     "unchanged": v.unchanged,
@@ -635,8 +763,9 @@ fn inspect(machine: &Machine, path: &Path, expect: &Expect, as_json: bool) -> Re
                 println!("{value:#}");
             } else {
                 println!(
-                    "VALID hall bundle {}: signed by authority {} (trusted from {})",
+                    "VALID hall bundle {}: signed with {} by authority {} (trusted from {})",
                     path.display(),
+                    v.bundle.authority().alg(),
                     countersign_bundle::key_hex(v.bundle.authority()),
                     v.trusted_by
                 );

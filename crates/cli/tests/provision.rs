@@ -585,3 +585,166 @@ fn unreadable_input_and_bad_arguments_exit_3() {
     );
     assert!(!o.path("z.bundle").exists(), "nothing signed");
 }
+
+#[test]
+fn the_national_profile_from_the_authoritys_key_to_a_counter_pc() {
+    let o = Office::new();
+    // keygen: --profile guomi (or --algorithm sm2) makes an SM2 key, its text naming it.
+    let key = o.path("authority.key.json");
+    let public = ok(&o.run(&[
+        "provision",
+        "keygen",
+        "--out",
+        s(&key),
+        "--profile",
+        "guomi",
+    ]))
+    .trim()
+    .to_string();
+    assert!(
+        public.starts_with("sm2:") && public.len() == 4 + 66,
+        "{public}"
+    );
+    let file: Value = serde_json::from_slice(&std::fs::read(&key).expect("key")).expect("json");
+    assert_eq!(file["algorithm"], "sm2");
+    let other = o.path("other.key.json");
+    let also = ok(&o.run(&[
+        "provision",
+        "keygen",
+        "--out",
+        s(&other),
+        "--algorithm",
+        "sm2",
+    ]));
+    assert!(also.starts_with("sm2:"), "{also}");
+    exits(
+        &o.run(&[
+            "provision",
+            "keygen",
+            "--out",
+            s(&o.path("x.json")),
+            "--profile",
+            "sm9",
+        ]),
+        3,
+        &["\"sm9\" is not a profile: standard or guomi"],
+    );
+    let (ed_key, ed_public) = o.keygen("ed25519.key.json");
+    assert_eq!(
+        ed_public.len(),
+        64,
+        "the default is still Ed25519: {ed_public}"
+    );
+
+    // create: --profile guomi --accept standard writes the crypto member.
+    let draft = o.draft(
+        "draft.json",
+        "BJ-CY-01",
+        1,
+        &["--profile", "guomi", "--accept", "standard"],
+    );
+    let value: Value =
+        serde_json::from_slice(&std::fs::read(&draft).expect("draft")).expect("json");
+    assert_eq!(
+        value["crypto"],
+        serde_json::json!({"profile": "guomi", "accept": ["standard"]})
+    );
+
+    // sign: the key must be the profile's; standard unless said.
+    exits(
+        &o.run(&[
+            "provision",
+            "sign",
+            "--key",
+            s(&key),
+            s(&draft),
+            "--out",
+            s(&o.path("no.bundle")),
+        ]),
+        3,
+        &["is an sm2 authority key", "--profile guomi"],
+    );
+    assert!(!o.path("no.bundle").exists());
+    let source = o.path("registry-mirror.sqlite");
+    mirror_at(&source, 10);
+    let bundle = o.sign(
+        &key,
+        &draft,
+        "hall.bundle",
+        &["--profile", "guomi", "--mirror", s(&source)],
+    );
+    let signed: Value =
+        serde_json::from_slice(&std::fs::read(&bundle).expect("bundle")).expect("json");
+    assert_eq!(signed["signature"]["algorithm"], "sm2");
+    assert_eq!(signed["signature"]["publicKey"], public.as_str());
+    assert_eq!(signed["bundle"]["authority"], public.as_str());
+    let snapshot = &signed["bundle"]["mirrorSnapshot"];
+    assert!(
+        snapshot["sm3"].is_string() && snapshot.get("sha256").is_none(),
+        "the snapshot is named by its SM3: {snapshot}"
+    );
+
+    // inspect and apply against the SM2 authority.
+    let out = ok(&o.run(&["provision", "inspect", s(&bundle), "--authority", &public]));
+    assert!(out.contains("signed with sm2"), "{out}");
+    assert!(
+        out.contains("guomi (sm2, sm3), also accepts standard (ed25519, sha-256)"),
+        "{out}"
+    );
+    let sm3 = snapshot["sm3"].as_str().expect("sm3");
+    assert!(out.contains(&format!("(checked), sm3 {sm3}")), "{out}");
+    let out = ok(&o.run(&[
+        "provision",
+        "inspect",
+        s(&bundle),
+        "--authority",
+        s(&key),
+        "--json",
+    ]));
+    let report: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(report["algorithm"], "sm2");
+
+    // A PC that trusts an Ed25519 authority refuses it (exit 1), naming both algorithms.
+    exits(
+        &o.apply(&bundle, &["--authority", &ed_public]),
+        1,
+        &["is signed with sm2", "an ed25519 key"],
+    );
+    // The PC whose authority.pub holds the SM2 key applies it.
+    std::fs::create_dir_all(o.config()).expect("etc");
+    std::fs::write(o.path("etc/authority.pub"), format!("{public}\n")).expect("pub");
+    let out = ok(&o.apply(&bundle, &[]));
+    assert!(
+        out.contains("applied hall BJ-CY-01 bundle version 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("installed the registry mirror snapshot at block 10"),
+        "{out}"
+    );
+
+    // A draft that says nothing signed with --profile guomi becomes a guomi bundle; a guomi
+    // draft is not signed with an Ed25519 key.
+    let plain = o.draft("plain.json", "BJ-CY-01", 2, &[]);
+    let v2 = o.sign(&key, &plain, "v2.bundle", &["--algorithm", "sm2"]);
+    let signed: Value = serde_json::from_slice(&std::fs::read(&v2).expect("v2")).expect("json");
+    assert_eq!(
+        signed["bundle"]["crypto"],
+        serde_json::json!({"profile": "guomi"})
+    );
+    ok(&o.apply(&v2, &[]));
+    let only = o.draft("only.json", "BJ-CY-01", 3, &["--profile", "guomi"]);
+    exits(
+        &o.run(&[
+            "provision",
+            "sign",
+            "--key",
+            s(&ed_key),
+            s(&only),
+            "--out",
+            s(&o.path("mixed.bundle")),
+        ]),
+        3,
+        &["signed with ed25519", "does not accept"],
+    );
+}

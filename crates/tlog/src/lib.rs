@@ -1,6 +1,6 @@
 //! A transparency log's arithmetic: the RFC 9162 (Certificate Transparency 2.0) Merkle tree
 //! hash, inclusion and consistency proofs (made and checked), and checkpoints in the C2SP
-//! `tlog-checkpoint` form, signed as C2SP signed notes with an Ed25519 key.
+//! `tlog-checkpoint` form, signed as C2SP signed notes with an Ed25519 or an SM2 key.
 //!
 //! This is what lets a hall's log be checked by someone who does not trust the hall's PC: a
 //! checkpoint (the tree's size and root, signed by the hall key and anchored on chain) commits
@@ -12,13 +12,18 @@
 //!
 //! Making proofs here takes the leaf hashes in memory; a log stores its own subtree hashes and
 //! uses the same definitions.
+//!
+//! The hash is a parameter of every function that hashes, as RFC 9162 makes it a parameter of
+//! the log (§2.1: `HASH` is one of the log's parameters): SHA-256 under the standard profile,
+//! SM3 under the national one. A log picks one when it is created and keeps it; nothing here
+//! guesses it, so a caller cannot mix the two in one tree without saying so.
 
 use base64::Engine as _;
-use sha2::{Digest, Sha256};
+pub use countersign_crypto::HashAlg;
 
 pub mod note;
 
-/// A SHA-256 tree hash.
+/// A tree hash (SHA-256 or SM3: both are 32 bytes).
 pub type Hash = [u8; 32];
 
 /// A proof that does not hold, or was asked of a tree that cannot give it.
@@ -62,21 +67,19 @@ pub enum LogProofError {
     },
 }
 
-/// The hash of an entry: `SHA-256(0x00 ‖ data)`.
-pub fn leaf_hash(data: &[u8]) -> Hash {
-    let mut h = Sha256::new();
-    h.update([0u8]);
-    h.update(data);
-    h.finalize().into()
+/// The hash of an entry: `HASH(0x00 ‖ data)`.
+pub fn leaf_hash(alg: HashAlg, data: &[u8]) -> Hash {
+    alg.digest_parts(&[&[0u8], data])
 }
 
-/// The hash of an inner node: `SHA-256(0x01 ‖ left ‖ right)`.
-pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
-    let mut h = Sha256::new();
-    h.update([1u8]);
-    h.update(left);
-    h.update(right);
-    h.finalize().into()
+/// The hash of an inner node: `HASH(0x01 ‖ left ‖ right)`.
+pub fn node_hash(alg: HashAlg, left: &Hash, right: &Hash) -> Hash {
+    alg.digest_parts(&[&[1u8], left, right])
+}
+
+/// The root of the empty tree: `HASH("")`.
+pub fn empty_root(alg: HashAlg) -> Hash {
+    alg.digest(&[])
 }
 
 /// The largest power of two smaller than `n` (n ≥ 2): where RFC 9162 splits a tree.
@@ -88,14 +91,14 @@ fn split(n: usize) -> usize {
     k
 }
 
-/// The tree hash of these leaf hashes (of nothing: `SHA-256("")`).
-pub fn root(leaves: &[Hash]) -> Hash {
+/// The tree hash of these leaf hashes (of nothing: `HASH("")`).
+pub fn root(alg: HashAlg, leaves: &[Hash]) -> Hash {
     match leaves.len() {
-        0 => Sha256::digest([]).into(),
+        0 => empty_root(alg),
         1 => leaves[0],
         n => {
             let k = split(n);
-            node_hash(&root(&leaves[..k]), &root(&leaves[k..]))
+            node_hash(alg, &root(alg, &leaves[..k]), &root(alg, &leaves[k..]))
         }
     }
 }
@@ -104,17 +107,27 @@ pub fn root(leaves: &[Hash]) -> Hash {
 /// "compact range" of the whole log): appending is O(log n) and the root of the tree so far is
 /// O(log n), so a log computes the root of every checkpoint in one pass over its leaves and
 /// never holds them all.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompactTree {
+    alg: HashAlg,
     size: u64,
     /// (height, root) of each perfect subtree, left to right, heights decreasing.
     peaks: Vec<(u32, Hash)>,
 }
 
 impl CompactTree {
-    /// The empty tree.
-    pub fn new() -> Self {
-        Self::default()
+    /// The empty tree hashed with `alg`.
+    pub fn new(alg: HashAlg) -> Self {
+        Self {
+            alg,
+            size: 0,
+            peaks: Vec::new(),
+        }
+    }
+
+    /// The hash it is built with.
+    pub fn alg(&self) -> HashAlg {
+        self.alg
     }
 
     /// Entries so far.
@@ -145,7 +158,7 @@ impl CompactTree {
                 break;
             }
             self.peaks.pop();
-            node = (height + 1, node_hash(&left, &node.1));
+            node = (height + 1, node_hash(self.alg, &left, &node.1));
             completed(node.0, index >> node.0, node.1);
         }
         self.peaks.push(node);
@@ -154,7 +167,7 @@ impl CompactTree {
 
     /// The tree of `size` entries whose perfect subtrees (the binary digits of `size`, largest
     /// first) have these hashes: how a log resumes appending without reading its leaves.
-    pub fn from_peaks(size: u64, mut peak: impl FnMut(u32, u64) -> Hash) -> Self {
+    pub fn from_peaks(alg: HashAlg, size: u64, mut peak: impl FnMut(u32, u64) -> Hash) -> Self {
         let mut peaks = Vec::new();
         let mut start = 0u64;
         for level in (0..64u32).rev() {
@@ -163,15 +176,17 @@ impl CompactTree {
                 start += 1u64 << level;
             }
         }
-        Self { size, peaks }
+        Self { alg, size, peaks }
     }
 
-    /// The tree hash of the entries so far (of none: `SHA-256("")`).
+    /// The tree hash of the entries so far (of none: `HASH("")`).
     pub fn root(&self) -> Hash {
         let mut peaks = self.peaks.iter().rev();
         match peaks.next() {
-            None => Sha256::digest([]).into(),
-            Some(&(_, last)) => peaks.fold(last, |right, (_, left)| node_hash(left, &right)),
+            None => empty_root(self.alg),
+            Some(&(_, last)) => {
+                peaks.fold(last, |right, (_, left)| node_hash(self.alg, left, &right))
+            }
         }
     }
 }
@@ -187,14 +202,23 @@ pub trait TreeHashes {
     fn span(&self, start: u64, end: u64) -> Result<Hash, Self::Error>;
 }
 
-impl TreeHashes for [Hash] {
+/// Leaf hashes in memory, with the hash their tree is built with.
+#[derive(Debug, Clone, Copy)]
+pub struct LeafHashes<'a> {
+    /// The tree's hash.
+    pub alg: HashAlg,
+    /// The leaves, in order.
+    pub leaves: &'a [Hash],
+}
+
+impl TreeHashes for LeafHashes<'_> {
     type Error = LogProofError;
     fn span(&self, start: u64, end: u64) -> Result<Hash, LogProofError> {
-        let size = self.len() as u64;
+        let size = self.leaves.len() as u64;
         if start >= end || end > size {
             return Err(LogProofError::IndexBeyondSize { index: end, size });
         }
-        Ok(root(&self[start as usize..end as usize]))
+        Ok(root(self.alg, &self.leaves[start as usize..end as usize]))
     }
 }
 
@@ -203,6 +227,7 @@ impl TreeHashes for [Hash] {
 /// of two and that starts on its own boundary is one lookup; any other is split where
 /// RFC 9162 splits it.
 pub fn span_from_perfect<E>(
+    alg: HashAlg,
     start: u64,
     end: u64,
     perfect: &mut impl FnMut(u32, u64) -> Result<Hash, E>,
@@ -212,14 +237,19 @@ pub fn span_from_perfect<E>(
         return perfect(n.trailing_zeros(), start >> n.trailing_zeros());
     }
     let k = split(n as usize) as u64;
-    let left = span_from_perfect(start, start + k, perfect)?;
-    let right = span_from_perfect(start + k, end, perfect)?;
-    Ok(node_hash(&left, &right))
+    let left = span_from_perfect(alg, start, start + k, perfect)?;
+    let right = span_from_perfect(alg, start + k, end, perfect)?;
+    Ok(node_hash(alg, &left, &right))
 }
 
-/// The inclusion proof of entry `index` in the tree of `leaves` (RFC 9162 §2.1.3.1).
-pub fn inclusion_proof(leaves: &[Hash], index: u64) -> Result<Vec<Hash>, LogProofError> {
-    inclusion_proof_in(leaves, leaves.len() as u64, index)
+/// The inclusion proof of entry `index` in the tree of `leaves` hashed with `alg`
+/// (RFC 9162 §2.1.3.1).
+pub fn inclusion_proof(
+    alg: HashAlg,
+    leaves: &[Hash],
+    index: u64,
+) -> Result<Vec<Hash>, LogProofError> {
+    inclusion_proof_in(&LeafHashes { alg, leaves }, leaves.len() as u64, index)
 }
 
 /// The inclusion proof of entry `index` in the first `size` entries of `tree`.
@@ -260,9 +290,13 @@ fn path<T: TreeHashes + ?Sized>(
 }
 
 /// The consistency proof between the tree of the first `size1` leaves and the tree of all of
-/// them (RFC 9162 §2.1.4.1).
-pub fn consistency_proof(leaves: &[Hash], size1: u64) -> Result<Vec<Hash>, LogProofError> {
-    consistency_proof_in(leaves, size1, leaves.len() as u64)
+/// them, hashed with `alg` (RFC 9162 §2.1.4.1).
+pub fn consistency_proof(
+    alg: HashAlg,
+    leaves: &[Hash],
+    size1: u64,
+) -> Result<Vec<Hash>, LogProofError> {
+    consistency_proof_in(&LeafHashes { alg, leaves }, size1, leaves.len() as u64)
 }
 
 /// The consistency proof between the first `size1` and the first `size2` entries of `tree`.
@@ -328,9 +362,10 @@ fn inclusion_length(index: u64, size: u64) -> usize {
     inner + border
 }
 
-/// Checks that `leaf` is entry `index` of the tree of `size` entries with root `root`
-/// (RFC 9162 §2.1.3.2).
+/// Checks that `leaf` is entry `index` of the tree of `size` entries with root `root`, hashed
+/// with `alg` (RFC 9162 §2.1.3.2).
 pub fn verify_inclusion(
+    alg: HashAlg,
     index: u64,
     size: u64,
     leaf: &Hash,
@@ -351,13 +386,13 @@ pub fn verify_inclusion(
     let mut r = *leaf;
     for p in proof {
         if fnode & 1 == 1 || fnode == snode {
-            r = node_hash(p, &r);
+            r = node_hash(alg, p, &r);
             while fnode & 1 == 0 && fnode != 0 {
                 fnode >>= 1;
                 snode >>= 1;
             }
         } else {
-            r = node_hash(&r, p);
+            r = node_hash(alg, &r, p);
         }
         fnode >>= 1;
         snode >>= 1;
@@ -369,8 +404,10 @@ pub fn verify_inclusion(
 }
 
 /// Checks that the tree of `size2` entries with root `root2` extends the tree of `size1`
-/// entries with root `root1`: the first `size1` entries are the same (RFC 9162 §2.1.4.2).
+/// entries with root `root1`: the first `size1` entries are the same, both hashed with `alg`
+/// (RFC 9162 §2.1.4.2).
 pub fn verify_consistency(
+    alg: HashAlg,
     size1: u64,
     size2: u64,
     root1: &Hash,
@@ -425,14 +462,14 @@ pub fn verify_consistency(
             return Err(mismatch(&sr, root2));
         }
         if fnode & 1 == 1 || fnode == snode {
-            fr = node_hash(c, &fr);
-            sr = node_hash(c, &sr);
+            fr = node_hash(alg, c, &fr);
+            sr = node_hash(alg, c, &sr);
             while fnode & 1 == 0 && fnode != 0 {
                 fnode >>= 1;
                 snode >>= 1;
             }
         } else {
-            sr = node_hash(&sr, c);
+            sr = node_hash(alg, &sr, c);
         }
         fnode >>= 1;
         snode >>= 1;
@@ -461,14 +498,38 @@ mod tests {
 
     #[test]
     fn the_compact_tree_has_the_root_of_every_prefix() {
-        let leaves: Vec<Hash> = (0u32..300).map(|i| leaf_hash(&i.to_le_bytes())).collect();
-        let mut tree = CompactTree::new();
-        assert_eq!(tree.root(), root(&[]));
-        for (i, leaf) in leaves.iter().enumerate() {
-            tree.push(*leaf);
-            assert_eq!(tree.size(), i as u64 + 1);
-            assert_eq!(tree.root(), root(&leaves[..=i]), "size {}", i + 1);
+        for alg in HashAlg::ALL {
+            let leaves: Vec<Hash> = (0u32..300)
+                .map(|i| leaf_hash(alg, &i.to_le_bytes()))
+                .collect();
+            let mut tree = CompactTree::new(alg);
+            assert_eq!(tree.root(), root(alg, &[]));
+            for (i, leaf) in leaves.iter().enumerate() {
+                tree.push(*leaf);
+                assert_eq!(tree.size(), i as u64 + 1);
+                assert_eq!(
+                    tree.root(),
+                    root(alg, &leaves[..=i]),
+                    "{alg} size {}",
+                    i + 1
+                );
+            }
         }
+    }
+
+    /// The two hashes give two trees: the same leaves under SM3 never have the SHA-256 root,
+    /// and a proof made under one does not check under the other.
+    #[test]
+    fn the_hash_is_part_of_the_tree() {
+        let data: Vec<[u8; 4]> = (0u32..9).map(u32::to_be_bytes).collect();
+        let sha: Vec<Hash> = data.iter().map(|d| leaf_hash(HashAlg::Sha256, d)).collect();
+        let sm3: Vec<Hash> = data.iter().map(|d| leaf_hash(HashAlg::Sm3, d)).collect();
+        assert_ne!(root(HashAlg::Sha256, &sha), root(HashAlg::Sm3, &sm3));
+        assert_ne!(empty_root(HashAlg::Sha256), empty_root(HashAlg::Sm3));
+        let proof = inclusion_proof(HashAlg::Sm3, &sm3, 3).expect("proof");
+        let sm3_root = root(HashAlg::Sm3, &sm3);
+        verify_inclusion(HashAlg::Sm3, 3, 9, &sm3[3], &proof, &sm3_root).expect("SM3");
+        assert!(verify_inclusion(HashAlg::Sha256, 3, 9, &sm3[3], &proof, &sm3_root).is_err());
     }
 
     /// Proofs made from stored perfect subtrees (as a log keeps them) are the proofs made from
@@ -480,7 +541,7 @@ mod tests {
         impl TreeHashes for Stored {
             type Error = LogProofError;
             fn span(&self, start: u64, end: u64) -> Result<Hash, LogProofError> {
-                span_from_perfect(start, end, &mut |level, index| {
+                span_from_perfect(HashAlg::Sm3, start, end, &mut |level, index| {
                     self.0
                         .get(&(level, index))
                         .copied()
@@ -488,27 +549,34 @@ mod tests {
                 })
             }
         }
-        let leaves: Vec<Hash> = (0u32..70).map(|i| leaf_hash(&i.to_be_bytes())).collect();
-        let mut tree = CompactTree::new();
+        // SM3 here: the SHA-256 tree is held to the published vectors (tests/vectors.rs).
+        let alg = HashAlg::Sm3;
+        let leaves: Vec<Hash> = (0u32..70)
+            .map(|i| leaf_hash(alg, &i.to_be_bytes()))
+            .collect();
+        let mut tree = CompactTree::new(alg);
         let mut stored = Stored(HashMap::new());
         for (n, leaf) in leaves.iter().enumerate() {
             for (level, index, hash) in tree.push_completing(*leaf) {
                 stored.0.insert((level, index), hash);
             }
             let size = n as u64 + 1;
-            let resumed = CompactTree::from_peaks(size, |l, i| stored.0[&(l, i)]);
+            let resumed = CompactTree::from_peaks(alg, size, |l, i| stored.0[&(l, i)]);
             assert_eq!(resumed, tree);
-            assert_eq!(stored.span(0, size).expect("root"), root(&leaves[..=n]));
+            assert_eq!(
+                stored.span(0, size).expect("root"),
+                root(alg, &leaves[..=n])
+            );
             for i in 0..size {
                 assert_eq!(
                     inclusion_proof_in(&stored, size, i).expect("stored"),
-                    inclusion_proof(&leaves[..=n], i).expect("leaves")
+                    inclusion_proof(alg, &leaves[..=n], i).expect("leaves")
                 );
             }
             for m in 0..=size {
                 assert_eq!(
                     consistency_proof_in(&stored, m, size).expect("stored"),
-                    consistency_proof(&leaves[..=n], m).expect("leaves")
+                    consistency_proof(alg, &leaves[..=n], m).expect("leaves")
                 );
             }
         }
@@ -518,26 +586,30 @@ mod tests {
     /// root.
     #[test]
     fn made_proofs_check_for_every_size_up_to_40() {
-        let leaves: Vec<Hash> = (0u32..40).map(|i| leaf_hash(&i.to_be_bytes())).collect();
-        for n in 1..=leaves.len() {
-            let tree = &leaves[..n];
-            let r = root(tree);
-            for i in 0..n as u64 {
-                let proof = inclusion_proof(tree, i).expect("proof");
-                assert_eq!(proof.len(), inclusion_length(i, n as u64));
-                verify_inclusion(i, n as u64, &leaves[i as usize], &proof, &r).expect("checks");
-                assert!(
-                    verify_inclusion(i, n as u64, &leaves[i as usize], &proof, &[7; 32]).is_err()
-                );
-            }
-            for m in 1..=n as u64 {
-                let proof = consistency_proof(tree, m).expect("proof");
-                let r1 = root(&leaves[..m as usize]);
-                verify_consistency(m, n as u64, &r1, &r, &proof)
-                    .unwrap_or_else(|e| panic!("{m} → {n}: {e}"));
-                if m > 0 && m < n as u64 {
-                    let other = root(&leaves[1..=m as usize]);
-                    assert!(verify_consistency(m, n as u64, &other, &r, &proof).is_err());
+        for alg in HashAlg::ALL {
+            let leaves: Vec<Hash> = (0u32..40)
+                .map(|i| leaf_hash(alg, &i.to_be_bytes()))
+                .collect();
+            for n in 1..=leaves.len() {
+                let tree = &leaves[..n];
+                let r = root(alg, tree);
+                let size = n as u64;
+                for i in 0..size {
+                    let leaf = &leaves[i as usize];
+                    let proof = inclusion_proof(alg, tree, i).expect("proof");
+                    assert_eq!(proof.len(), inclusion_length(i, size));
+                    verify_inclusion(alg, i, size, leaf, &proof, &r).expect("checks");
+                    assert!(verify_inclusion(alg, i, size, leaf, &proof, &[7; 32]).is_err());
+                }
+                for m in 1..=size {
+                    let proof = consistency_proof(alg, tree, m).expect("proof");
+                    let r1 = root(alg, &leaves[..m as usize]);
+                    verify_consistency(alg, m, size, &r1, &r, &proof)
+                        .unwrap_or_else(|e| panic!("{alg} {m} → {n}: {e}"));
+                    if m > 0 && m < size {
+                        let other = root(alg, &leaves[1..=m as usize]);
+                        assert!(verify_consistency(alg, m, size, &other, &r, &proof).is_err());
+                    }
                 }
             }
         }

@@ -3,10 +3,15 @@
 //! make for RFC 6962's eight-leaf tree equal to theirs, and Go's signed-note example
 //! reproduced byte for byte. Sources and licences: tests/vectors/README.md.
 
+use countersign_crypto::{Policy, SecretKey, SigAlg};
 use countersign_tlog::note::{Checkpoint, NoteSigner, NoteVerifier};
 use countersign_tlog::{
-    consistency_proof, inclusion_proof, leaf_hash, root, verify_consistency, verify_inclusion, Hash,
+    consistency_proof, inclusion_proof, leaf_hash, root, verify_consistency, verify_inclusion,
+    Hash, HashAlg,
 };
+
+/// The vectors are RFC 6962's tree: SHA-256.
+const SHA256: HashAlg = HashAlg::Sha256;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -75,6 +80,7 @@ fn every_inclusion_vector_is_judged_as_it_says() {
             let leaf = hash(&v["leafHash"])
                 .filter(|_| v["leafHash"].as_str().is_some_and(|t| t.len() == 44))?;
             Some(verify_inclusion(
+                SHA256,
                 index,
                 size,
                 &leaf,
@@ -98,6 +104,7 @@ fn every_consistency_vector_is_judged_as_it_says() {
             let size2 = u64::try_from(v["size2"].as_i64()?).ok()?;
             let root_or_empty = hash;
             Some(verify_consistency(
+                SHA256,
                 size1,
                 size2,
                 &root_or_empty(&v["root1"])?,
@@ -128,7 +135,7 @@ fn reference_leaves() -> Vec<Hash> {
             .step_by(2)
             .map(|i| u8::from_str_radix(&h[i..i + 2], 16).expect("hex"))
             .collect();
-        leaf_hash(&bytes)
+        leaf_hash(SHA256, &bytes)
     })
     .collect()
 }
@@ -147,13 +154,13 @@ fn the_proofs_we_make_are_the_reference_proofs() {
             continue;
         }
         assert_eq!(
-            Some(root(&leaves[..size])),
+            Some(root(SHA256, &leaves[..size])),
             hash(&v["root"]),
             "{}",
             path.display()
         );
         assert_eq!(
-            inclusion_proof(&leaves[..size], index).ok(),
+            inclusion_proof(SHA256, &leaves[..size], index).ok(),
             hashes(&v["proof"]),
             "{}",
             path.display()
@@ -170,7 +177,7 @@ fn the_proofs_we_make_are_the_reference_proofs() {
             continue;
         }
         assert_eq!(
-            consistency_proof(&leaves[..size2], size1).ok(),
+            consistency_proof(SHA256, &leaves[..size2], size1).ok(),
             hashes(&v["proof"]),
             "{}",
             path.display()
@@ -194,10 +201,13 @@ fn the_go_note_example_is_reproduced_byte_for_byte() {
     let note = signer.sign(GO_TEXT).expect("sign");
     assert_eq!(note, format!("{GO_TEXT}\n{GO_SIGNATURE}"));
     let verifier = NoteVerifier::parse(GO_VERIFIER).expect("verifier");
-    assert_eq!(verifier.open(&note).expect("opens"), GO_TEXT);
+    assert_eq!(
+        verifier.open(&note, &Policy::default()).expect("opens"),
+        GO_TEXT
+    );
     // One character of the text changed: refused.
     let tampered = note.replacen("problem", "pr0blem", 1);
-    assert!(verifier.open(&tampered).is_err());
+    assert!(verifier.open(&tampered, &Policy::default()).is_err());
 }
 
 #[test]
@@ -206,23 +216,26 @@ fn a_checkpoint_signs_opens_and_refuses_another_key_or_a_changed_size() {
     let checkpoint = Checkpoint {
         origin: "countersign.example/hall/BJ-CY-01".into(),
         size: 8,
-        root: root(&leaves),
+        root: root(SHA256, &leaves),
     };
     assert_eq!(
         checkpoint.text(),
         "countersign.example/hall/BJ-CY-01\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n"
     );
-    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let key = SecretKey::from_bytes(SigAlg::Ed25519, &[7; 32]).expect("key");
     let signer = NoteSigner::new("BJ-CY-01", key).expect("signer");
     let note = checkpoint.sign(&signer).expect("sign");
     let verifier = NoteVerifier::parse(&signer.verifier().encode()).expect("verifier");
     assert_eq!(
-        Checkpoint::open(&note, &verifier).expect("opens"),
+        Checkpoint::open(&note, &verifier, &Policy::default()).expect("opens"),
         checkpoint
     );
-    let other = NoteSigner::new("BJ-CY-01", ed25519_dalek::SigningKey::from_bytes(&[8; 32]))
+    let other_key = SecretKey::from_bytes(SigAlg::Ed25519, &[8; 32]).expect("key");
+    let other = NoteSigner::new("BJ-CY-01", other_key)
         .expect("signer")
         .verifier();
-    assert!(Checkpoint::open(&note, &other).is_err());
-    assert!(Checkpoint::open(&note.replacen("\n8\n", "\n7\n", 1), &verifier).is_err());
+    let policy = Policy::default();
+    assert!(Checkpoint::open(&note, &other, &policy).is_err());
+    let changed = note.replacen("\n8\n", "\n7\n", 1);
+    assert!(Checkpoint::open(&changed, &verifier, &policy).is_err());
 }

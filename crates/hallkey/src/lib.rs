@@ -1,11 +1,15 @@
-//! The hall's device key: the Ed25519 key a service hall signs its verification receipts and
-//! its daily log digests with, and registers on the chain as a verifier station.
+//! The hall's device key: the key a service hall signs its verification receipts, its daily
+//! log digests and its log checkpoints with, and registers on the chain as a verifier station.
+//! It is Ed25519 under the standard profile and SM2 under the national (国密) one.
 //!
-//! The key file is JSON `{"type": "countersign-hall-key", "hall", "publicKey", "privateKey"}`
-//! (hex), created once with mode 0600 and never overwritten. This crate reads, creates and
-//! writes it; it knows nothing about what is signed.
+//! The key file is JSON `{"type": "countersign-hall-key", "hall", "algorithm", "publicKey",
+//! "privateKey"}` (keys in hex: Ed25519's 32-byte key and seed, SM2's 33-byte compressed point
+//! and 32-byte scalar), created once with mode 0600 and never overwritten. `algorithm` is
+//! `ed25519` or `sm2`; a file without it was written before there was a choice and is Ed25519,
+//! so every key file ever written still loads as it did. This crate reads, creates and writes
+//! it; it knows nothing about what is signed.
 
-use ed25519_dalek::{SigningKey, VerifyingKey};
+pub use countersign_crypto::{PublicKey, SecretKey, SigAlg};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -61,29 +65,28 @@ pub enum HallKeyError {
 #[derive(Debug, Clone)]
 pub struct HallKey {
     hall: String,
-    key: SigningKey,
+    key: SecretKey,
 }
 
 impl HallKey {
-    /// A new key for `hall` from the OS random source.
-    pub fn generate(hall: &str) -> Result<Self, HallKeyError> {
+    /// A new `alg` key for `hall` from the OS random source.
+    pub fn generate(hall: &str, alg: SigAlg) -> Result<Self, HallKeyError> {
         let hall = hall.trim();
         if hall.is_empty() {
             return Err(HallKeyError::NoHall);
         }
-        let mut seed = [0u8; 32];
-        getrandom::getrandom(&mut seed).map_err(|e| HallKeyError::Random(e.to_string()))?;
+        let key = SecretKey::generate(alg).map_err(|e| HallKeyError::Random(e.to_string()))?;
         Ok(Self {
             hall: hall.to_string(),
-            key: SigningKey::from_bytes(&seed),
+            key,
         })
     }
 
     /// A key from its parts (tests, imports).
-    pub fn from_parts(hall: &str, key: SigningKey) -> Self {
+    pub fn from_parts(hall: &str, key: impl Into<SecretKey>) -> Self {
         Self {
             hall: hall.to_string(),
-            key,
+            key: key.into(),
         }
     }
 
@@ -92,19 +95,30 @@ impl HallKey {
         &self.hall
     }
 
+    /// The algorithm it signs with.
+    pub fn alg(&self) -> SigAlg {
+        self.key.alg()
+    }
+
     /// The signing key.
-    pub fn signing_key(&self) -> &SigningKey {
+    pub fn signing_key(&self) -> &SecretKey {
         &self.key
     }
 
     /// The public key.
-    pub fn public(&self) -> VerifyingKey {
-        self.key.verifying_key()
+    pub fn public(&self) -> PublicKey {
+        self.key.public()
     }
 
-    /// The public key as 64 hex digits (what `chain register-station --key` takes).
+    /// The public key's bytes in hex: 64 digits for Ed25519, 66 for SM2 (compressed).
     pub fn public_hex(&self) -> String {
         hex::encode(self.public().to_bytes())
+    }
+
+    /// The 32 bytes the registry names this key by (a station's `bytes32 key`): the Ed25519
+    /// key itself, or the SM3 hash of the SM2 key.
+    pub fn registry_key(&self) -> [u8; 32] {
+        self.public().registry_key()
     }
 
     /// Reads a key file.
@@ -126,15 +140,25 @@ impl HallKey {
             .and_then(Value::as_str)
             .filter(|h| !h.trim().is_empty())
             .ok_or_else(|| bad("hall is missing"))?;
-        let secret = value
-            .get("privateKey")
-            .and_then(Value::as_str)
-            .and_then(|h| hex::decode(h).ok())
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .ok_or_else(|| bad("privateKey is not 64 hex digits"))?;
-        let key = SigningKey::from_bytes(&secret);
+        // Written before the national profile: always Ed25519.
+        let alg = match value.get("algorithm") {
+            None => SigAlg::Ed25519,
+            Some(name) => name
+                .as_str()
+                .ok_or_else(|| bad("algorithm is not a name"))
+                .and_then(|n| SigAlg::from_name(n).map_err(|e| bad(&e.to_string())))?,
+        };
+        let secret = zeroize::Zeroizing::new(
+            value
+                .get("privateKey")
+                .and_then(Value::as_str)
+                .and_then(|h| hex::decode(h).ok())
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .ok_or_else(|| bad("privateKey is not 64 hex digits"))?,
+        );
+        let key = SecretKey::from_bytes(alg, &secret).map_err(|e| bad(&e.to_string()))?;
         let public = value.get("publicKey").and_then(Value::as_str).unwrap_or("");
-        if public != hex::encode(key.verifying_key().to_bytes()) {
+        if public != hex::encode(key.public().to_bytes()) {
             return Err(bad("its publicKey does not match its privateKey"));
         }
         Ok(Self {
@@ -145,11 +169,13 @@ impl HallKey {
 
     /// Writes the key to a new file readable only by its owner; never overwrites.
     pub fn write_new(&self, path: &Path) -> Result<(), HallKeyError> {
+        let secret = zeroize::Zeroizing::new(hex::encode(self.key.to_bytes().as_slice()));
         let body = json!({
             "type": KEY_TYPE,
             "hall": self.hall,
+            "algorithm": self.alg().name(),
             "publicKey": self.public_hex(),
-            "privateKey": hex::encode(self.key.to_bytes()),
+            "privateKey": secret.as_str(),
         });
         let text = format!("{body:#}\n");
         write_private(path, text.as_bytes()).map_err(|source| HallKeyError::Write {
@@ -158,10 +184,17 @@ impl HallKey {
         })
     }
 
-    /// The hall's key at `path`, created on the first start (`true` when it was just made).
-    /// An existing key readable by others is made private again; a key of another hall is
-    /// refused (a machine moved between halls must be re-provisioned, not silently re-keyed).
-    pub fn load_or_create(path: &Path, hall: &str) -> Result<(Self, bool), HallKeyError> {
+    /// The hall's key at `path`, created as an `alg` key on the first start (`true` when it
+    /// was just made). An existing key is loaded as it is, whatever `alg` says (a key of
+    /// another algorithm is the caller's to report: a hall is re-keyed by registering a new
+    /// station key, never silently). An existing key readable by others is made private
+    /// again; a key of another hall is refused (a machine moved between halls must be
+    /// re-provisioned, not silently re-keyed).
+    pub fn load_or_create(
+        path: &Path,
+        hall: &str,
+        alg: SigAlg,
+    ) -> Result<(Self, bool), HallKeyError> {
         if path.exists() {
             let key = Self::read(path)?;
             if key.hall != hall.trim() {
@@ -183,7 +216,7 @@ impl HallKey {
                 source,
             })?;
         }
-        let key = Self::generate(hall)?;
+        let key = Self::generate(hall, alg)?;
         key.write_new(path)?;
         Ok((key, true))
     }
@@ -228,9 +261,11 @@ mod tests {
     fn created_once_private_and_read_back() {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("keys/hall.key.json");
-        let (key, created) = HallKey::load_or_create(&path, "BJ-CY-01").expect("create");
+        let (key, created) =
+            HallKey::load_or_create(&path, "BJ-CY-01", SigAlg::Ed25519).expect("create");
         assert!(created);
-        let (again, created) = HallKey::load_or_create(&path, "BJ-CY-01").expect("load");
+        let (again, created) =
+            HallKey::load_or_create(&path, "BJ-CY-01", SigAlg::Ed25519).expect("load");
         assert!(!created);
         assert_eq!(again.public(), key.public());
         #[cfg(unix)]
@@ -239,7 +274,7 @@ mod tests {
             let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-            HallKey::load_or_create(&path, "BJ-CY-01").expect("load");
+            HallKey::load_or_create(&path, "BJ-CY-01", SigAlg::Ed25519).expect("load");
             let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
             assert_eq!(mode & 0o777, 0o600, "tightened again");
         }
@@ -250,8 +285,9 @@ mod tests {
     fn another_halls_key_and_broken_files_are_refused() {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("hall.key.json");
-        HallKey::load_or_create(&path, "BJ-CY-01").expect("create");
-        let err = HallKey::load_or_create(&path, "SH-PD-02").expect_err("other hall");
+        HallKey::load_or_create(&path, "BJ-CY-01", SigAlg::Ed25519).expect("create");
+        let err =
+            HallKey::load_or_create(&path, "SH-PD-02", SigAlg::Ed25519).expect_err("other hall");
         assert!(matches!(err, HallKeyError::OtherHall { .. }), "{err}");
 
         let text = std::fs::read_to_string(&path).expect("read");
@@ -264,6 +300,82 @@ mod tests {
         assert!(err.to_string().contains("does not match"), "{err}");
         std::fs::write(&broken, "{}").expect("write");
         assert!(HallKey::read(&broken).is_err());
-        assert!(matches!(HallKey::generate("  "), Err(HallKeyError::NoHall)));
+        assert!(matches!(
+            HallKey::generate("  ", SigAlg::Sm2),
+            Err(HallKeyError::NoHall)
+        ));
+    }
+
+    #[test]
+    fn an_sm2_key_names_its_algorithm_and_reads_back() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("hall.key.json");
+        let (key, created) = HallKey::load_or_create(&path, "BJ-CY-01", SigAlg::Sm2).expect("new");
+        assert!(created);
+        assert_eq!(key.alg(), SigAlg::Sm2);
+        assert_eq!(key.public_hex().len(), 66, "a compressed SM2 point");
+        let value: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        assert_eq!(value["algorithm"], "sm2");
+        let again = HallKey::read(&path).expect("read");
+        assert_eq!(again.public(), key.public());
+        assert_eq!(again.registry_key(), key.public().registry_key());
+        let sig = again.signing_key().sign(b"day");
+        key.public().verify(b"day", &sig).expect("the same key");
+        // An existing key is never re-keyed by a profile that says otherwise.
+        let (loaded, created) =
+            HallKey::load_or_create(&path, "BJ-CY-01", SigAlg::Ed25519).expect("load");
+        assert!(!created);
+        assert_eq!(loaded.alg(), SigAlg::Sm2);
+    }
+
+    /// A file written before the national profile (no `algorithm`) is the Ed25519 key it was.
+    #[test]
+    fn a_key_file_without_an_algorithm_is_ed25519() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("old.key.json");
+        let seed = [7u8; 32];
+        let public = SecretKey::from_bytes(SigAlg::Ed25519, &seed)
+            .expect("key")
+            .public();
+        let old = json!({
+            "type": KEY_TYPE,
+            "hall": "BJ-CY-01",
+            "publicKey": hex::encode(public.to_bytes()),
+            "privateKey": hex::encode(seed),
+        });
+        std::fs::write(&path, format!("{old:#}\n")).expect("write");
+        let key = HallKey::read(&path).expect("an old file still loads");
+        assert_eq!(key.alg(), SigAlg::Ed25519);
+        assert_eq!(key.public(), public);
+        assert_eq!(key.registry_key().to_vec(), public.to_bytes());
+    }
+
+    /// The algorithm is checked against the keys: a file relabelled to the other algorithm (or
+    /// to one no build knows) is refused, not read as another key.
+    #[test]
+    fn a_relabelled_or_unknown_algorithm_is_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        for (alg, label) in [
+            (SigAlg::Ed25519, json!("sm2")),
+            (SigAlg::Sm2, json!("ed25519")),
+            (SigAlg::Ed25519, json!("rsa")),
+            (SigAlg::Ed25519, json!(1)),
+        ] {
+            let path = dir.path().join(format!("{alg}-{label}.json"));
+            HallKey::generate("BJ-CY-01", alg)
+                .expect("key")
+                .write_new(&path)
+                .expect("write");
+            let mut value: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+            value["algorithm"] = label.clone();
+            std::fs::write(&path, value.to_string()).expect("write");
+            let err = HallKey::read(&path).expect_err("relabelled");
+            assert!(
+                matches!(err, HallKeyError::Malformed { .. }),
+                "{label}: {err}"
+            );
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! assessors (密评) can check Countersign's signatures with OpenSSL or GmSSL, and so the tests
 //! can check ours against OpenSSL.
 
-use crate::keys::{KeyError, PublicKey, SigAlg, Signature, SignatureError, SIGNATURE_LEN};
+use crate::keys::{BadSignature, KeyError, PublicKey, SigAlg, Signature, SIGNATURE_LEN};
 use sm2::elliptic_curve::sec1::ToEncodedPoint as _;
 
 /// id-ecPublicKey (RFC 5480), the algorithm OpenSSL 3 writes SM2 keys under.
@@ -133,8 +133,8 @@ impl Signature {
     }
 
     /// An SM2 signature from its DER form.
-    pub fn from_der(bytes: &[u8]) -> Result<Self, SignatureError> {
-        let bad = SignatureError::WrongLength { found: bytes.len() };
+    pub fn from_der(bytes: &[u8]) -> Result<Self, BadSignature> {
+        let bad = BadSignature::WrongLength { found: bytes.len() };
         let Some((0x30, body, [])) = read_der(bytes) else {
             return Err(bad);
         };

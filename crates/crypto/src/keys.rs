@@ -106,7 +106,7 @@ pub enum KeyError {
 
 /// A signature did not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SignatureError {
+pub enum BadSignature {
     /// Not 64 bytes.
     #[error("a signature is {SIGNATURE_LEN} bytes, this one is {found}")]
     WrongLength {
@@ -127,10 +127,10 @@ pub struct Signature(pub [u8; SIGNATURE_LEN]);
 
 impl Signature {
     /// A signature from exactly 64 bytes.
-    pub fn from_slice(bytes: &[u8]) -> Result<Self, SignatureError> {
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, BadSignature> {
         <[u8; SIGNATURE_LEN]>::try_from(bytes)
             .map(Signature)
-            .map_err(|_| SignatureError::WrongLength { found: bytes.len() })
+            .map_err(|_| BadSignature::WrongLength { found: bytes.len() })
     }
 
     /// The bytes.
@@ -293,7 +293,7 @@ impl PublicKey {
     }
 
     /// Checks `signature` over `message` (SM2 with the default distinguishing ID).
-    pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), SignatureError> {
+    pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), BadSignature> {
         self.verify_with_distid(message, signature, SM2_DEFAULT_DISTID)
     }
 
@@ -304,9 +304,9 @@ impl PublicKey {
         message: &[u8],
         signature: &Signature,
         distid: &str,
-    ) -> Result<(), SignatureError> {
+    ) -> Result<(), BadSignature> {
         let alg = self.alg();
-        let invalid = SignatureError::Invalid { alg };
+        let invalid = BadSignature::Invalid { alg };
         match self {
             PublicKey::Ed25519(k) => {
                 let sig = ed25519_dalek::Signature::from_bytes(&signature.0);
@@ -498,7 +498,7 @@ mod tests {
             public.verify(b"countersign", &sig).expect("verifies");
             assert_eq!(
                 public.verify(b"countersigN", &sig),
-                Err(SignatureError::Invalid { alg })
+                Err(BadSignature::Invalid { alg })
             );
             let mut flipped = sig;
             flipped.0[63] ^= 1;
@@ -640,7 +640,7 @@ mod tests {
     fn a_signature_of_the_wrong_length_is_named() {
         assert_eq!(
             Signature::from_slice(&[0u8; 63]),
-            Err(SignatureError::WrongLength { found: 63 })
+            Err(BadSignature::WrongLength { found: 63 })
         );
     }
 }

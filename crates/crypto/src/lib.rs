@@ -21,7 +21,7 @@ mod policy;
 
 pub use hash::{HashAlg, Hasher};
 pub use keys::{
-    KeyError, PublicKey, SecretKey, SigAlg, Signature, SignatureError, Sm2PublicKey, SIGNATURE_LEN,
+    BadSignature, KeyError, PublicKey, SecretKey, SigAlg, Signature, Sm2PublicKey, SIGNATURE_LEN,
     SM2_DEFAULT_DISTID,
 };
 pub use policy::{NotAllowed, Policy, Profile, UnknownName};

@@ -76,7 +76,7 @@ impl From<&DayDigest> for DigestInfo {
     fn from(d: &DayDigest) -> Self {
         Self {
             digest_hex: hex::encode(d.digest),
-            public_key_hex: hex::encode(d.public_key),
+            public_key_hex: hex::encode(&d.public_key),
             signature_hex: hex::encode(d.signature),
             anchored: d.anchor_tx.clone(),
         }

@@ -15,8 +15,13 @@
 //! `cargo bench -p countersign-log --bench log` runs it at 1,000,000 (the loaded file is kept
 //! in `target/bench-log-1000000.sqlite` for the next run); under `cargo test --all-targets`
 //! (no `--bench` argument) it is a 5,000-entry smoke run in a temporary directory.
+//! `COUNTERSIGN_BENCH_PROFILE=guomi` measures an SM3 log whose checkpoints are signed with SM2
+//! (its file is `target/bench-log-1000000-guomi.sqlite`); `COUNTERSIGN_BENCH_ENTRIES=N` loads
+//! N entries instead of 1,000,000. Either way it ends with what one checkpoint signature costs
+//! under each algorithm (sign and verify a checkpoint note, median of 200).
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use countersign_crypto::{Policy, Profile, SecretKey, SigAlg};
 use countersign_log::{Filter, Log, NewEntry};
 use countersign_vocab::{ChainSourceKind, ChainUsed, Channel, CredentialHash, Verdict};
 use std::collections::BTreeMap;
@@ -106,8 +111,14 @@ fn entry(n: u64, total: u64) -> NewEntry {
     }
 }
 
-fn load(path: &Path, total: u64) -> Log {
-    let mut log = Log::open(path).expect("open the bench log");
+fn load(path: &Path, total: u64, profile: Profile) -> Log {
+    let mut log = Log::open_with_hash(path, profile.hash()).expect("open the bench log");
+    assert_eq!(
+        log.hash(),
+        profile.hash(),
+        "{} is another profile's",
+        path.display()
+    );
     let have = log.len().expect("len");
     if have >= total {
         eprintln!("reusing {} ({have} entries)", path.display());
@@ -142,23 +153,39 @@ fn file_size(path: &Path) -> u64 {
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
-    let total: u64 = if full { 1_000_000 } else { 5_000 };
+    let profile = match std::env::var("COUNTERSIGN_BENCH_PROFILE") {
+        Ok(name) => Profile::from_name(&name).expect("COUNTERSIGN_BENCH_PROFILE"),
+        Err(_) => Profile::Standard,
+    };
+    let total: u64 = match std::env::var("COUNTERSIGN_BENCH_ENTRIES") {
+        Ok(n) => n.parse().expect("COUNTERSIGN_BENCH_ENTRIES"),
+        Err(_) if full => 1_000_000,
+        Err(_) => 5_000,
+    };
     let temp = tempfile::tempdir().expect("temp dir");
     let path = if full {
         let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target");
-        target.join(format!("bench-log-{total}.sqlite"))
+        match profile {
+            Profile::Standard => target.join(format!("bench-log-{total}.sqlite")),
+            other => target.join(format!("bench-log-{total}-{other}.sqlite")),
+        }
     } else {
         temp.path().join("log.sqlite")
     };
+    println!(
+        "profile                        {profile} ({} log, {} checkpoints)",
+        profile.hash(),
+        profile.sig()
+    );
     let t = Instant::now();
-    let mut log = load(&path, total);
+    let mut log = load(&path, total, profile);
     eprintln!(
         "opened (and migrated if older) in {:.1} s",
         t.elapsed().as_secs_f64()
     );
     let signer = countersign_tlog::note::NoteSigner::new(
-        &countersign_log::origin_for("BJ-CY-01"),
-        ed25519_dalek::SigningKey::from_bytes(&[42; 32]),
+        &log.origin("BJ-CY-01"),
+        SecretKey::from_bytes(profile.sig(), &[42; 32]).expect("key"),
     )
     .expect("signer");
     log.checkpoint(&signer, first_day_start())
@@ -271,6 +298,45 @@ fn main() {
         sorted[sorted.len() - 1],
         median(checkpoint_ms)
     );
+    signatures(&log);
+}
+
+/// One checkpoint note signed and opened under each algorithm, whatever the profile: what a
+/// checkpoint's signature adds to its transaction (and a receipt check's note to its proof).
+fn signatures(log: &Log) {
+    let newest = log
+        .newest_checkpoint()
+        .expect("read")
+        .expect("a checkpoint");
+    let both = Policy::new(Profile::Guomi, &[Profile::Standard]);
+    for alg in SigAlg::ALL {
+        let signer = countersign_tlog::note::NoteSigner::new(
+            &log.origin("BJ-CY-01"),
+            SecretKey::from_bytes(alg, &[42; 32]).expect("key"),
+        )
+        .expect("signer");
+        let checkpoint = countersign_tlog::note::Checkpoint {
+            origin: signer.name().to_owned(),
+            size: newest.size,
+            root: newest.root,
+        };
+        let (mut sign_us, mut open_us) = (Vec::new(), Vec::new());
+        for _ in 0..200 {
+            let t = Instant::now();
+            let note = checkpoint.sign(&signer).expect("sign");
+            sign_us.push(t.elapsed().as_secs_f64() * 1e6);
+            let t = Instant::now();
+            countersign_tlog::note::Checkpoint::open(&note, &signer.verifier(), &both)
+                .expect("open");
+            open_us.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        println!(
+            "{:<31}sign median {:.0} µs, verify median {:.0} µs",
+            format!("checkpoint signature, {alg}"),
+            median(sign_us),
+            median(open_us)
+        );
+    }
 }
 
 fn first_day_start() -> DateTime<Utc> {

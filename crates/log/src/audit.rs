@@ -11,8 +11,8 @@ use crate::chain::{EntryFinding, FindingKind, Walker};
 use crate::tree::{LeafKind, Recomputed, Stored};
 use crate::{to_hash, Log, LogError, GENESIS};
 use chrono::{DateTime, Utc};
+use countersign_crypto::HashAlg;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
-use sha2::{Digest, Sha256};
 use std::fmt;
 
 /// One recorded action.
@@ -98,7 +98,15 @@ impl Log {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let seq = record(&tx, self.version, actor, role, action, detail, at)?;
+        let seq = record(
+            &tx,
+            (self.version, self.hash),
+            actor,
+            role,
+            action,
+            detail,
+            at,
+        )?;
         tx.commit()?;
         Ok(seq)
     }
@@ -189,6 +197,7 @@ impl Log {
             let prev = to_hash(&r.get::<_, Vec<u8>>(6)?)?;
             let hash = to_hash(&r.get::<_, Vec<u8>>(7)?)?;
             let computed = audit_hash(
+                self.hash,
                 &prev,
                 r.get(1)?,
                 &r.get::<_, String>(2)?,
@@ -213,10 +222,10 @@ impl Log {
 }
 
 /// Appends a record inside the caller's transaction (an action and its record commit
-/// together); returns its row number.
+/// together) to a log of schema `version` hashed with `alg`; returns its row number.
 pub(crate) fn record(
     tx: &rusqlite::Connection,
-    version: i64,
+    (version, alg): (i64, HashAlg),
     actor: &str,
     role: &str,
     action: &str,
@@ -235,9 +244,9 @@ pub(crate) fn record(
         None => (1, GENESIS),
     };
     let at_ms = at.timestamp_millis();
-    let hash = audit_hash(&prev_hash, at_ms, actor, role, action, detail);
+    let hash = audit_hash(alg, &prev_hash, at_ms, actor, role, action, detail);
     if version >= 4 {
-        let stored = Stored(tx);
+        let stored = Stored::new(tx, alg);
         let mut tree = stored.compact()?;
         stored.append(&mut tree, LeafKind::Audit, seq, &hash)?;
     }
@@ -272,9 +281,10 @@ fn read_record(r: &rusqlite::Row<'_>) -> Result<AuditRecord, LogError> {
     })
 }
 
-/// SHA-256(prev_hash ‖ JCS({"action", "actor", "at", "detail", "role"})). Like an entry's, the
-/// row number is not hashed: the order is the chain of links.
+/// HASH(prev_hash ‖ JCS({"action", "actor", "at", "detail", "role"})), with the log's hash.
+/// Like an entry's, the row number is not hashed: the order is the chain of links.
 fn audit_hash(
+    alg: HashAlg,
     prev: &[u8; 32],
     at_ms: i64,
     actor: &str,
@@ -282,11 +292,8 @@ fn audit_hash(
     action: &str,
     detail: &str,
 ) -> [u8; 32] {
-    Sha256::new()
-        .chain_update(prev)
-        .chain_update(audit_preimage(at_ms, actor, role, action, detail).as_bytes())
-        .finalize()
-        .into()
+    let preimage = audit_preimage(at_ms, actor, role, action, detail);
+    alg.digest_parts(&[prev, preimage.as_bytes()])
 }
 
 /// The JCS form of a record's hashed fields, members in JCS order (all names ASCII).
@@ -351,6 +358,7 @@ mod tests {
              \"detail\":\"R-20261125-0007\",\"role\":\"supervisor\"}"
         );
         let hash = audit_hash(
+            HashAlg::Sha256,
             &GENESIS,
             1_795_000_000_000,
             "sup-001",
@@ -362,6 +370,20 @@ mod tests {
         assert_eq!(
             hex::encode(hash),
             "b6678c907dd512955fd0e6f880bb2691990e057091c87344204e698a787b8f9b"
+        );
+        // The same record in an SM3 log (`openssl dgst -sm3` over the same bytes).
+        let sm3 = audit_hash(
+            HashAlg::Sm3,
+            &GENESIS,
+            1_795_000_000_000,
+            "sup-001",
+            "supervisor",
+            "receipt.reprint",
+            "R-20261125-0007",
+        );
+        assert_eq!(
+            hex::encode(sm3),
+            "f216a281e9bb1ecd226d2a2417bec2ec664a0e3be086d1b3d9acdfa76c6df112"
         );
     }
 }

@@ -1,14 +1,14 @@
 //! Closing a day: a digest of the day's entries, chained to the previous day's and signed with
-//! the hall's Ed25519 key, so that whoever holds the file cannot rewrite a closed day (not
-//! even by recomputing every hash) without the hall's key.
+//! the hall's key (Ed25519 or SM2), so that whoever holds the file cannot rewrite a closed day
+//! (not even by recomputing every hash) without the hall's key. The digest is made with the
+//! log's hash; the row names the signature's algorithm (a row from before it did is Ed25519).
 
 use crate::tree::{day_ref, LeafKind, Stored};
 use crate::{canonical, to_hash, Log, LogError, GENESIS};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use countersign_crypto::{HashAlg, Policy, PublicKey, SecretKey, SigAlg, Signature};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde_json::json;
-use sha2::{Digest as _, Sha256};
 
 /// A closed day.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,18 +25,31 @@ pub struct DayDigest {
     pub head: [u8; 32],
     /// The previous closed day's digest.
     pub prev_digest: [u8; 32],
-    /// SHA-256 of the canonical digest fields.
+    /// The log's hash of the canonical digest fields.
     pub digest: [u8; 32],
-    /// The key that signed.
-    pub public_key: [u8; 32],
-    /// Ed25519 signature over `digest`.
+    /// The algorithm of the signature (and of `public_key`).
+    pub sig_alg: SigAlg,
+    /// The key that signed, as stored: 32 bytes for Ed25519, 33 (compressed) for SM2.
+    pub public_key: Vec<u8>,
+    /// The signature over `digest` (Ed25519's `R ‖ S`, SM2's `r ‖ s`).
     pub signature: [u8; 64],
     /// Where it was anchored on the registry, if it was.
     pub anchor_tx: Option<String>,
 }
 
 impl DayDigest {
-    fn compute(&self) -> [u8; 32] {
+    /// The key that signed, if the stored bytes are a key of the stored algorithm.
+    pub fn key(&self) -> Option<PublicKey> {
+        PublicKey::from_bytes(self.sig_alg, &self.public_key).ok()
+    }
+
+    /// The 32 bytes the registry names the signing key by (what `logDigestOf` is asked with),
+    /// if the stored key is one.
+    pub fn registry_key(&self) -> Option<[u8; 32]> {
+        self.key().map(|k| k.registry_key())
+    }
+
+    fn compute(&self, alg: HashAlg) -> [u8; 32] {
         let fields = json!({
             "type": "CountersignLogDay",
             "hall": self.hall,
@@ -47,7 +60,7 @@ impl DayDigest {
             "head": hex::encode(self.head),
             "prev": hex::encode(self.prev_digest),
         });
-        Sha256::digest(canonical(&fields).as_bytes()).into()
+        alg.digest(canonical(&fields).as_bytes())
     }
 }
 
@@ -62,6 +75,9 @@ pub enum DigestProblem {
     EntriesChanged,
     /// Not chained to the previous closed day.
     BrokenChain,
+    /// Signed with an algorithm the hall's policy does not accept: the signature was not
+    /// checked.
+    NotAllowed(SigAlg),
 }
 
 impl Log {
@@ -72,13 +88,14 @@ impl Log {
         hall: &str,
         day: NaiveDate,
         offset: FixedOffset,
-        key: &SigningKey,
+        key: &SecretKey,
         now: DateTime<Utc>,
     ) -> Result<DayDigest, LogError> {
         let (_, end) = crate::query::day_bounds(day, offset)?;
         if now < end {
             return Err(LogError::DayNotOver(day.to_string()));
         }
+        let alg = self.hash;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -135,16 +152,17 @@ impl Log {
             head,
             prev_digest,
             digest: [0; 32],
-            public_key: key.verifying_key().to_bytes(),
+            sig_alg: key.alg(),
+            public_key: key.public().to_bytes(),
             signature: [0; 64],
             anchor_tx: None,
         };
-        digest.digest = digest.compute();
+        digest.digest = digest.compute(alg);
         digest.signature = key.sign(&digest.digest).to_bytes();
         tx.execute(
             "INSERT INTO digests (day, hall, first_seq, last_seq, count, head, prev_digest, digest,
-                 public_key, signature, closed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 public_key, signature, closed_at, algorithm)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 day.to_string(),
                 hall,
@@ -154,12 +172,13 @@ impl Log {
                 head.to_vec(),
                 prev_digest.to_vec(),
                 digest.digest.to_vec(),
-                digest.public_key.to_vec(),
+                digest.public_key,
                 digest.signature.to_vec(),
                 now.timestamp(),
+                digest.sig_alg.name(),
             ],
         )?;
-        let stored = Stored(&tx);
+        let stored = Stored::new(&tx, alg);
         let mut tree = stored.compact()?;
         stored.append(
             &mut tree,
@@ -180,7 +199,7 @@ impl Log {
         &mut self,
         hall: &str,
         offset: FixedOffset,
-        key: &SigningKey,
+        key: &SecretKey,
         now: DateTime<Utc>,
     ) -> Result<Vec<DayDigest>, LogError> {
         let Some(yesterday) = now.with_timezone(&offset).date_naive().pred_opt() else {
@@ -223,10 +242,16 @@ impl Log {
 
     /// Every closed day, oldest first.
     pub fn digests(&self) -> Result<Vec<DayDigest>, LogError> {
-        let mut st = self.conn.prepare(
+        // Rows written before version 5 name no algorithm: they are Ed25519.
+        let algorithm = if self.version >= 5 {
+            "algorithm"
+        } else {
+            "NULL"
+        };
+        let mut st = self.conn.prepare(&format!(
             "SELECT day, hall, first_seq, last_seq, count, head, prev_digest, digest, public_key,
-                 signature, anchor_tx FROM digests ORDER BY day",
-        )?;
+                 signature, anchor_tx, {algorithm} FROM digests ORDER BY day"
+        ))?;
         let mut rows = st.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
@@ -234,6 +259,12 @@ impl Log {
             let first: Option<u64> = r.get(2)?;
             let last: Option<u64> = r.get(3)?;
             let signature: Vec<u8> = r.get(9)?;
+            let algorithm: Option<String> = r.get(11)?;
+            let sig_alg = match algorithm {
+                None => SigAlg::Ed25519,
+                Some(name) => SigAlg::from_name(&name)
+                    .map_err(|e| LogError::Corrupt(format!("digest of {day}: {e}")))?,
+            };
             out.push(DayDigest {
                 day: day
                     .parse()
@@ -244,7 +275,8 @@ impl Log {
                 head: to_hash(&r.get::<_, Vec<u8>>(5)?)?,
                 prev_digest: to_hash(&r.get::<_, Vec<u8>>(6)?)?,
                 digest: to_hash(&r.get::<_, Vec<u8>>(7)?)?,
-                public_key: to_hash(&r.get::<_, Vec<u8>>(8)?)?,
+                sig_alg,
+                public_key: r.get(8)?,
                 signature: signature
                     .try_into()
                     .map_err(|_| LogError::Corrupt("signature length".into()))?,
@@ -254,23 +286,28 @@ impl Log {
         Ok(out)
     }
 
-    /// Checks every closed day against the entries and the hall keys trusted.
+    /// Checks every closed day against the entries and the hall keys trusted, under the
+    /// hall's algorithm `policy` (asked before any signature is checked).
     pub fn verify_digests(
         &self,
-        trusted: &[VerifyingKey],
+        trusted: &[PublicKey],
+        policy: &Policy,
     ) -> Result<Vec<(NaiveDate, DigestProblem)>, LogError> {
         let mut problems = Vec::new();
         let mut prev = GENESIS;
         for d in self.digests()? {
-            let key = VerifyingKey::from_bytes(&d.public_key).ok();
-            let signed = key.is_some_and(|k| {
-                trusted.contains(&k)
-                    && k.verify(&d.digest, &Signature::from_bytes(&d.signature))
-                        .is_ok()
-            });
-            if !signed {
+            // The policy first: a signature of an algorithm the hall does not accept is not
+            // checked at all.
+            let signed = || {
+                d.key().is_some_and(|k| {
+                    trusted.contains(&k) && k.verify(&d.digest, &Signature(d.signature)).is_ok()
+                })
+            };
+            if policy.allow_sig(d.sig_alg).is_err() {
+                problems.push((d.day, DigestProblem::NotAllowed(d.sig_alg)));
+            } else if !signed() {
                 problems.push((d.day, DigestProblem::BadSignature));
-            } else if d.compute() != d.digest {
+            } else if d.compute(self.hash) != d.digest {
                 problems.push((d.day, DigestProblem::Altered));
             } else if d.prev_digest != prev {
                 problems.push((d.day, DigestProblem::BrokenChain));

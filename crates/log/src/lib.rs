@@ -17,6 +17,12 @@
 //! It stores what it is given: no full credential ever reaches it, and the subject summary
 //! arrives already masked by the hall's policy. It knows nothing about credentials, chains or
 //! receipts beyond the identifiers it records, and never reads the clock.
+//!
+//! Every hash in one file is made with one function, SHA-256 or SM3 ([`Log::hash`]), chosen
+//! when the file is created ([`Log::open_with_hash`]) and named in the file, so a hall that
+//! moves to the national profile keeps checking its older file as it was written. Days and
+//! checkpoints are signed with the hall key, Ed25519 or SM2, and checked against the keys and
+//! the algorithm policy the caller trusts.
 
 mod attention;
 mod audit;
@@ -34,15 +40,15 @@ pub use digest::{DayDigest, DigestProblem};
 pub use query::{day_bounds, Count, DayReport, Repeat};
 pub use review::{Filter, LogSummary, Page, MAX_PAGE};
 pub use tree::{
-    leaf_of, open_checkpoint, origin_for, CheckpointProblem, EntryProof, LeafKind,
+    leaf_of, open_checkpoint, origin_for, origin_hash, CheckpointProblem, EntryProof, LeafKind,
     StoredCheckpoint, TreeFinding, TreeIntegrity,
 };
 
 use chrono::{DateTime, Utc};
+pub use countersign_crypto::HashAlg;
 use countersign_vocab::{ChainUsed, Channel, CredentialHash, Verdict, VocabError};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -107,6 +113,17 @@ pub enum LogError {
     /// A tree proof was asked for sizes the log cannot give it for.
     #[error("verification log tree: {0}")]
     Proof(#[from] countersign_tlog::LogProofError),
+    /// A checkpoint was to be signed under an origin that names another hash than the log's:
+    /// its root would be read with the wrong hash.
+    #[error("a checkpoint of this log (hashed with {hash}) cannot be signed as {origin:?}, which names another hash; its origin is {expected:?}")]
+    WrongOrigin {
+        /// The origin the signer was given.
+        origin: String,
+        /// The log's hash.
+        hash: HashAlg,
+        /// The origin this log's checkpoints have for the same hall.
+        expected: String,
+    },
 }
 
 impl LogError {
@@ -183,17 +200,39 @@ pub struct Log {
     version: i64,
     /// Where the file was copied before this open migrated it.
     backup: Option<PathBuf>,
+    /// The hash every row and tree node of this file is made with.
+    hash: HashAlg,
 }
 
 impl Log {
-    /// Opens (creating and migrating as needed) the log at `path`.
+    /// Opens (creating and migrating as needed) the log at `path`; a new file hashes with
+    /// SHA-256 (the standard profile).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, LogError> {
+        Self::open_with_hash(path, HashAlg::Sha256)
+    }
+
+    /// Opens (creating and migrating as needed) the log at `path`; a new file (or one that has
+    /// hashed nothing yet) hashes with `new_file`, an existing one with its own hash whatever
+    /// `new_file` says ([`Log::hash`] tells which). A hall's profile changes which hash its
+    /// next log file gets, never the hash of the one it has.
+    pub fn open_with_hash(path: impl AsRef<Path>, new_file: HashAlg) -> Result<Self, LogError> {
         let path = path.as_ref();
         let conn = Connection::open(path).map_err(|source| LogError::Open {
             path: path.to_owned(),
             source,
         })?;
-        Self::init(conn, path)
+        Self::init(conn, path, new_file)
+    }
+
+    /// The hash this file's rows and tree are made with.
+    pub fn hash(&self) -> HashAlg {
+        self.hash
+    }
+
+    /// The origin (and key name) of this log's checkpoints for `hall`: it names the file's
+    /// hash when that is not SHA-256 ([`origin_for`]).
+    pub fn origin(&self, hall: &str) -> String {
+        origin_for(hall, self.hash)
     }
 
     /// Where the file was copied before this open upgraded its schema, if it did.
@@ -220,10 +259,12 @@ impl Log {
         })?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let version = schema::version(&conn)?;
+        let hash = schema::file_hash(&conn, version)?;
         Ok(Self {
             conn,
             version,
             backup: None,
+            hash,
         })
     }
 
@@ -237,7 +278,7 @@ impl Log {
         Ok(())
     }
 
-    fn init(mut conn: Connection, path: &Path) -> Result<Self, LogError> {
+    fn init(mut conn: Connection, path: &Path, new_file: HashAlg) -> Result<Self, LogError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Refuse a newer file before anything (even the journal mode) touches it.
         schema::version(&conn)?;
@@ -248,7 +289,7 @@ impl Log {
         // Purged summaries are overwritten, not left readable in free pages.
         conn.pragma_update(None, "secure_delete", "ON")?;
         let mut backup = None;
-        schema::migrate(&mut conn, |conn, found| {
+        schema::migrate(&mut conn, new_file, |conn, found| {
             let target = backup_target(path, found);
             // VACUUM INTO writes a consistent copy, WAL contents included, and fsyncs it.
             conn.execute("VACUUM INTO ?1", [target.to_string_lossy()])
@@ -260,10 +301,12 @@ impl Log {
             backup = Some(target);
             Ok(())
         })?;
+        let hash = schema::file_hash(&conn, schema::SCHEMA_VERSION)?;
         Ok(Self {
             conn,
             version: schema::SCHEMA_VERSION,
             backup,
+            hash,
         })
     }
 
@@ -279,6 +322,7 @@ impl Log {
     /// Appends several entries in one transaction (imports, loading a log for a benchmark):
     /// all are recorded, durably, or none.
     pub fn append_batch(&mut self, batch: &[NewEntry]) -> Result<Vec<Entry>, LogError> {
+        let alg = self.hash;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -296,7 +340,7 @@ impl Log {
         // Entries out of time order are listed apart, so that time ranges stay spans of row
         // numbers (see `review`).
         let mut clock = review::Clock::load(&tx)?;
-        let stored = tree::Stored(&tx);
+        let stored = tree::Stored::new(&tx, alg);
         let mut tree = stored.compact()?;
         let mut out = Vec::with_capacity(batch.len());
         {
@@ -313,8 +357,8 @@ impl Log {
                 let mut salt = [0u8; 16];
                 getrandom::getrandom(&mut salt).map_err(|e| LogError::Random(e.to_string()))?;
                 seq += 1;
-                let personal_hash = personal_hash(&salt, &new.personal);
-                let hash = entry_hash(&prev_hash, new, &personal_hash);
+                let personal_hash = personal_hash(alg, &salt, &new.personal);
+                let hash = entry_hash(alg, &prev_hash, new, &personal_hash);
                 insert_entry.execute(params![
                     seq,
                     new.at.timestamp_millis(),
@@ -384,7 +428,8 @@ impl Log {
                 "{purged} subject summaries of entries before {}",
                 before.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             );
-            audit::record(&tx, self.version, actor, "system", "purge", &detail, at)?;
+            let log = (self.version, self.hash);
+            audit::record(&tx, log, actor, "system", "purge", &detail, at)?;
         }
         tx.commit()?;
         Ok(purged)
@@ -496,6 +541,7 @@ impl Log {
         };
         let r = read_row(row, false)?;
         Ok(Some(entry_hash(
+            self.hash,
             &r.entry.prev_hash,
             &r.entry.entry,
             &r.personal_hash,
@@ -525,7 +571,8 @@ impl Log {
                 .query_row("SELECT min(seq), max(seq) FROM entries", [], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?;
-        let mut leaves = tree::Recomputed::default();
+        let alg = self.hash;
+        let mut leaves = tree::Recomputed::new(alg);
         let audit = self.verify_audit(&mut leaves)?;
         if self.version >= 4 {
             for d in self.digests()? {
@@ -564,7 +611,7 @@ impl Log {
             select_entry(self.version)
         );
         let checked: Vec<Result<Vec<Checked>, LogError>> = if parts == 1 {
-            vec![check_range(&self.conn, &sql, first, last)]
+            vec![check_range(&self.conn, &sql, first, last, alg)]
         } else {
             let path = path.unwrap_or_default();
             std::thread::scope(|scope| {
@@ -579,7 +626,7 @@ impl Log {
                                     | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
                             )?;
                             conn.busy_timeout(BUSY_TIMEOUT)?;
-                            check_range(&conn, sql, from, to)
+                            check_range(&conn, sql, from, to, alg)
                         })
                     })
                     .collect();
@@ -624,18 +671,24 @@ impl Log {
         if self.version < 4 {
             return Ok(TreeIntegrity::default());
         }
-        tree::check(&self.conn, leaves, sizes)
+        tree::check(&self.conn, self.hash, leaves, sizes)
     }
 }
 
-/// Reads and hashes the rows with `from <= seq <= to`, in order.
-fn check_range(conn: &Connection, sql: &str, from: u64, to: u64) -> Result<Vec<Checked>, LogError> {
+/// Reads and hashes the rows with `from <= seq <= to`, in order, with the log's hash `alg`.
+fn check_range(
+    conn: &Connection,
+    sql: &str,
+    from: u64,
+    to: u64,
+    alg: HashAlg,
+) -> Result<Vec<Checked>, LogError> {
     let mut st = conn.prepare(sql)?;
     let mut rows = st.query([from, to])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
         out.push(match read_row(row, false) {
-            Ok(r) => r.check(),
+            Ok(r) => r.check(alg),
             // A value no build writes (an unknown verdict, half a chain state, a bad time): an
             // edited row.
             Err(LogError::Corrupt(_) | LogError::Unknown { .. }) => {
@@ -645,7 +698,7 @@ fn check_range(conn: &Connection, sql: &str, from: u64, to: u64) -> Result<Vec<C
                     seq,
                     prev: to_hash(&row.get::<_, Vec<u8>>(16)?)?,
                     hash,
-                    leaf: leaf_of(LeafKind::Entry, seq, &hash),
+                    leaf: leaf_of(alg, LeafKind::Entry, seq, &hash),
                     self_consistent: false,
                     personal_consistent: true,
                 }
@@ -668,13 +721,13 @@ struct Checked {
 }
 
 impl RawRow {
-    /// Hashes the row and compares with what it committed to.
-    fn check(self) -> Checked {
+    /// Hashes the row with `alg` and compares with what it committed to.
+    fn check(self, alg: HashAlg) -> Checked {
         let r = self;
         let self_consistent =
-            entry_hash(&r.entry.prev_hash, &r.entry.entry, &r.personal_hash) == r.entry.hash;
+            entry_hash(alg, &r.entry.prev_hash, &r.entry.entry, &r.personal_hash) == r.entry.hash;
         let personal_consistent = match (&r.salt, &r.summary) {
-            (Some(salt), Some(text)) => summary_matches(salt, text, &r.personal_hash),
+            (Some(salt), Some(text)) => summary_matches(alg, salt, text, &r.personal_hash),
             // Purged: only the committed hash remains, which the entry hash covers.
             (None, None) => true,
             _ => false,
@@ -683,7 +736,7 @@ impl RawRow {
             seq: r.entry.seq,
             prev: r.entry.prev_hash,
             hash: r.entry.hash,
-            leaf: leaf_of(LeafKind::Entry, r.entry.seq, &r.entry.hash),
+            leaf: leaf_of(alg, LeafKind::Entry, r.entry.seq, &r.entry.hash),
             self_consistent,
             personal_consistent,
         }
@@ -798,14 +851,10 @@ fn read_row(row: &rusqlite::Row<'_>, parse_summary: bool) -> Result<RawRow, LogE
 /// Whether a stored summary is the one its entry committed to. The text stored is the JCS form
 /// that was hashed, so it is hashed as it stands; text that differs only in form (a file
 /// written by an earlier build) is parsed and canonicalised first.
-fn summary_matches(salt: &[u8], text: &str, committed: &[u8; 32]) -> bool {
-    let direct: [u8; 32] = Sha256::new()
-        .chain_update(salt)
-        .chain_update(text.as_bytes())
-        .finalize()
-        .into();
+fn summary_matches(alg: HashAlg, salt: &[u8], text: &str, committed: &[u8; 32]) -> bool {
+    let direct = alg.digest_parts(&[salt, text.as_bytes()]);
     direct == *committed
-        || parse_personal(text).is_some_and(|map| personal_hash(salt, &map) == *committed)
+        || parse_personal(text).is_some_and(|map| personal_hash(alg, salt, &map) == *committed)
 }
 
 fn to_hash(bytes: &[u8]) -> Result<[u8; 32], LogError> {
@@ -823,12 +872,9 @@ fn parse_personal(text: &str) -> Option<BTreeMap<String, String>> {
         .collect()
 }
 
-/// SHA-256(salt ‖ JCS(summary)): commits to the summary without revealing it once purged.
-fn personal_hash(salt: &[u8], personal: &BTreeMap<String, String>) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(salt);
-    h.update(personal_preimage(personal).as_bytes());
-    h.finalize().into()
+/// HASH(salt ‖ JCS(summary)): commits to the summary without revealing it once purged.
+fn personal_hash(alg: HashAlg, salt: &[u8], personal: &BTreeMap<String, String>) -> [u8; 32] {
+    alg.digest_parts(&[salt, personal_preimage(personal).as_bytes()])
 }
 
 /// JCS of the summary as an object of strings.
@@ -850,13 +896,11 @@ fn personal_preimage(personal: &BTreeMap<String, String>) -> String {
     out
 }
 
-/// SHA-256(prev_hash ‖ JCS(entry fields and personal hash)). The position (`seq`) is not
-/// hashed: the order is the chain of links, so renumbering rows shows as the break it causes.
-fn entry_hash(prev: &[u8; 32], e: &NewEntry, personal_hash: &[u8; 32]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(prev);
-    h.update(entry_preimage(e, personal_hash).as_bytes());
-    h.finalize().into()
+/// HASH(prev_hash ‖ JCS(entry fields and personal hash)), with the log's hash. The position
+/// (`seq`) is not hashed: the order is the chain of links, so renumbering rows shows as the
+/// break it causes.
+fn entry_hash(alg: HashAlg, prev: &[u8; 32], e: &NewEntry, personal_hash: &[u8; 32]) -> [u8; 32] {
+    alg.digest_parts(&[prev, entry_preimage(e, personal_hash).as_bytes()])
 }
 
 /// The JCS form of an entry's hashed fields (docs/PROTOCOL.md §8), written directly in JCS

@@ -2,10 +2,12 @@
 
 use crate::review::Clock;
 use crate::LogError;
-use rusqlite::Connection;
+use countersign_crypto::HashAlg;
+use rusqlite::{Connection, OptionalExtension};
 
-/// What a migration changes in the data after its SQL, in the same transaction.
-type Fill = fn(&Connection) -> Result<(), LogError>;
+/// What a migration changes in the data after its SQL, in the same transaction; it is told
+/// the hash a file that has hashed nothing yet is to be created with.
+type Fill = fn(&Connection, HashAlg) -> Result<(), LogError>;
 
 /// Migrations in order; migration `i` brings the file to version `i + 1`.
 const MIGRATIONS: &[(&str, Option<Fill>)] = &[
@@ -13,6 +15,7 @@ const MIGRATIONS: &[(&str, Option<Fill>)] = &[
     (V2, None),
     (V3, Some(fill_late)),
     (V4, Some(crate::tree::fill)),
+    (V5, Some(fill_hash)),
 ];
 
 /// The schema version this build writes.
@@ -154,6 +157,23 @@ CREATE TABLE checkpoints (
 ) STRICT;
 ";
 
+// Version 5: the national profile (issue 17). Every hash in a log (entry and audit chains, the
+// summaries' commitments, day digests, the tree) is made with one hash function, fixed when the
+// file is created and named here: `meta` row `hash` = `sha-256` or `sm3`. A file that already
+// holds a hashed row when it reaches this version was written with SHA-256, the only hash
+// earlier builds knew, and is named so; a file that holds none yet takes the hash it is being
+// created with. Every later open reads the file's own hash, whatever the hall's profile says
+// now, so one file never mixes two hashes.
+// `digests.algorithm`: the signature algorithm of the day's signature (`ed25519`, `sm2`);
+// NULL in rows written before, which are Ed25519.
+const V5: &str = "
+CREATE TABLE meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+ALTER TABLE digests ADD COLUMN algorithm TEXT;
+";
+
 /// The file's schema version (0 for a new, empty file).
 pub fn version(conn: &Connection) -> Result<i64, LogError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -167,9 +187,11 @@ pub fn version(conn: &Connection) -> Result<i64, LogError> {
 }
 
 /// Brings the file to [`SCHEMA_VERSION`], each step in its own transaction. `backup` runs
-/// first when a file that already holds a log is about to change.
+/// first when a file that already holds a log is about to change. A file that has hashed
+/// nothing yet is given `new_hash`.
 pub fn migrate(
     conn: &mut Connection,
+    new_hash: HashAlg,
     backup: impl FnOnce(&Connection, i64) -> Result<(), LogError>,
 ) -> Result<(), LogError> {
     let found = version(conn)?;
@@ -183,7 +205,7 @@ pub fn migrate(
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         if let Some(fill) = fill {
-            fill(&tx)?;
+            fill(&tx, new_hash)?;
         }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
@@ -191,9 +213,42 @@ pub fn migrate(
     Ok(())
 }
 
+/// The hash the file's rows are made with: SHA-256 before version 5 (the only one there was),
+/// else the one its `meta` names. A version-5 file that names none, or one no build knows, was
+/// edited: it is refused rather than read with a guess.
+pub fn file_hash(conn: &Connection, version: i64) -> Result<HashAlg, LogError> {
+    if version < 5 {
+        return Ok(HashAlg::Sha256);
+    }
+    let name: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE name = 'hash'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let name = name.ok_or_else(|| LogError::Corrupt("the log names no hash".into()))?;
+    HashAlg::from_name(&name).map_err(|e| LogError::Corrupt(format!("the log's hash: {e}")))
+}
+
+/// Names the file's hash: SHA-256 when it holds any hashed row (written by an earlier build),
+/// else `new_hash`.
+fn fill_hash(conn: &Connection, new_hash: HashAlg) -> Result<(), LogError> {
+    let hashed: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM entries) OR EXISTS (SELECT 1 FROM audit)
+             OR EXISTS (SELECT 1 FROM digests)",
+        [],
+        |r| r.get(0),
+    )?;
+    let hash = if hashed { HashAlg::Sha256 } else { new_hash };
+    conn.execute(
+        "INSERT INTO meta (name, value) VALUES ('hash', ?1)",
+        [hash.name()],
+    )?;
+    Ok(())
+}
+
 /// Lists the entries of an older file that stand out of time order, exactly as appending them
 /// one by one would have.
-fn fill_late(conn: &Connection) -> Result<(), LogError> {
+fn fill_late(conn: &Connection, _: HashAlg) -> Result<(), LogError> {
     let mut clock = Clock::empty();
     let mut insert = conn.prepare("INSERT INTO entries_late (seq, at_ms) VALUES (?1, ?2)")?;
     let mut st = conn.prepare("SELECT seq, at_ms FROM entries ORDER BY seq")?;

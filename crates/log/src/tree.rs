@@ -14,12 +14,18 @@
 //! record (ref its seq), 2 a day digest (ref the day as YYYYMMDD), ref as 8 bytes big-endian,
 //! the row hash as stored (its chain hash, or the day's digest). Every perfect subtree's hash is
 //! kept as it completes, so a root or a proof at any size is O(log n) lookups.
+//!
+//! The tree is hashed with the log's hash (SHA-256, or SM3 under the national profile). A
+//! checkpoint's text has no field for the hash, so the origin names it: a SHA-256 log's
+//! checkpoints are `countersign/hall/<hall>` as they always were, an SM3 log's
+//! `countersign/sm3/hall/<hall>` ([`origin_for`]). The origin is the log's identity and the
+//! signing key's name, so the hash is signed, in the key id, and seen by any witness.
 
 use crate::{to_hash, Log, LogError};
 use chrono::{DateTime, Utc};
-use countersign_tlog::note::{Checkpoint, NoteSigner, NoteVerifier};
+use countersign_crypto::{HashAlg, Policy, PublicKey, SigAlg};
+use countersign_tlog::note::{Checkpoint, NoteError, NoteSigner, NoteVerifier};
 use countersign_tlog::{CompactTree, Hash, TreeHashes};
-use ed25519_dalek::VerifyingKey;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -63,13 +69,14 @@ impl LeafKind {
     }
 }
 
-/// The leaf hash of a row: `leaf_hash(kind ‖ ref (8 bytes, big-endian) ‖ row hash)`.
-pub fn leaf_of(kind: LeafKind, reference: u64, row_hash: &[u8; 32]) -> Hash {
+/// The leaf hash of a row in a log hashed with `alg`:
+/// `leaf_hash(kind ‖ ref (8 bytes, big-endian) ‖ row hash)`.
+pub fn leaf_of(alg: HashAlg, kind: LeafKind, reference: u64, row_hash: &[u8; 32]) -> Hash {
     let mut data = [0u8; 41];
     data[0] = kind.code() as u8;
     data[1..9].copy_from_slice(&reference.to_be_bytes());
     data[9..].copy_from_slice(row_hash);
-    countersign_tlog::leaf_hash(&data)
+    countersign_tlog::leaf_hash(alg, &data)
 }
 
 /// A checkpoint the log signed.
@@ -202,22 +209,34 @@ impl TreeIntegrity {
 pub enum CheckpointProblem {
     /// No trusted hall key signed it.
     BadSignature,
-    /// The signed note says another size or root than the row.
+    /// The signed note says another size or root than the row, or names another hash than
+    /// the log's.
     Altered,
+    /// Signed by a trusted hall key whose algorithm the hall's policy does not accept: the
+    /// signature was not checked.
+    NotAllowed(SigAlg),
 }
 
 /// The hashes of the file's tree, for proofs.
-pub(crate) struct Stored<'c>(pub(crate) &'c Connection);
+pub(crate) struct Stored<'c> {
+    conn: &'c Connection,
+    alg: HashAlg,
+}
 
-impl Stored<'_> {
+impl<'c> Stored<'c> {
+    /// The tree of the log on `conn`, hashed with `alg`.
+    pub(crate) fn new(conn: &'c Connection, alg: HashAlg) -> Self {
+        Self { conn, alg }
+    }
+
     fn perfect(&self, level: u32, index: u64) -> Result<Hash, LogError> {
         let found: Option<Vec<u8>> = if level == 0 {
-            self.0
+            self.conn
                 .prepare_cached("SELECT hash FROM tlog_leaves WHERE idx = ?1")?
                 .query_row([index], |r| r.get(0))
                 .optional()?
         } else {
-            self.0
+            self.conn
                 .prepare_cached("SELECT hash FROM tlog_nodes WHERE level = ?1 AND idx = ?2")?
                 .query_row(params![level, index], |r| r.get(0))
                 .optional()?
@@ -231,7 +250,7 @@ impl Stored<'_> {
     /// Leaves in the tree.
     pub(crate) fn size(&self) -> Result<u64, LogError> {
         let last: Option<u64> = self
-            .0
+            .conn
             .prepare_cached("SELECT max(idx) FROM tlog_leaves")?
             .query_row([], |r| r.get(0))?;
         Ok(last.map_or(0, |l| l + 1))
@@ -251,7 +270,7 @@ impl Stored<'_> {
                 start += 1u64 << level;
             }
         }
-        Ok(CompactTree::from_peaks(size, |level, index| {
+        Ok(CompactTree::from_peaks(self.alg, size, |level, index| {
             peaks.get(&(level, index)).copied().unwrap_or_default()
         }))
     }
@@ -264,16 +283,16 @@ impl Stored<'_> {
         reference: u64,
         row_hash: &[u8; 32],
     ) -> Result<(), LogError> {
-        let leaf = leaf_of(kind, reference, row_hash);
+        let leaf = leaf_of(self.alg, kind, reference, row_hash);
         for (level, index, hash) in tree.push_completing(leaf) {
             if level == 0 {
-                self.0
+                self.conn
                     .prepare_cached(
                         "INSERT INTO tlog_leaves (idx, kind, ref, hash) VALUES (?1, ?2, ?3, ?4)",
                     )?
                     .execute(params![index, kind.code(), reference, hash.to_vec()])?;
             } else {
-                self.0
+                self.conn
                     .prepare_cached(
                         "INSERT INTO tlog_nodes (level, idx, hash) VALUES (?1, ?2, ?3)",
                     )?
@@ -287,16 +306,17 @@ impl Stored<'_> {
 impl TreeHashes for Stored<'_> {
     type Error = LogError;
     fn span(&self, start: u64, end: u64) -> Result<Hash, LogError> {
-        countersign_tlog::span_from_perfect(start, end, &mut |level, index| {
+        countersign_tlog::span_from_perfect(self.alg, start, end, &mut |level, index| {
             self.perfect(level, index)
         })
     }
 }
 
 /// Lists every row of an older file as a leaf: entries, then audit records, then closed days
-/// (the order they were written in is not known across tables; within each it is).
-pub(crate) fn fill(conn: &Connection) -> Result<(), LogError> {
-    let stored = Stored(conn);
+/// (the order they were written in is not known across tables; within each it is). A file
+/// older than the tree is a SHA-256 file (a new one has no rows yet).
+pub(crate) fn fill(conn: &Connection, _: HashAlg) -> Result<(), LogError> {
+    let stored = Stored::new(conn, HashAlg::Sha256);
     let mut tree = stored.compact()?;
     let mut rows: Vec<(LeafKind, u64, Vec<u8>)> = Vec::new();
     for (kind, sql) in [
@@ -335,15 +355,24 @@ pub(crate) fn day_ref(day: &str) -> Result<u64, LogError> {
 }
 
 /// The rows' leaves as recomputed by an integrity check, to be matched with the tree.
-#[derive(Default)]
 pub(crate) struct Recomputed {
+    alg: HashAlg,
     pub(crate) rows: HashMap<(LeafKind, u64), Hash>,
 }
 
 impl Recomputed {
+    pub(crate) fn new(alg: HashAlg) -> Self {
+        Self {
+            alg,
+            rows: HashMap::new(),
+        }
+    }
+
     pub(crate) fn add(&mut self, kind: LeafKind, reference: u64, row_hash: &[u8; 32]) {
-        self.rows
-            .insert((kind, reference), leaf_of(kind, reference, row_hash));
+        self.rows.insert(
+            (kind, reference),
+            leaf_of(self.alg, kind, reference, row_hash),
+        );
     }
 }
 
@@ -351,6 +380,7 @@ impl Recomputed {
 /// size and at `sizes`, and compares.
 pub(crate) fn check(
     conn: &Connection,
+    alg: HashAlg,
     mut rows: Recomputed,
     sizes: &[u64],
 ) -> Result<TreeIntegrity, LogError> {
@@ -370,7 +400,7 @@ pub(crate) fn check(
         .collect();
     let mut findings = Vec::new();
     let mut roots = BTreeMap::new();
-    let mut tree = CompactTree::new();
+    let mut tree = CompactTree::new(alg);
     let mut st = conn.prepare("SELECT idx, kind, ref, hash FROM tlog_leaves ORDER BY idx")?;
     let mut q = st.query([])?;
     while let Some(r) = q.next()? {
@@ -439,28 +469,39 @@ impl Log {
         if self.version < 4 {
             return Ok(0);
         }
-        Stored(&self.conn).size()
+        Stored::new(&self.conn, self.hash).size()
     }
 
     /// The tree's root at `size` leaves, from the stored subtrees.
     pub fn tree_root(&self, size: u64) -> Result<Hash, LogError> {
         if size == 0 {
-            return Ok(countersign_tlog::root(&[]));
+            return Ok(countersign_tlog::empty_root(self.hash));
         }
-        Stored(&self.conn).span(0, size)
+        Stored::new(&self.conn, self.hash).span(0, size)
     }
 
-    /// Signs the tree as it stands with `signer` (the hall key, named after the hall's log) at
-    /// `at`, unless the newest checkpoint already has this size. Returns the new checkpoint.
+    /// Signs the tree as it stands with `signer` (the hall key, named after the hall's log:
+    /// [`Log::origin`]) at `at`, unless the newest checkpoint already has this size. Returns
+    /// the new checkpoint. A signer whose name (the checkpoint's origin) names another hash
+    /// than the log's is refused: its checkpoint would misstate how the root was made.
     pub fn checkpoint(
         &mut self,
         signer: &NoteSigner,
         at: DateTime<Utc>,
     ) -> Result<Option<StoredCheckpoint>, LogError> {
+        let alg = self.hash;
+        if origin_hash(signer.name()) != alg {
+            let hall = hall_of_origin(signer.name()).unwrap_or(signer.name());
+            return Err(LogError::WrongOrigin {
+                origin: signer.name().to_owned(),
+                hash: alg,
+                expected: origin_for(hall, alg),
+            });
+        }
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let stored = Stored(&tx);
+        let stored = Stored::new(&tx, alg);
         let size = stored.size()?;
         let newest: Option<u64> =
             tx.query_row("SELECT max(size) FROM checkpoints", [], |r| r.get(0))?;
@@ -559,7 +600,8 @@ impl Log {
         let Some((index, leaf)) = found.filter(|(index, _)| *index < size) else {
             return Ok(None);
         };
-        let proof = countersign_tlog::inclusion_proof_in(&Stored(&self.conn), size, index)?;
+        let stored = Stored::new(&self.conn, self.hash);
+        let proof = countersign_tlog::inclusion_proof_in(&stored, size, index)?;
         Ok(Some(EntryProof {
             seq,
             index,
@@ -602,23 +644,33 @@ impl Log {
 
     /// The consistency proof from the tree of `size1` leaves to that of `size2`.
     pub fn consistency_proof(&self, size1: u64, size2: u64) -> Result<Vec<Hash>, LogError> {
-        countersign_tlog::consistency_proof_in(&Stored(&self.conn), size1, size2)
+        let stored = Stored::new(&self.conn, self.hash);
+        countersign_tlog::consistency_proof_in(&stored, size1, size2)
     }
 
-    /// Checks each checkpoint's signature against the hall keys trusted: a checkpoint no
-    /// trusted key signed was not made by the hall.
+    /// Checks each checkpoint's signature against the hall keys trusted, under the hall's
+    /// algorithm `policy`: a checkpoint no trusted key signed was not made by the hall; one
+    /// signed with an algorithm the policy refuses is named as such, its signature unchecked.
     pub fn verify_checkpoints(
         &self,
-        trusted: &[VerifyingKey],
+        trusted: &[PublicKey],
+        policy: &Policy,
     ) -> Result<Vec<(u64, CheckpointProblem)>, LogError> {
         let mut problems = Vec::new();
         for c in self.checkpoints()? {
-            match open_checkpoint(&c.note, trusted) {
-                None => problems.push((c.size, CheckpointProblem::BadSignature)),
-                Some(signed) if signed.size != c.size || signed.root != c.root => {
+            match open_checkpoint(&c.note, trusted, policy) {
+                Err(NoteError::NotAllowed { alg, .. }) => {
+                    problems.push((c.size, CheckpointProblem::NotAllowed(alg)))
+                }
+                Err(_) => problems.push((c.size, CheckpointProblem::BadSignature)),
+                Ok(signed)
+                    if signed.size != c.size
+                        || signed.root != c.root
+                        || origin_hash(&signed.origin) != self.hash =>
+                {
                     problems.push((c.size, CheckpointProblem::Altered))
                 }
-                Some(_) => {}
+                Ok(_) => {}
             }
         }
         Ok(problems)
@@ -626,17 +678,44 @@ impl Log {
 }
 
 /// The checkpoint in a signed note, when one of the `trusted` keys signed it under the note's
-/// own origin.
-pub fn open_checkpoint(note: &str, trusted: &[VerifyingKey]) -> Option<Checkpoint> {
-    let origin = note.lines().next()?;
-    trusted.iter().find_map(|key| {
-        let verifier = NoteVerifier::new(origin, *key).ok()?;
-        Checkpoint::open(note, &verifier).ok()
-    })
+/// own origin with an algorithm `policy` accepts. When none did, the most telling refusal: a
+/// trusted key's algorithm the policy does not accept, then a signature that does not verify,
+/// then no signature by any trusted key.
+pub fn open_checkpoint(
+    note: &str,
+    trusted: &[PublicKey],
+    policy: &Policy,
+) -> Result<Checkpoint, NoteError> {
+    let origin = note
+        .lines()
+        .next()
+        .ok_or_else(|| NoteError::Malformed("empty".into()))?;
+    let rank = |e: &NoteError| match e {
+        NoteError::NotAllowed { .. } => 3,
+        NoteError::BadSignature(_) => 2,
+        NoteError::NotSigned(_) => 0,
+        _ => 1,
+    };
+    let mut refused = NoteError::NotSigned(format!("{origin} (no trusted hall key)"));
+    for key in trusted {
+        let opened =
+            NoteVerifier::new(origin, *key).and_then(|v| Checkpoint::open(note, &v, policy));
+        match opened {
+            Ok(checkpoint) => return Ok(checkpoint),
+            Err(e) if rank(&e) > rank(&refused) => refused = e,
+            Err(_) => {}
+        }
+    }
+    Err(refused)
 }
 
-/// The name a hall's log signs its checkpoints as, and their origin line.
-pub fn origin_for(hall: &str) -> String {
+const ORIGIN_PREFIX: &str = "countersign/";
+
+/// The name a hall's log signs its checkpoints as, and their origin line: for a SHA-256 log
+/// `countersign/hall/<hall>` (as every log was before the national profile), for a log hashed
+/// otherwise `countersign/<hash>/hall/<hall>` (`countersign/sm3/hall/BJ-CY-01`). The hash
+/// comes before the hall, so no hall id can make one origin read as another's.
+pub fn origin_for(hall: &str, hash: HashAlg) -> String {
     let clean: String = hall
         .chars()
         .map(|c| {
@@ -647,5 +726,27 @@ pub fn origin_for(hall: &str) -> String {
             }
         })
         .collect();
-    format!("countersign/hall/{clean}")
+    match hash {
+        HashAlg::Sha256 => format!("{ORIGIN_PREFIX}hall/{clean}"),
+        other => format!("{ORIGIN_PREFIX}{}/hall/{clean}", other.name()),
+    }
+}
+
+/// The hash a checkpoint's origin names ([`origin_for`]): SHA-256 unless it is
+/// `countersign/<hash>/hall/…` for another hash.
+pub fn origin_hash(origin: &str) -> HashAlg {
+    origin
+        .strip_prefix(ORIGIN_PREFIX)
+        .and_then(|rest| rest.split_once("/hall/"))
+        .and_then(|(name, _)| HashAlg::from_name(name).ok())
+        .unwrap_or(HashAlg::Sha256)
+}
+
+/// The (cleaned) hall id in an origin [`origin_for`] made.
+fn hall_of_origin(origin: &str) -> Option<&str> {
+    let rest = origin.strip_prefix(ORIGIN_PREFIX)?;
+    match rest.strip_prefix("hall/") {
+        Some(hall) => Some(hall),
+        None => rest.split_once("/hall/").map(|(_, hall)| hall),
+    }
 }

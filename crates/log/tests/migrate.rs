@@ -7,6 +7,7 @@
 //!   signed with the same key).
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use countersign_crypto::{HashAlg, Policy, PublicKey, SecretKey, SigAlg};
 use countersign_log::{Attention, Filter, Integrity, Log, LogError, LogSummary, NewEntry, Page};
 use countersign_vocab::{Channel, CredentialHash, Verdict};
 use std::collections::BTreeMap;
@@ -25,8 +26,10 @@ fn copy(fixture: &str, dir: &Path) -> PathBuf {
     path
 }
 
-fn hall_key() -> ed25519_dalek::VerifyingKey {
-    ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key()
+fn hall_key() -> PublicKey {
+    SecretKey::from_bytes(SigAlg::Ed25519, &[7; 32])
+        .expect("key")
+        .public()
 }
 
 fn user_version(path: &Path) -> i64 {
@@ -48,7 +51,7 @@ fn a_version_1_log_reads_as_it_is_when_opened_read_only() {
     assert_eq!(log.len().expect("len"), 6);
     assert!(log.verify().expect("verify").is_intact());
     assert!(log
-        .verify_digests(&[hall_key()])
+        .verify_digests(&[hall_key()], &Policy::default())
         .expect("digests")
         .is_empty());
     let first = log.entry(1).expect("read").expect("entry 1");
@@ -74,7 +77,7 @@ fn a_version_1_log_is_backed_up_then_upgraded_and_keeps_verifying() {
         .expect("verify");
 
     let mut log = Log::open(&path).expect("open and migrate");
-    assert_eq!(log.schema_version(), 4);
+    assert_eq!(log.schema_version(), 5);
     let backup = log.backup_path().expect("a backup was taken").to_owned();
     assert_eq!(backup, dir.path().join("log.sqlite.v1.bak"));
     assert_eq!(user_version(&backup), 1);
@@ -94,7 +97,7 @@ fn a_version_1_log_is_backed_up_then_upgraded_and_keeps_verifying() {
     assert_eq!(after.tree.leaves, 6 + days);
     assert!(after.tree.is_intact(), "{:?}", after.tree.findings);
     assert!(log
-        .verify_digests(&[hall_key()])
+        .verify_digests(&[hall_key()], &Policy::default())
         .expect("digests")
         .is_empty());
     let entry = log.entry(3).expect("read").expect("entry 3");
@@ -131,7 +134,7 @@ fn a_version_1_log_is_backed_up_then_upgraded_and_keeps_verifying() {
         None,
         "no second backup when nothing migrates"
     );
-    assert_eq!(user_version(&path), 4);
+    assert_eq!(user_version(&path), 5);
 }
 
 #[test]
@@ -139,7 +142,7 @@ fn a_new_file_needs_no_backup() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("new.sqlite");
     let log = Log::open(&path).expect("create");
-    assert_eq!(log.schema_version(), 4);
+    assert_eq!(log.schema_version(), 5);
     assert_eq!(log.backup_path(), None);
     assert!(!dir.path().join("new.sqlite.v0.bak").exists());
 }
@@ -176,12 +179,79 @@ fn a_log_from_a_newer_build_is_refused_untouched() {
         match result {
             Err(LogError::TooNew {
                 found: 9,
-                supported: 4,
+                supported: 5,
             }) => {}
             other => panic!("expected TooNew, got {other:?}"),
         }
     }
     assert_eq!(std::fs::read(&path).expect("read"), bytes);
+}
+
+/// A file written before the national profile, opened by a build configured for SM3 (a hall
+/// whose province moved): every row in it was hashed with SHA-256, so it keeps SHA-256, names
+/// it in the file, and checks exactly as before; what is appended later is SHA-256 too.
+#[test]
+fn an_older_file_opened_for_sm3_keeps_sha256_and_names_it() {
+    for fixture in [FIXTURE, FIXTURE_V2] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = copy(fixture, dir.path());
+        let before = Log::open_read_only(&path)
+            .expect("open")
+            .verify()
+            .expect("verify");
+        assert_eq!(
+            Log::open_read_only(&path).expect("open").hash(),
+            HashAlg::Sha256
+        );
+        let mut log = Log::open_with_hash(&path, HashAlg::Sm3).expect("open and migrate");
+        assert_eq!(log.schema_version(), 5);
+        assert_eq!(log.hash(), HashAlg::Sha256, "{fixture}");
+        let after = log.verify().expect("verify");
+        assert!(after.is_intact(), "{fixture}: {:?}", after.tree.findings);
+        assert_eq!(
+            (after.entries, after.head),
+            (before.entries, before.head),
+            "{fixture}"
+        );
+        assert_eq!(
+            log.verify_digests(&[hall_key()], &Policy::default())
+                .expect("digests"),
+            []
+        );
+        log.append(&NewEntry {
+            at: hall_local(4, 9, 0),
+            hall: "BJ-CY-01".into(),
+            counter: "1".into(),
+            clerk: "clerk-001".into(),
+            channel: Channel::Scanner,
+            credential_type: None,
+            issuer: None,
+            issuer_name: None,
+            leaf: Some(CredentialHash([9; 32])),
+            verdict: Verdict::Valid,
+            failing: vec![],
+            reasons: vec![],
+            chain: None,
+            receipt: None,
+            personal: BTreeMap::new(),
+        })
+        .expect("append");
+        assert!(log.verify().expect("verify").is_intact());
+        drop(log);
+        let named: String = rusqlite::Connection::open(&path)
+            .expect("open")
+            .query_row("SELECT value FROM meta WHERE name = 'hash'", [], |r| {
+                r.get(0)
+            })
+            .expect("the file names its hash");
+        assert_eq!(named, "sha-256");
+        assert_eq!(
+            Log::open_with_hash(&path, HashAlg::Sm3)
+                .expect("reopen")
+                .hash(),
+            HashAlg::Sha256
+        );
+    }
 }
 
 fn hall_local(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
@@ -264,7 +334,7 @@ fn a_version_2_log_reads_as_it_is_when_opened_read_only() {
         "no audit trail before version 3"
     );
     assert!(log
-        .verify_digests(&[hall_key()])
+        .verify_digests(&[hall_key()], &Policy::default())
         .expect("digests")
         .is_empty());
     assert!(log
@@ -290,7 +360,7 @@ fn a_version_2_log_is_backed_up_then_upgraded_and_answers_the_same() {
     };
 
     let mut log = Log::open(&path).expect("open and migrate");
-    assert_eq!(log.schema_version(), 4);
+    assert_eq!(log.schema_version(), 5);
     let backup = log.backup_path().expect("a backup was taken").to_owned();
     assert_eq!(backup, dir.path().join("log.sqlite.v2.bak"));
     assert_eq!(user_version(&backup), 2);
@@ -312,7 +382,7 @@ fn a_version_2_log_is_backed_up_then_upgraded_and_answers_the_same() {
     );
     assert!(after.tree.is_intact() && after.tree.leaves > 0);
     assert!(log
-        .verify_digests(&[hall_key()])
+        .verify_digests(&[hall_key()], &Policy::default())
         .expect("digests")
         .is_empty());
     // The migration listed the entry out of time order: entry 5, timed after entry 6 though
@@ -375,7 +445,7 @@ fn a_version_1_log_answers_the_same_before_and_after_the_upgrade() {
     let path = copy_fixture(dir.path());
     let read_only = answers(&Log::open_read_only(&path).expect("open"));
     let log = Log::open(&path).expect("migrate");
-    assert_eq!(log.schema_version(), 4);
+    assert_eq!(log.schema_version(), 5);
     let migrated = answers(&log);
     assert_eq!(migrated, read_only);
     // The fixture's mirror was 26 hours behind all along: one stale state, six entries.

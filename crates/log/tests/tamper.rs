@@ -2,6 +2,7 @@
 //! with the `sqlite3` shell on a real log file, each expecting the exact finding.
 
 use chrono::{DateTime, Duration, Utc};
+use countersign_crypto::{Policy, SecretKey, SigAlg};
 use countersign_log::{FindingKind, Log, NewEntry, GENESIS};
 use countersign_vocab::{ChainSourceKind, ChainUsed, Channel, CredentialHash, Verdict};
 use std::collections::BTreeMap;
@@ -389,8 +390,8 @@ fn china() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).expect("offset")
 }
 
-fn hall_key() -> ed25519_dalek::SigningKey {
-    ed25519_dalek::SigningKey::from_bytes(&[42; 32])
+fn hall_key() -> SecretKey {
+    SecretKey::from_bytes(SigAlg::Ed25519, &[42; 32]).expect("key")
 }
 
 /// Closes every day the ten entries fall on (they span 10 minutes of one day).
@@ -409,7 +410,7 @@ fn close_all(path: &Path) -> Vec<countersign_log::DayDigest> {
 
 fn digest_problems(path: &Path) -> Vec<countersign_log::DigestProblem> {
     let log = Log::open(path).expect("open");
-    log.verify_digests(&[hall_key().verifying_key()])
+    log.verify_digests(&[hall_key().public()], &Policy::default())
         .expect("verify digests")
         .into_iter()
         .map(|(_, p)| p)
@@ -504,8 +505,12 @@ fn a_digest_signed_by_another_key_or_edited_is_refused() {
     let (_dir, path) = ten();
     close_all(&path);
     let log = Log::open(&path).expect("open");
-    let stranger = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
-    let problems = log.verify_digests(&[stranger]).expect("verify");
+    let stranger = SecretKey::from_bytes(SigAlg::Ed25519, &[7; 32])
+        .expect("key")
+        .public();
+    let problems = log
+        .verify_digests(&[stranger], &Policy::default())
+        .expect("verify");
     assert_eq!(problems.len(), 2);
     assert!(problems
         .iter()

@@ -6,13 +6,13 @@
 //! Day closing is tested across clock steps, which must raise no alarm.
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use countersign_crypto::{HashAlg, Policy, SecretKey, SigAlg};
 use countersign_log::{
     leaf_of, open_checkpoint, origin_for, CheckpointProblem, DigestProblem, LeafKind, Log,
     NewEntry, TreeFinding,
 };
 use countersign_tlog::note::NoteSigner;
 use countersign_vocab::{Channel, CredentialHash, Verdict};
-use ed25519_dalek::SigningKey;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -45,12 +45,16 @@ fn entry(n: i64) -> NewEntry {
     entry_at(n, at(n))
 }
 
-fn hall_key() -> SigningKey {
-    SigningKey::from_bytes(&[42; 32])
+/// These logs are SHA-256 logs signed with Ed25519, as every log was before the national
+/// profile; tests/guomi.rs runs the same attacks on SM3 logs signed with SM2.
+const SHA256: HashAlg = HashAlg::Sha256;
+
+fn hall_key() -> SecretKey {
+    SecretKey::from_bytes(SigAlg::Ed25519, &[42; 32]).expect("key")
 }
 
 fn signer() -> NoteSigner {
-    NoteSigner::new(&origin_for("BJ-CY-01"), hall_key()).expect("signer")
+    NoteSigner::new(&origin_for("BJ-CY-01", SHA256), hall_key()).expect("signer")
 }
 
 fn china() -> FixedOffset {
@@ -117,12 +121,16 @@ fn an_untouched_log_matches_its_checkpoints_and_proves_its_entries() {
     );
     assert_eq!(check.tree.root, checkpoints[1].root);
     assert!(log
-        .verify_checkpoints(&[hall_key().verifying_key()])
+        .verify_checkpoints(&[hall_key().public()], &Policy::default())
         .expect("signatures")
         .is_empty());
     // The signed note is a C2SP checkpoint that the hall key opens.
-    let opened = open_checkpoint(&checkpoints[0].note, &[hall_key().verifying_key()])
-        .expect("signed by the hall key");
+    let opened = open_checkpoint(
+        &checkpoints[0].note,
+        &[hall_key().public()],
+        &Policy::default(),
+    )
+    .expect("signed by the hall key");
     assert_eq!(opened.origin, "countersign/hall/BJ-CY-01");
     assert_eq!((opened.size, opened.root), (6, checkpoints[0].root));
 
@@ -131,15 +139,23 @@ fn an_untouched_log_matches_its_checkpoints_and_proves_its_entries() {
         let proof = log.entry_proof(4, c.size).expect("proof").expect("present");
         assert_eq!(proof.index, 4);
         let row = log.entry(4).expect("read").expect("entry");
-        assert_eq!(proof.leaf, leaf_of(LeafKind::Entry, 4, &row.hash));
-        countersign_tlog::verify_inclusion(proof.index, c.size, &proof.leaf, &proof.proof, &c.root)
-            .expect("included");
+        assert_eq!(proof.leaf, leaf_of(SHA256, LeafKind::Entry, 4, &row.hash));
+        countersign_tlog::verify_inclusion(
+            SHA256,
+            proof.index,
+            c.size,
+            &proof.leaf,
+            &proof.proof,
+            &c.root,
+        )
+        .expect("included");
     }
     // Entry 9 came after the first checkpoint: not in it.
     assert_eq!(log.entry_proof(9, 6).expect("proof"), None);
     // The second checkpoint extends the first.
     let consistency = log.consistency_proof(6, 12).expect("proof");
     countersign_tlog::verify_consistency(
+        SHA256,
         6,
         12,
         &checkpoints[0].root,
@@ -204,11 +220,11 @@ fn a_log_rebuilt_without_one_entry_no_longer_matches_its_signed_checkpoints() {
     // Re-signing the rebuilt tree needs the hall key: any other key is refused.
     sqlite3(&rebuilt, "DELETE FROM checkpoints;");
     let mut log = Log::open(&rebuilt).expect("open");
-    let forger =
-        NoteSigner::new(&origin_for("BJ-CY-01"), SigningKey::from_bytes(&[7; 32])).expect("signer");
+    let forger_key = SecretKey::from_bytes(SigAlg::Ed25519, &[7; 32]).expect("key");
+    let forger = NoteSigner::new(&origin_for("BJ-CY-01", SHA256), forger_key).expect("signer");
     let forged = log.checkpoint(&forger, at(30)).expect("sign").expect("new");
     assert_eq!(
-        log.verify_checkpoints(&[hall_key().verifying_key()])
+        log.verify_checkpoints(&[hall_key().public()], &Policy::default())
             .expect("signatures"),
         [(forged.size, CheckpointProblem::BadSignature)]
     );
@@ -227,7 +243,7 @@ fn a_log_rebuilt_without_one_entry_no_longer_matches_its_signed_checkpoints() {
     );
     let log = Log::open(&rebuilt).expect("open");
     let problems = log
-        .verify_checkpoints(&[hall_key().verifying_key()])
+        .verify_checkpoints(&[hall_key().public()], &Policy::default())
         .expect("signatures");
     assert_eq!(problems, [(6, CheckpointProblem::Altered)]);
     assert!(
@@ -367,7 +383,7 @@ fn a_clock_stepped_across_midnight_raises_no_false_alarm() {
     let ranges: Vec<_> = closed.iter().map(|d| (d.range, d.count)).collect();
     assert_eq!(ranges, [(Some((1, 3)), 3), (Some((4, 5)), 2)]);
     let problems: Vec<DigestProblem> = log
-        .verify_digests(&[hall_key().verifying_key()])
+        .verify_digests(&[hall_key().public()], &Policy::default())
         .expect("digests")
         .into_iter()
         .map(|(_, p)| p)

@@ -117,7 +117,12 @@ pub fn compose(signed: &SignedReceipt, options: &ComposeOptions) -> Document {
     });
     let key = signed.key_hex();
     blocks.push(Block::centered(
-        format!("{} {}…{}", both("receipt.key"), &key[..8], &key[56..]),
+        format!(
+            "{} {}…{}",
+            both("receipt.key"),
+            &key[..8],
+            &key[key.len().saturating_sub(8)..]
+        ),
         Style::Small,
     ));
     Document {

@@ -1,20 +1,39 @@
 //! The CSR1 receipt format: `CSR1:` + base45 of `body ‖ signature`, where `body` is a compact
-//! binary form (docs/PROTOCOL.md §9) and the signature is Ed25519 over
+//! binary form (docs/PROTOCOL.md §9) and the signature is over
 //! `"countersign-receipt-v1\0" ‖ body`. Decoding is strict: one encoding per receipt (minimal
 //! varints, sorted subject keys, no trailing bytes), so a receipt cannot be re-encoded into a
 //! second valid form.
+//!
+//! The body's first byte names the format and with it the signature algorithm: `0x01` is the
+//! format as it has always been, an Ed25519 key (32 bytes) and an Ed25519 signature, so every
+//! receipt printed before the national profile reads as it did and a standard-profile receipt
+//! is byte for byte what older builds print and read; `0x02` is the same layout with an SM2 key
+//! (33 bytes, compressed) and an SM2 signature (SM3, default distinguishing ID, `r ‖ s`). The
+//! byte is signed with the rest of the body, and it fixes the key's length, so a receipt
+//! relabelled to the other algorithm no longer parses, or its signature no longer verifies.
 
 use crate::{Receipt, SignedReceipt};
 use chrono::{DateTime, Utc};
+use countersign_crypto::{NotAllowed, Policy, PublicKey, SigAlg, Signature, SIGNATURE_LEN};
 use countersign_vocab::{ChainSourceKind, ChainUsed, CredentialHash, Verdict};
-use ed25519_dalek::{Signature, VerifyingKey};
 use std::collections::BTreeMap;
 
 /// The text before the base45 of a receipt's QR code.
 pub const PREFIX: &str = "CSR1:";
 
-const VERSION: u8 = 1;
+/// The first byte of an Ed25519 receipt (the format's version 1).
+const ED25519_RECEIPT: u8 = 1;
+/// The first byte of an SM2 receipt.
+const SM2_RECEIPT: u8 = 2;
 const DOMAIN: &[u8] = b"countersign-receipt-v1\0";
+
+/// The first byte of a receipt signed with `alg`.
+fn format_byte(alg: SigAlg) -> u8 {
+    match alg {
+        SigAlg::Ed25519 => ED25519_RECEIPT,
+        SigAlg::Sm2 => SM2_RECEIPT,
+    }
+}
 /// Bytes a receipt may take, signature included (a QR code of version 25 at ECC M holds about
 /// 1,000 bytes of base45; receipts are a third of that).
 const MAX_BYTES: usize = 1200;
@@ -44,6 +63,10 @@ pub enum ReceiptError {
     /// A later format than this build reads.
     #[error("receipt format version {0} is not supported by this version of Countersign")]
     Version(u8),
+    /// Signed with an algorithm the hall's policy does not accept: the signature was not
+    /// checked.
+    #[error("the receipt's signature: {0}")]
+    NotAllowed(NotAllowed),
     /// A field holds a value no encoder writes.
     #[error("the receipt's {field} is malformed: {why}")]
     Malformed {
@@ -109,13 +132,13 @@ fn seconds(field: &str, t: DateTime<Utc>) -> Result<u64, ReceiptError> {
     u64::try_from(t.timestamp()).map_err(|_| ReceiptError::TooLarge(format!("{field} before 1970")))
 }
 
-pub(crate) fn encode_body(r: &Receipt, key: &VerifyingKey) -> Result<Vec<u8>, ReceiptError> {
+pub(crate) fn encode_body(r: &Receipt, key: &PublicKey) -> Result<Vec<u8>, ReceiptError> {
     if r.reasons.len() > MAX_ITEMS || r.subject.len() > MAX_ITEMS {
         return Err(ReceiptError::TooLarge("reasons or subject fields".into()));
     }
     let mut out = Vec::with_capacity(320);
-    out.push(VERSION);
-    out.extend_from_slice(key.as_bytes());
+    out.push(format_byte(key.alg()));
+    out.extend_from_slice(&key.to_bytes());
     put_str(&mut out, "id", &r.id)?;
     put_str(&mut out, "hall", &r.hall)?;
     put_str(&mut out, "counter", &r.counter)?;
@@ -165,8 +188,11 @@ pub(crate) fn encode_body(r: &Receipt, key: &VerifyingKey) -> Result<Vec<u8>, Re
         put_varint(&mut out, c.block);
         put_varint(&mut out, seconds("block time", c.block_time)?);
     }
-    if out.len() + 64 > MAX_BYTES {
-        return Err(ReceiptError::TooLarge(format!("{} bytes", out.len() + 64)));
+    if out.len() + SIGNATURE_LEN > MAX_BYTES {
+        return Err(ReceiptError::TooLarge(format!(
+            "{} bytes",
+            out.len() + SIGNATURE_LEN
+        )));
     }
     Ok(out)
 }
@@ -248,7 +274,9 @@ impl<'a> Reader<'a> {
     }
 }
 
-pub(crate) fn parse(text: &str) -> Result<SignedReceipt, ReceiptError> {
+/// Reads and checks a receipt; with a `policy`, an algorithm it does not accept is refused
+/// before the signature is checked.
+pub(crate) fn parse(text: &str, policy: Option<&Policy>) -> Result<SignedReceipt, ReceiptError> {
     // Keyboard-wedge scanners may append a line end; nothing else is forgiven.
     let text = text.trim_end_matches(['\r', '\n']);
     let encoded = text.strip_prefix(PREFIX).ok_or(ReceiptError::Prefix)?;
@@ -257,17 +285,22 @@ pub(crate) fn parse(text: &str) -> Result<SignedReceipt, ReceiptError> {
     }
     let bytes = countersign_payload::base45::decode(encoded)
         .map_err(|e| ReceiptError::Base45(e.to_string()))?;
-    if bytes.len() < 1 + 32 + 64 {
+    let alg = match bytes.first() {
+        None => return Err(ReceiptError::Truncated),
+        Some(&ED25519_RECEIPT) => SigAlg::Ed25519,
+        Some(&SM2_RECEIPT) => SigAlg::Sm2,
+        Some(&other) => return Err(ReceiptError::Version(other)),
+    };
+    if let Some(policy) = policy {
+        policy.allow_sig(alg).map_err(ReceiptError::NotAllowed)?;
+    }
+    if bytes.len() < 1 + alg.public_key_len() + SIGNATURE_LEN {
         return Err(ReceiptError::Truncated);
     }
-    let version = bytes[0];
-    if version != VERSION {
-        return Err(ReceiptError::Version(version));
-    }
-    let (body, sig) = bytes.split_at(bytes.len() - 64);
+    let (body, sig) = bytes.split_at(bytes.len() - SIGNATURE_LEN);
     let mut r = Reader { bytes: body, at: 1 };
-    let key = VerifyingKey::from_bytes(&r.array::<32>()?)
-        .map_err(|_| malformed("hall key", "not an Ed25519 public key"))?;
+    let key = PublicKey::from_bytes(alg, r.take(alg.public_key_len())?)
+        .map_err(|_| malformed("hall key", format!("not an {alg} public key")))?;
     let id = r.string("id")?;
     let hall = r.string("hall")?;
     let counter = r.string("counter")?;
@@ -328,7 +361,7 @@ pub(crate) fn parse(text: &str) -> Result<SignedReceipt, ReceiptError> {
         return Err(ReceiptError::Trailing(body.len() - r.at));
     }
     let signature = Signature::from_slice(sig).map_err(|_| ReceiptError::Signature)?;
-    key.verify_strict(&signing_input(body), &signature)
+    key.verify(&signing_input(body), &signature)
         .map_err(|_| ReceiptError::Signature)?;
     Ok(SignedReceipt {
         receipt: Receipt {

@@ -3,12 +3,14 @@
 //!
 //! A [`Receipt`] is what the hall attests (who verified what, when, with which verdict and
 //! chain state; the subject only as the privacy policy masks it). [`Receipt::sign`] makes a
-//! [`SignedReceipt`] with the hall's Ed25519 device key; its [`SignedReceipt::payload`] is the
-//! QR code's text, `CSR1:` + base45 of a compact binary form (docs/PROTOCOL.md §9), small enough
-//! for a code a 58 mm roll prints legibly. [`SignedReceipt::parse`] reads a payload back and
-//! checks its signature; whether the key belongs to a hall in good standing, and whether the
-//! receipt matches that hall's log, is for the caller to find out ([`Standing`],
-//! [`assess`]). [`compose`] lays a receipt out as a printable document for each paper.
+//! [`SignedReceipt`] with the hall's device key (Ed25519, or SM2 under the national profile);
+//! its [`SignedReceipt::payload`] is the QR code's text, `CSR1:` + base45 of a compact binary
+//! form whose first byte names the algorithm (docs/PROTOCOL.md §9), small enough for a code a
+//! 58 mm roll prints legibly. [`SignedReceipt::parse_with`] reads a payload back, refuses an
+//! algorithm the hall's policy does not accept, and checks the signature; whether the key
+//! belongs to a hall in good standing, and whether the receipt matches that hall's log, is for
+//! the caller to find out ([`Standing`], [`assess`]). [`compose`] lays a receipt out as a
+//! printable document for each paper.
 //!
 //! No I/O: no clock, no files, no network. Receipt ids come from [`new_receipt_id`], the
 //! only function that reads the OS random source.
@@ -20,8 +22,8 @@ pub use compose::{compose, ComposeOptions};
 pub use format::{ReceiptError, PREFIX};
 
 use chrono::{DateTime, Utc};
+use countersign_crypto::{Policy, PublicKey, SecretKey, SigAlg, Signature};
 use countersign_vocab::{ChainUsed, CredentialHash, Verdict};
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use std::collections::BTreeMap;
 
 /// What a hall attests about one verification.
@@ -59,21 +61,26 @@ pub struct Receipt {
 pub struct SignedReceipt {
     /// What is attested.
     pub receipt: Receipt,
-    /// The hall key that signed it.
-    pub key: VerifyingKey,
-    /// The Ed25519 signature over the receipt's binary form.
+    /// The hall key that signed it (Ed25519 or SM2: the receipt's first byte says which).
+    pub key: PublicKey,
+    /// The signature over the receipt's binary form.
     pub signature: Signature,
 }
 
 impl Receipt {
-    /// Signs the receipt with the hall's key. Times are kept to whole seconds (what the
-    /// payload carries), so a signed receipt reads back equal to itself.
-    pub fn sign(mut self, key: &SigningKey) -> Result<SignedReceipt, ReceiptError> {
+    /// Signs the receipt with the hall's key, an Ed25519 or SM2 [`SecretKey`] (an Ed25519
+    /// `SigningKey` is taken too, as older callers hold one). Times are kept to whole seconds
+    /// (what the payload carries), so a signed receipt reads back equal to itself.
+    pub fn sign<K>(mut self, key: &K) -> Result<SignedReceipt, ReceiptError>
+    where
+        K: Clone + Into<SecretKey>,
+    {
+        let key: SecretKey = key.clone().into();
         self.at = format::whole_seconds(self.at);
         if let Some(chain) = &mut self.chain {
             chain.block_time = format::whole_seconds(chain.block_time);
         }
-        let public = key.verifying_key();
+        let public = key.public();
         let body = format::encode_body(&self, &public)?;
         let signature = key.sign(&format::signing_input(&body));
         Ok(SignedReceipt {
@@ -90,13 +97,28 @@ impl SignedReceipt {
         format::payload(self)
     }
 
-    /// Reads a receipt's QR text and checks its signature. A receipt whose signature does not
-    /// verify is an error ([`ReceiptError::Signature`]): it was forged or damaged.
+    /// Reads a receipt's QR text and checks its signature under whichever algorithm it names
+    /// (Ed25519 or SM2): the integrity of a receipt the hall itself signed (a queued print job).
+    /// A receipt whose signature does not verify is an error ([`ReceiptError::Signature`]):
+    /// it was forged or damaged. Whether to believe a receipt someone brings is
+    /// [`SignedReceipt::parse_with`]'s question.
     pub fn parse(text: &str) -> Result<Self, ReceiptError> {
-        format::parse(text)
+        format::parse(text, None)
     }
 
-    /// The signing key as 64 hex digits.
+    /// Reads a receipt's QR text as a hall that accepts what `policy` accepts: a receipt
+    /// signed with another algorithm is refused ([`ReceiptError::NotAllowed`]) before its
+    /// signature is checked; then as [`SignedReceipt::parse`].
+    pub fn parse_with(text: &str, policy: &Policy) -> Result<Self, ReceiptError> {
+        format::parse(text, Some(policy))
+    }
+
+    /// The algorithm it is signed with.
+    pub fn alg(&self) -> SigAlg {
+        self.key.alg()
+    }
+
+    /// The signing key in hex: 64 digits for Ed25519, 66 for SM2 (compressed).
     pub fn key_hex(&self) -> String {
         hex::encode(self.key.to_bytes())
     }

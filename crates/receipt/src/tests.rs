@@ -1,11 +1,22 @@
 use super::*;
 use chrono::TimeZone;
+use countersign_crypto::Profile;
 use countersign_printdoc::{Block, Paper};
 use countersign_vocab::ChainSourceKind;
 use proptest::prelude::*;
 
-fn key() -> SigningKey {
-    SigningKey::from_bytes(&[7; 32])
+/// The standard profile's hall key.
+fn key() -> SecretKey {
+    SecretKey::from_bytes(SigAlg::Ed25519, &[7; 32]).expect("key")
+}
+
+/// The national profile's hall key.
+fn sm2_key() -> SecretKey {
+    SecretKey::from_bytes(SigAlg::Sm2, &[7; 32]).expect("key")
+}
+
+fn keys() -> [SecretKey; 2] {
+    [key(), sm2_key()]
 }
 
 pub(crate) fn sample() -> Receipt {
@@ -100,14 +111,20 @@ fn text_of(bytes: &[u8]) -> String {
 
 #[test]
 fn every_changed_byte_is_refused() {
-    let signed = sample().sign(&key()).expect("sign");
-    let bytes = raw(&signed);
-    for i in 0..bytes.len() {
-        for flip in [0x01u8, 0x80, 0xff] {
-            let mut changed = bytes.clone();
-            changed[i] ^= flip;
-            let result = SignedReceipt::parse(&text_of(&changed));
-            assert!(result.is_err(), "byte {i} ^ {flip:#x} accepted: {result:?}");
+    for key in keys() {
+        let signed = sample().sign(&key).expect("sign");
+        let bytes = raw(&signed);
+        for i in 0..bytes.len() {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut changed = bytes.clone();
+                changed[i] ^= flip;
+                let result = SignedReceipt::parse(&text_of(&changed));
+                assert!(
+                    result.is_err(),
+                    "{}: byte {i} ^ {flip:#x} accepted: {result:?}",
+                    key.alg()
+                );
+            }
         }
     }
 }
@@ -116,11 +133,102 @@ fn every_changed_byte_is_refused() {
 fn another_key_is_another_receipt() {
     // Re-signing with another key is a valid receipt of another (untrusted) key: trust is
     // decided by the key's standing, not by the signature alone.
-    let forged = sample()
-        .sign(&SigningKey::from_bytes(&[9; 32]))
+    for alg in SigAlg::ALL {
+        let other = SecretKey::from_bytes(alg, &[9; 32]).expect("key");
+        let forged = sample().sign(&other).expect("sign");
+        let back = SignedReceipt::parse(&forged.payload()).expect("parse");
+        assert_ne!(back.key, key().public());
+        assert_ne!(back.key, sm2_key().public());
+    }
+}
+
+/// An SM2 receipt: the first byte names it, the key is the 33-byte compressed point, the
+/// signature SM2's 64 bytes; it reads back equal and verifies.
+#[test]
+fn an_sm2_receipt_names_its_algorithm_and_reads_back_equal() {
+    let signed = sample().sign(&sm2_key()).expect("sign");
+    assert_eq!(signed.alg(), SigAlg::Sm2);
+    let bytes = raw(&signed);
+    assert_eq!(bytes[0], 2);
+    assert_eq!(&bytes[1..34], sm2_key().public().to_bytes().as_slice());
+    let standard = raw(&sample().sign(&key()).expect("sign"));
+    assert_eq!(
+        standard[0], 1,
+        "a standard receipt is the format it always was"
+    );
+    assert_eq!(bytes.len(), standard.len() + 1, "one byte more: the key's");
+    let back = SignedReceipt::parse(&signed.payload()).expect("parse");
+    assert_eq!(back, signed);
+    assert_eq!(signed.key_hex().len(), 66);
+}
+
+/// A receipt signed before the national profile (the Ed25519 format, byte 0x01) still reads;
+/// an Ed25519 `SigningKey` still signs (older callers hold one), and the receipt is the one
+/// the same key as a `SecretKey` signs.
+#[test]
+fn an_ed25519_receipt_is_the_format_it_always_was() {
+    let old = sample()
+        .sign(&ed25519_dalek::SigningKey::from_bytes(&[7; 32]))
         .expect("sign");
-    let back = SignedReceipt::parse(&forged.payload()).expect("parse");
-    assert_ne!(back.key, key().verifying_key());
+    assert_eq!(old, sample().sign(&key()).expect("sign"));
+    assert_eq!(raw(&old)[0], 1);
+    assert_eq!(&raw(&old)[1..33], key().public().to_bytes().as_slice());
+    let back = SignedReceipt::parse_with(&old.payload(), &Policy::default()).expect("parse");
+    assert_eq!(back.alg(), SigAlg::Ed25519);
+}
+
+/// The verifier's policy first: a receipt under an algorithm the hall does not accept is
+/// refused, whichever way round, before its signature is checked (a broken signature under
+/// a refused algorithm is still "not allowed").
+#[test]
+fn a_policy_refuses_the_other_profiles_receipts() {
+    let both = Policy::new(Profile::Guomi, &[Profile::Standard]);
+    for (key, refusing) in [(sm2_key(), Profile::Standard), (key(), Profile::Guomi)] {
+        let payload = sample().sign(&key).expect("sign").payload();
+        match SignedReceipt::parse_with(&payload, &Policy::only(refusing)) {
+            Err(ReceiptError::NotAllowed(refused)) => {
+                assert_eq!(refused.algorithm, key.alg().name())
+            }
+            other => panic!("{}: expected NotAllowed, got {other:?}", key.alg()),
+        }
+        let accepting = Policy::only(Profile::of_sig(key.alg()));
+        assert!(SignedReceipt::parse_with(&payload, &accepting).is_ok());
+        assert!(SignedReceipt::parse_with(&payload, &both).is_ok());
+        let mut broken = raw(&sample().sign(&key).expect("sign"));
+        let last = broken.len() - 1;
+        broken[last] ^= 1;
+        assert!(matches!(
+            SignedReceipt::parse_with(&text_of(&broken), &Policy::only(refusing)),
+            Err(ReceiptError::NotAllowed(_))
+        ));
+        assert_eq!(
+            SignedReceipt::parse_with(&text_of(&broken), &accepting),
+            Err(ReceiptError::Signature)
+        );
+    }
+}
+
+/// A receipt relabelled to the other algorithm (its first byte changed, or its body re-encoded
+/// under the other byte with the key and signature it had) never verifies.
+#[test]
+fn a_receipt_relabelled_to_the_other_algorithm_fails() {
+    let both = Policy::new(Profile::Guomi, &[Profile::Standard]);
+    for key in keys() {
+        let signed = sample().sign(&key).expect("sign");
+        let mut relabelled = raw(&signed);
+        relabelled[0] = if relabelled[0] == 1 { 2 } else { 1 };
+        let result = SignedReceipt::parse_with(&text_of(&relabelled), &both);
+        assert!(result.is_err(), "{}: {result:?}", key.alg());
+    }
+    // The SM2 receipt's body with an Ed25519 key in its place, the SM2 signature kept (what an
+    // attacker holding both keys' public halves could assemble): the signature fails.
+    let sm2 = sample().sign(&sm2_key()).expect("sign");
+    let mut forged = encode_body_for_test(&sm2.receipt, &key().public());
+    forged.extend_from_slice(&sm2.signature.to_bytes());
+    assert_eq!(
+        SignedReceipt::parse_with(&text_of(&forged), &both),
+        Err(ReceiptError::Signature)
+    );
 }
 
 #[test]
@@ -141,12 +249,14 @@ fn truncation_trailing_bytes_and_other_texts_are_specific_errors() {
         SignedReceipt::parse("CSR1:!!"),
         Err(ReceiptError::Base45(_))
     ));
-    let mut v2 = bytes.clone();
-    v2[0] = 2;
-    assert_eq!(
-        SignedReceipt::parse(&text_of(&v2)),
-        Err(ReceiptError::Version(2))
-    );
+    for version in [0, 3, 0xff] {
+        let mut other = bytes.clone();
+        other[0] = version;
+        assert_eq!(
+            SignedReceipt::parse(&text_of(&other)),
+            Err(ReceiptError::Version(version))
+        );
+    }
     assert!(matches!(
         SignedReceipt::parse(&format!("CSR1:{}", "A".repeat(5000))),
         Err(ReceiptError::TooLarge(_))
@@ -167,7 +277,7 @@ fn a_tampered_field_is_a_signature_failure() {
     );
 }
 
-fn encode_body_for_test(r: &Receipt, k: &VerifyingKey) -> Vec<u8> {
+fn encode_body_for_test(r: &Receipt, k: &PublicKey) -> Vec<u8> {
     format::encode_body(r, k).expect("encode")
 }
 
@@ -180,23 +290,29 @@ fn oversized_fields_are_refused_when_signing() {
 
 #[test]
 fn a_typical_receipt_fits_a_small_qr_code() {
-    let payload = sample().sign(&key()).expect("sign").payload();
-    // Measured: see docs/PROTOCOL.md §9 (about 290 bytes, 440 characters, version 13 at M).
-    let code = qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
-        .expect("fits");
-    let version = match code.version() {
-        qrcode::Version::Normal(v) => v,
-        qrcode::Version::Micro(v) => v,
-    };
-    eprintln!(
-        "receipt payload: {} characters, QR version {version} at M",
-        payload.len()
-    );
-    assert!(
-        version <= 14,
-        "version {version} for {} characters",
-        payload.len()
-    );
+    // Measured: see docs/PROTOCOL.md §9 (about 290 bytes, 440 characters, version 13 at M);
+    // an SM2 receipt is one byte longer (its key is 33 bytes), signatures are 64 either way.
+    for key in keys() {
+        let payload = sample().sign(&key).expect("sign").payload();
+        let code =
+            qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
+                .expect("fits");
+        let version = match code.version() {
+            qrcode::Version::Normal(v) => v,
+            qrcode::Version::Micro(v) => v,
+        };
+        eprintln!(
+            "{} receipt payload: {} characters, QR version {version} at M",
+            key.alg(),
+            payload.len()
+        );
+        assert!(
+            version <= 14,
+            "{}: version {version} for {} characters",
+            key.alg(),
+            payload.len()
+        );
+    }
 }
 
 #[test]
@@ -336,7 +452,9 @@ proptest! {
                 block_time: DateTime::from_timestamp(t, 0).expect("t"),
             }),
         };
-        let signed = r.sign(&key()).expect("sign");
-        prop_assert_eq!(SignedReceipt::parse(&signed.payload()).expect("parse"), signed);
+        for key in keys() {
+            let signed = r.clone().sign(&key).expect("sign");
+            prop_assert_eq!(SignedReceipt::parse(&signed.payload()).expect("parse"), signed);
+        }
     }
 }

@@ -48,6 +48,8 @@ pub struct ChainSettings {
     pub proofs: bool,
     /// An agreed head older than this many minutes is stale (chains with scheduled blocks).
     pub max_head_age_minutes: Option<u32>,
+    /// The chain's EVM hash (keccak256 unless the bundle says sm3).
+    pub chain_hash: countersign_chainstate::ChainHash,
 }
 
 impl ChainSettings {
@@ -302,6 +304,11 @@ impl Settings {
                 "chain.quorum is {quorum}, but there are {nodes} endpoints: it must be between 1 and {nodes}"
             ));
         }
+        let chain_hash = match chain.hash.as_deref() {
+            None => countersign_chainstate::ChainHash::Keccak256,
+            Some(name) => countersign_chainstate::ChainHash::from_name(name)
+                .map_err(|e| format!("chain.hash: {e}"))?,
+        };
         if chain.max_head_age_minutes == Some(0) {
             return Err("chain.maxHeadAgeMinutes must be at least 1 (leave it out for chains without scheduled blocks)".into());
         }
@@ -469,6 +476,7 @@ impl Settings {
                 quorum,
                 proofs: chain.proofs.unwrap_or(true),
                 max_head_age_minutes: chain.max_head_age_minutes,
+                chain_hash,
             },
             max_chain_age_hours: p.max_chain_age_hours,
             fail_closed: p.fail_closed,

@@ -41,6 +41,7 @@ fn bundle(hall: &str, version: u64) -> Bundle {
             quorum: None,
             proofs: None,
             max_head_age_minutes: None,
+            hash: None,
         },
     );
     b.counters.push(countersign_bundle::CounterEntry {
@@ -684,7 +685,18 @@ fn the_applied_file_is_written_whole_or_not_at_all() {
 #[test]
 fn settings_rules_are_checked_with_the_member_named() {
     let ok = bundle("BJ-CY-01", 1);
-    Settings::from_bundle(&ok).expect("valid");
+    let settings = Settings::from_bundle(&ok).expect("valid");
+    assert_eq!(
+        settings.chain.chain_hash,
+        countersign_chainstate::ChainHash::Keccak256,
+        "no chain.hash: keccak256"
+    );
+    let mut sm3 = ok.clone();
+    sm3.chain.hash = Some("sm3".into());
+    assert_eq!(
+        Settings::from_bundle(&sm3).expect("valid").chain.chain_hash,
+        countersign_chainstate::ChainHash::Sm3
+    );
     type Edit = fn(&mut Bundle);
     let cases: Vec<(Edit, &str)> = vec![
         (|b| b.version = 0, "version"),
@@ -703,6 +715,7 @@ fn settings_rules_are_checked_with_the_member_named() {
             |b| b.chain.governance = Some("0x12".into()),
             "chain.governance",
         ),
+        (|b| b.chain.hash = Some("keccak".into()), "chain.hash"),
         (|b| b.policies.max_chain_age_hours = 0, "maxChainAgeHours"),
         (|b| b.policies.retention_days = Some(0), "retentionDays"),
         (

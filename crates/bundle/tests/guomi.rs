@@ -55,6 +55,7 @@ fn bundle(version: u64, crypto: Option<CryptoEntry>) -> Bundle {
             quorum: None,
             proofs: None,
             max_head_age_minutes: None,
+            hash: None,
         },
     );
     b.crypto = crypto;

@@ -404,6 +404,7 @@ fn endpoint_checks(
         timeout: options.rpc_timeout,
         // One try: a health check reports a node that is down, it does not wait it out.
         attempts: 1,
+        chain_hash: settings.chain.chain_hash,
         ..RpcOptions::default()
     };
     let mut results = Vec::new();

@@ -104,7 +104,7 @@ impl AppState {
     }
 
     /// The hall keys whose signed days this counter trusts: its own.
-    pub fn trusted_hall_keys(&self) -> Vec<ed25519_dalek::VerifyingKey> {
+    pub fn trusted_hall_keys(&self) -> Vec<countersign_hallkey::PublicKey> {
         self.hall_key.iter().map(|k| k.public()).collect()
     }
 }
@@ -266,6 +266,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let hall_key = countersign_hallkey::HallKey::load_or_create(
         &config.hall_key_path(),
         &config.hall,
+        countersign_hallkey::SigAlg::Ed25519,
     )
     .map(|(key, created)| {
         if created {

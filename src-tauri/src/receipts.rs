@@ -1,6 +1,8 @@
 //! The commands for receipts: print (or reprint) a logged verification's receipt, preview
 //! it, the print queue (list, retry, cancel), the test page, and checking a receipt someone
 //! brings back. Each is a few lines over `countersign-station` and `countersign-printing`.
+//! Receipts are signed with the hall key's own algorithm (Ed25519 or SM2) and checked under
+//! the algorithms the counter verifies credentials under.
 
 use crate::commands::{clerk, lock, signed_in, with_station};
 use crate::{AppState, CommandError};
@@ -266,6 +268,17 @@ fn target<'a>(state: &'a AppState, printer: &'a crate::printing::Printing) -> Pr
     }
 }
 
+/// A hall's public key in hex as `COUNTERSIGN_TRUST` gives it: 64 digits an Ed25519 key, 66 an
+/// SM2 key (compressed).
+fn public_key(hex: &str) -> Option<countersign_hallkey::PublicKey> {
+    use countersign_hallkey::{PublicKey, SigAlg};
+    let bytes = hex::decode(hex.trim().trim_start_matches("0x")).ok()?;
+    let alg = SigAlg::ALL
+        .into_iter()
+        .find(|a| a.public_key_len() == bytes.len())?;
+    PublicKey::from_bytes(alg, &bytes).ok()
+}
+
 /// The hall keys this counter trusts for receipts: its own, and the ones it was given.
 fn trusted(state: &AppState) -> Vec<TrustedHall> {
     let mut out: Vec<TrustedHall> = state
@@ -281,8 +294,7 @@ fn trusted(state: &AppState) -> Vec<TrustedHall> {
         .collect();
     for t in &state.config.trust {
         let parsed = t.split_once('=').and_then(|(hall, hex)| {
-            let bytes = hex::decode(hex.trim().trim_start_matches("0x")).ok()?;
-            let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes.try_into().ok()?).ok()?;
+            let key = public_key(hex)?;
             Some(TrustedHall {
                 hall: hall.trim().to_string(),
                 name: hall.trim().to_string(),
@@ -310,6 +322,7 @@ pub fn check_input(state: &AppState, input: &[u8]) -> Result<ReceiptCheckView, C
         trusted: &trusted,
         mirror,
         own,
+        policy: counter.algorithms(),
     };
     match check(input, &context) {
         Ok(report) => {

@@ -1,15 +1,20 @@
 //! `countersign log …`: the hall's verification log for supervisors and IT: check it, report
 //! on a day, export a day, find a verification, close and sign a day (and anchor its digest),
 //! purge expired summaries.
+//!
+//! `log keygen --profile standard|guomi` makes an Ed25519 or an SM2 hall key; `log verify
+//! --accept` names the profiles whose signatures the hall accepts, as `countersign verify`
+//! does. A command that uses a hall key signs with the key file's own algorithm; a log keeps
+//! the hash it was created with.
 
 use crate::chain::{read_account, registry_error, Endpoint};
 use crate::{read_file, CliError};
 use chrono::{FixedOffset, NaiveDate, Utc};
 use countersign_credential::RegistryRef;
+use countersign_crypto::{Policy, Profile, PublicKey, SecretKey, SigAlg};
 use countersign_log::{Count, DayReport, DigestProblem, Log};
 use countersign_station::{integrity, review};
 use countersign_views::EntryRow;
-use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -36,8 +41,9 @@ pub enum Format {
 /// `countersign log …`.
 #[derive(clap::Subcommand)]
 pub enum LogCommand {
-    /// Create the hall's Ed25519 key (signs daily digests); prints its public key for
-    /// `chain register-station --key`
+    /// Create the hall's key (signs receipts, daily digests and checkpoints): Ed25519, or SM2
+    /// with --profile guomi. Prints its public key (what --trust takes); the key to register
+    /// with `chain register-station --key` is said on stderr
     Keygen {
         /// The hall id
         #[arg(long)]
@@ -45,15 +51,24 @@ pub enum LogCommand {
         /// Where to write the key file (mode 0600; refuses to overwrite)
         #[arg(long, short)]
         out: PathBuf,
+        /// `standard` (Ed25519, the default) or `guomi` (SM2, the national profile)
+        #[arg(long, default_value = "standard", value_parser = crate::parse_profile)]
+        profile: Profile,
     },
     /// Check the whole log: the hash chain, the signed daily digests, and (with --rpc) the
     /// digests anchored on the registry. Exit 0 intact, 1 changed, 2 chain unreachable
     Verify {
         #[command(flatten)]
         log: LogFile,
-        /// Hall public keys trusted to sign digests (hex), or hall key files
+        /// Hall public keys trusted to sign digests (hex: 64 digits Ed25519, 66 SM2), or hall
+        /// key files
         #[arg(long = "trust", value_delimiter = ',')]
         trust: Vec<String>,
+        /// The profiles whose signatures are accepted, comma-separated: `standard` (Ed25519;
+        /// the default), `guomi` (SM2) or both; days and checkpoints signed under another are
+        /// named as not allowed
+        #[arg(long, env = "COUNTERSIGN_ACCEPT", value_delimiter = ',', value_parser = crate::parse_profile, default_value = "standard")]
+        accept: Vec<Profile>,
         #[command(flatten)]
         endpoint: Endpoint,
         /// The registry the digests were anchored on (with --rpc)
@@ -189,46 +204,59 @@ fn open_write(file: &LogFile) -> Result<Log, CliError> {
     Log::open(&file.path).map_err(|e| log_error(&file.path, e))
 }
 
-/// Reads a hall key file: the hall id and its signing key.
-pub fn read_hall_key(path: &Path) -> Result<(String, SigningKey), CliError> {
+/// Reads a hall key file: the hall id and its signing key (of the algorithm the file names).
+pub fn read_hall_key(path: &Path) -> Result<(String, SecretKey), CliError> {
     let key =
         countersign_hallkey::HallKey::read(path).map_err(|e| CliError::Usage(e.to_string()))?;
     Ok((key.hall().to_string(), key.signing_key().clone()))
 }
 
-fn keygen(hall: &str, out: &Path) -> Result<(), CliError> {
-    let key = countersign_hallkey::HallKey::generate(hall).map_err(|e| match e {
+fn keygen(hall: &str, out: &Path, profile: Profile) -> Result<(), CliError> {
+    let key = countersign_hallkey::HallKey::generate(hall, profile.sig()).map_err(|e| match e {
         countersign_hallkey::HallKeyError::NoHall => CliError::Usage(e.to_string()),
         other => CliError::Failed(other.to_string()),
     })?;
     key.write_new(out)
         .map_err(|e| CliError::Failed(e.to_string()))?;
     println!("{}", key.public_hex());
-    eprintln!(
-        "hall key written to {} (mode 0600); register the public key above with `chain register-station --key`",
-        out.display()
-    );
+    match key.alg() {
+        SigAlg::Ed25519 => eprintln!(
+            "hall key (ed25519) written to {} (mode 0600); register the public key above with `chain register-station --key`",
+            out.display()
+        ),
+        // The registry names a key by 32 bytes; an SM2 key is 33, so it is named by its SM3.
+        alg => eprintln!(
+            "hall key ({alg}) written to {} (mode 0600); register it with `chain register-station --key {}` (the SM3 hash of the public key above, as the registry names SM2 keys)",
+            out.display(),
+            hex::encode(key.registry_key())
+        ),
+    }
     Ok(())
 }
 
+/// A hall public key in hex: 64 digits an Ed25519 key, 66 an SM2 key (compressed).
+fn public_key_hex(text: &str) -> Option<PublicKey> {
+    let bytes = hex::decode(text.trim().trim_start_matches("0x")).ok()?;
+    let alg = SigAlg::ALL
+        .into_iter()
+        .find(|a| a.public_key_len() == bytes.len())?;
+    PublicKey::from_bytes(alg, &bytes).ok()
+}
+
 /// Hall keys from `--trust`: key files or public keys in hex.
-pub fn trusted_keys(trust: &[String]) -> Result<Vec<VerifyingKey>, CliError> {
+pub fn trusted_keys(trust: &[String]) -> Result<Vec<PublicKey>, CliError> {
     trust
         .iter()
         .map(|t| {
             let path = Path::new(t);
             if path.is_file() {
-                return Ok(read_hall_key(path)?.1.verifying_key());
+                return Ok(read_hall_key(path)?.1.public());
             }
-            hex::decode(t.trim_start_matches("0x"))
-                .ok()
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                .and_then(|b| VerifyingKey::from_bytes(&b).ok())
-                .ok_or_else(|| {
-                    CliError::Usage(format!(
-                        "--trust {t:?} is neither a hall key file nor a public key (64 hex digits)"
-                    ))
-                })
+            public_key_hex(t).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "--trust {t:?} is neither a hall key file nor a public key (64 hex digits for Ed25519, 66 for SM2)"
+                ))
+            })
         })
         .collect()
 }
@@ -236,15 +264,24 @@ pub fn trusted_keys(trust: &[String]) -> Result<Vec<VerifyingKey>, CliError> {
 /// `countersign log …`; returns the exit code.
 pub fn run(command: &LogCommand) -> Result<u8, CliError> {
     match command {
-        LogCommand::Keygen { hall, out } => keygen(hall, out).map(|()| 0),
+        LogCommand::Keygen { hall, out, profile } => keygen(hall, out, *profile).map(|()| 0),
         LogCommand::Verify {
             log,
             trust,
+            accept,
             endpoint,
             registry,
             json,
             read_only,
-        } => verify(log, trust, endpoint, *registry, *json, *read_only),
+        } => verify(
+            log,
+            trust,
+            &crate::verify::accepted(accept),
+            endpoint,
+            *registry,
+            *json,
+            *read_only,
+        ),
         LogCommand::Report { log, date, json } => {
             let report = open_read(log)?
                 .report(*date, log.utc_offset)
@@ -327,6 +364,7 @@ fn pretty(value: &Value) -> Result<String, CliError> {
 fn verify(
     file: &LogFile,
     trust: &[String],
+    policy: &Policy,
     endpoint: &Endpoint,
     registry: Option<RegistryRef>,
     as_json: bool,
@@ -351,13 +389,14 @@ fn verify(
         Err(why) => integrity::AnchorSource::Unreachable(why.clone()),
     };
     let report = if read_only {
-        integrity::check(&log, &trusted, &anchors).map_err(|e| log_error(&file.path, e))?
+        integrity::check(&log, &trusted, policy, &anchors).map_err(|e| log_error(&file.path, e))?
     } else {
         let mut audit = open_write(file)?;
         integrity::run(
             &log,
             &mut audit,
             &trusted,
+            policy,
             &anchors,
             &review::Actor::os_user(),
             Utc::now(),
@@ -371,6 +410,7 @@ fn verify(
     if as_json {
         let value = json!({
             "intact": intact,
+            "hash": log.hash().name(),
             "entries": integrity.entries,
             "head": hex::encode(integrity.head),
             "findings": integrity.findings.iter().map(|f| json!({
@@ -471,9 +511,12 @@ fn verify(
                 "checkpoint of {size} leaves: PROBLEM: {}",
                 match p {
                     countersign_log::CheckpointProblem::BadSignature =>
-                        "not signed by a trusted hall key (forged)",
+                        "not signed by a trusted hall key (forged)".to_string(),
                     countersign_log::CheckpointProblem::Altered =>
-                        "its row says another root than the signed note",
+                        "its row says another root than the signed note".to_string(),
+                    countersign_log::CheckpointProblem::NotAllowed(alg) => format!(
+                        "signed with {alg}, which the hall's policy does not accept (not checked)"
+                    ),
                 }
             );
         }
@@ -563,12 +606,15 @@ fn verify(
     )
 }
 
-fn problem_text(p: &DigestProblem) -> &'static str {
+fn problem_text(p: &DigestProblem) -> String {
     match p {
-        DigestProblem::BadSignature => "not signed by a trusted hall key",
-        DigestProblem::Altered => "the digest record was edited",
-        DigestProblem::EntriesChanged => "the day's entries no longer match what was signed",
-        DigestProblem::BrokenChain => "not chained to the previous day's digest",
+        DigestProblem::BadSignature => "not signed by a trusted hall key".into(),
+        DigestProblem::Altered => "the digest record was edited".into(),
+        DigestProblem::EntriesChanged => "the day's entries no longer match what was signed".into(),
+        DigestProblem::BrokenChain => "not chained to the previous day's digest".into(),
+        DigestProblem::NotAllowed(alg) => {
+            format!("signed with {alg}, which the hall's policy does not accept (not checked)")
+        }
     }
 }
 
@@ -795,9 +841,10 @@ fn close_day(
             })?;
     println!("{}", hex::encode(digest.digest));
     eprintln!(
-        "closed {date} for hall {hall}: {} entries, digest signed with {}",
+        "closed {date} for hall {hall}: {} entries, digest signed with {} key {}",
         digest.count,
-        hex::encode(digest.public_key)
+        digest.sig_alg,
+        hex::encode(&digest.public_key)
     );
     if anchor.account_key.is_some() {
         anchor_day(&mut log, file, date, anchor)?;
@@ -807,9 +854,10 @@ fn close_day(
 
 fn checkpoint(file: &LogFile, hall_key: &Path, anchor: &DigestAnchorArgs) -> Result<(), CliError> {
     let (hall, key) = read_hall_key(hall_key)?;
-    let signer = countersign_tlog::note::NoteSigner::new(&countersign_log::origin_for(&hall), key)
-        .map_err(|e| CliError::Usage(format!("hall {hall:?}: {e}")))?;
     let mut log = open_write(file)?;
+    // Named after the log, with the log's own hash in the name when it is not SHA-256.
+    let signer = countersign_station::checkpoint_signer(&log, &hall, &key)
+        .map_err(|e| CliError::Usage(format!("hall {hall:?}: {e}")))?;
     log.checkpoint(&signer, Utc::now())
         .map_err(|e| log_error(&file.path, e))?;
     let newest = log

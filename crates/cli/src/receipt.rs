@@ -1,6 +1,8 @@
 //! `countersign receipt …` and `countersign printer …`: a logged verification's signed receipt
 //! (shown, rendered, printed), checking a receipt someone brings back, and the hall's printer
-//! (its state, a test page, the print queue).
+//! (its state, a test page, the print queue). A receipt is signed with the hall key file's
+//! own algorithm (Ed25519, or SM2 under the national profile); `receipt verify --accept` names
+//! the profiles whose receipts this hall believes, as `countersign verify` does.
 
 use crate::log::{read_hall_key, trusted_keys, LogFile};
 use crate::{read_file, write_file, CliError};
@@ -89,9 +91,14 @@ pub enum ReceiptCommand {
     Verify {
         /// The payload (CSR1:…), a file holding it, a picture of the receipt, or -
         input: String,
-        /// Hall keys trusted without the registry: key files or `HALL=HEX` public keys
+        /// Hall keys trusted without the registry: key files or `HALL=HEX` public keys (64 hex
+        /// digits Ed25519, 66 SM2)
         #[arg(long = "trust", value_delimiter = ',')]
         trust: Vec<String>,
+        /// The profiles whose receipts are accepted, comma-separated: `standard` (Ed25519; the
+        /// default), `guomi` (SM2) or both; a receipt under another is not genuine here
+        #[arg(long, env = "COUNTERSIGN_ACCEPT", value_delimiter = ',', value_parser = crate::parse_profile, default_value = "standard")]
+        accept: Vec<countersign_crypto::Profile>,
         /// The hall's registry mirror: registered stations are trusted while active
         #[arg(long, env = "COUNTERSIGN_MIRROR")]
         mirror: Option<PathBuf>,
@@ -309,7 +316,7 @@ fn trusted(trust: &[String]) -> Result<Vec<TrustedHall>, CliError> {
             out.push(TrustedHall {
                 name: hall.clone(),
                 hall,
-                key: key.verifying_key(),
+                key: key.public(),
             });
         } else {
             let (hall, hex) = t.split_once('=').ok_or_else(|| {
@@ -346,6 +353,7 @@ fn report_json(r: &ReceiptReport) -> serde_json::Value {
             "chain": s.chain.map(|c| json!({"source": c.source.as_str(), "block": c.block, "time": c.block_time.to_rfc3339()})),
         },
         "key": r.signed.key_hex(),
+        "algorithm": r.signed.alg().name(),
         "standing": match &r.standing {
             Standing::Trusted { name } => json!({"trusted": name}),
             Standing::Withdrawn { name, status } => json!({"withdrawn": name, "status": status}),
@@ -398,6 +406,7 @@ fn recorded_line(recorded: &Recorded) -> String {
 fn verify(
     input: &str,
     trust: &[String],
+    policy: countersign_crypto::Policy,
     mirror: Option<(&Path, &countersign_credential::RegistryRef)>,
     log: Option<&Path>,
     hall: Option<&str>,
@@ -434,6 +443,7 @@ fn verify(
         trusted: &trusted,
         mirror: mirror.as_ref(),
         own: log.as_ref().zip(hall).map(|(l, h)| (h, l)),
+        policy,
     };
     let report = match check(&bytes, &context) {
         Ok(r) => r,
@@ -472,20 +482,15 @@ fn verify(
                 format!(" ({})", r.reasons.join(", "))
             }
         );
+        let (alg, key) = (report.signed.alg(), report.signed.key_hex());
         match &report.standing {
-            Standing::Trusted { name } => {
-                println!("  signed by {name} (key {})", report.signed.key_hex())
-            }
+            Standing::Trusted { name } => println!("  signed by {name} ({alg} key {key})"),
             Standing::Withdrawn { name, status } => {
-                println!(
-                    "  signed by {name}, whose key is {status} (key {})",
-                    report.signed.key_hex()
-                )
+                println!("  signed by {name}, whose key is {status} ({alg} key {key})")
             }
-            Standing::Unknown => println!(
-                "  signed by a key this machine does not know: {}",
-                report.signed.key_hex()
-            ),
+            Standing::Unknown => {
+                println!("  signed by an {alg} key this machine does not know: {key}")
+            }
         }
         match &report.log {
             LogMatch::NotHere => {}
@@ -548,8 +553,8 @@ pub fn run(command: &ReceiptCommand) -> Result<u8, CliError> {
                     png
                 }
                 "escpos" => {
-                    let profile =
-                        countersign_escpos::Profile::for_paper(layout.paper).ok_or_else(|| {
+                    let profile = countersign_escpos::PrinterProfile::for_paper(layout.paper)
+                        .ok_or_else(|| {
                             CliError::Usage("ESC/POS takes --paper 58mm or 80mm".into())
                         })?;
                     countersign_escpos::encode(&doc, &profile, &fonts)
@@ -615,6 +620,7 @@ pub fn run(command: &ReceiptCommand) -> Result<u8, CliError> {
         ReceiptCommand::Verify {
             input,
             trust,
+            accept,
             mirror,
             registry,
             log,
@@ -623,6 +629,7 @@ pub fn run(command: &ReceiptCommand) -> Result<u8, CliError> {
         } => verify(
             input,
             trust,
+            crate::verify::accepted(accept),
             match (mirror, registry) {
                 (Some(m), Some(r)) => Some((m.as_path(), r)),
                 (Some(_), None) => {

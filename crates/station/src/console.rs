@@ -27,6 +27,8 @@ pub struct Console {
     pages: Mutex<Option<Log>>,
     /// Summaries, the attention list, exports: as long as the range is.
     sums: Mutex<Option<Log>>,
+    /// The algorithms the hall accepts, for integrity checks.
+    algorithms: countersign_crypto::Policy,
 }
 
 /// Which of the console's connections a read uses.
@@ -64,13 +66,21 @@ pub struct EntryPage {
 }
 
 impl Console {
-    /// The console over the log at `log_path`.
+    /// The console over the log at `log_path`, for a hall of the standard profile.
     pub fn new(log_path: impl Into<PathBuf>) -> Self {
         Self {
             log_path: log_path.into(),
             pages: Mutex::new(None),
             sums: Mutex::new(None),
+            algorithms: countersign_crypto::Policy::default(),
         }
+    }
+
+    /// For a hall whose algorithm policy is `algorithms` (its settings'): what the integrity
+    /// check accepts of the days' and checkpoints' signatures.
+    pub fn with_algorithms(mut self, algorithms: countersign_crypto::Policy) -> Self {
+        self.algorithms = algorithms;
+        self
     }
 
     /// The log file read.
@@ -189,13 +199,14 @@ impl Console {
     pub fn integrity(
         &self,
         audit: &mut Log,
-        trusted: &[ed25519_dalek::VerifyingKey],
+        trusted: &[countersign_crypto::PublicKey],
         anchors: &crate::integrity::AnchorSource<'_>,
         actor: &crate::review::Actor,
         now: DateTime<Utc>,
     ) -> Result<(crate::integrity::IntegrityReport, Vec<AuditRecord>), ReviewError> {
         let read = Log::open_read_only(&self.log_path).map_err(ReviewError::Log)?;
-        let (report, _) = crate::integrity::run(&read, audit, trusted, anchors, actor, now)?;
+        let (report, _) =
+            crate::integrity::run(&read, audit, trusted, &self.algorithms, anchors, actor, now)?;
         Ok((report, self.recent_audit(20)?))
     }
 

@@ -11,8 +11,8 @@ use countersign_chain::{
     RegistryError, RpcOptions, Wallet,
 };
 use countersign_credential::RegistryRef;
+use countersign_crypto::{Policy, PublicKey};
 use countersign_log::{CheckpointProblem, DayDigest, DigestProblem, Integrity, Log, LogError};
-use ed25519_dalek::VerifyingKey;
 
 /// How a closed day's digest stands against the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +128,8 @@ pub struct DayCheck {
 /// (rolled back to a backup).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingDay {
-    /// The hall key that anchored it.
+    /// The hall key that anchored it, as the registry names it (an Ed25519 key itself, the
+    /// SM3 hash of an SM2 key).
     pub station: [u8; 32],
     /// The day.
     pub day: NaiveDate,
@@ -165,7 +166,7 @@ impl CheckpointStanding {
 /// A checkpoint anchored on the registry, and how the log stands against it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnchoredCheck {
-    /// The hall key whose station anchored it.
+    /// The hall key whose station anchored it, as the registry names it.
     pub station: [u8; 32],
     /// What the registry holds.
     pub anchored: AnchoredCheckpoint,
@@ -189,7 +190,8 @@ pub struct IntegrityReport {
     /// Every checkpoint a trusted hall key anchored on the registry, oldest first, the newest
     /// read with a storage proof (only when the anchors were read).
     pub anchored_checkpoints: Vec<AnchoredCheck>,
-    /// The days' signatures were checked (some trusted key was given).
+    /// The days' signatures were checked (some trusted key was given), under the hall's
+    /// algorithm policy.
     pub signatures_checked: bool,
     /// Why the anchors were not (all) read, when a node was configured.
     pub chain_unreachable: Option<String>,
@@ -295,6 +297,7 @@ pub fn checkpoint_problem_name(p: CheckpointProblem) -> &'static str {
     match p {
         CheckpointProblem::BadSignature => "not-signed-by-the-hall",
         CheckpointProblem::Altered => "altered",
+        CheckpointProblem::NotAllowed(_) => "algorithm-not-allowed",
     }
 }
 
@@ -306,13 +309,16 @@ pub fn problem_name(p: Option<&DigestProblem>) -> &'static str {
         Some(DigestProblem::Altered) => "altered",
         Some(DigestProblem::EntriesChanged) => "entries-changed",
         Some(DigestProblem::BrokenChain) => "broken-chain",
+        Some(DigestProblem::NotAllowed(_)) => "algorithm-not-allowed",
     }
 }
 
-/// Checks `log`: its hash chains, the days signed by a `trusted` key, and each day's anchor.
+/// Checks `log`: its hash chains (with the file's own hash), the days and checkpoints signed
+/// by a `trusted` key with an algorithm `policy` accepts, and each day's anchor.
 pub fn check(
     log: &Log,
-    trusted: &[VerifyingKey],
+    trusted: &[PublicKey],
+    policy: &Policy,
     anchors: &AnchorSource<'_>,
 ) -> Result<IntegrityReport, LogError> {
     let started = std::time::Instant::now();
@@ -325,8 +331,9 @@ pub fn check(
     let mut anchored = Vec::new();
     if let AnchorSource::Node(registry) = anchors {
         for key in trusted {
-            match anchored_checkpoints(registry, key.to_bytes()) {
-                Ok(found) => anchored.extend(found.into_iter().map(|a| (key.to_bytes(), a))),
+            let station = key.registry_key();
+            match anchored_checkpoints(registry, station) {
+                Ok(found) => anchored.extend(found.into_iter().map(|a| (station, a))),
                 Err(e) => {
                     chain_unreachable = Some(e);
                     anchored.clear();
@@ -337,11 +344,11 @@ pub fn check(
     }
     let sizes: Vec<u64> = anchored.iter().map(|(_, a)| a.size).collect();
     let chains = log.verify_at(&sizes)?;
-    let problems = log.verify_digests(trusted)?;
+    let problems = log.verify_digests(trusted, policy)?;
     let checkpoint_problems = if trusted.is_empty() {
         Vec::new()
     } else {
-        log.verify_checkpoints(trusted)?
+        log.verify_checkpoints(trusted, policy)?
     };
     let anchored_checkpoints = anchored
         .into_iter()
@@ -390,13 +397,13 @@ pub fn check(
     let mut missing_days = Vec::new();
     if let (AnchorSource::Node(registry), None) = (anchors, &chain_unreachable) {
         for key in trusted {
-            let station = key.to_bytes();
+            let station = key.registry_key();
             match registry.anchored_days(station) {
                 Ok(anchored) => {
                     for (day, a) in anchored {
-                        let kept = days
-                            .iter()
-                            .any(|d| d.digest.day == day && d.digest.public_key == station);
+                        let kept = days.iter().any(|d| {
+                            d.digest.day == day && d.digest.registry_key() == Some(station)
+                        });
                         if !kept {
                             missing_days.push(MissingDay {
                                 station,
@@ -495,7 +502,15 @@ pub enum CheckpointAnchorError {
 }
 
 fn anchoring(registry: &Registry, digest: &DayDigest) -> Result<Anchoring, RegistryError> {
-    Ok(match registry.log_digest(digest.public_key, digest.day)? {
+    // A stored key that is no key cannot be asked about (its day is a bad signature already).
+    let Some(station) = digest.registry_key() else {
+        return Ok(if digest.anchor_tx.is_some() {
+            Anchoring::Missing
+        } else {
+            Anchoring::NotAnchored
+        });
+    };
+    Ok(match registry.log_digest(station, digest.day)? {
         Some(a) if a.digest == digest.digest => Anchoring::Anchored { block: a.block },
         Some(_) => Anchoring::Differs,
         None if digest.anchor_tx.is_some() => Anchoring::Missing,
@@ -509,12 +524,13 @@ fn anchoring(registry: &Registry, digest: &DayDigest) -> Result<Anchoring, Regis
 pub fn run(
     read: &Log,
     audit: &mut Log,
-    trusted: &[VerifyingKey],
+    trusted: &[PublicKey],
+    policy: &Policy,
     anchors: &AnchorSource<'_>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(IntegrityReport, u64), ReviewError> {
-    let report = check(read, trusted, anchors).map_err(ReviewError::Log)?;
+    let report = check(read, trusted, policy, anchors).map_err(ReviewError::Log)?;
     let seq = audit
         .audit(
             &actor.id,

@@ -5,6 +5,13 @@
 //!
 //! It decides nothing about validity (that is `countersign-verify`) and stores nothing itself
 //! (that is `countersign-log`); it only joins them the way a counter needs.
+//!
+//! The hall's profile (standard: Ed25519 and SHA-256; national, 国密: SM2 and SM3) comes in as
+//! a [`countersign_crypto::Policy`] from whoever read the hall's settings
+//! ([`Station::open_with`]): a new log file hashes with the profile's hash, the hall key signs
+//! days, checkpoints and receipts with its own algorithm, and receipts and logs are checked
+//! against what the policy accepts. A log file or hall key made under another profile is kept
+//! as it is, never silently converted, and said so ([`Station::profile_mismatches`]).
 
 pub mod anchorer;
 mod clock;
@@ -25,12 +32,11 @@ pub use policy::{Mask, PolicyError, PrivacyPolicy};
 pub use source::{spawn_follower, sync_mirror, ChainSource, ChainStatus, SourceError};
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Offset, Utc};
+use countersign_crypto::{HashAlg, Policy, Profile, SecretKey, SigAlg};
 use countersign_log::{DayDigest, Log, LogError, NewEntry, StoredCheckpoint};
 use countersign_tlog::note::NoteSigner;
 use countersign_verify::{CheckOutcome, Report, SkipReason};
 use countersign_vocab::{ChainUsed, CredentialHash, Verdict};
-use ed25519_dalek::SigningKey;
-use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
 use std::path::Path;
 
@@ -70,6 +76,113 @@ pub enum StationError {
     Log(#[from] LogError),
 }
 
+/// Where the hall's own records do not follow its profile. Each is kept as it is, because
+/// changing it silently would do harm: a log re-hashed would no longer match the checkpoints
+/// and days it anchored on the registry, and a hall key replaced would sign with a key no
+/// other hall knows until it is registered as the station's. IT is told (the app's status, the
+/// doctor) what to do; verification goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileMismatch {
+    /// The log file hashes with another hash than the profile's; it keeps its own hash for
+    /// its whole life, and a new log file would take the profile's.
+    LogHash {
+        /// The file's hash.
+        file: HashAlg,
+        /// The hall's profile.
+        profile: Profile,
+    },
+    /// The hall key is of another algorithm than the profile signs with; it keeps signing
+    /// until the hall is re-keyed.
+    HallKey {
+        /// The key's algorithm.
+        key: SigAlg,
+        /// The hall's profile.
+        profile: Profile,
+        /// Whether the hall's policy still accepts the key's algorithm (a province moving
+        /// between profiles); when it does not, other halls refuse this hall's receipts.
+        accepted: bool,
+    },
+}
+
+impl ProfileMismatch {
+    /// A stable code (status, doctor, JSON).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::LogHash { .. } => "profile.log_hash",
+            Self::HallKey { .. } => "profile.hall_key",
+        }
+    }
+
+    /// Whether the hall's own signatures are refused by its own policy (a failure, not a
+    /// note).
+    pub fn is_refused(&self) -> bool {
+        matches!(
+            self,
+            Self::HallKey {
+                accepted: false,
+                ..
+            }
+        )
+    }
+}
+
+impl std::fmt::Display for ProfileMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::LogHash { file, profile } => write!(
+                f,
+                "the verification log hashes with {file}, not with {want} as the hall's \
+                 profile ({profile}) says: it was created before the profile changed and keeps \
+                 its own hash, so that it still matches what it anchored. To log under {want}, \
+                 archive this file (after its last checkpoint is anchored) and start a new one",
+                want = profile.hash(),
+            ),
+            Self::HallKey {
+                key,
+                profile,
+                accepted,
+            } => write!(
+                f,
+                "the hall key is an {key} key, not {want} as the hall's profile ({profile}) \
+                 says{refused}: create an {want} hall key and register it as the station's key \
+                 (chain register-station) to re-key the hall",
+                want = profile.sig(),
+                refused = if *accepted {
+                    ""
+                } else {
+                    "; the hall's policy does not accept its signatures, so its receipts and \
+                     checkpoints are refused"
+                },
+            ),
+        }
+    }
+}
+
+/// What in `log` and the hall key (of algorithm `key`, if there is one) departs from
+/// `algorithms`' profile.
+pub fn profile_mismatches(
+    log: &Log,
+    key: Option<SigAlg>,
+    algorithms: &Policy,
+) -> Vec<ProfileMismatch> {
+    let profile = algorithms.signs_with();
+    let mut out = Vec::new();
+    if log.hash() != profile.hash() {
+        out.push(ProfileMismatch::LogHash {
+            file: log.hash(),
+            profile,
+        });
+    }
+    if let Some(key) = key.filter(|k| *k != profile.sig()) {
+        out.push(ProfileMismatch::HallKey {
+            key,
+            profile,
+            accepted: algorithms.allow_sig(key).is_ok(),
+        });
+    }
+    out
+}
+
 /// How long a repeated scan of the same credential counts as the same verification.
 pub const REPEAT_WINDOW: Duration = Duration::seconds(countersign_defaults::REPEAT_WINDOW_SECONDS);
 
@@ -78,6 +191,8 @@ pub const REPEAT_WINDOW: Duration = Duration::seconds(countersign_defaults::REPE
 pub struct Station {
     identity: Identity,
     policy: PrivacyPolicy,
+    /// The hall's algorithm policy: the profile it signs and hashes with, what it accepts.
+    algorithms: Policy,
     log: Log,
     /// Recent verifications: (credential key, time, entry), oldest first.
     recent: VecDeque<([u8; 32], DateTime<Utc>, u64)>,
@@ -85,7 +200,7 @@ pub struct Station {
     utc_offset: FixedOffset,
     /// The hall id and key that sign day digests: with them the station closes each ended
     /// day by itself (a hall that runs only the app still has signed days).
-    day_signer: Option<(String, SigningKey)>,
+    day_signer: Option<(String, SecretKey)>,
     /// The last hall-local day known closed, so that most verifications skip the check.
     closed_through: Option<NaiveDate>,
     /// The hall key as the log's checkpoint signer (with `day_signer`).
@@ -115,14 +230,19 @@ pub fn close_day(
     hall: &str,
     day: NaiveDate,
     offset: FixedOffset,
-    key: &SigningKey,
+    key: &SecretKey,
     now: DateTime<Utc>,
 ) -> Result<DayDigest, LogError> {
     let digest = log.close_day(hall, day, offset, key, now)?;
-    let signer = NoteSigner::new(&countersign_log::origin_for(hall), key.clone())
-        .map_err(|e| LogError::Corrupt(format!("hall {hall:?} cannot name a checkpoint: {e}")))?;
-    log.checkpoint(&signer, now)?;
+    log.checkpoint(&checkpoint_signer(log, hall, key)?, now)?;
     Ok(digest)
+}
+
+/// The hall key as the signer of `log`'s checkpoints: named after the hall's log, with the
+/// log's hash in the name when it is not SHA-256 ([`Log::origin`]).
+pub fn checkpoint_signer(log: &Log, hall: &str, key: &SecretKey) -> Result<NoteSigner, LogError> {
+    NoteSigner::new(&log.origin(hall), key.clone())
+        .map_err(|e| LogError::Corrupt(format!("hall {hall:?} cannot name a checkpoint: {e}")))
 }
 
 /// Purges the subject summaries `log` holds past `retention_days` as of `now`, and those in
@@ -160,17 +280,37 @@ pub fn purge_expired(
 }
 
 impl Station {
-    /// Opens the hall's log and purges subject summaries older than the policy keeps them.
+    /// Opens the hall's log under the standard profile ([`Station::open_with`]) and purges
+    /// subject summaries older than the policy keeps them.
     pub fn open(
         path: impl AsRef<Path>,
         identity: Identity,
         policy: PrivacyPolicy,
         now: DateTime<Utc>,
     ) -> Result<Self, StationError> {
+        Self::open_with(path, identity, policy, Policy::default(), now)
+    }
+
+    /// Opens the hall's log for a hall whose algorithm policy is `algorithms` (from the hall's
+    /// settings): a new log file hashes with its profile's hash; an existing file keeps its
+    /// own, and a difference is logged and listed by [`Station::profile_mismatches`]. Then
+    /// purges subject summaries older than the privacy `policy` keeps them.
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        identity: Identity,
+        policy: PrivacyPolicy,
+        algorithms: Policy,
+        now: DateTime<Utc>,
+    ) -> Result<Self, StationError> {
+        let log = Log::open_with_hash(path, algorithms.signs_with().hash())?;
+        for mismatch in profile_mismatches(&log, None, &algorithms) {
+            tracing::warn!(code = mismatch.code(), "{mismatch}");
+        }
         let mut station = Self {
             identity,
             policy,
-            log: Log::open(path)?,
+            algorithms,
+            log,
             recent: VecDeque::new(),
             utc_offset: FixedOffset::east_opt(countersign_defaults::HALL_UTC_OFFSET_SECONDS)
                 .unwrap_or(Utc.fix()),
@@ -188,17 +328,27 @@ impl Station {
         self
     }
 
-    /// Closes ended days with the hall's key from now on: at once, and then whenever a
-    /// verification is recorded on a later day than the last one closed.
+    /// Closes ended days with the hall's key (Ed25519 or SM2) from now on: at once, and then
+    /// whenever a verification is recorded on a later day than the last one closed.
     ///
     /// The same key signs checkpoints of the log's tree: every
     /// [`CHECKPOINT_EVERY_LEAVES`](countersign_defaults::CHECKPOINT_EVERY_LEAVES) leaves or
     /// [`CHECKPOINT_EVERY_MINUTES`](countersign_defaults::CHECKPOINT_EVERY_MINUTES) minutes,
-    /// whichever comes first, and at each day's close.
-    pub fn closing_days_with(mut self, hall: &str, key: SigningKey, now: DateTime<Utc>) -> Self {
-        match NoteSigner::new(&countersign_log::origin_for(hall), key.clone()) {
+    /// whichever comes first, and at each day's close. A key of another algorithm than the
+    /// profile's still signs (re-keying is the registry's business) and is named in
+    /// [`Station::profile_mismatches`].
+    pub fn closing_days_with(mut self, hall: &str, key: SecretKey, now: DateTime<Utc>) -> Self {
+        match checkpoint_signer(&self.log, hall, &key) {
             Ok(signer) => self.checkpoints = Some(signer),
             Err(e) => tracing::warn!("no checkpoints for hall {hall:?}: {e}"),
+        }
+        if key.alg() != self.algorithms.signs_with().sig() {
+            for mismatch in profile_mismatches(&self.log, Some(key.alg()), &self.algorithms)
+                .into_iter()
+                .filter(|m| matches!(m, ProfileMismatch::HallKey { .. }))
+            {
+                tracing::warn!(code = mismatch.code(), "{mismatch}");
+            }
         }
         self.day_signer = Some((hall.to_string(), key));
         self.tick(now);
@@ -313,6 +463,18 @@ impl Station {
         &self.log
     }
 
+    /// The hall's algorithm policy (what it was opened with).
+    pub fn algorithms(&self) -> &Policy {
+        &self.algorithms
+    }
+
+    /// Where the log file and the hall key depart from the hall's profile (see
+    /// [`ProfileMismatch`]); empty when both follow it.
+    pub fn profile_mismatches(&self) -> Vec<ProfileMismatch> {
+        let key = self.day_signer.as_ref().map(|(_, k)| k.alg());
+        profile_mismatches(&self.log, key, &self.algorithms)
+    }
+
     /// The log, for closing days.
     pub fn log_mut(&mut self) -> &mut Log {
         &mut self.log
@@ -344,9 +506,10 @@ impl Station {
         channel: Channel,
         receipt: Option<String>,
     ) -> Logged {
+        // The repeat key only dedupes in memory; hashed like the log for one hash per hall.
         let key = report
             .leaf
-            .map_or_else(|| Sha256::digest(input).into(), |leaf| leaf.0);
+            .map_or_else(|| self.log.hash().digest(input), |leaf| leaf.0);
         let at = report.checked_at;
         while self
             .recent
@@ -488,6 +651,12 @@ impl Counter {
     /// The chain source, for status.
     pub fn chain(&self) -> Option<&ChainSource> {
         self.chain.as_ref()
+    }
+
+    /// The algorithms the hall accepts (its verification policy's): what a receipt brought to
+    /// this counter is checked under, as credentials are.
+    pub fn algorithms(&self) -> Policy {
+        self.policy.algorithms
     }
 
     /// What the counter does on its own as time passes (see [`Station::tick`]).

@@ -9,11 +9,11 @@
 
 use crate::review::Actor;
 use chrono::{DateTime, Utc};
+use countersign_crypto::SecretKey;
 use countersign_log::{Log, LogError};
 use countersign_printdoc::fonts::Fonts;
 use countersign_printing::{JobKind, NewJob, PrintQueue, QueueError};
 use countersign_receipt::{ComposeOptions, SignedReceipt};
-use ed25519_dalek::SigningKey;
 
 /// A receipt could not be queued.
 #[derive(Debug, thiserror::Error)]
@@ -75,7 +75,7 @@ pub struct Queued {
 /// Entry `seq`'s receipt, signed with the hall `key`.
 pub fn signed_receipt(
     log: &Log,
-    key: &SigningKey,
+    key: &SecretKey,
     seq: u64,
 ) -> Result<SignedReceipt, PrintFlowError> {
     let receipt = log
@@ -104,7 +104,7 @@ pub fn printed_before(log: &Log, queue: &PrintQueue, id: &str) -> Result<bool, P
 pub fn queue_receipt(
     log: &mut Log,
     queue: &PrintQueue,
-    key: &SigningKey,
+    key: &SecretKey,
     request: &PrintRequest<'_>,
     now: DateTime<Utc>,
 ) -> Result<Queued, PrintFlowError> {
@@ -152,7 +152,7 @@ pub fn queue_receipt(
 /// and laid out as `options` say (a COPY when `options.reprinted_at` is set).
 pub fn preview_png(
     log: &Log,
-    key: &SigningKey,
+    key: &SecretKey,
     seq: u64,
     options: &ComposeOptions,
     fonts: &Fonts,

@@ -2,16 +2,18 @@
 //! the whole check of a receipt someone brings back (its signature, whether the hall key is
 //! one this machine trusts, and, at the hall that issued it, whether it matches the log and
 //! whether the log proves that entry is in a checkpoint the hall key signed).
+//!
+//! A receipt is read under the checking hall's algorithm policy: one signed with an algorithm
+//! the province does not accept is not genuine here, whatever its signature. Its entry is
+//! proved with the log file's own hash, in a checkpoint whose origin names that hash.
 
 use countersign_chainstate::IssuerStatus;
-use countersign_log::{
-    leaf_of, open_checkpoint, origin_for, Entry, LeafKind, Log, LogError, NewEntry,
-};
+use countersign_crypto::{Policy, PublicKey};
+use countersign_log::{leaf_of, open_checkpoint, Entry, LeafKind, Log, LogError, NewEntry};
 use countersign_mirror::Mirror;
 use countersign_receipt::{
     assess, differences, LogMatch, Receipt, ReceiptError, ReceiptFinding, SignedReceipt, Standing,
 };
-use ed25519_dalek::VerifyingKey;
 
 /// The receipt of a log entry (unsigned), or `None` when the entry has no receipt id.
 pub fn receipt_for(entry: &NewEntry) -> Option<Receipt> {
@@ -39,8 +41,8 @@ pub struct TrustedHall {
     pub hall: String,
     /// Its name, for the screen.
     pub name: String,
-    /// Its key.
-    pub key: VerifyingKey,
+    /// Its key (Ed25519 or SM2).
+    pub key: PublicKey,
 }
 
 /// What a receipt check found.
@@ -158,6 +160,9 @@ pub struct CheckContext<'a> {
     pub mirror: Option<&'a Mirror>,
     /// This hall's id and log: a receipt of this hall is matched to its entry.
     pub own: Option<(&'a str, &'a Log)>,
+    /// The algorithms this hall accepts (its settings' policy): a receipt under another is
+    /// refused before its signature is checked. The default accepts the standard profile.
+    pub policy: Policy,
 }
 
 /// The text of a receipt's QR code from what was scanned or opened: the payload itself, or a
@@ -181,8 +186,9 @@ pub fn payload_from(input: &[u8]) -> Result<String, CheckError> {
         .ok_or_else(|| ReceiptError::Prefix.into())
 }
 
-/// What this machine knows of `key`.
-pub fn standing_of(key: &VerifyingKey, hall: &str, context: &CheckContext<'_>) -> Standing {
+/// What this machine knows of `key` (a registered station is looked up by the 32 bytes the
+/// registry names its key by).
+pub fn standing_of(key: &PublicKey, hall: &str, context: &CheckContext<'_>) -> Standing {
     if let Some(t) = context
         .trusted
         .iter()
@@ -195,7 +201,7 @@ pub fn standing_of(key: &VerifyingKey, hall: &str, context: &CheckContext<'_>) -
     let Some(mirror) = context.mirror else {
         return Standing::Unknown;
     };
-    match mirror.station(&key.to_bytes()) {
+    match mirror.station(&key.registry_key()) {
         Ok(Some(station)) => match station.status {
             IssuerStatus::Active => Standing::Trusted { name: station.name },
             IssuerStatus::Suspended => Standing::Withdrawn {
@@ -214,7 +220,7 @@ pub fn standing_of(key: &VerifyingKey, hall: &str, context: &CheckContext<'_>) -
 /// Checks a receipt: its signature, its key's standing, and (at its own hall) the log.
 pub fn check(input: &[u8], context: &CheckContext<'_>) -> Result<ReceiptReport, CheckError> {
     let payload = payload_from(input)?;
-    let signed = SignedReceipt::parse(&payload)?;
+    let signed = SignedReceipt::parse_with(&payload, &context.policy)?;
     let standing = standing_of(&signed.key, &signed.receipt.hall, context);
     let (log, recorded) = match context.own {
         Some((hall, log)) if hall == signed.receipt.hall => {
@@ -227,7 +233,7 @@ pub fn check(input: &[u8], context: &CheckContext<'_>) -> Result<ReceiptReport, 
                     Some(logged) => {
                         let fields = differences(&signed.receipt, &logged);
                         if fields.is_empty() {
-                            let recorded = prove(log, e, &signed)
+                            let recorded = prove(log, e, &signed, &context.policy)
                                 .map_err(|e| CheckError::Log(e.to_string()))?;
                             (LogMatch::Matches(e.seq), recorded)
                         } else {
@@ -261,10 +267,16 @@ pub fn check(input: &[u8], context: &CheckContext<'_>) -> Result<ReceiptReport, 
     })
 }
 
-/// Proves `entry`, which matches `signed`, in a checkpoint of `log` (see [`Recorded`]);
-/// `None` when the log has no tree (a file older than the tree). Errors are the log's own
-/// (the disk, SQLite); a tree that cannot give the proof is a [`ProofFailure`].
-fn prove(log: &Log, entry: &Entry, signed: &SignedReceipt) -> Result<Option<Recorded>, LogError> {
+/// Proves `entry`, which matches `signed`, in a checkpoint of `log` (see [`Recorded`]), with
+/// the log's own hash; `None` when the log has no tree (a file older than the tree). Errors
+/// are the log's own (the disk, SQLite); a tree that cannot give the proof is a
+/// [`ProofFailure`].
+fn prove(
+    log: &Log,
+    entry: &Entry,
+    signed: &SignedReceipt,
+    policy: &Policy,
+) -> Result<Option<Recorded>, LogError> {
     let seq = entry.seq;
     let fails = |why| Ok(Some(Recorded::ProofFails { seq, why }));
     let Some(index) = log.entry_leaf_index(seq)? else {
@@ -291,12 +303,13 @@ fn prove(log: &Log, entry: &Entry, signed: &SignedReceipt) -> Result<Option<Reco
     let size = checkpoint.size;
     // The receipt's key, not any trusted one: the entry is proved under the signature of
     // the key that attested it.
-    let Some(note) = open_checkpoint(&checkpoint.note, &[signed.key]) else {
+    let Ok(note) = open_checkpoint(&checkpoint.note, &[signed.key], policy) else {
         return fails(ProofFailure::ForeignSignature { size });
     };
+    // The origin names the log's hash: a note for a log of another hash is not this log's.
     if note.size != size
         || note.root != checkpoint.root
-        || note.origin != origin_for(&signed.receipt.hall)
+        || note.origin != log.origin(&signed.receipt.hall)
     {
         return fails(ProofFailure::NoteDiffers { size });
     }
@@ -316,9 +329,11 @@ fn prove(log: &Log, entry: &Entry, signed: &SignedReceipt) -> Result<Option<Reco
         }
         Err(e) => return Err(e),
     };
-    let leaf = leaf_of(LeafKind::Entry, seq, &row_hash);
+    let alg = log.hash();
+    let leaf = leaf_of(alg, LeafKind::Entry, seq, &row_hash);
     if proof.index != index
-        || countersign_tlog::verify_inclusion(index, size, &leaf, &proof.proof, &note.root).is_err()
+        || countersign_tlog::verify_inclusion(alg, index, size, &leaf, &proof.proof, &note.root)
+            .is_err()
     {
         return fails(ProofFailure::Mismatch { size });
     }

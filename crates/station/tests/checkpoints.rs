@@ -3,10 +3,10 @@
 //! the clock is far ahead of what the log can vouch for. Real log files, an injected clock.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use countersign_crypto::{Policy, SecretKey, SigAlg};
 use countersign_log::{Log, NewEntry};
 use countersign_station::{Identity, PrivacyPolicy, Purge, Station};
 use countersign_vocab::{ChainSourceKind, ChainUsed, Channel, Verdict};
-use ed25519_dalek::SigningKey;
 use std::collections::BTreeMap;
 
 fn t0() -> DateTime<Utc> {
@@ -50,7 +50,11 @@ fn station(dir: &tempfile::TempDir, now: DateTime<Utc>) -> Station {
         now,
     )
     .expect("open")
-    .closing_days_with("BJ-CY-01", SigningKey::from_bytes(&[42; 32]), now)
+    .closing_days_with("BJ-CY-01", hall_key(), now)
+}
+
+fn hall_key() -> SecretKey {
+    SecretKey::from_bytes(SigAlg::Ed25519, &[42; 32]).expect("key")
 }
 
 fn sizes(station: &Station) -> Vec<u64> {
@@ -123,7 +127,7 @@ fn checkpoints_come_by_count_by_time_at_day_close_and_after_a_clock_set_back() {
     assert!(check.is_intact(), "{:?}", check.tree.findings);
     assert!(station
         .log()
-        .verify_checkpoints(&[SigningKey::from_bytes(&[42; 32]).verifying_key()])
+        .verify_checkpoints(&[hall_key().public()], &Policy::default())
         .expect("signatures")
         .is_empty());
 }

@@ -4,11 +4,11 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use countersign_chain::{Registry, RpcOptions, Wallet};
+use countersign_crypto::{HashAlg, Policy, PublicKey, SecretKey, SigAlg};
 use countersign_devchain::{Anvil, DEV_CHAIN_ID, DEV_KEYS};
 use countersign_log::Log;
 use countersign_station::integrity::{self, AnchorSource, Anchoring};
 use countersign_station::review::Actor;
-use ed25519_dalek::SigningKey;
 
 fn wallet(i: usize) -> Wallet {
     Wallet::from_hex(DEV_KEYS[i]).expect("dev key")
@@ -36,7 +36,7 @@ fn actor() -> Actor {
 }
 
 /// A registry deployed on `anvil` with the station of `key` registered, its account wallet 2.
-fn registry_with_station(anvil: &Anvil, key: &SigningKey) -> Registry {
+fn registry_with_station(anvil: &Anvil, key: &SecretKey) -> Registry {
     let (registry, _) = Registry::deploy(
         &anvil.url(),
         DEV_CHAIN_ID,
@@ -47,7 +47,7 @@ fn registry_with_station(anvil: &Anvil, key: &SigningKey) -> Registry {
     registry
         .register_station(
             &wallet(0),
-            key.verifying_key().to_bytes(),
+            key.public().registry_key(),
             Some(wallet(2).address().into()),
             "朝阳区政务服务中心",
         )
@@ -55,12 +55,8 @@ fn registry_with_station(anvil: &Anvil, key: &SigningKey) -> Registry {
     registry
 }
 
-fn anchorings(
-    log: &Log,
-    trusted: &[ed25519_dalek::VerifyingKey],
-    node: &Registry,
-) -> Vec<Option<Anchoring>> {
-    integrity::check(log, trusted, &AnchorSource::Node(node))
+fn anchorings(log: &Log, trusted: &[PublicKey], node: &Registry) -> Vec<Option<Anchoring>> {
+    integrity::check(log, trusted, &Policy::default(), &AnchorSource::Node(node))
         .expect("check")
         .days
         .iter()
@@ -71,8 +67,8 @@ fn anchorings(
 #[test]
 fn each_day_is_compared_with_its_anchor_and_the_check_is_recorded() {
     let anvil = Anvil::start().expect("anvil (run scripts/tools.sh)");
-    let key = SigningKey::from_bytes(&[5; 32]);
-    let public = key.verifying_key();
+    let key = SecretKey::from_bytes(SigAlg::Ed25519, &[5; 32]).expect("key");
+    let public = key.public();
     let registry = registry_with_station(&anvil, &key);
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -101,7 +97,13 @@ fn each_day_is_compared_with_its_anchor_and_the_check_is_recorded() {
 
     // The log claims the 25th was anchored, but the registry holds nothing for it.
     log.set_anchored(second.day, "0xfeed").expect("mark");
-    let report = integrity::check(&log, &trusted, &AnchorSource::Node(&registry)).expect("check");
+    let report = integrity::check(
+        &log,
+        &trusted,
+        &Policy::default(),
+        &AnchorSource::Node(&registry),
+    )
+    .expect("check");
     assert_eq!(report.days[1].anchoring, Some(Anchoring::Missing));
     assert!(!report.intact());
     assert_eq!(report.summary(), "digest of 2026-11-25: anchor-missing");
@@ -122,6 +124,7 @@ fn each_day_is_compared_with_its_anchor_and_the_check_is_recorded() {
         &read,
         &mut log,
         &trusted,
+        &Policy::default(),
         &AnchorSource::Node(&registry),
         &actor(),
         later(),
@@ -141,6 +144,7 @@ fn each_day_is_compared_with_its_anchor_and_the_check_is_recorded() {
     let report = integrity::check(
         &read,
         &trusted,
+        &Policy::default(),
         &AnchorSource::Unreachable("connection refused".into()),
     )
     .expect("check");
@@ -160,8 +164,8 @@ fn each_day_is_compared_with_its_anchor_and_the_check_is_recorded() {
 #[test]
 fn anchored_days_the_log_no_longer_has_are_named_whether_deleted_or_rolled_back() {
     let anvil = Anvil::start().expect("anvil (run scripts/tools.sh)");
-    let key = SigningKey::from_bytes(&[6; 32]);
-    let public = key.verifying_key();
+    let key = SecretKey::from_bytes(SigAlg::Ed25519, &[6; 32]).expect("key");
+    let public = key.public();
     let registry = registry_with_station(&anvil, &key);
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("log.sqlite");
@@ -187,7 +191,13 @@ fn anchored_days_the_log_no_longer_has_are_named_whether_deleted_or_rolled_back(
     let trusted = [public];
     let check = |p: &std::path::Path| {
         let log = Log::open_read_only(p).expect("reader");
-        integrity::check(&log, &trusted, &AnchorSource::Node(&registry)).expect("check")
+        integrity::check(
+            &log,
+            &trusted,
+            &Policy::default(),
+            &AnchorSource::Node(&registry),
+        )
+        .expect("check")
     };
     let report = check(&path);
     assert!(report.intact(), "{}", report.summary());
@@ -259,11 +269,11 @@ fn entry(n: u32) -> countersign_log::NewEntry {
 #[test]
 fn a_log_rolled_back_or_rebuilt_is_named_against_its_anchored_checkpoint() {
     let anvil = Anvil::start().expect("anvil (run scripts/tools.sh)");
-    let key = SigningKey::from_bytes(&[7; 32]);
-    let public = key.verifying_key();
+    let key = SecretKey::from_bytes(SigAlg::Ed25519, &[7; 32]).expect("key");
+    let public = key.public();
     let registry = registry_with_station(&anvil, &key);
     let signer = countersign_tlog::note::NoteSigner::new(
-        &countersign_log::origin_for("BJ-CY-01"),
+        &countersign_log::origin_for("BJ-CY-01", HashAlg::Sha256),
         key.clone(),
     )
     .expect("signer");
@@ -273,7 +283,13 @@ fn a_log_rolled_back_or_rebuilt_is_named_against_its_anchored_checkpoint() {
     let trusted = [public];
     let check = |p: &std::path::Path| {
         let log = Log::open_read_only(p).expect("reader");
-        integrity::check(&log, &trusted, &AnchorSource::Node(&registry)).expect("check")
+        integrity::check(
+            &log,
+            &trusted,
+            &Policy::default(),
+            &AnchorSource::Node(&registry),
+        )
+        .expect("check")
     };
     {
         let mut log = Log::open(&path).expect("log");
@@ -394,10 +410,10 @@ fn a_log_rolled_back_or_rebuilt_is_named_against_its_anchored_checkpoint() {
 #[test]
 fn the_anchorer_anchors_the_newest_checkpoint_on_its_schedule() {
     let anvil = Anvil::start().expect("anvil (run scripts/tools.sh)");
-    let key = SigningKey::from_bytes(&[8; 32]);
+    let key = SecretKey::from_bytes(SigAlg::Ed25519, &[8; 32]).expect("key");
     let registry = registry_with_station(&anvil, &key);
     let signer = countersign_tlog::note::NoteSigner::new(
-        &countersign_log::origin_for("BJ-CY-01"),
+        &countersign_log::origin_for("BJ-CY-01", HashAlg::Sha256),
         key.clone(),
     )
     .expect("signer");
@@ -420,7 +436,7 @@ fn the_anchorer_anchors_the_newest_checkpoint_on_its_schedule() {
     let anchored_size = |want: u64| {
         for _ in 0..200 {
             if registry
-                .checkpoint_of(key.verifying_key().to_bytes())
+                .checkpoint_of(key.public().registry_key())
                 .expect("read")
                 .is_some_and(|c| c.size == want)
             {

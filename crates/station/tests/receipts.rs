@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use countersign_chainstate::MemoryChainState;
+use countersign_crypto::{HashAlg, SecretKey, SigAlg};
 use countersign_printdoc::{fonts::Fonts, Paper};
 use countersign_receipt::{compose, ComposeOptions, LogMatch, ReceiptFinding, Standing};
 use countersign_station::receipts::{
@@ -13,7 +14,6 @@ use countersign_station::{Channel, Identity, Logged, PrivacyPolicy, Station};
 use countersign_tlog::note::NoteSigner;
 use countersign_verify::{FixedClock, Params, Policy};
 use countersign_vocab::Verdict;
-use ed25519_dalek::SigningKey;
 use std::path::PathBuf;
 
 fn demo(name: &str) -> Vec<u8> {
@@ -68,15 +68,15 @@ fn record(station: &mut Station, sample: &str) -> u64 {
     seq
 }
 
-fn hall_key() -> SigningKey {
-    SigningKey::from_bytes(&[3; 32])
+fn hall_key() -> SecretKey {
+    SecretKey::from_bytes(SigAlg::Ed25519, &[3; 32]).expect("key")
 }
 
 fn trusted() -> Vec<TrustedHall> {
     vec![TrustedHall {
         hall: "BJ-CY-01".into(),
         name: "北京市朝阳区政务服务中心".into(),
-        key: hall_key().verifying_key(),
+        key: hall_key().public(),
     }]
 }
 
@@ -102,6 +102,7 @@ fn a_receipt_of_a_logged_verification_is_genuine_and_matches_the_log() {
         trusted: &trust,
         mirror: None,
         own: Some(("BJ-CY-01", station.log())),
+        ..CheckContext::default()
     };
     let report = check(payload.as_bytes(), &here).expect("check");
     assert_eq!(report.finding, ReceiptFinding::Genuine);
@@ -112,6 +113,7 @@ fn a_receipt_of_a_logged_verification_is_genuine_and_matches_the_log() {
         trusted: &trust,
         mirror: None,
         own: None,
+        ..CheckContext::default()
     };
     let report = check(payload.as_bytes(), &elsewhere).expect("check");
     assert_eq!(
@@ -134,6 +136,7 @@ fn a_receipt_contradicting_the_log_or_missing_from_it_is_flagged() {
         trusted: &trust,
         mirror: None,
         own: Some(("BJ-CY-01", station.log())),
+        ..CheckContext::default()
     };
     // Signed with the hall's key but saying VALID where the log says INVALID.
     let mut changed = station.receipt_of(seq).expect("read").expect("receipt");
@@ -228,6 +231,7 @@ fn a_picture_of_the_printed_receipt_checks() {
             trusted: &trust,
             mirror: None,
             own: Some(("BJ-CY-01", station.log())),
+            ..CheckContext::default()
         },
     )
     .expect("check");
@@ -317,8 +321,9 @@ fn a_receipt_printed_before_prints_as_a_copy_whichever_queue_printed_it() {
     assert_eq!(cli_queue.pending().expect("pending").len(), 1);
 }
 
-fn signer(key: SigningKey) -> NoteSigner {
-    NoteSigner::new(&countersign_log::origin_for("BJ-CY-01"), key).expect("signer")
+fn signer(key: SecretKey) -> NoteSigner {
+    let origin = countersign_log::origin_for("BJ-CY-01", HashAlg::Sha256);
+    NoteSigner::new(&origin, key).expect("signer")
 }
 
 /// Grows the tree by `n` leaves (audit records), so that proofs have several hashes.
@@ -347,6 +352,7 @@ fn check_here(station: &Station, seq: u64) -> ReceiptReport {
             trusted: &trust,
             mirror: None,
             own: Some(("BJ-CY-01", station.log())),
+            ..CheckContext::default()
         },
     )
     .expect("check")
@@ -478,7 +484,10 @@ fn a_changed_log_fails_the_receipts_proof() {
     let (mut station, seq) = logged_receipt(&dir, "expired-residence-permit");
     station
         .log_mut()
-        .checkpoint(&signer(SigningKey::from_bytes(&[9; 32])), at())
+        .checkpoint(
+            &signer(SecretKey::from_bytes(SigAlg::Ed25519, &[9; 32]).expect("key")),
+            at(),
+        )
         .expect("sign")
         .expect("new");
     let report = check_here(&station, seq);

@@ -65,6 +65,12 @@ pub struct Config {
     pub head_policy: countersign_chainstate::agree::HeadPolicy,
     /// Registry reads are storage proofs (off only for chains without `eth_getProof`).
     pub chain_proofs: bool,
+    /// The chain's EVM hash (`COUNTERSIGN_CHAIN_HASH`, else the bundle's `chain.hash`;
+    /// keccak256 unless a national-crypto chain says sm3).
+    pub chain_hash: countersign_chain::ChainHash,
+    /// The algorithm profiles the hall accepts and signs with (`COUNTERSIGN_ACCEPT`, else the
+    /// bundle's `crypto`; the standard profile alone unless it says otherwise).
+    pub algorithms: countersign_crypto::Policy,
     /// Longest pause between a scanner's keystrokes.
     pub scanner_gap_ms: u32,
     /// The hall's name as printed on receipts (the hall id when not set).
@@ -108,6 +114,18 @@ fn china_standard_time() -> chrono::FixedOffset {
 
 /// The counter chosen on the setup screen, in the data folder.
 const COUNTER_FILE: &str = "counter";
+
+/// `COUNTERSIGN_ACCEPT`: profiles, comma-separated; the first is the one the hall signs with.
+fn accepted_profiles(text: &str) -> Result<countersign_crypto::Policy, String> {
+    let profiles = text
+        .split(',')
+        .map(|p| countersign_crypto::Profile::from_name(p.trim()).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    match profiles.split_first() {
+        Some((first, rest)) => Ok(countersign_crypto::Policy::new(*first, rest)),
+        None => Err("no profile named".into()),
+    }
+}
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -219,6 +237,22 @@ impl Config {
             chain_proofs: env_bool("COUNTERSIGN_CHAIN_PROOFS")
                 .or_else(|| bundle.map(|b| b.chain.proofs))
                 .unwrap_or(true),
+            chain_hash: var("COUNTERSIGN_CHAIN_HASH")
+                .and_then(|v| {
+                    countersign_chain::ChainHash::from_name(v.trim())
+                        .inspect_err(|e| tracing::error!("COUNTERSIGN_CHAIN_HASH ignored: {e}"))
+                        .ok()
+                })
+                .or_else(|| bundle.map(|b| b.chain.chain_hash))
+                .unwrap_or_default(),
+            algorithms: var("COUNTERSIGN_ACCEPT")
+                .and_then(|v| {
+                    accepted_profiles(&v)
+                        .inspect_err(|e| tracing::error!("COUNTERSIGN_ACCEPT ignored: {e}"))
+                        .ok()
+                })
+                .or_else(|| bundle.map(|b| b.algorithms()))
+                .unwrap_or_default(),
             fail_closed: env_bool("COUNTERSIGN_FAIL_CLOSED")
                 .or_else(|| bundle.map(|b| b.fail_closed))
                 .unwrap_or(countersign_defaults::FAIL_CLOSED_WHEN_STALE),
@@ -364,4 +398,21 @@ fn head_policy(
         policy.quorum = q;
     }
     policy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepted_profiles;
+    use countersign_crypto::{Policy, Profile};
+
+    #[test]
+    fn countersign_accept_names_the_profiles_the_first_signing() {
+        assert_eq!(accepted_profiles("guomi"), Ok(Policy::only(Profile::Guomi)));
+        let both = accepted_profiles("guomi, standard").expect("two profiles");
+        assert_eq!(both.signs_with(), Profile::Guomi);
+        assert_eq!(both.accepted(), vec![Profile::Standard, Profile::Guomi]);
+        let refused = accepted_profiles("standard,sm9").expect_err("unknown");
+        assert!(refused.contains("sm9"), "{refused}");
+        assert!(accepted_profiles("").is_err());
+    }
 }

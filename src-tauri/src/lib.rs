@@ -154,6 +154,7 @@ fn chain_source(config: &Config) -> Result<(Option<ChainSource>, String), String
     let options = countersign_chain::RpcOptions {
         timeout: std::time::Duration::from_secs(3),
         attempts: 1,
+        chain_hash: config.chain_hash,
         ..countersign_chain::RpcOptions::default()
     };
     let mirror = config.mirror_path();
@@ -201,6 +202,7 @@ fn anchorer(config: &Config) -> Option<countersign_station::Anchorer> {
     let options = countersign_chain::RpcOptions {
         timeout: std::time::Duration::from_secs(10),
         attempts: 1,
+        chain_hash: config.chain_hash,
         ..countersign_chain::RpcOptions::default()
     };
     countersign_station::spawn_anchorer(
@@ -221,6 +223,7 @@ fn follower(config: &Config) -> Option<Follower> {
     let options = countersign_chain::RpcOptions {
         timeout: std::time::Duration::from_secs(5),
         attempts: 1,
+        chain_hash: config.chain_hash,
         ..countersign_chain::RpcOptions::default()
     };
     let path = config.mirror_path();
@@ -302,6 +305,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let policy = countersign_verify::Policy {
         max_chain_age: chrono::Duration::hours(config.max_chain_age_hours),
         fail_closed_when_stale: config.fail_closed,
+        algorithms: config.algorithms,
         ..countersign_verify::Policy::default()
     };
     tracing::info!(

@@ -144,16 +144,17 @@ pub async fn review_integrity(app: AppHandle) -> Result<IntegrityView, CommandEr
 fn anchor_node(config: &crate::Config) -> AnchorNode {
     match config.registry.as_deref().map(str::parse) {
         None => AnchorNode::None,
-        Some(Ok(registry)) => AnchorNode::connect(&config.rpc, Some(registry), &quick_rpc()),
+        Some(Ok(registry)) => AnchorNode::connect(&config.rpc, Some(registry), &quick_rpc(config)),
         Some(Err(e)) => AnchorNode::Unreachable(format!("COUNTERSIGN_REGISTRY: {e}")),
     }
 }
 
 /// A chain node's patience when a supervisor waits on it.
-fn quick_rpc() -> countersign_chain::RpcOptions {
+fn quick_rpc(config: &crate::Config) -> countersign_chain::RpcOptions {
     countersign_chain::RpcOptions {
         timeout: std::time::Duration::from_secs(3),
         attempts: 1,
+        chain_hash: config.chain_hash,
         ..countersign_chain::RpcOptions::default()
     }
 }

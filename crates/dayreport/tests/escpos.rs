@@ -3,7 +3,7 @@
 use chrono::{FixedOffset, NaiveDate, TimeZone, Utc};
 use countersign_dayreport::compose;
 use countersign_escpos::interpret::{interpret, Item};
-use countersign_escpos::{encode, Profile};
+use countersign_escpos::{encode, PrinterProfile};
 use countersign_log::{Count, DayReport, LogSummary};
 use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::Paper;
@@ -46,7 +46,7 @@ fn the_report_prints_on_a_roll_within_its_columns() {
         .with_ymd_and_hms(2025, 3, 15, 1, 0, 0)
         .single()
         .expect("a time");
-    for profile in [Profile::roll58(), Profile::roll80()] {
+    for profile in [PrinterProfile::roll58(), PrinterProfile::roll80()] {
         let doc = compose(
             &report,
             None,

@@ -1,4 +1,4 @@
-//! [`Document`] → ESC/POS bytes for one [`Profile`].
+//! [`Document`] → ESC/POS bytes for one [`PrinterProfile`].
 
 use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::raster::{self, line_width, render_line, style_px};
@@ -9,7 +9,7 @@ use countersign_printdoc::{
 use image::{GrayImage, Luma};
 
 use crate::commands::{self as cmd, ESC, GS, LF};
-use crate::profile::{Cut, Profile};
+use crate::profile::{Cut, PrinterProfile};
 use crate::qr;
 use crate::style::TextStyle;
 
@@ -18,7 +18,7 @@ use crate::style::TextStyle;
 pub enum EncodeError {
     /// The profile's numbers are unusable.
     #[error("unusable printer profile: {0}")]
-    Profile(&'static str),
+    PrinterProfile(&'static str),
     /// The QR code's data does not fit a QR code at level M (version 40).
     #[error("{len} bytes are too many for a QR code at error-correction level M")]
     QrTooLarge {
@@ -48,11 +48,15 @@ pub(crate) const RASTER_BAND_ROWS: u32 = 256;
 /// A bar line whose label the ROM cannot print is sent as a picture of the same layout.
 ///
 /// # Errors
-/// [`EncodeError::Profile`] for an unusable profile, [`EncodeError::QrTooLarge`] for a QR
+/// [`EncodeError::PrinterProfile`] for an unusable profile, [`EncodeError::QrTooLarge`] for a QR
 /// code's data beyond version 40.
-pub fn encode(doc: &Document, profile: &Profile, fonts: &Fonts) -> Result<Vec<u8>, EncodeError> {
+pub fn encode(
+    doc: &Document,
+    profile: &PrinterProfile,
+    fonts: &Fonts,
+) -> Result<Vec<u8>, EncodeError> {
     if let Some(problem) = profile.problem() {
-        return Err(EncodeError::Profile(problem));
+        return Err(EncodeError::PrinterProfile(problem));
     }
     let mut w = Writer {
         out: Vec::with_capacity(4096),
@@ -90,7 +94,7 @@ pub fn encode(doc: &Document, profile: &Profile, fonts: &Fonts) -> Result<Vec<u8
 
 struct Writer<'a> {
     out: Vec<u8>,
-    profile: &'a Profile,
+    profile: &'a PrinterProfile,
     fonts: &'a Fonts,
     /// What the printer is in now, so commands are sent only on a change.
     style: TextStyle,
@@ -337,7 +341,7 @@ enum ChartLine {
 }
 
 impl Chart {
-    fn plan(bars: &[Bar], profile: &Profile) -> Self {
+    fn plan(bars: &[Bar], profile: &PrinterProfile) -> Self {
         let columns = profile.columns;
         let block = ['█', '■']
             .into_iter()

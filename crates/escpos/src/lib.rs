@@ -3,7 +3,7 @@
 //! Chinese service halls), and reads ESC/POS back.
 //!
 //! Three parts, each usable alone:
-//! - [`encode()`] turns a document into the bytes for one printer [`Profile`]: Chinese text in
+//! - [`encode()`] turns a document into the bytes for one printer [`PrinterProfile`]: Chinese text in
 //!   GB18030 in the printer's Chinese mode, restricted to what its font ROM covers
 //!   ([`FontRom`]); a line with any character outside the ROM is sent as a raster picture
 //!   drawn with the shipped font, so a rare character in a name is printed, never garbage.
@@ -23,7 +23,7 @@
 //! name the printer), or anything about what a receipt means.
 //!
 //! ```
-//! use countersign_escpos::{encode, interpret, Profile};
+//! use countersign_escpos::{encode, interpret, PrinterProfile};
 //! use countersign_printdoc::{fonts::Fonts, Block, Document, Paper, Style};
 //!
 //! let doc = Document {
@@ -32,7 +32,7 @@
 //!     lang: "zh-CN".into(),
 //!     blocks: vec![Block::centered("核验回执 Receipt", Style::Heading)],
 //! };
-//! let bytes = encode(&doc, &Profile::roll80(), &Fonts::embedded_only())?;
+//! let bytes = encode(&doc, &PrinterProfile::roll80(), &Fonts::embedded_only())?;
 //! let items = interpret::interpret(&bytes)?;
 //! assert_eq!(interpret::text_lines(&items), ["核验回执 Receipt"]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -50,7 +50,7 @@ mod transport;
 
 pub use encode::{encode, fit_columns, EncodeError};
 pub use print::{print, PrintReport};
-pub use profile::{Cut, FontRom, Profile};
+pub use profile::{Cut, FontRom, PrinterProfile};
 pub use status::{PrinterStatus, StatusFlags, UnknownStatus};
 pub use style::TextStyle;
 pub use transport::{

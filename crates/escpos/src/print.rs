@@ -4,7 +4,7 @@ use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::Document;
 
 use crate::encode::encode;
-use crate::profile::Profile;
+use crate::profile::PrinterProfile;
 use crate::status::PrinterStatus;
 use crate::transport::{EscPosError, Transport};
 
@@ -32,7 +32,7 @@ pub struct PrintReport {
 /// transport's errors.
 pub fn print<T: Transport + ?Sized>(
     doc: &Document,
-    profile: &Profile,
+    profile: &PrinterProfile,
     fonts: &Fonts,
     transport: &mut T,
 ) -> Result<PrintReport, EscPosError> {

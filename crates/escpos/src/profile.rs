@@ -95,7 +95,7 @@ pub enum Cut {
 
 /// A printer model's capabilities, as the hall's settings describe it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Profile {
+pub struct PrinterProfile {
     /// The roll it takes.
     pub paper: Paper,
     /// Dots across the head (384 for 58 mm, 576 for 80 mm at 203 dpi); a multiple of 8.
@@ -113,7 +113,7 @@ pub struct Profile {
     pub feed_lines: u8,
 }
 
-impl Profile {
+impl PrinterProfile {
     /// A generic 58 mm printer (the cheap "POS-58" class): GB 2312 ROM, no native QR, no
     /// cutter. The conservative choice when the model is unknown.
     pub fn roll58() -> Self {
@@ -226,13 +226,13 @@ mod tests {
     #[test]
     fn presets_are_usable() {
         for p in [
-            Profile::roll58(),
-            Profile::roll80(),
-            Profile::epson_tm_chinese(),
+            PrinterProfile::roll58(),
+            PrinterProfile::roll80(),
+            PrinterProfile::epson_tm_chinese(),
         ] {
             assert_eq!(p.problem(), None, "{p:?}");
             assert_eq!(p.columns as u32 * 12, p.dots, "{p:?}");
         }
-        assert_eq!(Profile::for_paper(Paper::A4), None);
+        assert_eq!(PrinterProfile::for_paper(Paper::A4), None);
     }
 }

@@ -1,7 +1,7 @@
 //! Bar charts on thermal rolls: encoded, read back with the interpreter, line by line.
 
 use countersign_escpos::interpret::{interpret, Item};
-use countersign_escpos::{encode, FontRom, Profile};
+use countersign_escpos::{encode, FontRom, PrinterProfile};
 use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::{Bar, Block, Document, Paper, Style, Tone};
 
@@ -23,7 +23,7 @@ fn verdicts() -> Vec<Bar> {
     ]
 }
 
-fn items(doc: &Document, profile: &Profile) -> Vec<Item> {
+fn items(doc: &Document, profile: &PrinterProfile) -> Vec<Item> {
     let bytes = encode(doc, profile, &Fonts::embedded_only()).expect("encodes");
     interpret(&bytes).expect("interprets")
 }
@@ -56,7 +56,7 @@ fn a_chart_on_80_mm_reads_back_line_by_line() {
     // 21 and take at most (48 - 21 - 1 - 2) / 2 = 12 blocks, two cells each.
     let got = lines(&items(
         &chart(Paper::Roll80, verdicts()),
-        &Profile::roll80(),
+        &PrinterProfile::roll80(),
     ));
     let want = [
         ("核验结论 Verdicts".to_owned(), Some(Style::Heading)),
@@ -89,7 +89,7 @@ fn short_labels_sit_beside_their_bars_and_line_breaks_are_kept() {
             Bar::new("证照已过期\nThe credential has expired", 4, Tone::Bad),
         ],
     );
-    let got = lines(&items(&doc, &Profile::roll80()));
+    let got = lines(&items(&doc, &PrinterProfile::roll80()));
     // The widest line is the English one, 26 cells: the column takes 19 (two fifths), and
     // bars (48 - 21 - 1 - 2) / 2 = 12 blocks.
     let text: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
@@ -112,9 +112,9 @@ fn the_block_is_the_best_the_rom_has() {
         (FontRom::Gbk, '█'),
         (FontRom::Gb18030, '█'),
     ] {
-        let profile = Profile {
+        let profile = PrinterProfile {
             font_rom: rom,
-            ..Profile::roll58()
+            ..PrinterProfile::roll58()
         };
         let got = lines(&items(&chart(Paper::Roll58, verdicts()), &profile));
         let valid = got
@@ -124,9 +124,9 @@ fn the_block_is_the_best_the_rom_has() {
         assert!(valid.0.contains(block), "{rom:?}: {:?}", valid.0);
     }
     // An ASCII ROM prints the bars as #, and the Chinese labels' lines as pictures.
-    let profile = Profile {
+    let profile = PrinterProfile {
         font_rom: FontRom::Ascii,
-        ..Profile::roll58()
+        ..PrinterProfile::roll58()
     };
     let doc = chart(
         Paper::Roll58,
@@ -164,7 +164,7 @@ fn a_bar_line_with_a_character_outside_the_rom_is_a_picture_that_lines_up() {
             Bar::new("王喆", 20, Tone::Neutral),
         ],
     );
-    let got = items(&doc, &Profile::roll80());
+    let got = items(&doc, &PrinterProfile::roll80());
     let text = lines(&got);
     // Labels 4 cells wide, then the gap: bars from cell 6, (48 - 6 - 1 - 2) / 2 = 19 blocks.
     assert_eq!(text[1].0, bar_line("张三", 6, '■', 19, 40));
@@ -211,7 +211,7 @@ fn no_line_is_wider_than_the_roll() {
         vec![Bar::new(long.repeat(3), 5, Tone::Warn)],
         vec![],
     ];
-    for base in [Profile::roll58(), Profile::roll80()] {
+    for base in [PrinterProfile::roll58(), PrinterProfile::roll80()] {
         for rom in [
             FontRom::Ascii,
             FontRom::Gb2312,
@@ -219,7 +219,7 @@ fn no_line_is_wider_than_the_roll() {
             FontRom::Gb18030,
         ] {
             for columns in [8, 12, 20, base.columns] {
-                let profile = Profile {
+                let profile = PrinterProfile {
                     font_rom: rom,
                     columns,
                     ..base.clone()
@@ -262,9 +262,9 @@ fn bars_are_as_long_as_their_values() {
         .enumerate()
         .map(|(i, v)| Bar::new(format!("counter {i}"), *v, Tone::Neutral))
         .collect();
-    let profile = Profile {
+    let profile = PrinterProfile {
         font_rom: FontRom::Gbk,
-        ..Profile::roll80()
+        ..PrinterProfile::roll80()
     };
     let got = lines(&items(&chart(Paper::Roll80, bars), &profile));
     let blocks: Vec<usize> = got[1..]

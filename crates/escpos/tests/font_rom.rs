@@ -4,7 +4,7 @@
 mod common;
 
 use countersign_escpos::interpret::{interpret, Item};
-use countersign_escpos::{encode, FontRom, Profile};
+use countersign_escpos::{encode, FontRom, PrinterProfile};
 use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::raster::render_line;
 use countersign_printdoc::{Align, Block, Document, Paper, Style};
@@ -29,9 +29,9 @@ fn doc() -> Document {
 
 /// What each line of `doc()` became: `Ok(text)` for a text line, `Err(ink)` for a picture.
 fn outcome(rom: FontRom) -> (Vec<Result<String, usize>>, Vec<Item>) {
-    let profile = Profile {
+    let profile = PrinterProfile {
         font_rom: rom,
-        ..Profile::roll80()
+        ..PrinterProfile::roll80()
     };
     let bytes = encode(&doc(), &profile, &Fonts::embedded_only()).expect("encodes");
     let items = interpret(&bytes).expect("interprets");
@@ -108,9 +108,9 @@ fn an_ascii_only_printer_prints_chinese_as_pictures() {
         "a picture per line"
     );
     // And Chinese mode is never entered.
-    let profile = Profile {
+    let profile = PrinterProfile {
         font_rom: FontRom::Ascii,
-        ..Profile::roll80()
+        ..PrinterProfile::roll80()
     };
     let bytes = encode(&doc(), &profile, &Fonts::embedded_only()).expect("encodes");
     assert_eq!(bytes[..2], [0x1B, b'@']);
@@ -127,7 +127,7 @@ fn a_pictured_heading_or_verdict_is_magnified_like_the_text() {
         ],
         ..doc()
     };
-    let bytes = encode(&doc, &Profile::roll58(), &Fonts::embedded_only()).expect("encodes");
+    let bytes = encode(&doc, &PrinterProfile::roll58(), &Fonts::embedded_only()).expect("encodes");
     let items = interpret(&bytes).expect("interprets");
     let sizes: Vec<(u32, u32)> = items
         .iter()

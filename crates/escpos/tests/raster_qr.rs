@@ -4,12 +4,12 @@ mod common;
 
 use common::{payload, pictures, receipt};
 use countersign_escpos::interpret::{interpret, Item};
-use countersign_escpos::{encode, Profile};
+use countersign_escpos::{encode, PrinterProfile};
 use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::{Block, Document, Paper};
 use image::DynamicImage;
 
-fn decode_raster_qr(doc: &Document, profile: &Profile) -> Vec<String> {
+fn decode_raster_qr(doc: &Document, profile: &PrinterProfile) -> Vec<String> {
     let bytes = encode(doc, profile, &Fonts::embedded_only()).expect("encodes");
     let items = interpret(&bytes).expect("interprets");
     assert!(
@@ -30,9 +30,9 @@ fn a_raster_qr_code_decodes_to_its_payload() {
         (Paper::Roll80, 450),
         (Paper::Roll58, 1_850),
     ] {
-        let profile = Profile {
+        let profile = PrinterProfile {
             native_qr: false,
-            ..Profile::for_paper(paper).expect("a roll")
+            ..PrinterProfile::for_paper(paper).expect("a roll")
         };
         let data = payload(len, len);
         let doc = Document {
@@ -55,7 +55,7 @@ fn the_whole_receipt_on_58mm_carries_its_code() {
     // The 58 mm preset has no native QR; the rest of the receipt stays text.
     let doc = receipt(Paper::Roll58);
     assert_eq!(
-        decode_raster_qr(&doc, &Profile::roll58()),
+        decode_raster_qr(&doc, &PrinterProfile::roll58()),
         [payload(7, 450)]
     );
 }

@@ -4,7 +4,7 @@ mod common;
 
 use common::{expected_lines, got_lines, payload, receipt};
 use countersign_escpos::interpret::{interpret, InterpretError, Item};
-use countersign_escpos::{encode, Cut, FontRom, Profile, TextStyle};
+use countersign_escpos::{encode, Cut, FontRom, PrinterProfile, TextStyle};
 use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::{display_width, Align, Block, Document, Paper, Style};
 
@@ -15,7 +15,7 @@ fn fonts() -> Fonts {
 #[test]
 fn a_receipt_reads_back_as_its_lines_qr_and_cut() {
     let doc = receipt(Paper::Roll80);
-    let profile = Profile::roll80();
+    let profile = PrinterProfile::roll80();
     let bytes = encode(&doc, &profile, &fonts()).expect("encodes");
     let items = interpret(&bytes).expect("interprets");
 
@@ -84,14 +84,15 @@ fn a_receipt_reads_back_as_its_lines_qr_and_cut() {
 
 #[test]
 fn the_stream_starts_with_init_and_chinese_mode() {
-    let bytes = encode(&receipt(Paper::Roll80), &Profile::roll80(), &fonts()).expect("encodes");
+    let bytes =
+        encode(&receipt(Paper::Roll80), &PrinterProfile::roll80(), &fonts()).expect("encodes");
     assert_eq!(bytes[..4], [0x1B, b'@', 0x1C, b'&']);
     // An all-ASCII document never enters Chinese mode.
     let doc = Document {
         blocks: vec![Block::text("VALID", Style::Verdict)],
         ..receipt(Paper::Roll80)
     };
-    let bytes = encode(&doc, &Profile::roll80(), &fonts()).expect("encodes");
+    let bytes = encode(&doc, &PrinterProfile::roll80(), &fonts()).expect("encodes");
     assert!(!bytes.windows(2).any(|w| w == [0x1C, b'&']), "{bytes:02X?}");
 }
 
@@ -127,10 +128,10 @@ fn cut_settings() {
         (Cut::None, 5, vec![Item::FeedLines(5)]),
         (Cut::None, 0, vec![]),
     ] {
-        let profile = Profile {
+        let profile = PrinterProfile {
             cut,
             feed_lines: feed,
-            ..Profile::roll80()
+            ..PrinterProfile::roll80()
         };
         let items = interpret(&encode(&doc, &profile, &fonts()).expect("encodes")).expect("reads");
         assert_eq!(items[1..], want[..], "{cut:?} with {feed} lines");
@@ -147,7 +148,7 @@ fn control_characters_in_data_do_not_become_commands() {
         )],
         ..receipt(Paper::Roll80)
     };
-    let bytes = encode(&doc, &Profile::roll80(), &fonts()).expect("encodes");
+    let bytes = encode(&doc, &PrinterProfile::roll80(), &fonts()).expect("encodes");
     let items = interpret(&bytes).expect("no stray commands");
     assert_eq!(
         common::got_lines(&items)[0].0,
@@ -161,9 +162,9 @@ fn control_characters_in_data_do_not_become_commands() {
 #[test]
 fn native_qr_module_size_fits_the_roll() {
     for paper in [Paper::Roll58, Paper::Roll80] {
-        let profile = Profile {
+        let profile = PrinterProfile {
             native_qr: true,
-            ..Profile::for_paper(paper).expect("a roll")
+            ..PrinterProfile::for_paper(paper).expect("a roll")
         };
         for len in [5, 100, 450, 1_000, 1_850, 2_331] {
             let data = payload(len, len);
@@ -198,7 +199,7 @@ fn native_qr_module_size_fits_the_roll() {
         ..receipt(Paper::Roll80)
     };
     assert_eq!(
-        encode(&doc, &Profile::roll80(), &fonts())
+        encode(&doc, &PrinterProfile::roll80(), &fonts())
             .expect_err("too large")
             .to_string(),
         "2332 bytes are too many for a QR code at error-correction level M"
@@ -250,9 +251,9 @@ fn a_58mm_line_is_never_wider_than_32_columns() {
         "１２",
         "〓",
     ];
-    let profile = Profile {
+    let profile = PrinterProfile {
         font_rom: FontRom::Gb18030,
-        ..Profile::roll58()
+        ..PrinterProfile::roll58()
     };
     let mut rng = Lcg(58);
     let mut lines_seen = 0;
@@ -300,7 +301,7 @@ fn a_double_width_style_gets_half_the_columns() {
         blocks: vec![Block::text("有效有效有效有效有效有效", Style::Verdict)],
         ..receipt(Paper::Roll58)
     };
-    let items = interpret(&encode(&doc, &Profile::roll58(), &fonts()).expect("encodes"))
+    let items = interpret(&encode(&doc, &PrinterProfile::roll58(), &fonts()).expect("encodes"))
         .expect("interprets");
     let lines = common::got_lines(&items);
     assert_eq!(
@@ -318,7 +319,7 @@ fn a_double_width_style_gets_half_the_columns() {
 #[test]
 fn a_cut_off_stream_is_a_truncation_error_wherever_it_is_cut() {
     let doc = receipt(Paper::Roll80);
-    let bytes = encode(&doc, &Profile::roll80(), &fonts()).expect("encodes");
+    let bytes = encode(&doc, &PrinterProfile::roll80(), &fonts()).expect("encodes");
     for len in 0..bytes.len() {
         match interpret(&bytes[..len]) {
             Ok(_) | Err(InterpretError::Truncated { .. }) => {}
@@ -341,7 +342,8 @@ fn a_cut_off_stream_is_a_truncation_error_wherever_it_is_cut() {
 
 #[test]
 fn unknown_commands_are_errors_not_skipped() {
-    let mut bytes = encode(&receipt(Paper::Roll80), &Profile::roll80(), &fonts()).expect("encodes");
+    let mut bytes =
+        encode(&receipt(Paper::Roll80), &PrinterProfile::roll80(), &fonts()).expect("encodes");
     let at = bytes.len() - 6;
     // ESC p 0 25 250: pulse the cash drawer, which the interpreter does not model.
     bytes.splice(at..at, [0x1B, b'p', 0, 25, 250]);
@@ -359,13 +361,14 @@ fn receipt_sizes() {
     // Not an assertion of exact sizes: a record for the docs, and a bound that catches a
     // raster or a QR code gone out of control.
     let doc = receipt(Paper::Roll80);
-    let native = encode(&doc, &Profile::roll80(), &fonts()).expect("encodes");
-    let raster_profile = Profile {
+    let native = encode(&doc, &PrinterProfile::roll80(), &fonts()).expect("encodes");
+    let raster_profile = PrinterProfile {
         native_qr: false,
-        ..Profile::roll80()
+        ..PrinterProfile::roll80()
     };
     let raster = encode(&doc, &raster_profile, &fonts()).expect("encodes");
-    let raster58 = encode(&receipt(Paper::Roll58), &Profile::roll58(), &fonts()).expect("encodes");
+    let raster58 =
+        encode(&receipt(Paper::Roll58), &PrinterProfile::roll58(), &fonts()).expect("encodes");
     eprintln!(
         "80 mm receipt: {} bytes with native QR, {} with a raster QR; 58 mm raster QR: {}",
         native.len(),
@@ -378,7 +381,8 @@ fn receipt_sizes() {
 
 #[test]
 fn damaged_streams_are_errors_or_items_never_panics() {
-    let bytes = encode(&receipt(Paper::Roll80), &Profile::roll80(), &fonts()).expect("encodes");
+    let bytes =
+        encode(&receipt(Paper::Roll80), &PrinterProfile::roll80(), &fonts()).expect("encodes");
     let mut rng = Lcg(9100);
     let mut rejected = 0;
     for _ in 0..3_000 {

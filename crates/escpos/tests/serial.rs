@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use common::{receipt, without_status_requests, Responder};
 use countersign_escpos::interpret::interpret;
 use countersign_escpos::{
-    encode, print, DeviceFileTransport, EscPosError, PrinterStatus, Profile, SerialOptions,
+    encode, print, DeviceFileTransport, EscPosError, PrinterProfile, PrinterStatus, SerialOptions,
     SerialTransport, Transport, UnknownStatus,
 };
 use countersign_printdoc::fonts::Fonts;
@@ -184,7 +184,7 @@ impl Rig {
 fn a_job_over_a_serial_line_reads_back_as_the_document() {
     let rig = Rig::new(Some(common::READY));
     let doc = receipt(Paper::Roll58);
-    let profile = Profile::roll58();
+    let profile = PrinterProfile::roll58();
     let fonts = Fonts::embedded_only();
     let mut transport = SerialTransport::open(rig.host(), SerialOptions::default()).expect("opens");
     let report = print(&doc, &profile, &fonts, &mut transport).expect("prints");
@@ -206,7 +206,7 @@ fn paper_out_over_a_serial_line() {
     let mut transport = SerialTransport::open(rig.host(), SerialOptions::default()).expect("opens");
     let err = print(
         &receipt(Paper::Roll58),
-        &Profile::roll58(),
+        &PrinterProfile::roll58(),
         &Fonts::embedded_only(),
         &mut transport,
     )
@@ -253,7 +253,7 @@ fn the_device_file_transport_writes_and_never_claims_ready() {
     let path = dir.path().join("lp0");
     std::fs::write(&path, b"").expect("a stand-in device");
     let doc = receipt(Paper::Roll80);
-    let profile = Profile::roll80();
+    let profile = PrinterProfile::roll80();
     let fonts = Fonts::embedded_only();
     let mut transport = DeviceFileTransport::open(&path).expect("opens");
     let report = print(&doc, &profile, &fonts, &mut transport).expect("sent");

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use common::{receipt, without_status_requests, Responder};
 use countersign_escpos::interpret::{interpret, Item};
 use countersign_escpos::{
-    encode, print, EscPosError, PrinterStatus, Profile, StatusFlags, TcpOptions, TcpTransport,
-    Transport, UnknownStatus,
+    encode, print, EscPosError, PrinterProfile, PrinterStatus, StatusFlags, TcpOptions,
+    TcpTransport, Transport, UnknownStatus,
 };
 use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::Paper;
@@ -124,7 +124,7 @@ fn connect(printer: &FakePrinter) -> TcpTransport {
 fn a_job_reaches_the_printer_and_reads_back_as_the_document() {
     let printer = FakePrinter::start(Some(common::READY), true);
     let doc = receipt(Paper::Roll80);
-    let profile = Profile::roll80();
+    let profile = PrinterProfile::roll80();
     let fonts = Fonts::embedded_only();
     let mut transport = connect(&printer);
     let report = print(&doc, &profile, &fonts, &mut transport).expect("prints");
@@ -177,7 +177,7 @@ fn a_printer_reporting_a_problem_gets_no_job() {
         assert_eq!(status.ready(), Some(false), "{code}: {status:?}");
         let err = print(
             &receipt(Paper::Roll80),
-            &Profile::roll80(),
+            &PrinterProfile::roll80(),
             &Fonts::embedded_only(),
             &mut transport,
         )
@@ -239,7 +239,7 @@ fn a_silent_printer_has_unknown_status_quickly_and_still_gets_the_job() {
     let doc = receipt(Paper::Roll80);
     let report = print(
         &doc,
-        &Profile::roll80(),
+        &PrinterProfile::roll80(),
         &Fonts::embedded_only(),
         &mut transport,
     )
@@ -252,7 +252,7 @@ fn a_silent_printer_has_unknown_status_quickly_and_still_gets_the_job() {
     let items = without_status_requests(interpret(&printer.recorded()).expect("interprets"));
     assert_eq!(
         common::got_lines(&items),
-        common::expected_lines(&doc, &Profile::roll80())
+        common::expected_lines(&doc, &PrinterProfile::roll80())
     );
 }
 

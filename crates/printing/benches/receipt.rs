@@ -69,13 +69,13 @@ fn bench(c: &mut Criterion) {
     c.bench_function("PDF, A6", |b| {
         b.iter(|| black_box(countersign_pdf::render(&a6, &fonts).expect("pdf")))
     });
-    let profile80 = countersign_escpos::Profile::roll80();
+    let profile80 = countersign_escpos::PrinterProfile::roll80();
     c.bench_function("ESC/POS, 80 mm, native QR", |b| {
         b.iter(|| {
             black_box(countersign_escpos::encode(&roll80, &profile80, &fonts).expect("escpos"))
         })
     });
-    let profile58 = countersign_escpos::Profile::roll58();
+    let profile58 = countersign_escpos::PrinterProfile::roll58();
     c.bench_function("ESC/POS, 58 mm, raster QR", |b| {
         b.iter(|| {
             black_box(countersign_escpos::encode(&roll58, &profile58, &fonts).expect("escpos"))

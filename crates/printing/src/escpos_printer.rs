@@ -6,8 +6,8 @@
 
 use crate::{PrintError, Printer, PrinterState};
 use countersign_escpos::{
-    Cut, DeviceFileTransport, FontRom, PrinterStatus, Profile, SerialOptions, SerialTransport,
-    TcpOptions, TcpTransport, Transport, UnknownStatus,
+    Cut, DeviceFileTransport, FontRom, PrinterProfile, PrinterStatus, SerialOptions,
+    SerialTransport, TcpOptions, TcpTransport, Transport, UnknownStatus,
 };
 use countersign_printdoc::fonts::Fonts;
 use countersign_printdoc::{Document, Paper};
@@ -23,13 +23,13 @@ enum Link {
 /// An ESC/POS thermal printer.
 pub struct EscPosPrinter {
     link: Link,
-    profile: Profile,
+    profile: PrinterProfile,
     fonts: Arc<Fonts>,
 }
 
 /// The profile for a roll, adjusted by an address's query (`font=…&qr=…&cut=…`).
-pub(crate) fn profile_for(paper: Paper, query: &str) -> Profile {
-    let mut profile = Profile::for_paper(paper).unwrap_or_else(Profile::roll80);
+pub(crate) fn profile_for(paper: Paper, query: &str) -> PrinterProfile {
+    let mut profile = PrinterProfile::for_paper(paper).unwrap_or_else(PrinterProfile::roll80);
     for (key, value) in query.split('&').filter_map(|kv| kv.split_once('=')) {
         match (key, value.to_ascii_lowercase().as_str()) {
             ("font", "ascii") => profile.font_rom = FontRom::Ascii,
@@ -109,7 +109,7 @@ impl EscPosPrinter {
     }
 
     /// The profile in use.
-    pub fn profile(&self) -> &Profile {
+    pub fn profile(&self) -> &PrinterProfile {
         &self.profile
     }
 

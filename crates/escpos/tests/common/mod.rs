@@ -4,7 +4,7 @@
 #![allow(dead_code)] // Each test binary uses its own part of this module.
 
 use countersign_escpos::interpret::{Item, Line};
-use countersign_escpos::{fit_columns, Profile, TextStyle};
+use countersign_escpos::{fit_columns, PrinterProfile, TextStyle};
 use countersign_printdoc::{Align, Block, Document, Paper, Style};
 use image::GrayImage;
 
@@ -62,7 +62,10 @@ pub fn receipt(paper: Paper) -> Document {
 /// The text lines a profile prints for `doc` (text, style, alignment), computed from the
 /// document with `fit_columns` and the documented style mapping; `None` style for empty
 /// lines.
-pub fn expected_lines(doc: &Document, profile: &Profile) -> Vec<(String, Option<Style>, Align)> {
+pub fn expected_lines(
+    doc: &Document,
+    profile: &PrinterProfile,
+) -> Vec<(String, Option<Style>, Align)> {
     let mut out = Vec::new();
     let push = |out: &mut Vec<_>, text: &str, style: Style, align: Align| {
         let columns = profile.columns / usize::from(TextStyle::for_style(style).width);

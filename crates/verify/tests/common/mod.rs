@@ -369,6 +369,7 @@ pub fn issue_at(
 pub fn issuer_record(did: DidKey, name: &str, account: [u8; 20], types: &[&str]) -> IssuerRecord {
     IssuerRecord {
         did,
+        profile: did.profile(),
         name: name.to_owned(),
         account,
         credential_types: types.iter().map(|s| (*s).to_owned()).collect(),

@@ -13,6 +13,10 @@
 #                                          scan the QR pictures in assets/demo/samples/ (drop one
 #                                          on the window, or open it with O); stop the node to
 #                                          see the hall's mirror answer
+#   scripts/demo.sh --guomi                the whole demo under the national profile (国密): the
+#                                          demo issuers, credentials and batches generated again
+#                                          with SM2 and SM3, the hall's key SM2, every
+#                                          verification accepting only the national profile
 #   scripts/demo.sh --snapshot             no chain: verify against assets/demo/registry-snapshot.json
 #   scripts/demo.sh path/to/picture.png    verify your own picture or payload on a fresh demo chain
 set -euo pipefail
@@ -50,6 +54,11 @@ table() { # $1 = label, rest = verify arguments
     return $failed
 }
 
+profile=standard
+if [ "${1:-}" = "--guomi" ]; then
+    profile=guomi; shift
+fi
+
 app=
 if [ "${1:-}" = "--app" ]; then
     app=1; shift
@@ -70,6 +79,16 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+
+if [ "$profile" = guomi ]; then
+    # The same demo issued again under the national profile: SM2 did:keys, sm2-jcs-2026
+    # signatures, SM3 batches (deterministic, like assets/demo). Every verification, receipt
+    # check and log check from here accepts the national profile alone.
+    demo=$work/demo-guomi
+    "$cs" demo --profile guomi --out "$demo" >/dev/null
+    export COUNTERSIGN_ACCEPT=guomi
+    echo "national profile (国密): SM2 signatures, SM3 hashes; issuers $(sed -n 's/.*"did": "\(did:key:z.\{12\}\).*/\1…/p' "$demo/issuers/chaoyang-amr.key.json")"
+fi
 
 # anvil on a free port, the registry deployed, the demo issuers registered, their batches
 # anchored and the revoked sample revoked (sets anvil_pid, COUNTERSIGN_RPC, COUNTERSIGN_REGISTRY).
@@ -116,7 +135,26 @@ report=$("$cs" log report --date "$today" --json) || failed=1
 if ! grep -q '"total": 15,' <<<"$report"; then
     echo "expected 15 logged verifications (7 online, 7 offline, 1 full report)"; failed=1
 fi
-# The node is stopped: the log's own checks (its hash chains, tree and checkpoints). With a node
-# configured and unreachable, `log verify` says so and exits 2.
-env -u COUNTERSIGN_RPC "$cs" log verify || failed=1
+# A receipt for a logged verification, signed with the hall's key (SM2 under the national
+# profile), and checked against the log as a citizen's receipt would be at the counter.
+echo
+echo "--- a receipt, signed with the hall key ($profile) ---"
+"$cs" log keygen --hall BJ-CY-01 --out "$work/hall.key.json" --profile "$profile" >/dev/null 2>&1
+receipt=$("$cs" receipt show --seq 1 --hall-key "$work/hall.key.json") || failed=1
+echo "$receipt"
+"$cs" receipt verify "$receipt" --trust "$work/hall.key.json" --log "$COUNTERSIGN_LOG" || failed=1
+
+# The day is closed when it is over: the hall clock moved past midnight, as a hall's clock is
+# at the first start of the next day (COUNTERSIGN_CLOCK, as in training rooms). Its digest and a
+# checkpoint are signed with the hall's key.
+tomorrow=$(TZ=Asia/Shanghai date -d tomorrow +%F)
+echo
+echo "--- closing $today (hall time) with the hall key ($profile) ---"
+COUNTERSIGN_CLOCK="${tomorrow}T00:05:00+08:00" "$cs" log close-day --date "$today" \
+    --hall-key "$work/hall.key.json" || failed=1
+
+# The node is stopped: the log's own checks (its hash chains, tree, checkpoints and the signed
+# day). With a node configured and unreachable, `log verify` says so and exits 2.
+COUNTERSIGN_CLOCK="${tomorrow}T00:06:00+08:00" env -u COUNTERSIGN_RPC "$cs" log verify \
+    --trust "$work/hall.key.json" || failed=1
 exit $failed

@@ -74,6 +74,11 @@ cargo test --workspace --doc --locked
 phase "demo on a real anvil chain"
 COUNTERSIGN_CLI=$PWD/target/debug/countersign scripts/demo.sh >/dev/null
 
+# The same demo under the national profile: SM2 issuers and credentials in SM3 batches, an SM2
+# hall key signing receipts, checkpoints and the day, an SM3 log; only guomi accepted.
+phase "demo under the national profile (国密)"
+COUNTERSIGN_CLI=$PWD/target/debug/countersign scripts/demo.sh --guomi >/dev/null
+
 # Our credentials in an independent eddsa-jcs-2022 verifier and its credentials in ours
 # (tests/interop, pinned by its package-lock.json).
 phase "interop (independent eddsa-jcs-2022 verifier)"

@@ -266,10 +266,13 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         counter: config.counter.clone(),
         clerk: String::new(),
     };
+    // A new hall key is made with the algorithm of the profile the hall signs with (the
+    // bundle's `crypto.profile`); an existing key is kept whatever it is, and the station
+    // says when it is not the profile's.
     let hall_key = countersign_hallkey::HallKey::load_or_create(
         &config.hall_key_path(),
         &config.hall,
-        countersign_hallkey::SigAlg::Ed25519,
+        config.algorithms.signs_with().sig(),
     )
     .map(|(key, created)| {
         if created {
@@ -281,10 +284,11 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         tracing::error!("hall key: {e}");
         e.to_string()
     });
-    let log = Station::open(
+    let log = Station::open_with(
         config.log_path(),
         identity,
         config.privacy.clone(),
+        config.algorithms,
         config.clock.now(),
     )
     .map(|station| {

@@ -9,7 +9,7 @@
 
 use crate::chain::{read_account, registry_error, Endpoint};
 use crate::{read_file, CliError};
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{FixedOffset, NaiveDate};
 use countersign_credential::RegistryRef;
 use countersign_crypto::{Policy, Profile, PublicKey, SecretKey, SigAlg};
 use countersign_log::{Count, DayReport, DigestProblem, Log};
@@ -330,7 +330,7 @@ pub fn run(command: &LogCommand) -> Result<u8, CliError> {
                     "--retention-days must be at least 1".into(),
                 ));
             }
-            let now = Utc::now();
+            let now = crate::hall_now()?;
             let before = now - chrono::Duration::days(i64::from(*retention_days));
             let mut file = open_write(log)?;
             match countersign_station::purge_expired(&mut file, *retention_days, "cli", now)
@@ -399,7 +399,7 @@ fn verify(
             policy,
             &anchors,
             &review::Actor::os_user(),
-            Utc::now(),
+            crate::hall_now()?,
         )
         .map_err(|e| CliError::Failed(format!("{}: {e}", file.path.display())))?
         .0
@@ -741,7 +741,7 @@ fn export(file: &LogFile, date: NaiveDate, format: Format, out: &Path) -> Result
         &spec,
         &review::Destination::File(out.to_path_buf()),
         &review::Actor::os_user(),
-        Utc::now(),
+        crate::hall_now()?,
     )
     .map_err(|e| CliError::Failed(format!("{}: {e}", file.path.display())))?;
     eprintln!(
@@ -779,7 +779,7 @@ fn search(
         &mut audit,
         &query,
         &review::Actor::os_user(),
-        Utc::now(),
+        crate::hall_now()?,
     )
     .map_err(|e| CliError::Failed(format!("{}: {e}", file.path.display())))?;
     if as_json {
@@ -832,13 +832,20 @@ fn close_day(
 ) -> Result<(), CliError> {
     let (hall, key) = read_hall_key(hall_key)?;
     let mut log = open_write(file)?;
-    let digest =
-        countersign_station::close_day(&mut log, &hall, date, file.utc_offset, &key, Utc::now())
-            .map_err(|e| match e {
-                countersign_log::LogError::DayNotOver(_)
-                | countersign_log::LogError::DayClosed(_) => CliError::Usage(e.to_string()),
-                e => log_error(&file.path, e),
-            })?;
+    let digest = countersign_station::close_day(
+        &mut log,
+        &hall,
+        date,
+        file.utc_offset,
+        &key,
+        crate::hall_now()?,
+    )
+    .map_err(|e| match e {
+        countersign_log::LogError::DayNotOver(_) | countersign_log::LogError::DayClosed(_) => {
+            CliError::Usage(e.to_string())
+        }
+        e => log_error(&file.path, e),
+    })?;
     println!("{}", hex::encode(digest.digest));
     eprintln!(
         "closed {date} for hall {hall}: {} entries, digest signed with {} key {}",
@@ -858,7 +865,7 @@ fn checkpoint(file: &LogFile, hall_key: &Path, anchor: &DigestAnchorArgs) -> Res
     // Named after the log, with the log's own hash in the name when it is not SHA-256.
     let signer = countersign_station::checkpoint_signer(&log, &hall, &key)
         .map_err(|e| CliError::Usage(format!("hall {hall:?}: {e}")))?;
-    log.checkpoint(&signer, Utc::now())
+    log.checkpoint(&signer, crate::hall_now()?)
         .map_err(|e| log_error(&file.path, e))?;
     let newest = log
         .newest_checkpoint()

@@ -199,6 +199,23 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> 
         .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", path.display())))
 }
 
+/// The hall's time for what the CLI records and signs: the system's, or the RFC 3339 instant
+/// in `COUNTERSIGN_CLOCK` (training rooms and demos, as the app's; the installed launcher never
+/// passes it, so a counter PC's log is always written at the system's time).
+pub fn hall_now() -> Result<chrono::DateTime<chrono::Utc>, CliError> {
+    match std::env::var("COUNTERSIGN_CLOCK") {
+        Err(_) => Ok(chrono::Utc::now()),
+        Ok(text) if text.trim().is_empty() => Ok(chrono::Utc::now()),
+        Ok(text) => chrono::DateTime::parse_from_rfc3339(text.trim())
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|e| {
+                CliError::Usage(format!(
+                    "COUNTERSIGN_CLOCK {text:?} is not an RFC 3339 time ({e}); unset it to use the system clock"
+                ))
+            }),
+    }
+}
+
 /// A profile's name on the command line: `standard` or `guomi`.
 pub fn parse_profile(text: &str) -> Result<countersign_crypto::Profile, String> {
     countersign_crypto::Profile::from_name(text).map_err(|_| {

@@ -195,7 +195,13 @@ fn run_with(
     chain: Option<&dyn countersign_chainstate::ChainState>,
 ) -> Result<u8, CliError> {
     let fixed;
-    let clock: &dyn Clock = match args.at {
+    // `--at`, else the hall's clock when COUNTERSIGN_CLOCK sets one (training rooms, demos).
+    let at = match args.at {
+        Some(t) => Some(t),
+        None if std::env::var_os("COUNTERSIGN_CLOCK").is_some() => Some(crate::hall_now()?),
+        None => None,
+    };
+    let clock: &dyn Clock = match at {
         Some(t) => {
             fixed = FixedClock(t);
             &fixed
@@ -258,7 +264,15 @@ fn run_with(
         };
         eprintln!(
             "{}",
-            record(path, identity, policy, &report, &input, channel)
+            record(
+                path,
+                identity,
+                policy,
+                accepted(&args.accept),
+                &report,
+                &input,
+                channel,
+            )
         );
     }
     Ok(match report.verdict {
@@ -274,6 +288,7 @@ fn record(
     path: &std::path::Path,
     identity: countersign_station::Identity,
     policy: countersign_station::PrivacyPolicy,
+    algorithms: countersign_crypto::Policy,
     report: &Report,
     input: &[u8],
     channel: Channel,
@@ -286,13 +301,18 @@ fn record(
         };
         format!("NOT LOGGED 未记录: {why} ({next})")
     };
-    let mut station = match countersign_station::Station::open(path, identity, policy, Utc::now()) {
-        Ok(station) => station,
-        Err(countersign_station::StationError::Log(e)) => {
-            let storage = e.is_storage_full_or_read_only();
-            return not_logged(format!("{}: {e}", path.display()), storage);
-        }
+    let now = match crate::hall_now() {
+        Ok(now) => now,
+        Err(e) => return not_logged(e.to_string(), false),
     };
+    let mut station =
+        match countersign_station::Station::open_with(path, identity, policy, algorithms, now) {
+            Ok(station) => station,
+            Err(countersign_station::StationError::Log(e)) => {
+                let storage = e.is_storage_full_or_read_only();
+                return not_logged(format!("{}: {e}", path.display()), storage);
+            }
+        };
     match station.record(report, input, channel, None) {
         Logged::Entry(seq) => {
             let receipt = station

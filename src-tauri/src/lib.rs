@@ -306,11 +306,11 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         tracing::error!("verification log: {e}");
         e.to_string()
     });
-    let policy = countersign_verify::Policy {
+    let policy = countersign_verify::VerificationPolicy {
         max_chain_age: chrono::Duration::hours(config.max_chain_age_hours),
         fail_closed_when_stale: config.fail_closed,
         algorithms: config.algorithms,
-        ..countersign_verify::Policy::default()
+        ..countersign_verify::VerificationPolicy::default()
     };
     tracing::info!(
         hall = %config.hall,

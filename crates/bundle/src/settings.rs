@@ -523,12 +523,12 @@ impl Settings {
 
     /// The verification policy (stale chain state and what it does to a verdict; the
     /// algorithms a credential may be signed and anchored with).
-    pub fn verification_policy(&self) -> countersign_verify::Policy {
-        countersign_verify::Policy {
+    pub fn verification_policy(&self) -> countersign_verify::VerificationPolicy {
+        countersign_verify::VerificationPolicy {
             max_chain_age: chrono::Duration::hours(i64::from(self.max_chain_age_hours)),
             fail_closed_when_stale: self.fail_closed,
             algorithms: self.algorithms,
-            ..countersign_verify::Policy::default()
+            ..countersign_verify::VerificationPolicy::default()
         }
     }
 }

@@ -8,7 +8,7 @@ use countersign_credential::{issue_batch, DidKey, Draft, Issuer, RegistryRef};
 use countersign_devchain::{Anvil, AnvilOptions, DEV_CHAIN_ID, DEV_KEYS};
 use countersign_merkle::NodeHash;
 use countersign_mirror::{sync_once, Mirror, SyncError, SyncOptions};
-use countersign_verify::{FixedClock, Params, Policy};
+use countersign_verify::{FixedClock, Params, VerificationPolicy};
 use countersign_vocab::Verdict;
 use serde_json::json;
 use std::sync::Arc;
@@ -166,7 +166,7 @@ fn report(document: &serde_json::Value, chain: &dyn ChainState) -> countersign_v
     let params = Params {
         clock: &clock,
         chain: Some(chain),
-        policy: Policy::default(),
+        policy: VerificationPolicy::default(),
     };
     countersign_verify::verify_document(document.clone(), &params)
 }

@@ -16,7 +16,7 @@
 use countersign_chainstate::agree::HeadPolicy;
 use countersign_devchain::{Anvil, DEV_KEYS};
 use countersign_station::ChainSource;
-use countersign_verify::{verify_json, FixedClock, Params, Policy};
+use countersign_verify::{verify_json, FixedClock, Params, VerificationPolicy};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -190,7 +190,7 @@ fn main() {
                     let params = Params {
                         clock: &clock,
                         chain: Some(state),
-                        policy: Policy::default(),
+                        policy: VerificationPolicy::default(),
                     };
                     verify_json(&document, &params).verdict
                 }),
@@ -198,7 +198,7 @@ fn main() {
                     let params = Params {
                         clock: &clock,
                         chain: None,
-                        policy: Policy::default(),
+                        policy: VerificationPolicy::default(),
                     };
                     verify_json(&document, &params).verdict
                 }

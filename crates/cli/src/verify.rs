@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use countersign_chainstate::{snapshot, MemoryChainState, Source};
 use countersign_station::{Channel, Logged};
 use countersign_verify::{
-    json::report_to_json, Clock, FixedClock, Params, Policy, Report, SystemClock,
+    json::report_to_json, Clock, FixedClock, Params, Report, SystemClock, VerificationPolicy,
 };
 use countersign_vocab::Verdict;
 use std::io::Read;
@@ -211,11 +211,11 @@ fn run_with(
     let params = Params {
         clock,
         chain,
-        policy: Policy {
+        policy: VerificationPolicy {
             max_chain_age: Duration::hours(args.max_chain_age_hours),
             fail_closed_when_stale: args.fail_closed,
             algorithms: accepted(&args.accept),
-            ..countersign_verify::Policy::default()
+            ..countersign_verify::VerificationPolicy::default()
         },
     };
     let identity = args.record.identity()?;

@@ -623,7 +623,7 @@ pub struct Verified {
 #[derive(Debug)]
 pub struct Counter {
     chain: Option<ChainSource>,
-    policy: countersign_verify::Policy,
+    policy: countersign_verify::VerificationPolicy,
     log: Result<Station, String>,
 }
 
@@ -632,7 +632,7 @@ impl Counter {
     /// recording in `log` (or the reason it cannot).
     pub fn new(
         chain: Option<ChainSource>,
-        policy: countersign_verify::Policy,
+        policy: countersign_verify::VerificationPolicy,
         log: Result<Station, String>,
     ) -> Self {
         Self { chain, policy, log }

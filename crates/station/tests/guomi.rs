@@ -78,7 +78,7 @@ fn record(station: &mut Station, sample: &str) -> u64 {
         &Params {
             clock: &clock,
             chain: Some(&chain),
-            policy: countersign_verify::Policy::default(),
+            policy: countersign_verify::VerificationPolicy::default(),
         },
     );
     let Logged::Entry(seq) = station.record(&report, &input, Channel::Scanner, None) else {

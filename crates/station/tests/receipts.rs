@@ -12,7 +12,7 @@ use countersign_station::receipts::{
 };
 use countersign_station::{Channel, Identity, Logged, PrivacyPolicy, Station};
 use countersign_tlog::note::NoteSigner;
-use countersign_verify::{FixedClock, Params, Policy};
+use countersign_verify::{FixedClock, Params, VerificationPolicy};
 use countersign_vocab::Verdict;
 use std::path::PathBuf;
 
@@ -59,7 +59,7 @@ fn record(station: &mut Station, sample: &str) -> u64 {
         &Params {
             clock: &clock,
             chain: Some(&chain),
-            policy: Policy::default(),
+            policy: VerificationPolicy::default(),
         },
     );
     let Logged::Entry(seq) = station.record(&report, &input, Channel::Scanner, None) else {

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use countersign_chainstate::MemoryChainState;
 use countersign_station::{Channel, Identity, Logged, PrivacyPolicy, Station};
-use countersign_verify::{FixedClock, Params, Policy, Report};
+use countersign_verify::{FixedClock, Params, Report, VerificationPolicy};
 use countersign_vocab::{CredentialHash, Verdict};
 use std::path::PathBuf;
 
@@ -33,7 +33,7 @@ fn verify(sample: &str, at: DateTime<Utc>) -> (Vec<u8>, Report) {
     let params = Params {
         clock: &clock,
         chain: Some(&chain),
-        policy: Policy::default(),
+        policy: VerificationPolicy::default(),
     };
     let report =
         countersign_verify::verify_text(std::str::from_utf8(&input).expect("text"), &params);
@@ -138,7 +138,7 @@ fn failures_are_logged_with_their_checks_and_reasons() {
         let params = Params {
             clock: &clock,
             chain: Some(&chain),
-            policy: Policy::default(),
+            policy: VerificationPolicy::default(),
         };
         (
             (),
@@ -171,9 +171,9 @@ fn fail_closed_on_stale_chain_state_logs_the_reason() {
         let params = Params {
             clock: &clock,
             chain: Some(&chain),
-            policy: Policy {
+            policy: VerificationPolicy {
                 fail_closed_when_stale,
-                ..Policy::default()
+                ..VerificationPolicy::default()
             },
         };
         countersign_verify::verify_text(std::str::from_utf8(&input).expect("text"), &params)

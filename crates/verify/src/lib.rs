@@ -52,7 +52,7 @@ impl Clock for FixedClock {
 
 /// The hall's verification policy.
 #[derive(Debug, Clone, Copy)]
-pub struct Policy {
+pub struct VerificationPolicy {
     /// Chain state older than this earns a warning.
     pub max_chain_age: Duration,
     /// Turn a VALID verdict on too-old chain state into UNVERIFIABLE instead of warning.
@@ -65,7 +65,7 @@ pub struct Policy {
     pub algorithms: countersign_crypto::Policy,
 }
 
-impl Default for Policy {
+impl Default for VerificationPolicy {
     fn default() -> Self {
         Self {
             max_chain_age: Duration::hours(i64::from(countersign_defaults::MAX_CHAIN_AGE_HOURS)),
@@ -84,5 +84,5 @@ pub struct Params<'a> {
     /// The registry state, or `None` when no chain is configured.
     pub chain: Option<&'a dyn ChainState>,
     /// The hall's policy.
-    pub policy: Policy,
+    pub policy: VerificationPolicy,
 }

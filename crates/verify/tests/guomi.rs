@@ -9,7 +9,9 @@ use common::*;
 use countersign_chainstate::{ChainState, MemoryChainState};
 use countersign_credential::{AnchorProof, IssuedBatch, Issuer};
 use countersign_crypto::{HashAlg, Profile, SecretKey, SigAlg};
-use countersign_verify::{verify_json, CheckId, CheckOutcome, FixedClock, Params, Policy, Report};
+use countersign_verify::{
+    verify_json, CheckId, CheckOutcome, FixedClock, Params, Report, VerificationPolicy,
+};
 use countersign_vocab::Verdict;
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -42,10 +44,10 @@ fn guomi() -> &'static Guomi {
     })
 }
 
-fn policy(algorithms: countersign_crypto::Policy) -> Policy {
-    Policy {
+fn policy(algorithms: countersign_crypto::Policy) -> VerificationPolicy {
+    VerificationPolicy {
         algorithms,
-        ..Policy::default()
+        ..VerificationPolicy::default()
     }
 }
 

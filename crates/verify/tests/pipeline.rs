@@ -14,7 +14,7 @@ use countersign_merkle::NodeHash;
 use countersign_verify::json::report_to_json;
 use countersign_verify::{
     verify_bytes, verify_image, verify_json, verify_text, CheckId, CheckOutcome, FixedClock,
-    Params, Policy, Report, SkipReason,
+    Params, Report, SkipReason, VerificationPolicy,
 };
 use countersign_vocab::Verdict;
 use serde_json::Value;
@@ -833,12 +833,12 @@ fn a_state_its_source_calls_stale_is_stale_however_recently_checked() {
     );
     chain.set_view(view);
     let clock = FixedClock(t(NOW));
-    let closed = Policy {
+    let closed = VerificationPolicy {
         fail_closed_when_stale: true,
-        ..Policy::default()
+        ..VerificationPolicy::default()
     };
     for (policy, verdict) in [
-        (Policy::default(), Verdict::Valid),
+        (VerificationPolicy::default(), Verdict::Valid),
         (closed, Verdict::Unverifiable),
     ] {
         let params = Params {
@@ -862,10 +862,10 @@ fn stale_chain_state_warns_and_fail_closed_policy_makes_it_unverifiable() {
     let chain = chain();
     let document = credential(Kind::Diploma);
     let expired = credential(Kind::Permit);
-    let fresh = Policy::default();
-    let closed = Policy {
+    let fresh = VerificationPolicy::default();
+    let closed = VerificationPolicy {
         fail_closed_when_stale: true,
-        ..Policy::default()
+        ..VerificationPolicy::default()
     };
     // (case, credential, now, policy, stale warning, verdict)
     let cases = [

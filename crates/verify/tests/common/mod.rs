@@ -15,7 +15,9 @@ use countersign_chainstate::{
 use countersign_credential::kinds::{resident_id_check_char, uscc_check_char};
 use countersign_credential::{issue_batch, DidKey, Draft, IssuedBatch, Issuer, RegistryRef};
 use countersign_merkle::NodeHash;
-use countersign_verify::{Check, CheckId, CheckOutcome, FixedClock, Params, Policy, Report};
+use countersign_verify::{
+    Check, CheckId, CheckOutcome, FixedClock, Params, Report, VerificationPolicy,
+};
 use ed25519_dalek::SigningKey;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
@@ -472,7 +474,7 @@ pub fn with_chain<'a>(clock: &'a FixedClock, chain: &'a dyn ChainState) -> Param
     Params {
         clock,
         chain: Some(chain),
-        policy: Policy::default(),
+        policy: VerificationPolicy::default(),
     }
 }
 
@@ -481,7 +483,7 @@ pub fn without_chain(clock: &FixedClock) -> Params<'_> {
     Params {
         clock,
         chain: None,
-        policy: Policy::default(),
+        policy: VerificationPolicy::default(),
     }
 }
 

@@ -106,7 +106,7 @@ pub struct Chain {
     pub max_head_age_minutes: Option<u32>,
     /// The chain's EVM hash: `"keccak256"` (Ethereum, Besu, Geth, anvil; the default when
     /// absent) or `"sm3"` (a national-crypto chain such as FISCO BCOS in 国密 mode,
-    /// docs/PROTOCOL.md §7.4).
+    /// docs/PROTOCOL.md §7.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
 }

@@ -19,7 +19,7 @@
 //! computed at runtime with the configured [`ChainHash`] ([`RpcOptions::chain_hash`]):
 //! Keccak-256 on Ethereum-family chains, SM3 on a national-crypto chain such as FISCO BCOS in
 //! 国密 mode. Transaction signing (secp256k1 over Keccak-256 RLP), account addresses, block
-//! hashes and the state trie stay Ethereum's (PROTOCOL.md §7.4).
+//! hashes and the state trie stay Ethereum's (PROTOCOL.md §7.3).
 
 pub mod abi;
 pub mod online;

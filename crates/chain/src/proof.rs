@@ -15,7 +15,7 @@
 //! (`keccak256(address)`, `keccak256(slot)`) and nodes, and the account's code hash are
 //! Keccak-256, as Ethereum's Merkle-Patricia state defines them. A chain whose state is hashed
 //! otherwise (FISCO BCOS in national-crypto mode, which serves no `eth_getProof` anyway) cannot
-//! give proved reads (PROTOCOL.md §7.4).
+//! give proved reads (PROTOCOL.md §7.3).
 //!
 //! What this does not decide: which block to read. A node that serves a whole forged chain
 //! (consistent headers and proofs of another state) passes these checks; the block is one the

@@ -410,6 +410,31 @@ fn a_healthy_counter_passes_then_a_stale_mirror_warns_or_fails_and_a_stopped_cha
         .collect();
     assert_eq!(failing, [("mirror.age".to_string(), "fail".to_string())]);
 
+    // A bundle naming the wrong hash for this chain (sm3 for anvil's keccak256): the endpoint
+    // fails naming the hash and what to ask for, not as an unreachable node.
+    let mut wrong_hash = closed.clone();
+    wrong_hash.push("chain.hash=\"sm3\"".into());
+    pc.provision(3, &wrong_hash);
+    let (code, report) = pc.doctor();
+    assert_eq!(code, Some(2), "{report:#}");
+    let endpoint = check(&report, "chain.endpoint.1");
+    assert_eq!(endpoint["status"], "fail", "{endpoint:#}");
+    assert!(
+        endpoint["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("the chain's hash is keccak256, not sm3"),
+        "{endpoint:#}"
+    );
+    assert!(
+        endpoint["action"]
+            .as_str()
+            .unwrap_or("")
+            .contains("chain.hash"),
+        "{endpoint:#}"
+    );
+    pc.provision(4, &closed);
+
     // The chain stopped: its endpoint fails with what to do, and no clock is read.
     anvil.stop();
     let (code, report) = pc.doctor();

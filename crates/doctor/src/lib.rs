@@ -424,6 +424,11 @@ fn endpoint_checks(
                 head = head.or(Some(block));
                 up.push(node);
             }
+            Err(e @ RegistryError::WrongChainHash { .. }) => checks.push(HealthCheck::fail(
+                id,
+                format!("{url}: {e}"),
+                "the bundle names the wrong hash for this chain (chain.hash: keccak256 for Ethereum-style chains, sm3 for a national-crypto chain): ask the provincial IT authority for a corrected bundle",
+            )),
             Err(
                 e @ (RegistryError::WrongChain { .. }
                 | RegistryError::NoContract { .. }
@@ -462,14 +467,11 @@ fn endpoint_checks(
 /// short or rewritten disagrees. `None` without a hall key or a node.
 fn anchored_check(options: &Options, log_path: &Path, up: &[Registry]) -> Option<HealthCheck> {
     let data_dir = &options.machine.data_dir;
-    let key_file = std::fs::read(data_dir.join("hall.key.json")).ok()?;
-    let public: [u8; 32] = serde_json::from_slice::<serde_json::Value>(&key_file)
+    // The registry names the station by its registry key: the Ed25519 key itself, or SM3 of
+    // an SM2 key (PROTOCOL §7).
+    let public = countersign_hallkey::HallKey::read(&data_dir.join("hall.key.json"))
         .ok()?
-        .get("publicKey")?
-        .as_str()
-        .and_then(|h| hex::decode(h).ok())?
-        .try_into()
-        .ok()?;
+        .registry_key();
     let node = up.first()?;
     let id = "log.anchored";
     let account = data_dir.join("station-account.key.json").is_file();

@@ -124,7 +124,7 @@ ALTER TABLE blocks ADD COLUMN event_block INTEGER;
 ";
 
 /// The chain's EVM hash the event heads are folded with (`keccak256`, or `sm3` on a
-/// national-crypto chain, PROTOCOL.md §7.4). Every file before this was a Keccak-256 chain's.
+/// national-crypto chain, PROTOCOL.md §7.3). Every file before this was a Keccak-256 chain's.
 const V4: &str = "
 ALTER TABLE meta ADD COLUMN chain_hash TEXT NOT NULL DEFAULT 'keccak256'
     CHECK (chain_hash IN ('keccak256', 'sm3'));

@@ -334,7 +334,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         camera::enable_media_stream(&window);
         window::restore(&window, &config.data_dir);
     }
-    let review = supervisor::Review::new(config.log_path(), &config.data_dir);
+    let review = supervisor::Review::new(config.log_path(), &config.data_dir, config.algorithms);
     let desk = Desk::new(staff, config.idle_lock(), config.clock);
     app.manage(AppState {
         counter: Mutex::new(Counter::new(chain, policy, log)),

@@ -39,14 +39,15 @@ pub struct Review {
 }
 
 impl Review {
-    /// The console over the log at `log_path`; exports go to `COUNTERSIGN_EXPORT_DIR` if set,
-    /// else `<data_dir>/exports` (read here, at start, like every other path).
-    pub fn new(log_path: PathBuf, data_dir: &Path) -> Self {
+    /// The console over the log at `log_path`, checking the days' and checkpoints' signatures
+    /// under the hall's `algorithms`; exports go to `COUNTERSIGN_EXPORT_DIR` if set, else
+    /// `<data_dir>/exports` (read here, at start, like every other path).
+    pub fn new(log_path: PathBuf, data_dir: &Path, algorithms: countersign_crypto::Policy) -> Self {
         let export_dir = std::env::var_os("COUNTERSIGN_EXPORT_DIR")
             .filter(|v| !v.is_empty())
             .map_or_else(|| data_dir.join("exports"), PathBuf::from);
         Self {
-            console: Console::new(log_path),
+            console: Console::new(log_path).with_algorithms(algorithms),
             export_dir,
         }
     }

@@ -319,6 +319,7 @@ fn a_healthy_counter_passes_then_a_stale_mirror_warns_or_fails_and_a_stopped_cha
         "sqlite.staff",
         "sqlite.print-queue",
         "log.chain",
+        "profile",
         "chain.endpoint.1",
         "chain.agreement",
         "clock",
@@ -414,6 +415,9 @@ fn a_healthy_counter_passes_then_a_stale_mirror_warns_or_fails_and_a_stopped_cha
     // fails naming the hash and what to ask for, not as an unreachable node.
     let mut wrong_hash = closed.clone();
     wrong_hash.push("chain.hash=\"sm3\"".into());
+    // The province moves to the national profile meanwhile: the log, made under the standard
+    // one, keeps SHA-256 and is said to (a note, not a warning).
+    wrong_hash.push(r#"crypto={"profile": "guomi", "accept": ["standard"]}"#.into());
     pc.provision(3, &wrong_hash);
     let (code, report) = pc.doctor();
     assert_eq!(code, Some(2), "{report:#}");
@@ -432,6 +436,15 @@ fn a_healthy_counter_passes_then_a_stale_mirror_warns_or_fails_and_a_stopped_cha
             .unwrap_or("")
             .contains("chain.hash"),
         "{endpoint:#}"
+    );
+    let profile = check(&report, "profile");
+    assert_eq!(profile["status"], "ok", "{profile:#}");
+    assert!(
+        profile["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("hashes with sha-256, not with sm3"),
+        "{profile:#}"
     );
     pc.provision(4, &closed);
 

@@ -165,6 +165,9 @@ pub fn check(options: &Options) -> HealthReport {
     let Some(settings) = settings else {
         return HealthReport { checks };
     };
+    if intact.get("log") == Some(&true) {
+        checks.push(profile_check(&machine.data_dir, &log, &settings));
+    }
     let (head, up) = endpoint_checks(options, &settings, &mut checks);
     if let Some(head) = head {
         checks.push(clock_check(options.now, &head));
@@ -460,6 +463,70 @@ fn endpoint_checks(
         checks.push(agreement_check(settings, &up, options.now));
     }
     (head, up)
+}
+
+/// The hall's files against the bundle's algorithm profile: a log created under another
+/// profile keeps its own hash (a note: it stays verifiable), and a hall key of another
+/// algorithm is a warning, or a failure when the bundle no longer accepts it (other halls and
+/// the supervisor would refuse this hall's receipts and signed days).
+fn profile_check(
+    data_dir: &Path,
+    log_path: &Path,
+    settings: &countersign_bundle::Settings,
+) -> HealthCheck {
+    let id = "profile";
+    let algorithms = settings.algorithms();
+    let profile = algorithms.signs_with();
+    let log = match countersign_log::Log::open_read_only(log_path) {
+        Ok(log) => log,
+        Err(e) => {
+            return HealthCheck::warn(
+                id,
+                format!("the log's hash could not be read: {e}"),
+                "run countersign doctor again; if it persists, keep the log and tell IT",
+            )
+        }
+    };
+    let key = countersign_hallkey::HallKey::read(&data_dir.join("hall.key.json"))
+        .ok()
+        .map(|k| k.public().alg());
+    let mismatches = countersign_station::profile_mismatches(&log, key, &algorithms);
+    if mismatches.is_empty() {
+        return HealthCheck::ok(
+            id,
+            format!(
+                "the hall's profile is {profile} ({}, {}); the log hashes with {}{}",
+                profile.sig(),
+                profile.hash(),
+                log.hash(),
+                key.map(|k| format!(", the hall key is {k}"))
+                    .unwrap_or_default()
+            ),
+        );
+    }
+    let detail = mismatches
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if mismatches.iter().any(|m| m.is_refused()) {
+        HealthCheck::fail(
+            id,
+            detail,
+            "the hall key's algorithm is no longer accepted: have IT make a new hall key of the profile's algorithm (countersign log keygen --profile) and register it as the hall's station",
+        )
+    } else if mismatches
+        .iter()
+        .any(|m| matches!(m, countersign_station::ProfileMismatch::HallKey { .. }))
+    {
+        HealthCheck::warn(
+            id,
+            detail,
+            "before the province stops accepting the old profile, have IT make a new hall key of the profile's algorithm and register it",
+        )
+    } else {
+        HealthCheck::ok(id, detail)
+    }
 }
 
 /// The log against the newest checkpoint this PC's hall key anchored, read with a storage

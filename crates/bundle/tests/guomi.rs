@@ -693,116 +693,6 @@ fn openssl(args: &[&str]) -> std::process::Output {
         .unwrap_or_else(|e| panic!("{OPENSSL} must be OpenSSL 3 for this test: {e}"))
 }
 
-/// One DER element: tag, definite length, content.
-fn der(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let n = content.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else if n < 0x100 {
-        out.extend([0x81, n as u8]);
-    } else {
-        out.extend([0x82, (n >> 8) as u8, n as u8]);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
-/// A DER INTEGER from big-endian unsigned bytes (minimal, a zero byte before a high bit).
-fn der_uint(be: &[u8]) -> Vec<u8> {
-    let first = be.iter().position(|b| *b != 0).unwrap_or(be.len() - 1);
-    let digits = &be[first..];
-    let mut content = Vec::new();
-    if digits[0] & 0x80 != 0 {
-        content.push(0);
-    }
-    content.extend_from_slice(digits);
-    der(0x02, &content)
-}
-
-fn der_oid(arcs: &[u64]) -> Vec<u8> {
-    let mut content = Vec::new();
-    let mut push = |mut v: u64| {
-        let mut base128 = vec![(v & 0x7f) as u8];
-        v >>= 7;
-        while v > 0 {
-            base128.push(0x80 | (v & 0x7f) as u8);
-            v >>= 7;
-        }
-        base128.reverse();
-        content.extend(base128);
-    };
-    push(arcs[0] * 40 + arcs[1]);
-    for arc in &arcs[2..] {
-        push(*arc);
-    }
-    der(0x06, &content)
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// The SM2 public key (a SEC1 point) as a PEM SubjectPublicKeyInfo: id-ecPublicKey
-/// (1.2.840.10045.2.1) on the SM2 curve (1.2.156.10197.1.301).
-fn sm2_spki_pem(point: &[u8]) -> String {
-    let algorithm = der(
-        0x30,
-        &[
-            der_oid(&[1, 2, 840, 10045, 2, 1]),
-            der_oid(&[1, 2, 156, 10197, 1, 301]),
-        ]
-        .concat(),
-    );
-    let key = der(0x03, &[&[0u8][..], point].concat());
-    let spki = der(0x30, &[algorithm, key].concat());
-    let body = base64(&spki);
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(64)
-        .map(|l| std::str::from_utf8(l).expect("ascii"))
-        .collect();
-    format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        lines.join("\n")
-    )
-}
-
-#[test]
-fn the_der_helpers_encode_as_openssl_does() {
-    // The OIDs' encodings as OpenSSL writes them, and integers with and without a sign byte.
-    assert_eq!(
-        hex::encode(der_oid(&[1, 2, 840, 10045, 2, 1])),
-        "06072a8648ce3d0201"
-    );
-    assert_eq!(
-        hex::encode(der_oid(&[1, 2, 156, 10197, 1, 301])),
-        "06082a811ccf5501822d"
-    );
-    assert_eq!(hex::encode(der_uint(&[0, 0, 0x7f])), "02017f");
-    assert_eq!(hex::encode(der_uint(&[0x80, 1])), "0203008001");
-    assert_eq!(base64(b"sm2"), "c20y");
-    assert_eq!(base64(b"sm"), "c20=");
-    assert_eq!(base64(b"s"), "cw==");
-}
-
 #[test]
 fn openssl_verifies_an_sm2_bundle_signature() {
     let s = Setup::new();
@@ -816,11 +706,13 @@ fn openssl_verifies_an_sm2_bundle_signature() {
         .expect("an SM2 key's text");
     let point = hex::decode(public).expect("hex");
 
-    let der_signature = der(
-        0x30,
-        &[der_uint(&signature[..32]), der_uint(&signature[32..])].concat(),
-    );
-    let pem = s.write("authority.pem", sm2_spki_pem(&point).as_bytes());
+    // The forms OpenSSL reads, from the crypto crate (itself checked against OpenSSL both ways).
+    let public = countersign_crypto::PublicKey::from_bytes(countersign_crypto::SigAlg::Sm2, &point)
+        .expect("an SM2 key");
+    let der_signature = countersign_crypto::Signature::from_slice(&signature)
+        .expect("64 bytes")
+        .to_der();
+    let pem = s.write("authority.pem", public.to_spki_pem().as_bytes());
     let sig = s.write("bundle.sig", &der_signature);
     let message = s.write("signing-input.bin", &input);
     let verify = |message: &Path| {

@@ -568,44 +568,6 @@ fn sm3_leaf_node_and_row_hashes_agree_with_openssl() {
     assert_eq!(openssl_digest(dir.path(), "sm3", &preimage).to_vec(), hash);
 }
 
-/// A DER element with a short length (everything here is under 128 bytes).
-fn der(tag: u8, body: &[u8]) -> Vec<u8> {
-    assert!(body.len() < 0x80, "short form only");
-    [&[tag, body.len() as u8][..], body].concat()
-}
-
-/// A DER INTEGER of an unsigned big-endian number.
-fn der_uint(be: &[u8]) -> Vec<u8> {
-    let first = be.iter().position(|b| *b != 0).unwrap_or(be.len() - 1);
-    let digits = &be[first..];
-    let body = if digits[0] & 0x80 != 0 {
-        [&[0u8][..], digits].concat()
-    } else {
-        digits.to_vec()
-    };
-    der(0x02, &body)
-}
-
-/// SubjectPublicKeyInfo of an SM2 key: id-ecPublicKey (1.2.840.10045.2.1) on the SM2 curve
-/// (1.2.156.10197.1.301), the point as we store it (compressed), in PEM.
-fn sm2_spki_pem(point: &[u8]) -> String {
-    let ec_public_key = der(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]);
-    let sm2_curve = der(0x06, &[0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d]);
-    let algorithm = der(0x30, &[ec_public_key, sm2_curve].concat());
-    let bits = der(0x03, &[&[0u8][..], point].concat());
-    let spki = der(0x30, &[algorithm, bits].concat());
-    let b64 = base64::engine::general_purpose::STANDARD.encode(spki);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).expect("ascii"))
-        .collect();
-    format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        lines.join("\n")
-    )
-}
-
 /// An SM2 checkpoint from the file, checked by OpenSSL: the note's text with the signature's
 /// `r ‖ s` as a DER `SEQUENCE { INTEGER r, INTEGER s }` and the hall key as a PEM SPKI. The
 /// key id in the signature line is checked against `openssl dgst -sha256` too.
@@ -636,11 +598,11 @@ fn an_sm2_checkpoint_signature_verifies_with_openssl() {
     .concat();
     assert_eq!(&openssl_digest(d, "sha256", &key_id_preimage)[..4], id);
 
-    std::fs::write(d.join("pub.pem"), sm2_spki_pem(&point)).expect("write");
-    let der_signature = der(
-        0x30,
-        &[der_uint(&signature[..32]), der_uint(&signature[32..])].concat(),
-    );
+    // The forms OpenSSL reads, from the crypto crate (itself checked against OpenSSL both ways).
+    std::fs::write(d.join("pub.pem"), public.to_spki_pem()).expect("write");
+    let der_signature = countersign_crypto::Signature::from_slice(signature)
+        .expect("64 bytes")
+        .to_der();
     std::fs::write(d.join("sig.der"), der_signature).expect("write");
     let verify = |message: &[u8]| {
         std::fs::write(d.join("msg"), message).expect("write");

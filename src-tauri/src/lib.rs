@@ -319,10 +319,13 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         chain = %chain_note,
         "counter ready"
     );
-    let staff = Staff::open(config.staff_path()).map_err(|e| {
-        tracing::error!("staff accounts: {e}");
-        format!("{}: {e}", config.staff_path().display())
-    });
+    // PINs set in the app (a supervisor resetting one) are stored as the hall's profile says.
+    let staff = Staff::open(config.staff_path())
+        .map(|s| s.with_profile(config.algorithms.signs_with()))
+        .map_err(|e| {
+            tracing::error!("staff accounts: {e}");
+            format!("{}: {e}", config.staff_path().display())
+        });
     let printing = printing::start(&config, app.handle().clone()).inspect_err(|e| {
         tracing::error!("receipt printer: {e}");
     });

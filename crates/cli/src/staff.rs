@@ -19,6 +19,10 @@ pub struct StaffFile {
     /// The hall's staff file (SQLite)
     #[arg(long = "db", env = "COUNTERSIGN_STAFF_DB")]
     pub path: PathBuf,
+    /// How new PINs are stored: `standard` (argon2id, the default) or `guomi` (PBKDF2 with
+    /// HMAC-SM3); stored PINs sign in whichever they were made with
+    #[arg(long, default_value = "standard", value_parser = crate::parse_profile)]
+    pub profile: countersign_crypto::Profile,
 }
 
 /// A role as given on the command line.
@@ -220,7 +224,9 @@ fn must_exist(file: &StaffFile) -> Result<(), CliError> {
 
 fn open_write(file: &StaffFile) -> Result<Staff, CliError> {
     must_exist(file)?;
-    Staff::open(&file.path).map_err(|e| staff_error(&file.path, e))
+    Staff::open(&file.path)
+        .map(|s| s.with_profile(file.profile))
+        .map_err(|e| staff_error(&file.path, e))
 }
 
 fn open_read(file: &StaffFile) -> Result<Staff, CliError> {
@@ -385,7 +391,9 @@ fn add(
     countersign_staff::check_pin(&pin).map_err(refused)?;
     let mut staff = match opened {
         Some(staff) => staff,
-        None => Staff::open(path).map_err(refused)?,
+        None => Staff::open(path)
+            .map(|s| s.with_profile(file.profile))
+            .map_err(refused)?,
     };
     let account = staff
         .administer(

@@ -48,6 +48,16 @@ impl HashAlg {
         hasher.finalize()
     }
 
+    /// PBKDF2 (RFC 8018) with HMAC over this hash, `rounds` iterations, a 32-byte key: how a
+    /// secret a person chooses (a PIN) is stored under the profile. One output block, since
+    /// the key is as long as the hash.
+    pub fn pbkdf2_hmac(self, password: &[u8], salt: &[u8], rounds: u32) -> [u8; 32] {
+        match self {
+            HashAlg::Sha256 => pbkdf2_one_block::<sha2::Sha256>(password, salt, rounds),
+            HashAlg::Sm3 => pbkdf2_one_block::<sm3::Sm3>(password, salt, rounds),
+        }
+    }
+
     /// An incremental hasher.
     pub fn hasher(self) -> Hasher {
         match self {
@@ -61,6 +71,44 @@ impl std::fmt::Display for HashAlg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// RFC 8018 §5.2 for the first block: `U1 = HMAC(P, S ‖ INT(1))`, `Uj = HMAC(P, Uj-1)`,
+/// `T1 = U1 ⊕ … ⊕ Uc`. The keyed MAC is made once and cloned for each round (HMAC's key
+/// schedule is half its cost).
+fn pbkdf2_one_block<D>(password: &[u8], salt: &[u8], rounds: u32) -> [u8; 32]
+where
+    D: sha2::digest::core_api::CoreProxy,
+    D::Core: sha2::digest::HashMarker
+        + sha2::digest::core_api::UpdateCore
+        + sha2::digest::core_api::FixedOutputCore<OutputSize = sha2::digest::consts::U32>
+        + sha2::digest::core_api::BufferKindUser<BufferKind = sha2::digest::block_buffer::Eager>
+        + Default
+        + Clone,
+    <D::Core as sha2::digest::core_api::BlockSizeUser>::BlockSize:
+        sha2::digest::typenum::IsLess<sha2::digest::consts::U256>,
+    sha2::digest::typenum::Le<
+        <D::Core as sha2::digest::core_api::BlockSizeUser>::BlockSize,
+        sha2::digest::consts::U256,
+    >: sha2::digest::typenum::NonZero,
+{
+    use hmac::Mac as _;
+    // HMAC takes a key of any length, so new_from_slice cannot fail.
+    let Ok(keyed) = hmac::Hmac::<D>::new_from_slice(password) else {
+        return [0u8; 32];
+    };
+    let mut mac = keyed.clone();
+    mac.update(salt);
+    mac.update(&1u32.to_be_bytes());
+    let mut u: [u8; 32] = mac.finalize().into_bytes().into();
+    let mut t = u;
+    for _ in 1..rounds {
+        let mut mac = keyed.clone();
+        mac.update(&u);
+        u = mac.finalize().into_bytes().into();
+        t.iter_mut().zip(u).for_each(|(t, u)| *t ^= u);
+    }
+    t
 }
 
 /// A hash being computed over data given in pieces.
@@ -147,6 +195,20 @@ mod tests {
                 "{alg}"
             );
         }
+    }
+
+    #[test]
+    fn pbkdf2_hmac_sha256_reproduces_rfc_7914s_vector() {
+        // RFC 7914 §11: PBKDF2-HMAC-SHA256, P="passwd", S="salt", c=1 (first 32 bytes).
+        assert_eq!(
+            hex32(HashAlg::Sha256.pbkdf2_hmac(b"passwd", b"salt", 1)),
+            "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+        );
+        // c = 80000, P="Password", S="NaCl".
+        assert_eq!(
+            hex32(HashAlg::Sha256.pbkdf2_hmac(b"Password", b"NaCl", 80_000)),
+            "4ddcd8f60b98be21830cee5ef22701f9641a4418d04c0414aeff08876b34ab56"
+        );
     }
 
     #[test]

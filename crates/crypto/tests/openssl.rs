@@ -172,3 +172,38 @@ fn openssl_reads_our_ed25519_keys_too() {
     );
     assert!(String::from_utf8_lossy(&out).contains("Signature Verified Successfully"));
 }
+
+#[test]
+fn pbkdf2_hmac_sm3_agrees_with_openssl_kdf() {
+    // How a national-profile hall stores a staff PIN (countersign-staff): PBKDF2 with HMAC-SM3.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let salt = hex::decode("00112233445566778899aabbccddeeff").expect("hex");
+    for (pin, rounds) in [("135792", 1u32), ("246810", 1000), ("987123456", 4096)] {
+        let out = openssl(
+            &[
+                "kdf",
+                "-keylen",
+                "32",
+                "-kdfopt",
+                "digest:SM3",
+                "-kdfopt",
+                &format!("pass:{pin}"),
+                "-kdfopt",
+                "hexsalt:00112233445566778899aabbccddeeff",
+                "-kdfopt",
+                &format!("iter:{rounds}"),
+                "PBKDF2",
+            ],
+            dir.path(),
+        );
+        let theirs = String::from_utf8_lossy(&out)
+            .trim()
+            .replace(':', "")
+            .to_lowercase();
+        assert_eq!(
+            hex::encode(HashAlg::Sm3.pbkdf2_hmac(pin.as_bytes(), &salt, rounds)),
+            theirs,
+            "PIN {pin}, {rounds} rounds"
+        );
+    }
+}

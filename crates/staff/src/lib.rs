@@ -307,6 +307,9 @@ pub fn check_name(name: &str) -> Result<&str, StaffError> {
 #[derive(Debug)]
 pub struct Staff {
     conn: Connection,
+    /// How new PINs are hashed (argon2id, or PBKDF2-HMAC-SM3 under the national profile);
+    /// stored PINs verify by the algorithm their hash names.
+    pins: countersign_crypto::Profile,
 }
 
 impl Staff {
@@ -325,7 +328,17 @@ impl Staff {
         // FULL: a new PIN, a disabled account or a sign-in's audit row survives a power cut.
         conn.pragma_update(None, "synchronous", "FULL")?;
         schema::migrate(&mut conn)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            pins: countersign_crypto::Profile::Standard,
+        })
+    }
+
+    /// Hashes the PINs it sets from now on as `profile` stores secrets (the hall's profile);
+    /// PINs set before keep verifying.
+    pub fn with_profile(mut self, profile: countersign_crypto::Profile) -> Self {
+        self.pins = profile;
+        self
     }
 
     /// Opens an existing staff file for reading only (listing accounts, auditing sign-ins);
@@ -347,7 +360,10 @@ impl Staff {
                 path.display()
             )));
         }
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            pins: countersign_crypto::Profile::Standard,
+        })
     }
 
     /// Adds an account with its first PIN.
@@ -378,7 +394,7 @@ impl Staff {
         if self.get(id)?.is_some() {
             return Err(StaffError::Exists(id.to_string()));
         }
-        let hash = pin::hash(pin)?;
+        let hash = pin::hash(pin, self.pins)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -427,7 +443,7 @@ impl Staff {
         if self.get(id)?.is_none() {
             return Err(StaffError::Unknown(id.to_string()));
         }
-        let hash = pin::hash(pin)?;
+        let hash = pin::hash(pin, self.pins)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -569,7 +585,7 @@ impl Staff {
         let found = if well_formed { self.load(id)? } else { None };
         let outcome = match &found {
             None => {
-                pin::verify_dummy(pin);
+                pin::verify_dummy(pin, self.pins);
                 SignInOutcome::UnknownId
             }
             Some((_, hash)) if !pin::verify(pin, hash)? => SignInOutcome::WrongPin,

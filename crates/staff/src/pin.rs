@@ -1,10 +1,20 @@
-//! PIN rules and argon2id hashing. Only the PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`)
-//! leaves this module: it carries its own salt and parameters, so a later build with stronger
-//! parameters still verifies PINs hashed by this one.
+//! PIN rules and hashing: argon2id under the standard profile, PBKDF2 with HMAC-SM3 under the
+//! national one (GB/T 39786 wants stored credentials protected with the national algorithms).
+//! Only the PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…` or `$pbkdf2-sm3$i=100000$…`) leaves
+//! this module: it carries its own algorithm, salt and parameters, so a PIN verifies whatever
+//! profile the hall is on now, and a later build with stronger parameters still verifies PINs
+//! hashed by this one.
 
 use crate::StaffError;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use countersign_crypto::{HashAlg, Profile};
+
+/// The PHC id of a PBKDF2-HMAC-SM3 PIN hash.
+const SM3_ID: &str = "pbkdf2-sm3";
+/// PBKDF2-HMAC-SM3 rounds: about as long as the argon2id hash on a counter PC (tens of
+/// milliseconds), with no memory cost, which SM3 has no standard construction for.
+const SM3_ROUNDS: u32 = 100_000;
 
 /// Fewest digits in a PIN.
 pub const MIN_DIGITS: usize = 6;
@@ -49,34 +59,71 @@ pub fn check_pin(pin: &str) -> Result<(), StaffError> {
     Ok(())
 }
 
-/// Hashes a PIN (already checked) with a fresh random salt; returns the PHC string.
-pub(crate) fn hash(pin: &str) -> Result<String, StaffError> {
+/// Hashes a PIN (already checked) with a fresh random salt, as `profile` stores PINs; returns
+/// the PHC string.
+pub(crate) fn hash(pin: &str, profile: Profile) -> Result<String, StaffError> {
     let mut salt = [0u8; 16];
     getrandom::getrandom(&mut salt)
         .map_err(|e| StaffError::Crypto(format!("no system randomness: {e}")))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| StaffError::Crypto(e.to_string()))?;
-    Ok(hasher()?
-        .hash_password(pin.as_bytes(), &salt)
-        .map_err(|e| StaffError::Crypto(e.to_string()))?
-        .to_string())
-}
-
-/// Whether `pin` matches the stored PHC string (compared in constant time by argon2). An
-/// unreadable stored hash is an error, not a mismatch: the account needs its PIN reset.
-pub(crate) fn verify(pin: &str, phc: &str) -> Result<bool, StaffError> {
-    let parsed =
-        PasswordHash::new(phc).map_err(|e| StaffError::Corrupt(format!("a PIN hash: {e}")))?;
-    match hasher()?.verify_password(pin.as_bytes(), &parsed) {
-        Ok(()) => Ok(true),
-        Err(argon2::password_hash::Error::Password) => Ok(false),
-        Err(e) => Err(StaffError::Corrupt(format!("a PIN hash: {e}"))),
+    let encoded = SaltString::encode_b64(&salt).map_err(|e| StaffError::Crypto(e.to_string()))?;
+    match profile {
+        Profile::Standard => Ok(hasher()?
+            .hash_password(pin.as_bytes(), &encoded)
+            .map_err(|e| StaffError::Crypto(e.to_string()))?
+            .to_string()),
+        Profile::Guomi => {
+            let key = HashAlg::Sm3.pbkdf2_hmac(pin.as_bytes(), &salt, SM3_ROUNDS);
+            let output = Output::new(&key).map_err(|e| StaffError::Crypto(e.to_string()))?;
+            Ok(format!(
+                "${SM3_ID}$i={SM3_ROUNDS}${}${output}",
+                encoded.as_str()
+            ))
+        }
     }
 }
 
-/// Spends the time a real verification takes, for an id that has no account.
-pub(crate) fn verify_dummy(pin: &str) {
+/// Whether `pin` matches the stored PHC string, by the algorithm the string names (compared in
+/// constant time). An unreadable stored hash is an error, not a mismatch: the account needs
+/// its PIN reset.
+pub(crate) fn verify(pin: &str, phc: &str) -> Result<bool, StaffError> {
+    let corrupt = |e: &dyn std::fmt::Display| StaffError::Corrupt(format!("a PIN hash: {e}"));
+    let parsed = PasswordHash::new(phc).map_err(|e| corrupt(&e))?;
+    if parsed.algorithm.as_str() == SM3_ID {
+        let rounds = parsed
+            .params
+            .get_decimal("i")
+            .filter(|i| *i >= 1)
+            .ok_or_else(|| corrupt(&"no round count"))?;
+        let mut salt = [0u8; 64];
+        let salt = parsed
+            .salt
+            .ok_or_else(|| corrupt(&"no salt"))?
+            .decode_b64(&mut salt)
+            .map_err(|e| corrupt(&e))?;
+        let stored = parsed.hash.ok_or_else(|| corrupt(&"no output"))?;
+        let key = HashAlg::Sm3.pbkdf2_hmac(pin.as_bytes(), salt, rounds);
+        let found = Output::new(&key).map_err(|e| corrupt(&e))?;
+        // Output's equality is constant-time.
+        return Ok(found == stored);
+    }
+    match hasher()?.verify_password(pin.as_bytes(), &parsed) {
+        Ok(()) => Ok(true),
+        Err(argon2::password_hash::Error::Password) => Ok(false),
+        Err(e) => Err(corrupt(&e)),
+    }
+}
+
+/// Spends the time a real verification under `profile` takes, for an id that has no account.
+pub(crate) fn verify_dummy(pin: &str, profile: Profile) {
     // The outcome is ignored: there is no account, so the attempt fails whatever it says.
-    let _ = verify(pin, DUMMY_HASH);
+    match profile {
+        Profile::Standard => {
+            let _ = verify(pin, DUMMY_HASH);
+        }
+        Profile::Guomi => {
+            let _ = HashAlg::Sm3.pbkdf2_hmac(pin.as_bytes(), &[0u8; 16], SM3_ROUNDS);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -98,11 +145,50 @@ mod tests {
     }
 
     #[test]
+    fn under_the_national_profile_a_pin_is_pbkdf2_hmac_sm3_and_verifies_under_either() {
+        let phc = hash("482913", Profile::Guomi).expect("hash");
+        assert!(phc.starts_with("$pbkdf2-sm3$i=100000$"), "{phc}");
+        assert!(verify("482913", &phc).expect("verify"));
+        assert!(!verify("482914", &phc).expect("verify"));
+        assert_ne!(
+            phc,
+            hash("482913", Profile::Guomi).expect("hash"),
+            "salts differ"
+        );
+        // The stored output is the PBKDF2-HMAC-SM3 of the PIN and the salt (OpenSSL agrees with
+        // the crypto crate's PBKDF2, crates/crypto/tests/openssl.rs).
+        let parsed = PasswordHash::new(&phc).expect("PHC");
+        let mut buf = [0u8; 64];
+        let salt = parsed
+            .salt
+            .expect("salt")
+            .decode_b64(&mut buf)
+            .expect("b64");
+        assert_eq!(
+            parsed.hash.expect("output").as_bytes(),
+            HashAlg::Sm3.pbkdf2_hmac(b"482913", salt, SM3_ROUNDS)
+        );
+        // A PIN hashed under one profile still verifies after the hall moves to the other.
+        let standard = hash("482913", Profile::Standard).expect("hash");
+        assert!(verify("482913", &standard).expect("verify"));
+        // A damaged SM3 record is an error, not a mismatch.
+        let no_rounds = phc.replace("$i=100000$", "$i=0$");
+        assert!(matches!(
+            verify("482913", &no_rounds),
+            Err(StaffError::Corrupt(_))
+        ));
+    }
+
+    #[test]
     fn a_hash_is_a_phc_string_with_the_params() {
-        let phc = hash("482913").expect("hash");
+        let phc = hash("482913", Profile::Standard).expect("hash");
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
         assert!(verify("482913", &phc).expect("verify"));
         assert!(!verify("482914", &phc).expect("verify"));
-        assert_ne!(phc, hash("482913").expect("hash"), "salts differ");
+        assert_ne!(
+            phc,
+            hash("482913", Profile::Standard).expect("hash"),
+            "salts differ"
+        );
     }
 }

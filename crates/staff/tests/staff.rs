@@ -453,3 +453,53 @@ fn a_file_from_a_newer_build_is_refused_untouched() {
     assert_eq!(e.code(), "staff.storage");
     assert!(!dir.path().join("missing.sqlite").exists());
 }
+
+#[test]
+fn a_national_profile_hall_stores_pins_as_pbkdf2_hmac_sm3_and_old_pins_still_sign_in() {
+    let (_dir, path, staff) = hall();
+    drop(staff);
+    // The province moves to the national profile: PINs set from now on are PBKDF2-HMAC-SM3.
+    let mut staff = Staff::open(&path)
+        .expect("reopen")
+        .with_profile(countersign_crypto::Profile::Guomi);
+    staff
+        .add("clerk-008", "赵磊", Role::Clerk, "560318", t0())
+        .expect("add under guomi");
+    staff
+        .set_pin("sup-1", "902817", t0())
+        .expect("reset under guomi");
+    let at = t0() + minutes(1);
+    staff
+        .sign_in("clerk-008", "560318", Role::Clerk, at)
+        .expect("the new PIN");
+    staff
+        .sign_in("sup-1", "902817", Role::Supervisor, at)
+        .expect("the reset PIN");
+    // A PIN set under the standard profile still signs in.
+    staff
+        .sign_in("clerk-007", "482913", Role::Clerk, at)
+        .expect("the old PIN");
+    assert!(is_wrong(staff.sign_in(
+        "clerk-008",
+        "560319",
+        Role::Clerk,
+        at
+    )));
+    drop(staff);
+
+    let conn = rusqlite::Connection::open(&path).expect("sqlite");
+    let hash = |id: &str| -> String {
+        conn.query_row("SELECT pin_hash FROM accounts WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .expect("hash")
+    };
+    assert!(hash("clerk-008").starts_with("$pbkdf2-sm3$i=100000$"));
+    assert!(hash("sup-1").starts_with("$pbkdf2-sm3$i=100000$"));
+    assert!(hash("clerk-007").starts_with("$argon2id$"));
+    // And back under the standard profile, the SM3 PINs still sign in.
+    let mut staff = Staff::open(&path).expect("reopen");
+    staff
+        .sign_in("clerk-008", "560318", Role::Clerk, at)
+        .expect("an SM3 PIN under the standard profile");
+}

@@ -48,14 +48,40 @@ impl HashAlg {
         hasher.finalize()
     }
 
-    /// PBKDF2 (RFC 8018) with HMAC over this hash, `rounds` iterations, a 32-byte key: how a
-    /// secret a person chooses (a PIN) is stored under the profile. One output block, since
-    /// the key is as long as the hash.
+    /// PBKDF2 (RFC 8018) with HMAC (RFC 2104) over this hash, `rounds` iterations, a 32-byte
+    /// key: how a secret a person chooses (a PIN) is stored under the profile. One output
+    /// block, since the key is as long as the hash: `U1 = HMAC(P, S ‖ INT(1))`,
+    /// `Uj = HMAC(P, Uj-1)`, `T1 = U1 ⊕ … ⊕ Uc`.
     pub fn pbkdf2_hmac(self, password: &[u8], salt: &[u8], rounds: u32) -> [u8; 32] {
-        match self {
-            HashAlg::Sha256 => pbkdf2_one_block::<sha2::Sha256>(password, salt, rounds),
-            HashAlg::Sm3 => pbkdf2_one_block::<sm3::Sm3>(password, salt, rounds),
+        // Both hashes have 64-byte blocks. The keyed inner and outer states are made once and
+        // cloned for each round: HMAC's key schedule is half its cost.
+        const BLOCK: usize = 64;
+        let mut key = [0u8; BLOCK];
+        if password.len() > BLOCK {
+            key[..32].copy_from_slice(&self.digest(password));
+        } else {
+            key[..password.len()].copy_from_slice(password);
         }
+        let keyed = |pad: u8| {
+            let mut h = self.hasher();
+            h.update(&key.map(|b| b ^ pad));
+            h
+        };
+        let (inner, outer) = (keyed(0x36), keyed(0x5c));
+        let hmac = |parts: &[&[u8]]| {
+            let mut i = inner.clone();
+            parts.iter().for_each(|p| i.update(p));
+            let mut o = outer.clone();
+            o.update(&i.finalize());
+            o.finalize()
+        };
+        let mut u = hmac(&[salt, &1u32.to_be_bytes()]);
+        let mut t = u;
+        for _ in 1..rounds {
+            u = hmac(&[&u]);
+            t.iter_mut().zip(u).for_each(|(t, u)| *t ^= u);
+        }
+        t
     }
 
     /// An incremental hasher.
@@ -71,44 +97,6 @@ impl std::fmt::Display for HashAlg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// RFC 8018 §5.2 for the first block: `U1 = HMAC(P, S ‖ INT(1))`, `Uj = HMAC(P, Uj-1)`,
-/// `T1 = U1 ⊕ … ⊕ Uc`. The keyed MAC is made once and cloned for each round (HMAC's key
-/// schedule is half its cost).
-fn pbkdf2_one_block<D>(password: &[u8], salt: &[u8], rounds: u32) -> [u8; 32]
-where
-    D: sha2::digest::core_api::CoreProxy,
-    D::Core: sha2::digest::HashMarker
-        + sha2::digest::core_api::UpdateCore
-        + sha2::digest::core_api::FixedOutputCore<OutputSize = sha2::digest::consts::U32>
-        + sha2::digest::core_api::BufferKindUser<BufferKind = sha2::digest::block_buffer::Eager>
-        + Default
-        + Clone,
-    <D::Core as sha2::digest::core_api::BlockSizeUser>::BlockSize:
-        sha2::digest::typenum::IsLess<sha2::digest::consts::U256>,
-    sha2::digest::typenum::Le<
-        <D::Core as sha2::digest::core_api::BlockSizeUser>::BlockSize,
-        sha2::digest::consts::U256,
-    >: sha2::digest::typenum::NonZero,
-{
-    use hmac::Mac as _;
-    // HMAC takes a key of any length, so new_from_slice cannot fail.
-    let Ok(keyed) = hmac::Hmac::<D>::new_from_slice(password) else {
-        return [0u8; 32];
-    };
-    let mut mac = keyed.clone();
-    mac.update(salt);
-    mac.update(&1u32.to_be_bytes());
-    let mut u: [u8; 32] = mac.finalize().into_bytes().into();
-    let mut t = u;
-    for _ in 1..rounds {
-        let mut mac = keyed.clone();
-        mac.update(&u);
-        u = mac.finalize().into_bytes().into();
-        t.iter_mut().zip(u).for_each(|(t, u)| *t ^= u);
-    }
-    t
 }
 
 /// A hash being computed over data given in pieces.

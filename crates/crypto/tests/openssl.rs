@@ -101,25 +101,12 @@ fn we_sign_with_sm2_and_openssl_verifies() {
     std::fs::write(d.join("msg"), message).expect("write");
     std::fs::write(d.join("pub.pem"), key.public().to_spki_pem()).expect("write");
     std::fs::write(d.join("sig.der"), key.sign(message).to_der()).expect("write");
-    let out = openssl(
-        &[
-            "pkeyutl",
-            "-verify",
-            "-rawin",
-            "-digest",
-            "sm3",
-            "-pubin",
-            "-inkey",
-            "pub.pem",
-            "-pkeyopt",
-            &distid_opt(),
-            "-in",
-            "msg",
-            "-sigfile",
-            "sig.der",
-        ],
-        d,
-    );
+    let distid = distid_opt();
+    let verify_args = [
+        "pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pubin", "-inkey", "pub.pem",
+        "-pkeyopt", &distid, "-in", "msg", "-sigfile", "sig.der",
+    ];
+    let out = openssl(&verify_args, d);
     assert!(
         String::from_utf8_lossy(&out).contains("Signature Verified Successfully"),
         "{}",
@@ -128,22 +115,7 @@ fn we_sign_with_sm2_and_openssl_verifies() {
     // A changed message: OpenSSL refuses (exit status 1), as it must.
     std::fs::write(d.join("msg"), b"countersign checkpoint\n43\n").expect("write");
     let refused = Command::new("openssl")
-        .args([
-            "pkeyutl",
-            "-verify",
-            "-rawin",
-            "-digest",
-            "sm3",
-            "-pubin",
-            "-inkey",
-            "pub.pem",
-            "-pkeyopt",
-            &distid_opt(),
-            "-in",
-            "msg",
-            "-sigfile",
-            "sig.der",
-        ])
+        .args(verify_args)
         .current_dir(d)
         .output()
         .expect("openssl");
@@ -178,7 +150,14 @@ fn pbkdf2_hmac_sm3_agrees_with_openssl_kdf() {
     // How a national-profile hall stores a staff PIN (countersign-staff): PBKDF2 with HMAC-SM3.
     let dir = tempfile::tempdir().expect("tempdir");
     let salt = hex::decode("00112233445566778899aabbccddeeff").expect("hex");
-    for (pin, rounds) in [("135792", 1u32), ("246810", 1000), ("987123456", 4096)] {
+    // The last is longer than HMAC's 64-byte block, so its key is hashed first.
+    let long = "7".repeat(70);
+    for (pin, rounds) in [
+        ("135792", 1u32),
+        ("246810", 1000),
+        ("987123456", 4096),
+        (long.as_str(), 3),
+    ] {
         let out = openssl(
             &[
                 "kdf",

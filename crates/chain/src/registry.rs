@@ -1068,7 +1068,9 @@ impl Registry {
         self.wait_mined(hash)
     }
 
-    fn wait_mined(&self, tx: [u8; 32]) -> Result<Mined, RegistryError> {
+    /// Waits for transaction `tx` to be mined (anvil's receipts can trail its answer to the
+    /// sender): its block, or `Failed` when it reverted.
+    pub fn wait_mined(&self, tx: [u8; 32]) -> Result<Mined, RegistryError> {
         let started = Instant::now();
         let tx_hex = format!("0x{}", hex::encode(tx));
         let mut wait = Duration::from_millis(20);
